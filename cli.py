@@ -1,0 +1,336 @@
+"""The ``routes`` command line: a thin click layer over the :mod:`routes` library.
+
+Each command parses its options, loads the study area, calls one library
+function and echoes a summary. Results go to stdout, logs and progress bars to
+stderr. Exit codes: 0 success, 1 a problem with the inputs or the run, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from routes import __version__
+from routes.errors import RoutesError
+
+logger = logging.getLogger("routes.cli")
+
+# --------------------------------------------------------------------------------------
+# Shared options, defined once
+# --------------------------------------------------------------------------------------
+
+
+def _out_option(help_text: str, *, required: bool = True) -> Callable[[Any], Any]:
+    return click.option(
+        "--out", "out", type=click.Path(dir_okay=True, path_type=Path), required=required,
+        help=help_text,
+    )
+
+
+force_option = click.option(
+    "--force", is_flag=True, default=False, help="Overwrite existing outputs."
+)
+allow_feed_errors_option = click.option(
+    "--allow-feed-errors", is_flag=True, default=False,
+    help="Drop malformed GTFS trips with a warning instead of stopping.",
+)
+threads_option = click.option(
+    "--threads", type=click.IntRange(min=1), default=None,
+    help="Worker threads (default: all cores).",
+)
+departure_option = click.option(
+    "--departure", type=str, default=None,
+    help="First departure HH:MM (default: start of [routing].departure_window).",
+)
+window_option = click.option(
+    "--window-min", type=click.IntRange(min=1), default=None,
+    help="Departures, one a minute (default: the [routing].departure_window; 1 = single).",
+)
+
+
+class _State:
+    def __init__(self, verbosity: int, config: Path) -> None:
+        self.verbosity = verbosity
+        self.config = config
+
+    def study_area(self) -> Any:
+        from routes.config import load_study_area
+
+        return load_study_area(self.config)
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = max(logging.DEBUG, logging.WARNING - 10 * verbosity)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("routes")
+    root.handlers[:] = [h for h in root.handlers if isinstance(h, logging.NullHandler)]
+    root.addHandler(handler)
+    root.setLevel(level)
+
+    def show(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+             line: Any = None) -> None:
+        if verbosity >= 0:
+            click.echo(f"warning: {message}", err=True)
+
+    warnings.showwarning = show
+
+
+def _progress_enabled(verbosity: int) -> bool:
+    return verbosity >= 0 and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+@contextmanager
+def _progress_bar(state: _State, description: str) -> Iterator[Callable[[int, int], None]]:
+    """A tqdm bar on stderr fed by the library's ``progress(done, total)`` callback."""
+    if not _progress_enabled(state.verbosity):
+        yield lambda done, total: None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(desc=description, total=0, file=sys.stderr, unit="origin", leave=False)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+def _refuse_overwrite(path: Path, force: bool) -> None:
+    from routes.errors import OutputExistsError
+
+    if path.exists() and not force:
+        msg = f"{path} exists; pass --force to overwrite it or choose another --out"
+        raise OutputExistsError(msg)
+
+
+def _parse_int_list(value: str, what: str) -> tuple[int, ...]:
+    try:
+        items = tuple(int(v) for v in value.split(",") if v.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: expected comma-separated whole numbers") from None
+    if not items:
+        raise click.BadParameter(f"{value!r}: give at least one {what}")
+    return items
+
+
+def _parse_departure(value: str | None) -> int | None:
+    if value is None:
+        return None
+    from routes.config import parse_clock
+
+    try:
+        return parse_clock(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--departure") from None
+
+
+# --------------------------------------------------------------------------------------
+# The group
+# --------------------------------------------------------------------------------------
+
+
+class _RoutesGroup(click.Group):
+    """Turns library errors into one-line messages with exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RoutesError as exc:
+            state = ctx.obj
+            if isinstance(state, _State) and state.verbosity >= 2:
+                raise
+            raise click.ClickException(str(exc)) from None
+
+
+def _show_versions(ctx: click.Context, _param: Any, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    click.echo(f"community-routes {__version__}")
+    click.echo(f"python {sys.version.split()[0]}")
+    for package in ("numpy", "scipy", "pandas", "geopandas", "shapely", "pyproj", "gtfs-kit",
+                    "osmium", "numba", "click", "pyarrow", "folium", "r5py", "dask"):
+        try:
+            click.echo(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            click.echo(f"{package} not installed")
+    ctx.exit()
+
+
+@click.group(cls=_RoutesGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output (repeat for more).")
+@click.option("-q", "--quiet", count=True, help="Less log output; no progress bars.")
+@click.option(
+    "--config", type=click.Path(dir_okay=False, path_type=Path), default=Path("routes.toml"),
+    show_default=True, help="The study area file.",
+)
+@click.version_option(__version__, prog_name="routes")
+@click.option("--show-versions", is_flag=True, expose_value=False, is_eager=True,
+              callback=_show_versions, help="Show versions of the dependencies and exit.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: int, config: Path) -> None:
+    """Community Routes: score bus routes on how they connect deprived neighbourhoods."""
+    verbosity = verbose - quiet
+    _configure_logging(verbosity)
+    ctx.obj = _State(verbosity, config)
+
+
+# --------------------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------------------
+
+
+@main.command(short_help="Validate the study area and print a data report.")
+@allow_feed_errors_option
+@click.pass_obj
+def check(state: _State, allow_feed_errors: bool) -> None:
+    """Validate routes.toml and its inputs, then print a data report.
+
+    The report lists the feeds with their service date ranges, the trips,
+    routes and stops running on the chosen date, the street network, and how
+    stops, zones and destinations snap to it.
+    """
+    from routes.check import compute_data_report
+
+    study = state.study_area()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = compute_data_report(study, allow_feed_errors=allow_feed_errors)
+    click.echo(report.render(warnings=[str(w.message) for w in caught]))
+
+
+def _points_for(state: _State, study: Any, path: Path | None, what: str) -> Any:
+    from routes.points import load_layer, points_from_layer
+
+    if path is not None:
+        return points_from_layer(load_layer(path))
+    if study.zones is None:
+        msg = f"{state.config.name} has no [zones]; give --{what} FILE"
+        raise click.UsageError(msg)
+    layer = study.zones
+    return points_from_layer(load_layer(layer.path, id_column=layer.id_column))
+
+
+@main.command(short_help="Compute a travel-time matrix.")
+@departure_option
+@window_option
+@click.option("--percentiles", type=str, default=None,
+              help="Comma-separated percentiles, e.g. 5,50,95 (default: [routing]).")
+@click.option("--from", "from_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Origins file (default: the zones).")
+@click.option("--to", "to_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Destinations file (default: the origins).")
+@_out_option("Output file, .csv or .parquet.")
+@force_option
+@allow_feed_errors_option
+@threads_option
+@click.pass_obj
+def matrix(state: _State, departure: str | None, window_min: int | None,
+           percentiles: str | None, from_path: Path | None, to_path: Path | None, out: Path,
+           force: bool, allow_feed_errors: bool, threads: int | None) -> None:
+    """Compute walk + public transport travel times between points (range-RAPTOR).
+
+    Writes a long table: from_id, to_id, travel_time_pNN_min (minutes; pairs
+    unreachable at every percentile are left out).
+    """
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise click.BadParameter(f"{out.name}: use a .csv or .parquet file", param_hint="--out")
+    pcts = _parse_int_list(percentiles, "percentile") if percentiles else None
+    if pcts and not all(0 < p < 100 for p in pcts):
+        raise click.BadParameter("percentiles must be between 1 and 99", param_hint="--percentiles")
+    departure_s = _parse_departure(departure)
+    _refuse_overwrite(out, force)
+    from routes.engine.raptor import compute_travel_times
+    from routes.io import write_table
+    from routes.network import build_network
+
+    study = state.study_area()
+    origins = _points_for(state, study, from_path, "from")
+    destinations = _points_for(state, study, to_path, "to") if to_path else None
+    network = build_network(study, allow_feed_errors=allow_feed_errors)
+    with _progress_bar(state, "travel times") as progress:
+        table = compute_travel_times(
+            network, origins, destinations, routing=study.routing, departure_s=departure_s,
+            window_min=window_min, percentiles=pcts, progress=progress, n_threads=threads,
+        )
+    write_table(table, out, overwrite=force)
+    click.echo(f"{out}  ({len(table):,} origin-destination pairs)")
+
+
+@main.command(short_help="Travel-time isochrones around zones.")
+@click.option("--zone", "zones", multiple=True, required=True, help="Origin zone ID (repeatable).")
+@click.option("--cutoffs", type=str, default="15,30,45", show_default=True,
+              help="Comma-separated cutoffs, minutes.")
+@departure_option
+@window_option
+@_out_option("Output file, .geojson or .gpkg.")
+@force_option
+@allow_feed_errors_option
+@click.pass_obj
+def isochrones(state: _State, zones: tuple[str, ...], cutoffs: str, departure: str | None,
+               window_min: int | None, out: Path, force: bool, allow_feed_errors: bool) -> None:
+    """Compute isochrone polygons (WGS84) for chosen origin zones and cutoffs."""
+    if out.suffix.lower() not in (".geojson", ".gpkg"):
+        raise click.BadParameter(f"{out.name}: use a .geojson or .gpkg file", param_hint="--out")
+    cutoff_list = _parse_int_list(cutoffs, "cutoff")
+    departure_s = _parse_departure(departure)
+    _refuse_overwrite(out, force)
+    from routes.io import write_layer
+    from routes.isochrones import compute_isochrones
+    from routes.network import build_network
+
+    study = state.study_area()
+    origins = _points_for(state, study, None, "from")
+    network = build_network(study, allow_feed_errors=allow_feed_errors)
+    layer = compute_isochrones(network, origins, list(zones), cutoff_list,
+                               routing=study.routing, departure_s=departure_s,
+                               window_min=window_min)
+    write_layer(layer, out, overwrite=force)
+    click.echo(f"{out}  ({len(layer)} polygons)")
+
+
+@main.group(short_help="Inspect or clear the network cache.")
+def cache() -> None:
+    """The on-disk cache of built street networks, timetables and stop links."""
+
+
+@cache.command("info", short_help="List cache entries.")
+def cache_info() -> None:
+    """List the cache folder and its entries."""
+    from routes.cache import NetworkCache
+
+    store = NetworkCache()
+    entries = store.entries()
+    click.echo(f"cache: {store.root}  ({len(entries)} entries, "
+               f"{sum(e.size_bytes for e in entries) / 1e6:.1f} MB)")
+    for e in entries:
+        click.echo(f"  {e.kind:<10} {e.digest[:12]}  {e.size_bytes / 1e6:7.1f} MB  {e.created}  "
+                   f"{e.description}")
+
+
+@cache.command("clear", short_help="Delete every cache entry.")
+def cache_clear() -> None:
+    """Delete every entry of the cache."""
+    from routes.cache import NetworkCache
+
+    store = NetworkCache()
+    click.echo(f"removed {store.clear()} entries from {store.root}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

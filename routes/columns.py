@@ -1,0 +1,209 @@
+"""Names of result columns: one builder, one documented scheme.
+
+Every per-zone and per-space result column the library writes is named by
+:func:`column_name`, so the scheme below is the single source of truth.
+Tables downstream (scorecard, maps, reports, CSV/GeoPackage outputs) look
+columns up through it rather than spelling names by hand.
+
+============================  =================================  ==============================
+kind                          pattern                            unit of the values
+============================  =================================  ==============================
+``TRAVEL_TIME``               ``travel_time_p<P>_min``           minutes; NaN when unreachable
+``WITHIN``                    ``<layer>_within_<T>min``          the layer's weight (jobs, or
+                                                                 spaces when counting spaces)
+``DECAY``                     ``<layer>_decay_h<H>min``          decay-weighted layer weight
+``NEAREST_SPACE``             ``nearest_space_min``              minutes; NaN when none reached
+``NEAREST_SPACE`` + category  ``nearest_space_<category>_min``   minutes; NaN when none reached
+``REACH_OTHER_GROUPS``        ``reach_other_groups_<T>min``      residents
+``MEETING_POTENTIAL``         ``meeting_potential_<T>min``       residents
+``REACHABLE_RESIDENTS``       ``reachable_residents_<T>min``     residents (per space)
+``SIMPSON_DIVERSITY``         ``simpson_diversity_<T>min``       dimensionless, 0 to 1 (per
+                                                                 space)
+any, ``delta=True``           ``delta_<name>``                   the unit of ``<name>``
+============================  =================================  ==============================
+
+Examples: ``travel_time_p50_min``, ``jobs_within_45min``, ``spaces_within_30min``,
+``jobs_decay_h20min``, ``nearest_space_min``, ``nearest_space_library_min``,
+``reach_other_groups_30min``, ``meeting_potential_30min``,
+``reachable_residents_30min``, ``simpson_diversity_30min``,
+``delta_jobs_within_45min``.
+
+``<P>`` is a whole percentile 1-99 of the travel-time distribution over the
+departure window, ``<T>`` a cutoff and ``<H>`` a half-life, both in whole
+minutes. ``<layer>`` and ``<category>`` are lowercase snake_case words
+(``jobs``, ``place_of_worship``). ``delta_<name>`` always means scenario
+minus baseline, in the unit of ``<name>``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from enum import Enum
+
+from routes.errors import InputError
+
+__all__ = ["ColumnKind", "column_name"]
+
+_WORD = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
+
+
+class ColumnKind(Enum):
+    """The kinds of result column; see the module docstring for the scheme."""
+
+    TRAVEL_TIME = "travel_time"
+    WITHIN = "within"
+    DECAY = "decay"
+    NEAREST_SPACE = "nearest_space"
+    REACH_OTHER_GROUPS = "reach_other_groups"
+    MEETING_POTENTIAL = "meeting_potential"
+    REACHABLE_RESIDENTS = "reachable_residents"
+    SIMPSON_DIVERSITY = "simpson_diversity"
+
+
+# For each kind: (required parameters, optional parameters).
+_PARAMETERS: dict[ColumnKind, tuple[frozenset[str], frozenset[str]]] = {
+    ColumnKind.TRAVEL_TIME: (frozenset({"percentile"}), frozenset()),
+    ColumnKind.WITHIN: (frozenset({"layer", "cutoff_min"}), frozenset()),
+    ColumnKind.DECAY: (frozenset({"layer", "half_life_min"}), frozenset()),
+    ColumnKind.NEAREST_SPACE: (frozenset(), frozenset({"category"})),
+    ColumnKind.REACH_OTHER_GROUPS: (frozenset({"cutoff_min"}), frozenset()),
+    ColumnKind.MEETING_POTENTIAL: (frozenset({"cutoff_min"}), frozenset()),
+    ColumnKind.REACHABLE_RESIDENTS: (frozenset({"cutoff_min"}), frozenset()),
+    ColumnKind.SIMPSON_DIVERSITY: (frozenset({"cutoff_min"}), frozenset()),
+}
+
+
+def column_name(
+    kind: ColumnKind,
+    *,
+    layer: str | None = None,
+    cutoff_min: float | None = None,
+    percentile: int | None = None,
+    half_life_min: float | None = None,
+    category: str | None = None,
+    delta: bool = False,
+) -> str:
+    """Build the name of a result column.
+
+    Parameters
+    ----------
+    kind
+        Which quantity the column holds.
+    layer
+        Destination layer name for ``WITHIN`` and ``DECAY`` (``"jobs"``,
+        ``"spaces"``), lowercase snake_case.
+    cutoff_min
+        Travel-time cutoff, whole minutes, for ``WITHIN``,
+        ``REACH_OTHER_GROUPS``, ``MEETING_POTENTIAL``, ``REACHABLE_RESIDENTS``
+        and ``SIMPSON_DIVERSITY``.
+    percentile
+        Percentile of the travel-time distribution (1-99) for ``TRAVEL_TIME``.
+    half_life_min
+        Half-life of the exponential decay, whole minutes, for ``DECAY``.
+    category
+        Optional space category for ``NEAREST_SPACE`` (``"library"``),
+        lowercase snake_case.
+    delta
+        Prefix ``delta_`` for a scenario-minus-baseline column.
+
+    Returns
+    -------
+    str
+        The column name, e.g. ``"jobs_within_45min"``.
+
+    Raises
+    ------
+    InputError
+        If a parameter the kind needs is missing, one it does not use is
+        given, a minute value is not a positive whole number, or a layer or
+        category is not lowercase snake_case.
+
+    Examples
+    --------
+    >>> column_name(ColumnKind.WITHIN, layer="jobs", cutoff_min=45)
+    'jobs_within_45min'
+    >>> column_name(ColumnKind.NEAREST_SPACE, category="library", delta=True)
+    'delta_nearest_space_library_min'
+    """
+    if not isinstance(kind, ColumnKind):
+        msg = f"column_name: kind must be a ColumnKind, got {kind!r}"
+        raise InputError(msg)
+    given = {
+        key
+        for key, value in (
+            ("layer", layer),
+            ("cutoff_min", cutoff_min),
+            ("percentile", percentile),
+            ("half_life_min", half_life_min),
+            ("category", category),
+        )
+        if value is not None
+    }
+    required, optional = _PARAMETERS[kind]
+    missing = sorted(required - given)
+    unused = sorted(given - required - optional)
+    if missing or unused:
+        parts = []
+        if missing:
+            parts.append(f"needs {', '.join(missing)}")
+        if unused:
+            parts.append(f"does not use {', '.join(unused)}")
+        msg = f"column_name({kind}): {'; '.join(parts)}"
+        raise InputError(msg)
+
+    if kind is ColumnKind.TRAVEL_TIME:
+        name = f"travel_time_p{_format_percentile(percentile)}_min"
+    elif kind is ColumnKind.WITHIN:
+        name = f"{_word(layer, 'layer')}_within_{_format_minutes(cutoff_min, 'cutoff_min')}min"
+    elif kind is ColumnKind.DECAY:
+        half_life = _format_minutes(half_life_min, "half_life_min")
+        name = f"{_word(layer, 'layer')}_decay_h{half_life}min"
+    elif kind is ColumnKind.NEAREST_SPACE:
+        suffix = "" if category is None else f"_{_word(category, 'category')}"
+        name = f"nearest_space{suffix}_min"
+    else:
+        name = f"{kind.value}_{_format_minutes(cutoff_min, 'cutoff_min')}min"
+    return f"delta_{name}" if delta else name
+
+
+def _word(value: str | None, what: str) -> str:
+    """Check that a layer or category is a lowercase snake_case word."""
+    if not isinstance(value, str) or not _WORD.match(value):
+        msg = (
+            f"column_name: {what} {value!r} is not a lowercase snake_case word; "
+            "use letters, digits and single underscores, e.g. 'place_of_worship'"
+        )
+        raise InputError(msg)
+    return value
+
+
+def _format_minutes(value: float | None, what: str) -> str:
+    """Format a positive whole number of minutes (``45.0`` becomes ``"45"``)."""
+    ok = (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+        and float(value).is_integer()
+    )
+    if not ok:
+        msg = (
+            f"column_name: {what} must be a positive whole number of minutes, got {value!r}; "
+            "round it to whole minutes"
+        )
+        raise InputError(msg)
+    return str(int(value))  # type: ignore[arg-type]
+
+
+def _format_percentile(value: int | None) -> str:
+    """Format a whole percentile between 1 and 99."""
+    if (
+        not isinstance(value, numbers.Integral)
+        or isinstance(value, bool)
+        or not 1 <= int(value) <= 99
+    ):
+        msg = f"column_name: percentile must be a whole number from 1 to 99, got {value!r}"
+        raise InputError(msg)
+    return str(int(value))

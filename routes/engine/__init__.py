@@ -1,0 +1,1 @@
+"""The built-in walk + public-transport routing engine (range-RAPTOR)."""

@@ -1,0 +1,329 @@
+"""Travel-time matrices by range-RAPTOR: the Python side of the built-in engine.
+
+This wrapper snaps points, finds walking legs, calls the compiled kernels in
+batches of origins (reporting progress between batches) and turns their
+``int32`` seconds into a long table of minutes.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+import warnings
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from routes._progress import ProgressCallback, no_progress
+from routes.columns import ColumnKind, column_name
+from routes.config import RoutingParams
+from routes.engine import _kernels
+from routes.engine.walking import WalkLegs, compute_walk_legs, invert_legs
+from routes.errors import InputError, RoutesWarning
+from routes.network import TransitNetwork
+from routes.points import Points
+from routes.snapping import snap_points
+from routes.timetable import Timetable
+
+__all__ = [
+    "compute_node_travel_times",
+    "compute_travel_time_array",
+    "compute_travel_times",
+    "percentile_ranks",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def percentile_ranks(percentiles: Sequence[int], n_departures: int) -> NDArray[np.int64]:
+    """0-based nearest-rank index of each percentile among ``n_departures`` sorted times.
+
+    Notes
+    -----
+    Rank of percentile *p* among *n* ascending values: ``ceil(p / 100 · n) − 1``,
+    clipped to ``[0, n − 1]`` (the nearest-rank definition). Unreachable
+    departures sort last, so a percentile is unreachable when more than
+    ``100 − p`` per cent of departures cannot reach the destination.
+    """
+    ranks = [min(max(math.ceil(p / 100 * n_departures) - 1, 0), n_departures - 1) for p in percentiles]
+    return np.asarray(ranks, dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class _StopOccurrences:
+    ptr: NDArray[np.int64]
+    pattern: NDArray[np.int32]
+    position: NDArray[np.int32]
+
+
+def _stop_occurrences(timetable: Timetable) -> _StopOccurrences:
+    lengths = np.diff(timetable.pattern_stop_ptr)
+    pattern = np.repeat(np.arange(timetable.n_patterns, dtype=np.int32), lengths)
+    position = (np.arange(len(timetable.pattern_stops)) -
+                np.repeat(timetable.pattern_stop_ptr[:-1], lengths)).astype(np.int32)
+    order = np.argsort(timetable.pattern_stops, kind="stable")
+    counts = np.bincount(timetable.pattern_stops, minlength=timetable.n_stops)
+    ptr = np.zeros(timetable.n_stops + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    return _StopOccurrences(ptr, pattern[order], position[order])
+
+
+def _snap(network: TransitNetwork, points: Points, routing: RoutingParams, what: str
+          ) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
+    snapped = snap_points(network.streets, points.lon, points.lat, max_snap_m=routing.max_snap_m)
+    node = snapped.node.astype(np.int32)
+    if (node < 0).any():
+        msg = (
+            f"{int((node < 0).sum()):,} of {len(node):,} {what} are more than "
+            f"{routing.max_snap_m:.0f} m from the street network and get no travel times; "
+            "check their coordinates or extend the OSM extract"
+        )
+        warnings.warn(msg, RoutesWarning, stacklevel=4)
+    return node, np.where(node >= 0, snapped.distance_m, 0.0)
+
+
+def _split_legs(legs: WalkLegs, n_stops: int) -> tuple[WalkLegs, WalkLegs]:
+    """Split legs to (stops, then destinations) into legs to stops and legs to destinations."""
+    n_src = len(legs.ptr) - 1
+    src = np.repeat(np.arange(n_src), np.diff(legs.ptr))
+    parts = []
+    for mask, shift in ((legs.target < n_stops, 0), (legs.target >= n_stops, n_stops)):
+        counts = np.bincount(src[mask], minlength=n_src)
+        ptr = np.zeros(n_src + 1, dtype=np.int64)
+        np.cumsum(counts, out=ptr[1:])
+        parts.append(WalkLegs(ptr, (legs.target[mask] - shift).astype(np.int32),
+                              legs.distance_m[mask]))
+    return parts[0], parts[1]
+
+
+def _legs_within(legs: WalkLegs, walk_s: NDArray[np.int32], limit_s: float) -> WalkLegs:
+    """Keep the legs whose rounded walking time is within ``limit_s``."""
+    keep = walk_s <= limit_s
+    n_src = len(legs.ptr) - 1
+    src = np.repeat(np.arange(n_src), np.diff(legs.ptr))
+    ptr = np.zeros(n_src + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src[keep], minlength=n_src), out=ptr[1:])
+    return WalkLegs(ptr, legs.target[keep], legs.distance_m[keep])
+
+
+def compute_travel_time_array(
+    network: TransitNetwork,
+    origins: Points,
+    destinations: Points | None = None,
+    *,
+    routing: RoutingParams,
+    departure_s: int | None = None,
+    window_min: int | None = None,
+    percentiles: Sequence[int] | None = None,
+    progress: ProgressCallback | None = None,
+    n_threads: int | None = None,
+) -> NDArray[np.float64]:
+    """Travel times as a dense array, minutes (NaN where unreachable).
+
+    Parameters are as for :func:`compute_travel_times`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n_origins, n_percentiles, n_destinations)``.
+    """
+    o_node, o_snap = _snap(network, origins, routing, "origins")
+    if destinations is None or destinations is origins:
+        d_node, d_snap = o_node, o_snap
+    else:
+        d_node, d_snap = _snap(network, destinations, routing, "destinations")
+    return compute_node_travel_times(
+        network, o_node, o_snap, d_node, d_snap, routing=routing, departure_s=departure_s,
+        window_min=window_min, percentiles=percentiles, progress=progress, n_threads=n_threads,
+    )
+
+
+def compute_node_travel_times(
+    network: TransitNetwork,
+    origin_node: NDArray[np.int32],
+    origin_snap_m: NDArray[np.float64],
+    dest_node: NDArray[np.int32],
+    dest_snap_m: NDArray[np.float64],
+    *,
+    routing: RoutingParams,
+    departure_s: int | None = None,
+    window_min: int | None = None,
+    percentiles: Sequence[int] | None = None,
+    progress: ProgressCallback | None = None,
+    n_threads: int | None = None,
+) -> NDArray[np.float64]:
+    """Travel times between points already snapped to street nodes, minutes.
+
+    Parameters
+    ----------
+    network
+        Streets, timetable and stop links.
+    origin_node, dest_node
+        Street node of each origin and destination (``-1``: unsnapped, unreachable).
+    origin_snap_m, dest_snap_m
+        Straight-line walk from each point to its node, metres.
+    routing, departure_s, window_min, percentiles, progress, n_threads
+        As for :func:`compute_travel_times`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n_origins, n_percentiles, n_destinations)``, NaN where unreachable.
+    """
+    start_s = routing.departure_start_s if departure_s is None else departure_s
+    n_minutes = routing.window_min if window_min is None else window_min
+    pcts = tuple(routing.percentiles if percentiles is None else percentiles)
+    if n_minutes < 1 or not pcts or not all(0 < p < 100 for p in pcts):
+        msg = f"window of {n_minutes} minutes and percentiles {pcts!r}: need >= 1 minute, 1-99"
+        raise InputError(msg)
+    progress = progress or no_progress
+    tt = network.timetable
+    links = network.links
+    speed = routing.walk_speed_m_s
+    max_walk_s = routing.max_walk_min * 60.0
+    max_transfer_s = routing.max_transfer_walk_min * 60.0
+    if (max_transfer_s + 0.5) * speed > links.max_transfer_m + 1e-6:
+        logger.info(
+            "transfer walks were built up to %.0f m; longer ones are not used",
+            links.max_transfer_m,
+        )
+    started = time.perf_counter()
+    # Search a little past the limit, then keep legs whose *rounded* time is within it.
+    search_m = (max_walk_s + 0.5) * speed
+    targets_node = np.concatenate([links.stop_node, dest_node]).astype(np.int32)
+    targets_snap = np.concatenate([links.stop_snap_m, dest_snap_m])
+    legs = compute_walk_legs(network.streets, origin_node, origin_snap_m, targets_node,
+                             targets_snap, search_m)
+    legs = _legs_within(legs, legs.walk_s(speed), max_walk_s)
+    access, direct = _split_legs(legs, tt.n_stops)
+    same = dest_node is origin_node
+    if same:
+        dest_to_stop = access
+    else:
+        dest_to_stop = compute_walk_legs(network.streets, dest_node, dest_snap_m,
+                                         links.stop_node, links.stop_snap_m, search_m)
+        dest_to_stop = _legs_within(dest_to_stop, dest_to_stop.walk_s(speed), max_walk_s)
+    egress = invert_legs(dest_to_stop, tt.n_stops)
+    transfers = _legs_within(links.transfers, links.transfers.walk_s(speed), max_transfer_s)
+    occ = _stop_occurrences(tt)
+    logger.debug("walk legs: %d access, %d direct, %d egress; %.2f s", len(access.target),
+                 len(direct.target), len(egress.target), time.perf_counter() - started)
+
+    departures = (start_s + 60 * np.arange(n_minutes)).astype(np.int32)
+    ranks = percentile_ranks(pcts, n_minutes)
+    access_s, direct_s, egress_s = access.walk_s(speed), direct.walk_s(speed), egress.walk_s(speed)
+    transfer_s = transfers.walk_s(speed)
+    n_orig, n_dest = len(origin_node), len(dest_node)
+    out = np.empty((n_orig, len(ranks), n_dest), dtype=np.int32)
+    n_workers = n_threads or os.cpu_count() or 1
+    batch = 8
+
+    def run_batch(b0: int) -> int:
+        b1 = min(b0 + batch, n_orig)
+        a_sl = slice(access.ptr[b0], access.ptr[b1])
+        w_sl = slice(direct.ptr[b0], direct.ptr[b1])
+        out[b0:b1] = _kernels.range_raptor(
+            tt.pattern_stop_ptr, tt.pattern_stops, tt.pattern_trip_ptr, tt.trip_time_ptr,
+            tt.arrival_s, tt.departure_s,
+            occ.ptr, occ.pattern, occ.position,
+            transfers.ptr, transfers.target, transfer_s,
+            access.ptr[b0:b1 + 1] - access.ptr[b0], access.target[a_sl], access_s[a_sl],
+            egress.ptr, egress.target, egress_s,
+            direct.ptr[b0:b1 + 1] - direct.ptr[b0], direct.target[w_sl], direct_s[w_sl],
+            departures, routing.max_rides, int(routing.max_trip_min * 60), n_dest, ranks,
+        )
+        return b1 - b0
+
+    # The kernel releases the GIL: threads pulling small batches balance the load.
+    done = 0
+    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+        for finished in pool.map(run_batch, range(0, n_orig, batch)):
+            done += finished
+            progress(done, n_orig)
+    logger.info(
+        "travel times: %s origins x %s destinations, %d departures; %.1f s",
+        f"{n_orig:,}", f"{n_dest:,}", n_minutes, time.perf_counter() - started,
+    )
+    return np.where(out == _kernels.UNREACHED, np.nan, out / 60.0)
+
+
+def compute_travel_times(
+    network: TransitNetwork,
+    origins: Points,
+    destinations: Points | None = None,
+    *,
+    routing: RoutingParams,
+    departure_s: int | None = None,
+    window_min: int | None = None,
+    percentiles: Sequence[int] | None = None,
+    progress: ProgressCallback | None = None,
+    n_threads: int | None = None,
+) -> pd.DataFrame:
+    """Compute walk + public transport travel times between points (range-RAPTOR).
+
+    For every minute of the departure window the earliest arrival at each
+    destination is found; each origin–destination pair thus gets a
+    distribution of travel times, reported at the chosen percentiles.
+
+    Parameters
+    ----------
+    network
+        Streets, timetable and stop links of the study area.
+    origins
+        Origin points.
+    destinations
+        Destination points; the origins when ``None``.
+    routing
+        Walking speed and limits, rides, trip length, window and percentiles.
+    departure_s
+        First departure, seconds after midnight (default: the window of ``routing``).
+    window_min
+        Number of per-minute departures (default: the window of ``routing``; 1 for a
+        single departure).
+    percentiles
+        Percentiles to report (default: those of ``routing``).
+    progress
+        Called as ``progress(done, total)`` with origins done.
+    n_threads
+        Worker threads (default: all cores).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per origin–destination pair reachable at some percentile:
+        ``from_id`` and ``to_id`` (str), and ``travel_time_pNN_min`` (float
+        minutes, NaN where unreachable at that percentile) per percentile.
+
+    Warns
+    -----
+    RoutesWarning
+        When points cannot be snapped to the street network.
+
+    Notes
+    -----
+    Travel time for a departure at *t* is the earliest arrival minus *t*, so
+    waiting at the first stop counts. Walks are shortest street paths plus the
+    straight snapping distances at both ends. Percentiles use the nearest rank
+    (:func:`percentile_ranks`).
+    """
+    destinations = origins if destinations is None else destinations
+    pcts = tuple(routing.percentiles if percentiles is None else percentiles)
+    minutes = compute_travel_time_array(
+        network, origins, destinations, routing=routing, departure_s=departure_s,
+        window_min=window_min, percentiles=pcts, progress=progress, n_threads=n_threads,
+    )
+    reachable = ~np.isnan(minutes).all(axis=1)
+    o_idx, d_idx = np.nonzero(reachable)
+    table = {
+        "from_id": origins.ids[o_idx].astype(str),
+        "to_id": destinations.ids[d_idx].astype(str),
+    }
+    for j, p in enumerate(pcts):
+        table[column_name(ColumnKind.TRAVEL_TIME, percentile=p)] = minutes[o_idx, j, d_idx]
+    return pd.DataFrame(table)

@@ -1,0 +1,94 @@
+"""Writing result files atomically, never overwriting without being asked."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from routes.errors import InputError, OutputExistsError
+
+__all__ = ["atomic_path", "write_layer", "write_table"]
+
+
+@contextmanager
+def atomic_path(path: Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary sibling path that is renamed to ``path`` on success.
+
+    Parameters
+    ----------
+    path
+        The final file.
+    overwrite
+        Replace an existing file; otherwise refuse.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``path`` exists and ``overwrite`` is false.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        msg = f"{path} exists; pass --force to overwrite it or choose another name"
+        raise OutputExistsError(msg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _writer_for(path: Path, writers: dict[str, Callable[[Path], None]]) -> Callable[[Path], None]:
+    suffix = path.suffix.lower()
+    if suffix not in writers:
+        msg = f"{path.name}: cannot write {suffix!r} files; use one of {', '.join(writers)}"
+        raise InputError(msg)
+    return writers[suffix]
+
+
+def write_table(table: pd.DataFrame, path: Path, *, overwrite: bool = False) -> Path:
+    """Write a table as ``.csv`` or ``.parquet``, atomically.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    path = Path(path)
+    writer = _writer_for(path, {
+        ".csv": lambda p: table.to_csv(p, index=False),
+        ".parquet": lambda p: table.to_parquet(p, index=False),
+    })
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        writer(tmp)
+    return path
+
+
+def write_layer(layer: gpd.GeoDataFrame, path: Path, *, overwrite: bool = False) -> Path:
+    """Write a layer as ``.geojson`` or ``.gpkg`` (EPSG:4326), atomically.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    path = Path(path)
+    layer = layer.to_crs("EPSG:4326")
+    writer = _writer_for(path, {
+        ".geojson": lambda p: layer.to_file(p, driver="GeoJSON"),
+        ".gpkg": lambda p: layer.to_file(p, driver="GPKG", layer=path.stem),
+    })
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        writer(tmp)
+    return path

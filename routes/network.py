@@ -1,0 +1,197 @@
+"""The transit network: streets + timetable + stops snapped to streets + transfer walks.
+
+Each part is cached on disk under a hash of its inputs and parameters
+(:mod:`routes.cache`), so a second run on the same study area re-parses
+neither the OSM extract nor the GTFS feeds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from routes.cache import NetworkCache, hash_inputs
+from routes.config import RoutingParams, StudyArea
+from routes.engine.walking import WalkLegs, compute_walk_legs
+from routes.errors import RoutesWarning
+from routes.snapping import snap_points
+from routes.streets import StreetNetwork, load_street_network
+from routes.timetable import Timetable, load_timetable
+
+__all__ = ["StopLinks", "TransitNetwork", "build_network", "build_stop_links"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class StopLinks:
+    """How stops connect to the street network and to each other on foot.
+
+    Attributes
+    ----------
+    stop_node
+        Street node of each stop, ``int32``; ``-1`` where the stop is farther
+        than the snapping limit from any street (it is then unusable).
+    stop_snap_m
+        Straight-line distance from each stop to its node, metres.
+    transfers
+        Walks between distinct stops up to ``max_transfer_m``, metres.
+    max_transfer_m
+        Longest transfer walk, metres.
+    """
+
+    stop_node: NDArray[np.int32]
+    stop_snap_m: NDArray[np.float64]
+    transfers: WalkLegs
+    max_transfer_m: float
+
+
+@dataclass(frozen=True, slots=True)
+class TransitNetwork:
+    """Everything the engine needs for one service date.
+
+    Attributes
+    ----------
+    streets
+        The walk graph.
+    timetable
+        Public transport on the service date.
+    links
+        Stops snapped to the streets, and transfer walks.
+    """
+
+    streets: StreetNetwork
+    timetable: Timetable
+    links: StopLinks
+
+
+def build_stop_links(
+    streets: StreetNetwork, timetable: Timetable, routing: RoutingParams
+) -> StopLinks:
+    """Snap stops to the street network and find the transfer walks between them.
+
+    Parameters
+    ----------
+    streets
+        The walk graph.
+    timetable
+        The stops to link.
+    routing
+        Gives the snapping limit, walking speed and longest transfer walk.
+
+    Returns
+    -------
+    StopLinks
+        Snapped stops and stop-to-stop walks (a stop's walk to itself is left out).
+    """
+    started = time.perf_counter()
+    snapped = snap_points(
+        streets, timetable.stop_lon, timetable.stop_lat, max_snap_m=routing.max_snap_m
+    )
+    stop_node = snapped.node.astype(np.int32)
+    stop_snap_m = np.where(stop_node >= 0, snapped.distance_m, 0.0).astype(np.float64)
+    max_transfer_m = routing.max_transfer_walk_min * 60.0 * routing.walk_speed_m_s
+    legs = compute_walk_legs(
+        streets, stop_node, stop_snap_m, stop_node, stop_snap_m, max_transfer_m
+    )
+    sources = np.repeat(np.arange(timetable.n_stops), np.diff(legs.ptr))
+    keep = legs.target != sources
+    counts = np.bincount(sources[keep], minlength=timetable.n_stops)
+    ptr = np.zeros(timetable.n_stops + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    transfers = WalkLegs(ptr, legs.target[keep], legs.distance_m[keep])
+    logger.info(
+        "stops linked: %s of %s snapped, %s transfer walks up to %.0f m; %.1f s",
+        f"{int((stop_node >= 0).sum()):,}", f"{timetable.n_stops:,}",
+        f"{len(transfers.target):,}", max_transfer_m, time.perf_counter() - started,
+    )
+    return StopLinks(stop_node, stop_snap_m, transfers, max_transfer_m)
+
+
+def served_stops(timetable: Timetable) -> NDArray[np.bool_]:
+    """Mask of the stops that at least one trip on the service date calls at."""
+    served = np.zeros(timetable.n_stops, dtype=bool)
+    has_trips = np.diff(timetable.pattern_trip_ptr) > 0
+    lengths = np.diff(timetable.pattern_stop_ptr)
+    served[timetable.pattern_stops[np.repeat(has_trips, lengths)]] = True
+    return served
+
+
+def warn_unsnapped_stops(timetable: Timetable, links: StopLinks, max_snap_m: float) -> int:
+    """Warn, with a count, about served stops too far from any street to be used."""
+    dropped = int((served_stops(timetable) & (links.stop_node < 0)).sum())
+    if dropped:
+        msg = (
+            f"{dropped:,} of {int(served_stops(timetable).sum()):,} served stops are more than "
+            f"{max_snap_m:.0f} m from the street network and are left out; extend the OSM "
+            "extract to cover the feeds if they matter"
+        )
+        warnings.warn(msg, RoutesWarning, stacklevel=3)
+    return dropped
+
+
+def build_network(
+    study: StudyArea,
+    *,
+    cache: NetworkCache | None = None,
+    allow_feed_errors: bool = False,
+    extra_feeds: tuple[Path, ...] = (),
+) -> TransitNetwork:
+    """Build (or load from the cache) the transit network of a study area.
+
+    Parameters
+    ----------
+    study
+        The study area.
+    cache
+        Where built parts are cached; ``None`` for the default folder.
+    allow_feed_errors
+        Drop malformed trips with a warning instead of failing.
+    extra_feeds
+        Further GTFS feeds (e.g. a proposal's) loaded with the study area's.
+
+    Returns
+    -------
+    TransitNetwork
+        The network for the study area's service date.
+
+    Warns
+    -----
+    RoutesWarning
+        When served stops cannot be snapped to the street network, or a feed
+        has no service on the date.
+    """
+    cache = cache if cache is not None else NetworkCache()
+    routing = study.routing
+    started = time.perf_counter()
+    streets_key = hash_inputs([study.osm_path], {"kind": "streets"})
+    streets = cache.get_or_build(
+        "streets", streets_key, StreetNetwork,
+        lambda: load_street_network(study.osm_path), str(study.osm_path),
+    )
+    feeds = (*study.gtfs_paths, *extra_feeds)
+    timetable_key = hash_inputs(
+        feeds, {"date": study.service_date.isoformat(), "allow_feed_errors": allow_feed_errors}
+    )
+    timetable = cache.get_or_build(
+        "timetable", timetable_key, Timetable,
+        lambda: load_timetable(feeds, study.service_date, allow_feed_errors=allow_feed_errors),
+        f"{', '.join(map(str, feeds))} on {study.service_date}",
+    )
+    links_params = {
+        "streets": streets_key, "timetable": timetable_key, "max_snap_m": routing.max_snap_m,
+        "max_transfer_m": routing.max_transfer_walk_min * 60.0 * routing.walk_speed_m_s,
+    }
+    links = cache.get_or_build(
+        "links", hash_inputs([], links_params), StopLinks,
+        lambda: build_stop_links(streets, timetable, routing), "stop links",
+    )
+    warn_unsnapped_stops(timetable, links, routing.max_snap_m)
+    logger.info("network ready in %.1f s", time.perf_counter() - started)
+    return TransitNetwork(streets, timetable, links)

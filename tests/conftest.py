@@ -1,0 +1,43 @@
+"""Shared fixtures: the real data in ../shared/data, and a private network cache."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def shared_data_dir(*parts: str) -> Path:
+    """A folder of ../shared/data; skips the test when absent, fails when CI is set."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing; CI needs ../shared/data beside the repository")
+        pytest.skip(f"{path} not available")
+    return path
+
+
+@pytest.fixture(scope="session")
+def poa_dir() -> Path:
+    return shared_data_dir("poa")
+
+
+@pytest.fixture(scope="session")
+def rnv_dir() -> Path:
+    return shared_data_dir("rnv")
+
+
+@pytest.fixture(scope="session")
+def blackburn_dir() -> Path:
+    return shared_data_dir("blackburn")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep the tests' network cache out of the user's cache folder."""
+    if "ROUTES_CACHE_DIR" not in os.environ:
+        os.environ["ROUTES_CACHE_DIR"] = str(tmp_path_factory.mktemp("routes-cache"))

@@ -1,0 +1,154 @@
+"""The range-RAPTOR engine against the brute-force oracle, and its invariants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _oracle import oracle_percentiles
+from _tiny_networks import (
+    CROSSING_QUERY,
+    LINE_QUERY,
+    OVERTAKING_QUERY,
+    RANDOM_QUERY,
+    Network,
+    crossing_network,
+    line_network,
+    overtaking_network,
+    random_network,
+    timetable_from_trips,
+)
+
+from routes.config import RoutingParams
+from routes.engine.raptor import compute_node_travel_times, percentile_ranks
+from routes.engine.walking import WalkLegs, compute_walk_legs
+from routes.network import StopLinks, TransitNetwork
+
+
+def _transit(net: Network, max_transfer_walk_s: float, walk_speed_m_s: float) -> TransitNetwork:
+    tt, streets, stop_node, _, _ = net
+    stop_node = np.asarray(stop_node, np.int32)
+    zero = np.zeros(tt.n_stops)
+    max_m = (max_transfer_walk_s + 0.5) * walk_speed_m_s
+    legs = compute_walk_legs(streets, stop_node, zero, stop_node, zero, max_m)
+    src = np.repeat(np.arange(tt.n_stops), np.diff(legs.ptr))
+    keep = legs.target != src
+    ptr = np.zeros(tt.n_stops + 1, np.int64)
+    np.cumsum(np.bincount(src[keep], minlength=tt.n_stops), out=ptr[1:])
+    links = StopLinks(stop_node, zero, WalkLegs(ptr, legs.target[keep], legs.distance_m[keep]), max_m)
+    return TransitNetwork(streets, tt, links)
+
+
+def _engine(net: Network, query: dict, dep_s: int, window_min: int, percentiles, **kw):
+    q = {**query, **kw}
+    routing = RoutingParams(
+        walk_speed_kmh=q["walk_speed_m_s"] * 3.6,
+        max_walk_min=q["max_walk_s"] / 60,
+        max_transfer_walk_min=q["max_transfer_walk_s"] / 60,
+        max_rides=q["max_rides"],
+        max_trip_min=q["max_trip_s"] / 60,
+    )
+    network = _transit(net, q["max_transfer_walk_s"], q["walk_speed_m_s"])
+    o = np.asarray(net.origins, np.int32)
+    d = np.asarray(net.dests, np.int32)
+    minutes = compute_node_travel_times(
+        network, o, np.zeros(len(o)), d, np.zeros(len(d)), routing=routing,
+        departure_s=dep_s, window_min=window_min, percentiles=percentiles, n_threads=kw.get("n_threads"),
+    )
+    return minutes * 60.0
+
+
+def _oracle(net: Network, query: dict, dep_s: int, window_min: int, percentiles, **kw):
+    q = {**query, **kw}
+    q.pop("n_threads", None)
+    tt, streets, stop_node, o, d = net
+    out = oracle_percentiles(tt, streets, stop_node, o, d, dep_s, window_min=window_min,
+                             percentiles=percentiles, unsnapped_transfers=True, **q)
+    return np.stack([out[p] for p in percentiles], axis=1)
+
+
+def _assert_same(ours: np.ndarray, ref: np.ndarray) -> None:
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
+    np.testing.assert_allclose(np.nan_to_num(ours), np.nan_to_num(ref), atol=1e-6)
+
+
+HAND_MADE = [
+    pytest.param(line_network, LINE_QUERY, id="line"),
+    pytest.param(crossing_network, CROSSING_QUERY, id="crossing"),
+    pytest.param(overtaking_network, OVERTAKING_QUERY, id="overtaking"),
+]
+
+
+@pytest.mark.parametrize(("build", "query"), HAND_MADE)
+@pytest.mark.parametrize("dep_s", [28_500, 28_501, 28_698, 28_900, 29_100])
+@pytest.mark.parametrize(("window_min", "percentiles"), [(1, (50,)), (25, (5, 50, 95))])
+def test_hand_made_networks_equal_oracle(build, query, dep_s, window_min, percentiles):
+    net = build()
+    _assert_same(_engine(net, query, dep_s, window_min, percentiles),
+                 _oracle(net, query, dep_s, window_min, percentiles))
+
+
+def test_line_network_hand_derived():
+    # Derivation in tests/test_oracle.py: leaving n0 at 28,500 reaches n5 in 1,450 s
+    # (walk 300 s, ride 08:00 -> 08:15, walk 250.5 s rounded to 250 s).
+    minutes = _engine(line_network(), LINE_QUERY, 28_500, 1, (50,))
+    assert minutes[0, 0, 0] == 1450
+    assert minutes[0, 0, 1] == 600
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("max_rides", [1, 2, 3])
+def test_random_networks_window_equal_oracle(seed, max_rides):
+    net = random_network(seed)
+    pcts = (5, 25, 50, 75, 95)
+    _assert_same(_engine(net, RANDOM_QUERY, 7 * 3600, 45, pcts, max_rides=max_rides),
+                 _oracle(net, RANDOM_QUERY, 7 * 3600, 45, pcts, max_rides=max_rides))
+
+
+@pytest.mark.parametrize("seed", range(100, 106))
+def test_larger_random_networks_with_unsnapped_stops_equal_oracle(seed):
+    net = random_network(seed, n_nodes=60, n_patterns=8, n_trips=40, n_unsnapped=2, n_origins=6)
+    _assert_same(_engine(net, RANDOM_QUERY, 7 * 3600, 60, (5, 50, 95)),
+                 _oracle(net, RANDOM_QUERY, 7 * 3600, 60, (5, 50, 95)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_same_results_with_one_or_two_threads_and_on_repeat(seed):
+    net = random_network(seed, n_nodes=60, n_patterns=8, n_trips=40, n_origins=40)
+    one = _engine(net, RANDOM_QUERY, 7 * 3600, 30, (50,), n_threads=1)
+    two = _engine(net, RANDOM_QUERY, 7 * 3600, 30, (50,), n_threads=2)
+    again = _engine(net, RANDOM_QUERY, 7 * 3600, 30, (50,), n_threads=2)
+    _assert_same(one, two)
+    _assert_same(two, again)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_adding_a_trip_never_increases_travel_times(seed):
+    net = random_network(seed)
+    tt = net.tt
+    rng = np.random.default_rng(seed)
+    trips = []
+    for p in range(tt.n_patterns):
+        stops = tt.pattern_stops[tt.pattern_stop_ptr[p]:tt.pattern_stop_ptr[p + 1]]
+        for t in range(tt.pattern_trip_ptr[p], tt.pattern_trip_ptr[p + 1]):
+            a = tt.arrival_s[tt.trip_time_ptr[t]:tt.trip_time_ptr[t + 1]]
+            d = tt.departure_s[tt.trip_time_ptr[t]:tt.trip_time_ptr[t + 1]]
+            trips.append((int(tt.pattern_route[p]), list(zip(stops.tolist(), a.tolist(), d.tolist()))))
+    route, calls = trips[rng.integers(len(trips))]
+    shift = int(rng.integers(-900, 900))
+    extra = (route, [(s, a + shift, d + shift) for s, a, d in calls])
+    more = timetable_from_trips([*trips, extra], n_stops=tt.n_stops)
+    before = _engine(net, RANDOM_QUERY, 7 * 3600, 60, (5, 50, 95))
+    after = _engine(net._replace(tt=more), RANDOM_QUERY, 7 * 3600, 60, (5, 50, 95))
+    became_unreachable = np.isnan(after) & ~np.isnan(before)
+    assert not became_unreachable.any()
+    both = ~np.isnan(before) & ~np.isnan(after)
+    assert (after[both] <= before[both]).all()
+
+
+@pytest.mark.parametrize(("percentiles", "n", "expected"), [
+    ((50,), 1, [0]),
+    ((5, 50, 95), 60, [2, 29, 56]),
+    ((1, 100 - 1), 10, [0, 9]),
+])
+def test_percentile_ranks_are_nearest_rank(percentiles, n, expected):
+    assert percentile_ranks(percentiles, n).tolist() == expected
