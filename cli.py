@@ -304,6 +304,117 @@ def isochrones(state: _State, zones: tuple[str, ...], cutoffs: str, departure: s
     click.echo(f"{out}  ({len(layer)} polygons)")
 
 
+def _step_progress(state: _State) -> Callable[[str], Callable[[int, int], None]]:
+    """A factory of progress bars, one per named step, for the library."""
+    enabled = _progress_enabled(state.verbosity)
+
+    def make(name: str) -> Callable[[int, int], None]:
+        if not enabled:
+            return lambda done, total: None
+        from tqdm import tqdm
+
+        bar = tqdm(desc=name, total=0, file=sys.stderr, unit="zone", leave=False)
+
+        def update(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+            if done >= total:
+                bar.close()
+
+        return update
+
+    return make
+
+
+def _format_number(value: float) -> str:
+    if value != value:
+        return "n/a"
+    if abs(value) >= 100:
+        text = f"{value:,.0f}"
+    elif abs(value) >= 1:
+        text = f"{value:,.2f}"
+    else:
+        text = f"{value:.3f}"
+    return "0" if text.lstrip("-").strip("0.,") == "" else text
+
+
+def _print_scorecard(evaluation: Any) -> None:
+    frame = evaluation.scorecard.to_frame()
+    click.echo(f"\n{evaluation.proposal.name}  ->  {evaluation.folder}")
+    width = max(len(s) for s in frame["indicator"])
+    for row in frame.itertuples(index=False):
+        value = _format_number(row.value)
+        click.echo(f"  {row.indicator:<{width}}  {value:>14}  {row.unit}")
+
+
+@main.command(short_help="Score proposals against the baseline.")
+@click.argument("proposals", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_out_option("Parent folder of the run folders.", required=False)
+@force_option
+@allow_feed_errors_option
+@click.pass_obj
+def evaluate(state: _State, proposals: tuple[Path, ...], out: Path | None, force: bool,
+             allow_feed_errors: bool) -> None:
+    """Evaluate proposal GeoJSON files; write outputs/<proposal>/ for each.
+
+    Each run folder holds zones.gpkg, zones.csv, matrix.parquet,
+    scorecard.json and manifest.json; the scorecard is printed here.
+    """
+    from routes.evaluate import evaluate_proposals, load_study_inputs
+
+    study = state.study_area()
+    out_root = out if out is not None else study.config_path.parent / "outputs"
+    inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors)
+    results = evaluate_proposals(inputs, list(proposals), out_root=out_root, force=force,
+                                 progress_factory=_step_progress(state))
+    for evaluation in results:
+        _print_scorecard(evaluation)
+
+
+@main.command(short_help="Baseline accessibility per zone.")
+@_out_option("Run folder (default: outputs/access).", required=False)
+@force_option
+@allow_feed_errors_option
+@click.pass_obj
+def access(state: _State, out: Path | None, force: bool, allow_feed_errors: bool) -> None:
+    """Compute baseline accessibility of every zone; write zones.gpkg, zones.csv, manifest.json."""
+    from routes.evaluate import compute_baseline, load_study_inputs, write_access
+
+    study = state.study_area()
+    folder = out if out is not None else study.config_path.parent / "outputs" / "access"
+    if folder.exists() and not force:
+        from routes.errors import OutputExistsError
+
+        msg = f"{folder} exists; pass --force to replace it or choose another --out"
+        raise OutputExistsError(msg)
+    inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors)
+    baseline = compute_baseline(inputs, progress=_step_progress(state)("baseline"))
+    write_access(inputs, baseline, folder, force=force)
+    click.echo(f"{folder}  ({len(baseline.zones):,} zones)")
+
+
+@main.group(short_help="Work with proposal files.")
+def proposal() -> None:
+    """Proposal GeoJSON files."""
+
+
+@proposal.command("export", short_help="Write a proposal as a GTFS feed.")
+@click.argument("proposal_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_out_option("GTFS zip to write.")
+@force_option
+def proposal_export(proposal_path: Path, out: Path, force: bool) -> None:
+    """Write the new routes of a proposal as a GTFS zip."""
+    from routes.gtfs_export import write_proposal_feed
+    from routes.proposal import load_proposal
+
+    if out.suffix.lower() != ".zip":
+        raise click.BadParameter(f"{out.name}: use a .zip file", param_hint="--out")
+    write_proposal_feed(load_proposal(proposal_path), out, overwrite=force)
+    click.echo(str(out))
+
+
 @main.group(short_help="Inspect or clear the network cache.")
 def cache() -> None:
     """The on-disk cache of built street networks, timetables and stop links."""

@@ -226,19 +226,22 @@ def _find_unreadable_table(path: Path) -> str | None:
 
 
 def _check_tables(feed: Any, where: str) -> None:
+    todo = "fix or re-export the feed"
     problems = [
-        f"{t}.txt is missing or has no rows"
+        f"{t}.txt is missing or has no rows; {todo}"
         for t in REQUIRED_TABLES
         if getattr(feed, t) is None
     ]
     if feed.calendar is None and feed.calendar_dates is None:
-        problems.append("calendar.txt and calendar_dates.txt are both missing; one is required")
+        problems.append(
+            f"calendar.txt and calendar_dates.txt are both missing (one is required); {todo}"
+        )
     for table, columns in _REQUIRED_COLUMNS.items():
         df = getattr(feed, table)
         if df is not None:
-            problems += [f"{table}.txt has no column {c!r}" for c in columns if c not in df]
+            problems += [f"{table}.txt has no column {c!r}; {todo}" for c in columns if c not in df]
     if problems:
-        msg = f"{where}: {join_problems(problems)}\nFix or re-export the feed."
+        msg = f"{where}: {join_problems(problems)}"
         raise GtfsError(msg)
 
 

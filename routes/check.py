@@ -94,8 +94,10 @@ class DataReport:
             lines.append(f"  {f.name}: {f.path.name}, service {span}; "
                          f"{f.n_routes:,} routes, {f.n_trips:,} trips, {f.n_stops:,} stops in all")
             if row is not None:
+                n_earlier = int(row.n_trips_previous_day)
+                earlier = f" (+{n_earlier:,} from the day before)" if n_earlier else ""
                 lines.append(
-                    f"    on {s.service_date}: {int(row.n_trips):,} trips on "
+                    f"    on {s.service_date}: {int(row.n_trips) - n_earlier:,} trips{earlier} on "
                     f"{int(row.n_routes):,} routes ({int(row.n_patterns):,} patterns), "
                     f"{int(row.n_stops):,} stops served"
                 )
@@ -153,7 +155,7 @@ def compute_data_report(
     RoutesWarning
         For feeds without service on the date, unsnapped stops and so on.
     """
-    feeds = describe_feeds(study.gtfs_paths)
+    feeds = describe_feeds(study.gtfs_paths, allow_feed_errors=allow_feed_errors)
     network = build_network(study, cache=cache, allow_feed_errors=allow_feed_errors)
     served = served_stops(network.timetable)
     layers = []

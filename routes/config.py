@@ -296,6 +296,9 @@ def _positive(
 def _resolve_file(
     base: Path, value: Any, key: str, problems: _Problems, *, what: str
 ) -> Path | None:
+    if value is None:
+        problems.add(key, f"missing; give the path of the {what}")
+        return None
     if not isinstance(value, str) or not value:
         problems.add(key, f"expected the path of {what} as a string, got {value!r}")
         return None
@@ -347,6 +350,8 @@ def _parse_study(
             service_date = dt.date.fromisoformat(date_value)
         except ValueError:
             problems.add("[study_area].date", f"expected a date like 2026-03-10, got {date_value!r}")
+    elif date_value is None:
+        problems.add("[study_area].date", "missing; give the service date, e.g. 2026-03-10")
     else:
         problems.add("[study_area].date", f"expected a date like 2026-03-10, got {date_value!r}")
     return name, tuple(gtfs), osm, service_date

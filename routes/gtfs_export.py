@@ -361,7 +361,11 @@ def write_proposal_feed(
         ):
             for name in _TABLE_ORDER:
                 text = tables[name].to_csv(index=False, lineterminator="\n")
-                archive.writestr(f"{name}.txt", text.encode("utf-8"))
+                # A fixed timestamp makes the same proposal give the same bytes.
+                info = zipfile.ZipInfo(f"{name}.txt", date_time=(2000, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, text.encode("utf-8"))
+        os.chmod(tmp_path, 0o644)
         os.replace(tmp_path, out_path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)

@@ -64,11 +64,15 @@ class TransitNetwork:
         Public transport on the service date.
     links
         Stops snapped to the streets, and transfer walks.
+    digest
+        SHA-256 of everything the network was built from (inputs, parameters,
+        version); keys caches of results computed on it.
     """
 
     streets: StreetNetwork
     timetable: Timetable
     links: StopLinks
+    digest: str = ""
 
 
 def build_stop_links(
@@ -141,7 +145,7 @@ def build_network(
     *,
     cache: NetworkCache | None = None,
     allow_feed_errors: bool = False,
-    extra_feeds: tuple[Path, ...] = (),
+    feeds: tuple[Path, ...] | None = None,
 ) -> TransitNetwork:
     """Build (or load from the cache) the transit network of a study area.
 
@@ -153,8 +157,9 @@ def build_network(
         Where built parts are cached; ``None`` for the default folder.
     allow_feed_errors
         Drop malformed trips with a warning instead of failing.
-    extra_feeds
-        Further GTFS feeds (e.g. a proposal's) loaded with the study area's.
+    feeds
+        GTFS feeds to use instead of the study area's (e.g. a scenario's:
+        modified copies plus a proposal's feed).
 
     Returns
     -------
@@ -175,7 +180,7 @@ def build_network(
         "streets", streets_key, StreetNetwork,
         lambda: load_street_network(study.osm_path), str(study.osm_path),
     )
-    feeds = (*study.gtfs_paths, *extra_feeds)
+    feeds = study.gtfs_paths if feeds is None else tuple(feeds)
     timetable_key = hash_inputs(
         feeds, {"date": study.service_date.isoformat(), "allow_feed_errors": allow_feed_errors}
     )
@@ -188,10 +193,11 @@ def build_network(
         "streets": streets_key, "timetable": timetable_key, "max_snap_m": routing.max_snap_m,
         "max_transfer_m": routing.max_transfer_walk_min * 60.0 * routing.walk_speed_m_s,
     }
+    links_key = hash_inputs([], links_params)
     links = cache.get_or_build(
-        "links", hash_inputs([], links_params), StopLinks,
+        "links", links_key, StopLinks,
         lambda: build_stop_links(streets, timetable, routing), "stop links",
     )
     warn_unsnapped_stops(timetable, links, routing.max_snap_m)
     logger.info("network ready in %.1f s", time.perf_counter() - started)
-    return TransitNetwork(streets, timetable, links)
+    return TransitNetwork(streets, timetable, links, digest=links_key)

@@ -66,8 +66,8 @@ def _read_csv(path: Path, id_column: str) -> gpd.GeoDataFrame:
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         msg = (
-            f"{path.name} row {row + 1:,}: lon/lat ({frame['lon'].iloc[row]!r}, "
-            f"{frame['lat'].iloc[row]!r}) is not a WGS84 coordinate ({int(bad.sum()):,} rows "
+            f"{path.name} row {row + 1:,}: lon/lat ({frame['lon'].iloc[row]}, "
+            f"{frame['lat'].iloc[row]}) is not a WGS84 coordinate ({int(bad.sum()):,} rows "
             "like this); give longitude and latitude in degrees"
         )
         raise InputError(msg)
@@ -75,13 +75,19 @@ def _read_csv(path: Path, id_column: str) -> gpd.GeoDataFrame:
 
 
 def _read_vector(path: Path) -> gpd.GeoDataFrame:
+    from pyogrio.errors import DataLayerError, DataSourceError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             frame = gpd.read_file(path)
-    except (OSError, ValueError) as exc:
-        # pyogrio raises DataSourceError (an OSError/RuntimeError subclass) for unreadable files.
-        msg = f"{path.name}: not a readable GeoJSON/GeoPackage file ({exc}); check the file"
+    except (OSError, ValueError, DataSourceError, DataLayerError) as exc:
+        # pyogrio's DataSourceError and DataLayerError are RuntimeErrors, not OSErrors.
+        detail = " ".join(str(exc).split())
+        msg = (
+            f"{path.name}: not a readable GeoJSON/GeoPackage file ({detail}); "
+            "fix it or export it again from your GIS"
+        )
         raise InputError(msg) from exc
     if frame.crs is None:
         msg = (
@@ -135,8 +141,9 @@ def load_layer(path: Path, *, id_column: str = "id", columns: tuple[str, ...] = 
     for column in (id_column, *columns):
         if column not in frame.columns:
             problems.append(
-                f"{path.name}: no column {column!r}; available: "
-                f"{', '.join(repr(c) for c in frame.columns if c != 'geometry')}"
+                f"{path.name}: no column {column!r} (columns: "
+                f"{', '.join(repr(c) for c in frame.columns if c != 'geometry')}); add the "
+                "column, or name the right one in routes.toml"
             )
     if problems:
         raise InputError(join_problems(problems))

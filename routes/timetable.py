@@ -256,7 +256,10 @@ def load_timetable(
     idle = [d for d in data if d.n_trips_scheduled == 0]
     if len(idle) == len(data):
         ranges = "; ".join(_no_service(d, service_date) for d in data)
-        msg = f"no GTFS feed runs on {service_date.isoformat()}: {ranges}; choose another date"
+        msg = (
+            f"no GTFS feed runs on {service_date.isoformat()}: {ranges}; "
+            "choose another [study_area].date"
+        )
         raise GtfsError(msg)
     for d in data:
         for text in d.warnings:
@@ -290,7 +293,7 @@ def _no_service(d: FeedData, service_date: dt.date) -> str:
         span = "its calendars hold no dates"
     else:
         span = f"it runs {d.start_date.isoformat()} to {d.end_date.isoformat()}"
-    return f"feed {d.name!r} has no service on {service_date.isoformat()}; {span}"
+    return f"feed {d.name!r} ({d.path.name}) has no service on {service_date.isoformat()}; {span}"
 
 
 def _assemble(data: Sequence[FeedData], service_date: dt.date) -> Timetable:
@@ -427,13 +430,18 @@ def _build_stop_patterns(
     return ptr, pairs % width
 
 
-def describe_feeds(feeds: Sequence[Path]) -> list[FeedSummary]:
+def describe_feeds(
+    feeds: Sequence[Path], *, allow_feed_errors: bool = False
+) -> list[FeedSummary]:
     """Summarise GTFS feeds: service date range and table sizes.
 
     Parameters
     ----------
     feeds
         GTFS feeds, each a zip file or a folder; named as in :func:`load_timetable`.
+    allow_feed_errors
+        Leave malformed calendar rows out of the date range instead of raising
+        (:func:`load_timetable` with the same flag warns about them).
 
     Returns
     -------
@@ -443,7 +451,8 @@ def describe_feeds(feeds: Sequence[Path]) -> list[FeedSummary]:
     Raises
     ------
     GtfsError
-        If a feed cannot be read or its calendars hold malformed dates.
+        If a feed cannot be read, or its calendars hold malformed dates and
+        ``allow_feed_errors`` is false.
     """
     from routes._gtfs_read import Problems, parse_calendar, read_gtfs_feed, unique_feed_names
 
@@ -453,7 +462,9 @@ def describe_feeds(feeds: Sequence[Path]) -> list[FeedSummary]:
         feed = read_gtfs_feed(path, name)
         problems = Problems()
         start, end = parse_calendar(feed, problems).date_range()
-        problems.raise_or_report(f"GTFS feed {name!r} ({path})", allow_feed_errors=False)
+        problems.raise_or_report(
+            f"GTFS feed {name!r} ({path})", allow_feed_errors=allow_feed_errors
+        )
         out.append(
             FeedSummary(
                 name=name,

@@ -460,7 +460,7 @@ def test_no_service_on_date_warns_naming_the_feed(tmp_path: Path) -> None:
     may = write_feed(tmp_path / "may.zip", **line_feed())
     idle = write_feed(tmp_path / "june.zip", **june)
     with pytest.warns(RoutesWarning, match=re.escape(
-        "feed 'june' has no service on 2019-05-13; it runs 2019-06-01 to 2019-06-30"
+        "feed 'june' (june.zip) has no service on 2019-05-13; it runs 2019-06-01 to 2019-06-30"
     )):
         tt = load(may, idle)
     assert list(tt.trip_ids) == ["may:T1"] and tt.n_stops == 8
@@ -468,8 +468,9 @@ def test_no_service_on_date_warns_naming_the_feed(tmp_path: Path) -> None:
 
 def test_no_feed_runs_is_an_error(tmp_path: Path) -> None:
     path = write_feed(tmp_path / "line.zip", **line_feed())
-    with pytest.raises(GtfsError, match=r"no GTFS feed runs on 2019-05-18: feed 'line' has no "
-                                        r"service on 2019-05-18; it runs 2019-05-01 to 2019-05-31"):
+    with pytest.raises(GtfsError, match=r"no GTFS feed runs on 2019-05-18: feed 'line' "
+                                        r"\(line\.zip\) has no service on 2019-05-18; it runs "
+                                        r"2019-05-01 to 2019-05-31"):
         load(path, date="2019-05-18")
 
 

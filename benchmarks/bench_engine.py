@@ -1,0 +1,169 @@
+"""Engine benchmark: our range-RAPTOR against ferrobus on Porto Alegre, in the same run.
+
+Run from the repository root (ferrobus is a benchmark-only dependency):
+
+    pip install ferrobus && python benchmarks/bench_engine.py [--repeats 3]
+
+Workloads (1,227 hex centroids all-to-all, 2019-05-13, walk 1.4 m/s, <= 3 rides,
+<= 120 min, <= 20 min walking at each end):
+
+1. single departure at 14:00 (ours vs ferrobus, same run);
+2. 60 per-minute departures 14:00-14:59, median (ours vs 60 ferrobus calls);
+3. 120 per-minute departures 14:00-15:59, percentiles 5/25/50/75/95 (ours only).
+
+Prints medians, the ratio to ferrobus, agreement of the 14:00 results, and the
+peak memory (RSS) of this process. Numbers depend on the machine and its load;
+compare the ratio within one run rather than against remembered numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _poa import POA_DATE, load_hex_centroids, poa_paths  # noqa: E402
+
+from routes.cache import NetworkCache  # noqa: E402
+from routes.config import RoutingParams, load_study_area  # noqa: E402
+from routes.engine.raptor import compute_travel_time_array  # noqa: E402
+from routes.errors import RoutesWarning  # noqa: E402
+from routes.network import build_network  # noqa: E402
+from routes.points import Points  # noqa: E402
+
+WALK_KMH = 1.4 * 3.6
+DEPARTURE_S = 14 * 3600
+
+
+def _study(folder: Path) -> Path:
+    p = poa_paths()
+    toml = folder / "routes.toml"
+    toml.write_text(
+        "[study_area]\n"
+        f'name = "Porto Alegre benchmark"\n'
+        f'gtfs = ["{p.eptc_zip}", "{p.trensurb_zip}"]\n'
+        f'osm = "{p.osm_pbf}"\n'
+        f"date = {POA_DATE}\n"
+        "[routing]\n"
+        f"max_walk_min = 20\nwalk_speed_kmh = {WALK_KMH}\nmax_rides = 3\nmax_trip_min = 120\n",
+        encoding="utf-8",
+    )
+    return toml
+
+
+def _median_time(fn, repeats: int) -> tuple[float, list[float], object]:
+    times, result = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times, result
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _agreement(ours_min: np.ndarray, ferro_s: np.ndarray) -> dict[str, float]:
+    """Compare ours (minutes) with ferrobus (seconds) on pairs ferrobus can route."""
+    n = len(ours_min)
+    off_diag = ~np.eye(n, dtype=bool)
+    ferro = ferro_s / 60.0
+    both = off_diag & ~np.isnan(ferro) & ~np.isnan(ours_min)
+    ferro_only = off_diag & ~np.isnan(ferro) & np.isnan(ours_min)
+    diff = ours_min[both] - ferro[both]
+    judged = both.sum() + ferro_only.sum()
+    return {
+        "pairs ferrobus reaches": float(judged),
+        "share no slower than ferrobus + 1 min": float((diff <= 1.0).sum() / judged),
+        "share faster than ferrobus by > 1 min": float((diff < -1.0).sum() / judged),
+        "pairs only ferrobus reaches": float(ferro_only.sum()),
+        "pairs only ours reaches": float((off_diag & np.isnan(ferro) & ~np.isnan(ours_min)).sum()),
+        "median |difference| (min)": float(np.median(np.abs(diff))),
+        "median difference ours - ferrobus (min)": float(np.median(diff)),
+        "p99 difference (min)": float(np.percentile(diff, 99)),
+        "max difference (min)": float(diff.max()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip-window-peer", action="store_true",
+                        help="do not time 60 ferrobus calls (about 40 s)")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore", RoutesWarning)
+    work = Path(tempfile.mkdtemp(prefix="bench-engine-"))
+    study = load_study_area(_study(work))
+    cache = NetworkCache(work / "cache")
+    t0 = time.perf_counter()
+    network = build_network(study, cache=cache)
+    cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    network = build_network(study, cache=cache)
+    warm = time.perf_counter() - t0
+    hexes = load_hex_centroids()
+    points = Points(hexes["id"].to_numpy(object), hexes["lon"].to_numpy(), hexes["lat"].to_numpy())
+    routing = study.routing
+    print(f"POA network: build {cold:.2f} s cold, {warm:.2f} s from cache; "
+          f"{network.timetable.n_trips:,} trips, {network.streets.n_nodes:,} street nodes")
+
+    def ours(window: int, pcts: tuple[int, ...]):
+        return lambda: compute_travel_time_array(network, points, points, routing=routing,
+                                                 departure_s=DEPARTURE_S, window_min=window,
+                                                 percentiles=pcts)
+
+    ours(1, (50,))()  # compile the kernels outside the timings
+    single, single_all, ours_1400 = _median_time(ours(1, (50,)), args.repeats)
+    window60, w60_all, _ = _median_time(ours(60, (50,)), args.repeats)
+    window120, w120_all, _ = _median_time(ours(120, (5, 25, 50, 75, 95)), args.repeats)
+
+    import ferrobus  # noqa: F401  (benchmark-only dependency)
+    from _ferrobus_peer import (
+        build_model,
+        ferrobus_matrix,
+        ferrobus_range_matrix,
+        make_points,
+        prepare_gtfs_for_ferrobus,
+    )
+
+    p = poa_paths()
+    dirs = [prepare_gtfs_for_ferrobus(z, work / "ferrobus_gtfs") for z in p.gtfs_zips]
+    model = build_model(p.osm_pbf, dirs)
+    fpts = make_points(model, points.lon, points.lat, max_walk_s=1200, max_nearest_stops=10)
+    f_single, f_single_all, ferro_1400 = _median_time(
+        lambda: ferrobus_matrix(model, None, None, DEPARTURE_S, 3, points=fpts, max_trip_s=7200),
+        args.repeats)
+    f_window = float("nan")
+    if not args.skip_window_peer:
+        t0 = time.perf_counter()
+        ferrobus_range_matrix(model, None, None, DEPARTURE_S, 3, points=fpts, max_trip_s=7200)
+        f_window = time.perf_counter() - t0
+
+    print(f"\nmedians of {args.repeats} runs (seconds), 1,227 x 1,227 pairs, this machine:")
+    print(f"  single departure 14:00     ours {single:6.2f}   ferrobus {f_single:6.2f}   "
+          f"ratio ours/ferrobus {single / f_single:.2f}")
+    print(f"  60-min window, median      ours {window60:6.2f}   ferrobus {f_window:6.2f} "
+          f"(60 calls, once)   ratio {window60 / f_window:.2f}")
+    print(f"  120-min window, 5 pcts     ours {window120:6.2f}")
+    print(f"  all runs: single {['%.2f' % t for t in single_all]}, "
+          f"60 {['%.2f' % t for t in w60_all]}, 120 {['%.2f' % t for t in w120_all]}, "
+          f"ferrobus single {['%.2f' % t for t in f_single_all]}")
+    print(f"  peak RSS of this process: {_peak_rss_mb():.0f} MB")
+    print("\nagreement at 14:00 (ours with every stop within 20 min at both ends; "
+          "ferrobus with its single nearest origin stop):")
+    for key, value in _agreement(ours_1400[:, 0, :], ferro_1400).items():
+        print(f"  {key:<42} {value:,.4f}")
+
+
+if __name__ == "__main__":
+    main()

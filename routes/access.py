@@ -1,0 +1,256 @@
+"""Accessibility of every zone on one network: travel times, then the per-zone metrics.
+
+One engine run per network computes travel times from the zones to every
+destination point at once (zones for cross-community reach, and each
+destination layer); the metrics of :mod:`routes.accessibility` are then
+plain functions of those tables.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from routes._progress import ProgressCallback
+from routes.accessibility import (
+    compute_cumulative_opportunities,
+    compute_decay_opportunities,
+    compute_meeting_potential,
+    compute_nearest,
+    compute_reach_other_groups,
+    compute_space_mix,
+)
+from routes.cache import NetworkCache, hash_inputs
+from routes.columns import ColumnKind, column_name
+from routes.config import StudyArea
+from routes.destinations import Destinations
+from routes.engine.raptor import compute_travel_time_array
+from routes.network import TransitNetwork
+from routes.points import Points
+from routes.zones import Zones
+
+__all__ = [
+    "AccessResult",
+    "TravelTimes",
+    "compute_access",
+    "compute_zone_travel_times",
+    "space_layer_names",
+]
+
+logger = logging.getLogger(__name__)
+
+ZONES_LAYER = "zones"
+
+
+@dataclass(frozen=True, slots=True)
+class TravelTimes:
+    """Travel times from every zone to every destination point of a study area.
+
+    Attributes
+    ----------
+    minutes
+        ``float32`` minutes at the study area's first percentile, shape
+        ``(n_zones, n_points)``; NaN where unreachable.
+    point_layer
+        Layer of each destination point (``zones`` or a destination layer name).
+    point_ids
+        ID of each destination point within its layer.
+    """
+
+    minutes: NDArray[np.float32]
+    point_layer: NDArray[np.object_]
+    point_ids: NDArray[np.object_]
+
+    def long_table(self, layer: str, origin_ids: NDArray[np.object_], column: str) -> pd.DataFrame:
+        """All zone-to-point pairs of one layer as a long table (NaN kept)."""
+        cols = np.flatnonzero(self.point_layer == layer)
+        n_o, n_d = len(origin_ids), len(cols)
+        return pd.DataFrame({
+            "from_id": np.repeat(origin_ids.astype(str), n_d),
+            "to_id": np.tile(self.point_ids[cols].astype(str), n_o),
+            column: self.minutes[:, cols].astype(np.float64).ravel(),
+        })
+
+
+@dataclass(frozen=True, slots=True)
+class AccessResult:
+    """Per-zone accessibility on one network.
+
+    Attributes
+    ----------
+    zones
+        Indexed by zone id: ``population``, ``deprivation_decile``, the group
+        columns, and the metric columns named by :func:`routes.columns.column_name`.
+    spaces
+        Indexed by space id: residents who can reach each shared space and
+        their Simpson diversity (empty when no layer has categories).
+    travel_times
+        The travel times the metrics were computed from.
+    """
+
+    zones: pd.DataFrame
+    spaces: pd.DataFrame
+    travel_times: TravelTimes
+
+
+def _all_points(zones: Zones, layers: tuple[Destinations, ...]) -> tuple[Points, NDArray[np.object_],
+                                                                          NDArray[np.object_]]:
+    parts = [(ZONES_LAYER, zones.points)] + [(d.name, d.points) for d in layers]
+    lon = np.concatenate([p.lon for _, p in parts])
+    lat = np.concatenate([p.lat for _, p in parts])
+    layer = np.concatenate([np.full(len(p), name, dtype=object) for name, p in parts])
+    ids = np.concatenate([p.ids for _, p in parts]).astype(object)
+    keys = np.array([f"{a}\x00{b}" for a, b in zip(layer, ids, strict=True)], dtype=object)
+    return Points(keys, lon, lat), layer, ids
+
+
+def compute_zone_travel_times(
+    study: StudyArea,
+    network: TransitNetwork,
+    zones: Zones,
+    layers: tuple[Destinations, ...],
+    *,
+    cache: NetworkCache | None = None,
+    progress: ProgressCallback | None = None,
+) -> TravelTimes:
+    """Travel times from the zones to the zones and to every destination layer.
+
+    Identical destination coordinates are routed once. Results are cached
+    under the network's digest, the points and the routing parameters, so a
+    baseline is computed once per study area.
+
+    Returns
+    -------
+    TravelTimes
+        Minutes at the study area's first percentile.
+    """
+    cache = cache if cache is not None else NetworkCache()
+    points, layer, ids = _all_points(zones, layers)
+    coords = np.round(np.column_stack([points.lon, points.lat]), 7)
+    unique, inverse = np.unique(coords, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    routing = study.routing
+    key = hash_inputs([], {
+        "network": network.digest, "routing": repr(routing),
+        "origins": hash_inputs([], {"lon": zones.points.lon.tolist(),
+                                    "lat": zones.points.lat.tolist()}),
+        "destinations": hash_inputs([], {"xy": unique.tolist()}),
+    })
+
+    def build() -> TravelTimes:
+        dest = Points(np.arange(len(unique)).astype(str).astype(object),
+                      unique[:, 0].copy(), unique[:, 1].copy())
+        with warnings.catch_warnings():
+            # Unsnapped destinations are reported once by the zone and layer loaders.
+            warnings.filterwarnings("ignore", message=".*destinations are more than")
+            minutes = compute_travel_time_array(
+                network, zones.points, dest, routing=routing,
+                percentiles=routing.percentiles[:1], progress=progress,
+            )[:, 0, :]
+        return TravelTimes(minutes[:, inverse].astype(np.float32), layer, ids)
+
+    return cache.get_or_build("times", key, TravelTimes, build, f"travel times {network.digest[:12]}")
+
+
+def space_layer_names(study: StudyArea) -> frozenset[str]:
+    """Names of the destination layers that are shared community spaces.
+
+    A layer is one when it has categories or comes from OSM tags, or when it
+    has no weight column (each feature is a place, not a count of opportunities).
+    """
+    return frozenset(d.name for d in study.destinations
+                     if d.category_column or d.osm_tags or d.weight_column is None)
+
+
+def compute_access(
+    study: StudyArea,
+    network: TransitNetwork,
+    zones: Zones,
+    layers: tuple[Destinations, ...],
+    *,
+    cache: NetworkCache | None = None,
+    progress: ProgressCallback | None = None,
+) -> AccessResult:
+    """Compute every per-zone accessibility metric on one network.
+
+    For each weighted destination layer: opportunities within
+    ``job_cutoff_min`` and decay-weighted with ``decay_half_life_min``. For the
+    layer with categories (shared community spaces): time to the nearest space
+    overall and per category, spaces within ``space_cutoff_min``, and meeting
+    potential. Between zones: cross-community reach within ``space_cutoff_min``.
+
+    Parameters
+    ----------
+    study
+        Gives the scoring and routing parameters.
+    network
+        Baseline or scenario network.
+    zones
+        Origins.
+    layers
+        Destination layers.
+    cache
+        Network cache (travel times are cached there).
+    progress
+        Called as ``progress(done, total)`` while travel times are computed.
+
+    Returns
+    -------
+    AccessResult
+        Per-zone table (columns documented in :mod:`routes.columns`), per-space
+        table, and the travel times.
+    """
+    scoring = study.scoring
+    pct = study.routing.percentiles[0]
+    tcol = column_name(ColumnKind.TRAVEL_TIME, percentile=pct)
+    times = compute_zone_travel_times(study, network, zones, layers, cache=cache,
+                                      progress=progress)
+    origin_ids = zones.table.index.to_numpy(dtype=object)
+    table = zones.table.copy()
+    zone_frame = zones.table.reset_index(names="id")
+    groups = list(zones.group_columns) or None
+    space_names = space_layer_names(study)
+    parts = []
+    for layer in layers:
+        matrix = times.long_table(layer.name, origin_ids, tcol)
+        weights = layer.table["weight"]
+        if layer.name in space_names:
+            spaces = layer.table.reset_index(names="id")
+            parts.append(compute_nearest(matrix, spaces, scoring.space_cutoff_min,
+                                         percentile=pct, origins=origin_ids))
+        else:
+            parts.append(compute_cumulative_opportunities(
+                matrix, weights, scoring.job_cutoff_min, percentile=pct, name=layer.name,
+                origins=origin_ids))
+            parts.append(compute_decay_opportunities(
+                matrix, weights, scoring.decay_half_life_min, percentile=pct, name=layer.name,
+                origins=origin_ids))
+    # Reach needs community groups, or deprivation deciles to split zones in two.
+    has_mix = bool(groups) or bool(table.get("deprivation_decile", pd.Series()).notna().any())
+    if has_mix:
+        zone_matrix = times.long_table(ZONES_LAYER, origin_ids, tcol)
+        parts.append(compute_reach_other_groups(
+            zone_matrix, zone_frame, scoring.space_cutoff_min, groups=groups,
+            deprived_deciles=scoring.deprived_deciles, percentile=pct))
+    else:
+        logger.info("zones have neither community groups nor deprivation deciles: "
+                    "cross-community reach and meeting potential are not computed")
+    space_table = pd.DataFrame()
+    spaces_layer = next((d for d in layers if d.name in space_names), None)
+    if spaces_layer is not None and has_mix:
+        matrix = times.long_table(spaces_layer.name, origin_ids, tcol)
+        spaces = spaces_layer.table.reset_index(names="id")
+        kwargs = dict(groups=groups, deprived_deciles=scoring.deprived_deciles, percentile=pct)
+        parts.append(compute_meeting_potential(matrix, zone_frame, spaces,
+                                               scoring.space_cutoff_min, **kwargs))
+        space_table = compute_space_mix(matrix, zone_frame, spaces, scoring.space_cutoff_min,
+                                        **kwargs)
+    for part in parts:
+        part.index = part.index.astype(str)
+        table = table.join(part)
+    return AccessResult(table, space_table, times)
