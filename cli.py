@@ -55,6 +55,69 @@ window_option = click.option(
     help="Departures, one a minute (default: the [routing].departure_window; 1 = single).",
 )
 
+# Maps and reports (issue 5).
+pdf_option = click.option(
+    "--pdf", is_flag=True, default=False,
+    help="Also write report.pdf (needs WeasyPrint: the pdf extra).",
+)
+map_zone_option = click.option(
+    "--map-zone", "map_zones", multiple=True,
+    help="Zone ID to draw isochrones from on map.html (repeatable; default: the most "
+         "deprived zones that gain).",
+)
+
+# Engines (issue 7): --engine r5py cross-checks with R5; --scheduler/--workers shard over Dask.
+engine_option = click.option(
+    "--engine", type=click.Choice(["builtin", "r5py"], case_sensitive=False), default="builtin",
+    show_default=True, help="Routing engine: the built-in range-RAPTOR, or R5 through r5py.",
+)
+r5_classpath_option = click.option(
+    "--r5-classpath", type=click.Path(exists=True, path_type=Path), default=None,
+    help="The R5 jar (r5-all.jar) for --engine r5py (default: $R5_CLASSPATH).",
+)
+scheduler_option = click.option(
+    "--scheduler", type=str, default=None,
+    help="Shard origins over the Dask cluster of this scheduler, e.g. tcp://10.0.0.5:8786.",
+)
+workers_option = click.option(
+    "--workers", type=click.IntRange(min=1), default=None,
+    help="Shard origins over a local Dask cluster of N worker processes.",
+)
+
+
+def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for option in (workers_option, scheduler_option, r5_classpath_option, engine_option):
+        f = option(f)
+    return f
+
+
+def _check_engine_options(engine: str, r5_classpath: Path | None, scheduler: str | None,
+                          workers: int | None) -> None:
+    if scheduler and workers:
+        raise click.UsageError("give --scheduler or --workers, not both")
+    if engine.lower() == "r5py" and (scheduler or workers):
+        raise click.UsageError("--scheduler and --workers shard the builtin engine; "
+                               "drop them for --engine r5py")
+    if r5_classpath is not None and engine.lower() != "r5py":
+        raise click.UsageError("--r5-classpath is used only with --engine r5py")
+
+
+@contextmanager
+def _engine_for(study: Any, engine: str, r5_classpath: Path | None, scheduler: str | None,
+                workers: int | None, allow_feed_errors: bool) -> Iterator[Any]:
+    """Yield the engine the options ask for; ``None`` for the built-in one in this process."""
+    if engine.lower() == "r5py":
+        from routes.engine.r5 import R5Engine
+
+        yield R5Engine(study, classpath=r5_classpath, allow_feed_errors=allow_feed_errors)
+    elif scheduler or workers:
+        from routes.distributed import DaskEngine, dask_client
+
+        with dask_client(scheduler=scheduler, workers=workers) as client:
+            yield DaskEngine(client, study, allow_feed_errors=allow_feed_errors)
+    else:
+        yield None
+
 
 class _State:
     def __init__(self, verbosity: int, config: Path) -> None:
@@ -239,10 +302,12 @@ def _points_for(state: _State, study: Any, path: Path | None, what: str) -> Any:
 @force_option
 @allow_feed_errors_option
 @threads_option
+@_engine_options
 @click.pass_obj
 def matrix(state: _State, departure: str | None, window_min: int | None,
            percentiles: str | None, from_path: Path | None, to_path: Path | None, out: Path,
-           force: bool, allow_feed_errors: bool, threads: int | None) -> None:
+           force: bool, allow_feed_errors: bool, threads: int | None, engine: str,
+           r5_classpath: Path | None, scheduler: str | None, workers: int | None) -> None:
     """Compute walk + public transport travel times between points (range-RAPTOR).
 
     Writes a long table: from_id, to_id, travel_time_pNN_min (minutes; pairs
@@ -254,20 +319,26 @@ def matrix(state: _State, departure: str | None, window_min: int | None,
     if pcts and not all(0 < p < 100 for p in pcts):
         raise click.BadParameter("percentiles must be between 1 and 99", param_hint="--percentiles")
     departure_s = _parse_departure(departure)
+    _check_engine_options(engine, r5_classpath, scheduler, workers)
     _refuse_overwrite(out, force)
-    from routes.engine.raptor import compute_travel_times
+    from routes.engine.backends import BuiltinEngine, compute_travel_times_with
     from routes.io import write_table
     from routes.network import build_network
 
     study = state.study_area()
     origins = _points_for(state, study, from_path, "from")
     destinations = _points_for(state, study, to_path, "to") if to_path else None
-    network = build_network(study, allow_feed_errors=allow_feed_errors)
-    with _progress_bar(state, "travel times") as progress:
-        table = compute_travel_times(
-            network, origins, destinations, routing=study.routing, departure_s=departure_s,
-            window_min=window_min, percentiles=pcts, progress=progress, n_threads=threads,
-        )
+    with _engine_for(study, engine, r5_classpath, scheduler, workers,
+                     allow_feed_errors) as chosen:
+        # R5 builds its own network from the study area's files.
+        network = None if engine.lower() == "r5py" else build_network(
+            study, allow_feed_errors=allow_feed_errors)
+        with _progress_bar(state, "travel times") as progress:
+            table = compute_travel_times_with(
+                chosen or BuiltinEngine(), network, origins, destinations,
+                routing=study.routing, departure_s=departure_s, window_min=window_min,
+                percentiles=pcts, progress=progress, n_threads=threads,
+            )
     write_table(table, out, overwrite=force)
     click.echo(f"{out}  ({len(table):,} origin-destination pairs)")
 
@@ -330,7 +401,7 @@ def _step_progress(state: _State) -> Callable[[str], Callable[[int, int], None]]
 def _format_number(value: float) -> str:
     if value != value:
         return "n/a"
-    if abs(value) >= 100:
+    if abs(value) >= 100 or float(value).is_integer():
         text = f"{value:,.0f}"
     elif abs(value) >= 1:
         text = f"{value:,.2f}"
@@ -354,34 +425,86 @@ def _print_scorecard(evaluation: Any) -> None:
 @_out_option("Parent folder of the run folders.", required=False)
 @force_option
 @allow_feed_errors_option
+@_engine_options
+@pdf_option
+@map_zone_option
 @click.pass_obj
 def evaluate(state: _State, proposals: tuple[Path, ...], out: Path | None, force: bool,
-             allow_feed_errors: bool) -> None:
+             allow_feed_errors: bool, engine: str, r5_classpath: Path | None,
+             scheduler: str | None, workers: int | None, pdf: bool,
+             map_zones: tuple[str, ...]) -> None:
     """Evaluate proposal GeoJSON files; write outputs/<proposal>/ for each.
 
     Each run folder holds zones.gpkg, zones.csv, matrix.parquet,
-    scorecard.json and manifest.json; the scorecard is printed here.
+    scorecard.json, map.html, report.html (report.pdf with --pdf) and
+    manifest.json; the scorecard is printed here.
     """
     from routes.evaluate import evaluate_proposals, load_study_inputs
 
+    _check_engine_options(engine, r5_classpath, scheduler, workers)
     study = state.study_area()
     out_root = out if out is not None else study.config_path.parent / "outputs"
-    inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors)
-    results = evaluate_proposals(inputs, list(proposals), out_root=out_root, force=force,
-                                 progress_factory=_step_progress(state))
+    for path in proposals:  # a run folder is named after its proposal file
+        _refuse_overwrite(out_root / path.stem, force)
+    with _engine_for(study, engine, r5_classpath, scheduler, workers,
+                     allow_feed_errors) as chosen:
+        inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors)
+        results = evaluate_proposals(inputs, list(proposals), out_root=out_root, force=force,
+                                     progress_factory=_step_progress(state), engine=chosen,
+                                     pdf=pdf, map_zones=map_zones or None)
     for evaluation in results:
         _print_scorecard(evaluation)
+
+
+@main.command(short_help="Rank proposals side by side in one report.")
+@click.argument("proposals", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_out_option("Folder of the comparison (default: outputs/compare).", required=False)
+@force_option
+@allow_feed_errors_option
+@pdf_option
+@map_zone_option
+@click.pass_obj
+def compare(state: _State, proposals: tuple[Path, ...], out: Path | None, force: bool,
+            allow_feed_errors: bool, pdf: bool, map_zones: tuple[str, ...]) -> None:
+    """Evaluate two or more proposals and rank them in one report.
+
+    Writes report.html (report.pdf with --pdf), ranking.csv and one run folder
+    per proposal into the comparison folder, and prints the ranking.
+    """
+    if len(proposals) < 2:
+        raise click.UsageError("compare needs at least two proposals; use `routes evaluate` "
+                               "for one")
+    from routes.compare import compare_proposals
+    from routes.evaluate import load_study_inputs
+
+    study = state.study_area()
+    folder = out if out is not None else study.config_path.parent / "outputs" / "compare"
+    _refuse_overwrite(folder, force)
+    inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors)
+    result = compare_proposals(inputs, list(proposals), out=folder, force=force, pdf=pdf,
+                               progress_factory=_step_progress(state),
+                               map_zones=map_zones or None)
+    click.echo(str(folder / "report.html"))
+    for row in result.ranking.itertuples(index=False):
+        click.echo(f"  {row.rank}. {row.proposal}  benefit per vehicle-hour "
+                   f"{_format_number(row.benefit_per_vehicle_hour)}  "
+                   f"({_format_number(row.benefit)} resident-jobs for {row.benefit_group}, "
+                   f"{_format_number(row.annual_vehicle_hours)} vehicle-hours a year)")
 
 
 @main.command(short_help="Baseline accessibility per zone.")
 @_out_option("Run folder (default: outputs/access).", required=False)
 @force_option
 @allow_feed_errors_option
+@_engine_options
 @click.pass_obj
-def access(state: _State, out: Path | None, force: bool, allow_feed_errors: bool) -> None:
+def access(state: _State, out: Path | None, force: bool, allow_feed_errors: bool, engine: str,
+           r5_classpath: Path | None, scheduler: str | None, workers: int | None) -> None:
     """Compute baseline accessibility of every zone; write zones.gpkg, zones.csv, manifest.json."""
     from routes.evaluate import compute_baseline, load_study_inputs, write_access
 
+    _check_engine_options(engine, r5_classpath, scheduler, workers)
     study = state.study_area()
     folder = out if out is not None else study.config_path.parent / "outputs" / "access"
     if folder.exists() and not force:
@@ -389,8 +512,11 @@ def access(state: _State, out: Path | None, force: bool, allow_feed_errors: bool
 
         msg = f"{folder} exists; pass --force to replace it or choose another --out"
         raise OutputExistsError(msg)
-    inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors)
-    baseline = compute_baseline(inputs, progress=_step_progress(state)("baseline"))
+    with _engine_for(study, engine, r5_classpath, scheduler, workers,
+                     allow_feed_errors) as chosen:
+        inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors)
+        baseline = compute_baseline(inputs, progress=_step_progress(state)("baseline"),
+                                    engine=chosen)
     write_access(inputs, baseline, folder, force=force)
     click.echo(f"{folder}  ({len(baseline.zones):,} zones)")
 
@@ -413,6 +539,97 @@ def proposal_export(proposal_path: Path, out: Path, force: bool) -> None:
         raise click.BadParameter(f"{out.name}: use a .zip file", param_hint="--out")
     write_proposal_feed(load_proposal(proposal_path), out, overwrite=force)
     click.echo(str(out))
+
+
+@main.command(short_help="Write the bundled synthetic demo study area.")
+@click.argument("folder", required=False, default=".",
+                type=click.Path(file_okay=False, path_type=Path))
+@force_option
+def demo(folder: Path, force: bool) -> None:
+    """Write the synthetic "Demo Town" study area into FOLDER (default: here).
+
+    It holds routes.toml, gtfs/, osm/, zones/ and examples/*.geojson proposals;
+    the same files every time.
+    """
+    from routes.demo import write_demo_study_area
+
+    written = write_demo_study_area(folder, overwrite=force)
+    for path in written.paths:
+        click.echo(str(path))
+
+
+@main.command("compare-engines", short_help="Agreement between the built-in engine and R5.")
+@departure_option
+@window_option
+@click.option("--percentiles", type=str, default=None,
+              help="Comma-separated percentiles, at most 5 (default: [routing]).")
+@click.option("--from", "from_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Origins file (default: the zones).")
+@click.option("--to", "to_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Destinations file (default: the origins).")
+@r5_classpath_option
+@_out_option("Also write both engines' times per pair, .csv or .parquet.", required=False)
+@force_option
+@allow_feed_errors_option
+@threads_option
+@click.option("--json", "as_json", is_flag=True, default=False, help="Print the summary as JSON.")
+@click.pass_obj
+def compare_engines(state: _State, departure: str | None, window_min: int | None,
+                    percentiles: str | None, from_path: Path | None, to_path: Path | None,
+                    r5_classpath: Path | None, out: Path | None, force: bool,
+                    allow_feed_errors: bool, threads: int | None, as_json: bool) -> None:
+    """Run the built-in engine and R5 (r5py) on the same points; print how closely they agree.
+
+    Reports the pairs reachable by each engine, the share of pairs reachable
+    by both whose times are within 1, 2 and 5 minutes, and the median
+    difference (r5py minus builtin). Trips from a point to itself are left out.
+    """
+    if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
+        raise click.BadParameter(f"{out.name}: use a .csv or .parquet file", param_hint="--out")
+    pcts = _parse_int_list(percentiles, "percentile") if percentiles else None
+    departure_s = _parse_departure(departure)
+    if out is not None:
+        _refuse_overwrite(out, force)
+    from routes.engine.backends import BuiltinEngine, compute_engine_agreement
+    from routes.engine.r5 import R5Engine
+    from routes.network import build_network
+
+    study = state.study_area()
+    r5 = R5Engine(study, classpath=r5_classpath, allow_feed_errors=allow_feed_errors)
+    origins = _points_for(state, study, from_path, "from")
+    destinations = _points_for(state, study, to_path, "to") if to_path else origins
+    pcts = pcts or study.routing.percentiles
+    kwargs = dict(routing=study.routing, departure_s=departure_s, window_min=window_min,
+                  percentiles=pcts)
+    network = build_network(study, allow_feed_errors=allow_feed_errors)
+    with _progress_bar(state, "builtin") as progress:
+        ours = BuiltinEngine().compute_travel_time_array(
+            network, origins, destinations, progress=progress, n_threads=threads, **kwargs)
+    with _progress_bar(state, "r5py") as progress:
+        theirs = r5.compute_travel_time_array(None, origins, destinations, progress=progress,
+                                              **kwargs)
+    agreement = compute_engine_agreement(ours, theirs, ignore_diagonal=destinations is origins)
+    if out is not None:
+        import numpy as np
+        import pandas as pd
+
+        from routes.io import write_table
+
+        o, j, d = np.nonzero(~(np.isnan(ours) & np.isnan(theirs)))
+        write_table(pd.DataFrame({
+            "from_id": origins.ids[o].astype(str), "to_id": destinations.ids[d].astype(str),
+            "percentile": np.asarray(pcts)[j], "builtin_min": ours[o, j, d],
+            "r5py_min": theirs[o, j, d], "diff_min": theirs[o, j, d] - ours[o, j, d],
+        }), out, overwrite=force)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(agreement.to_dict(), indent=1))
+        return
+    for row in agreement.to_frame().itertuples(index=False):
+        click.echo(f"  {row.indicator:<40} {_format_number(row.value):>10}  {row.unit}")
+    if out is not None:
+        click.echo(str(out))
 
 
 @main.group(short_help="Inspect or clear the network cache.")

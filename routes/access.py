@@ -29,7 +29,7 @@ from routes.cache import NetworkCache, hash_inputs
 from routes.columns import ColumnKind, column_name
 from routes.config import StudyArea
 from routes.destinations import Destinations
-from routes.engine.raptor import compute_travel_time_array
+from routes.engine.backends import BuiltinEngine, TravelTimeEngine
 from routes.network import TransitNetwork
 from routes.points import Points
 from routes.zones import Zones
@@ -117,12 +117,14 @@ def compute_zone_travel_times(
     *,
     cache: NetworkCache | None = None,
     progress: ProgressCallback | None = None,
+    engine: TravelTimeEngine | None = None,
 ) -> TravelTimes:
     """Travel times from the zones to the zones and to every destination layer.
 
     Identical destination coordinates are routed once. Results are cached
-    under the network's digest, the points and the routing parameters, so a
-    baseline is computed once per study area.
+    under the network's digest, the points, the routing parameters and the
+    engine's cache tag, so a baseline is computed once per study area and engine.
+    ``engine`` defaults to the built-in engine in this process.
 
     Returns
     -------
@@ -135,12 +137,16 @@ def compute_zone_travel_times(
     unique, inverse = np.unique(coords, axis=0, return_inverse=True)
     inverse = inverse.ravel()
     routing = study.routing
-    key = hash_inputs([], {
+    engine = engine if engine is not None else BuiltinEngine()
+    params = {
         "network": network.digest, "routing": repr(routing),
         "origins": hash_inputs([], {"lon": zones.points.lon.tolist(),
                                     "lat": zones.points.lat.tolist()}),
         "destinations": hash_inputs([], {"xy": unique.tolist()}),
-    })
+    }
+    if engine.cache_tag:
+        params["engine"] = engine.cache_tag
+    key = hash_inputs([], params)
 
     def build() -> TravelTimes:
         dest = Points(np.arange(len(unique)).astype(str).astype(object),
@@ -148,7 +154,7 @@ def compute_zone_travel_times(
         with warnings.catch_warnings():
             # Unsnapped destinations are reported once by the zone and layer loaders.
             warnings.filterwarnings("ignore", message=".*destinations are more than")
-            minutes = compute_travel_time_array(
+            minutes = engine.compute_travel_time_array(
                 network, zones.points, dest, routing=routing,
                 percentiles=routing.percentiles[:1], progress=progress,
             )[:, 0, :]
@@ -175,6 +181,7 @@ def compute_access(
     *,
     cache: NetworkCache | None = None,
     progress: ProgressCallback | None = None,
+    engine: TravelTimeEngine | None = None,
 ) -> AccessResult:
     """Compute every per-zone accessibility metric on one network.
 
@@ -198,6 +205,8 @@ def compute_access(
         Network cache (travel times are cached there).
     progress
         Called as ``progress(done, total)`` while travel times are computed.
+    engine
+        Computes the travel times (default: the built-in engine in this process).
 
     Returns
     -------
@@ -209,7 +218,7 @@ def compute_access(
     pct = study.routing.percentiles[0]
     tcol = column_name(ColumnKind.TRAVEL_TIME, percentile=pct)
     times = compute_zone_travel_times(study, network, zones, layers, cache=cache,
-                                      progress=progress)
+                                      progress=progress, engine=engine)
     origin_ids = zones.table.index.to_numpy(dtype=object)
     table = zones.table.copy()
     zone_frame = zones.table.reset_index(names="id")

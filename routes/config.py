@@ -204,6 +204,11 @@ class StudyArea:
         OpenStreetMap extract (``.osm.pbf`` or ``.osm``).
     service_date
         The date whose timetable is used.
+    walk_access
+        Which OSM ways are walkable: ``"strict"`` (honour ``foot=no`` and
+        ``access=no/private``, as R5 does), ``"ignore_foot_no"`` (for extracts
+        made for car routing, where sidewalks are not mapped) or
+        ``"permissive"`` (ignore ``foot`` and ``access`` tags).
     zones
         The origin layer, or ``None`` when the file has no ``[zones]``.
     destinations
@@ -217,6 +222,7 @@ class StudyArea:
     gtfs_paths: tuple[Path, ...]
     osm_path: Path
     service_date: dt.date
+    walk_access: str
     zones: ZoneLayer | None
     destinations: tuple[DestinationLayer, ...]
     routing: RoutingParams
@@ -251,7 +257,8 @@ class _Problems:
 
 
 _SECTIONS = ("study_area", "zones", "destinations", "routing", "scoring")
-_STUDY_KEYS = ("name", "gtfs", "osm", "date")
+_STUDY_KEYS = ("name", "gtfs", "osm", "date", "walk_access")
+WALK_ACCESS_CHOICES = ("strict", "ignore_foot_no", "permissive")
 _ZONE_KEYS = ("file", "id", "population", "deprivation_decile", "groups", "name")
 _DEST_KEYS = ("name", "file", "id", "weight", "category", "osm_tags")
 _ROUTING_KEYS = (
@@ -355,6 +362,16 @@ def _parse_study(
     else:
         problems.add("[study_area].date", f"expected a date like 2026-03-10, got {date_value!r}")
     return name, tuple(gtfs), osm, service_date
+
+
+def _parse_walk_access(data: Mapping[str, Any], problems: _Problems) -> str:
+    value = data.get("study_area", {}).get("walk_access", "strict") if isinstance(
+        data.get("study_area"), dict) else "strict"
+    if value not in WALK_ACCESS_CHOICES:
+        problems.add("[study_area].walk_access",
+                     f"expected one of {', '.join(map(repr, WALK_ACCESS_CHOICES))}, got {value!r}")
+        return "strict"
+    return str(value)
 
 
 def _parse_zones(data: Mapping[str, Any], base: Path, problems: _Problems) -> ZoneLayer | None:
@@ -560,6 +577,7 @@ def load_study_area(path: Path | str) -> StudyArea:
     problems = _Problems(path)
     _check_keys(data, _SECTIONS, "", problems)
     name, gtfs, osm, service_date = _parse_study(data, base, problems)
+    walk_access = _parse_walk_access(data, problems)
     zones = _parse_zones(data, base, problems)
     destinations = _parse_destinations(data, base, problems)
     routing = _parse_routing(data, problems)
@@ -574,6 +592,7 @@ def load_study_area(path: Path | str) -> StudyArea:
         gtfs_paths=gtfs,
         osm_path=osm,
         service_date=service_date,
+        walk_access=walk_access,
         zones=zones,
         destinations=destinations,
         routing=routing,

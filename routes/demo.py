@@ -28,9 +28,12 @@ town. The most deprived neighbourhoods lie east of the river and are mostly of o
 community group, the town centre, the jobs and most community spaces west of it.
 
 The output is deterministic: one fixed seed drives Python's Mersenne Twister
-(whose ``random()`` stream is stable across Python versions), coordinates are
-rounded to fixed decimals, and the GTFS zip entries carry a fixed date. Writing
-twice gives byte-identical files.
+(whose ``random()`` stream is stable across Python versions), the street network
+and timetable are built in plain Python (shapely only cuts the neighbourhood
+polygons), coordinates are rounded to fixed decimals, and the GTFS zip entries
+carry a fixed date. Writing twice gives byte-identical files. The street network
+is OSM XML rather than PBF so that its bytes do not depend on the libosmium
+version either (and so that it diffs in review); it is about 380 kB.
 """
 
 from __future__ import annotations
@@ -38,11 +41,13 @@ from __future__ import annotations
 import csv
 import heapq
 import io
+import itertools
 import json
 import logging
 import math
 import os
 import random
+import re
 import tempfile
 import time
 import zipfile
@@ -128,6 +133,10 @@ _BUS_ROUTES = (
 _ARMS = {
     "E": (1, 0), "W": (-1, 0), "N": (0, 1), "S": (0, -1),
     "NE": (1, 1), "NW": (-1, 1), "SW": (-1, -1), "SE": (1, -1),
+}  # fmt: skip
+_ARM_ROADS = {
+    "E": "Eastfield Road", "W": "Westbrook Road", "S": "Southfield Road",
+    "NE": "Northgate Road", "NW": "Hospital Road", "SW": "Southgate Road",
 }  # fmt: skip
 _STOP_SPACING_M = 350.0
 _DWELL_S = 20
@@ -319,9 +328,14 @@ class DemoFiles:
     def paths(self) -> tuple[Path, ...]:
         """Every written file, in a fixed order."""
         return (
-            self.config, self.gtfs, self.osm, self.neighbourhoods, self.workplaces,
-            self.community_spaces, *self.proposals,
-        )  # fmt: skip
+            self.config,
+            self.gtfs,
+            self.osm,
+            self.neighbourhoods,
+            self.workplaces,
+            self.community_spaces,
+            *self.proposals,
+        )
 
 
 def write_demo_study_area(folder: Path, *, overwrite: bool = False) -> DemoFiles:
@@ -354,9 +368,14 @@ def write_demo_study_area(folder: Path, *, overwrite: bool = False) -> DemoFiles
     started = time.perf_counter()
     folder = Path(folder)
     names = (
-        CONFIG_FILE, GTFS_FILE, OSM_FILE, ZONES_FILE, WORKPLACES_FILE, SPACES_FILE,
+        CONFIG_FILE,
+        GTFS_FILE,
+        OSM_FILE,
+        ZONES_FILE,
+        WORKPLACES_FILE,
+        SPACES_FILE,
         *PROPOSAL_FILES,
-    )  # fmt: skip
+    )
     existing = [name for name in names if (folder / name).exists()]
     if existing and not overwrite:
         msg = (
@@ -364,12 +383,14 @@ def write_demo_study_area(folder: Path, *, overwrite: bool = False) -> DemoFiles
             "choose another folder, or overwrite them (routes demo --force)"
         )
         raise OutputExistsError(msg)
-    contents = build_demo_contents()
+    contents = _build_demo_contents()
     for name in names:
         _write_atomic(folder / name, contents[name])
     logger.info(
         "demo study area: %d files, %s bytes written to %s; %.1f s",
-        len(names), f"{sum(len(b) for b in contents.values()):,}", folder,
+        len(names),
+        f"{sum(len(b) for b in contents.values()):,}",
+        folder,
         time.perf_counter() - started,
     )
     return DemoFiles(
@@ -384,7 +405,7 @@ def write_demo_study_area(folder: Path, *, overwrite: bool = False) -> DemoFiles
     )
 
 
-def build_demo_contents() -> dict[str, bytes]:
+def _build_demo_contents() -> dict[str, bytes]:
     """Generate every demo file in memory.
 
     Returns
@@ -396,9 +417,6 @@ def build_demo_contents() -> dict[str, bytes]:
     rng = _Rng(DEMO_SEED)
     town = _build_town(rng)
     zones = _build_zones(town, rng)
-    workplaces = [
-        (wid, name, _place_near(town, x, y), jobs) for wid, name, x, y, jobs in _WORKPLACES
-    ]
     spaces = [(sid, name, cat, _place_near(town, x, y)) for sid, name, cat, x, y in _SPACES]
     lines = [_build_bus_line(town, spec) for spec in _BUS_ROUTES]
     contents = {
@@ -408,11 +426,14 @@ def build_demo_contents() -> dict[str, bytes]:
         ZONES_FILE: _render_zones(zones),
         WORKPLACES_FILE: _render_points(
             "Demo Town employment zones (synthetic)",
-            [{"id": i, "name": n, "jobs": j, "_xy": xy} for i, n, xy, j in workplaces],
+            [
+                ({"id": i, "name": n, "jobs": jobs}, _place_near(town, x, y))
+                for i, n, x, y, jobs in _WORKPLACES
+            ],
         ),
         SPACES_FILE: _render_points(
             "Demo Town shared community spaces (synthetic)",
-            [{"id": i, "name": n, "category": c, "_xy": xy} for i, n, c, xy in spaces],
+            [({"id": i, "name": n, "category": c}, xy) for i, n, c, xy in spaces],
         ),
     }
     contents.update(_render_proposals(town))
@@ -454,7 +475,7 @@ class _Rng:
         return sigma * math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
     def integer(self, low: int, high: int) -> int:
-        """A whole number from ``low`` to ``high`` inclusive."""
+        """Return a whole number from ``low`` to ``high`` inclusive."""
         return min(high, low + int(self._random.random() * (high - low + 1)))
 
     def chance(self, p: float) -> bool:
@@ -469,7 +490,7 @@ def _lonlat(x: float, y: float) -> tuple[float, float]:
 
 
 def _river_x(y: float, phase: tuple[float, float]) -> float:
-    """The river's centreline: x (metres east) at y (metres north)."""
+    """Return x of the river's centreline at y (metres east and north of the bus station)."""
     return 760.0 + 170.0 * math.sin(y / 650.0 + phase[0]) + 70.0 * math.sin(y / 260.0 + phase[1])
 
 
@@ -547,12 +568,12 @@ class _Town:
     boundary: list[tuple[float, float]]
     adjacency: dict[int, list[tuple[int, float, float]]] = field(default_factory=dict)
 
-    def nearest_node(self, x: float, y: float, *, drivable: bool = True) -> int:
-        """The nearest node on the same side of the river (with a drivable street)."""
+    def nearest_node(self, x: float, y: float, *, junction: bool = False) -> int:
+        """Return the nearest node on the same river bank (or the nearest road junction)."""
         east = self.river.is_east(x, y)
         best, best_d = -1, math.inf
         for node, (nx, ny) in enumerate(self.xy):
-            if drivable and node not in self.adjacency:
+            if junction and len(self.adjacency.get(node, ())) < 3:
                 continue
             if self.river.is_east(nx, ny) != east:
                 continue
@@ -565,7 +586,8 @@ class _Town:
 def _boundary_radius(theta: float, phase: tuple[float, float]) -> float:
     a, b = _BOUNDARY_AXES_M
     ellipse = a * b / math.hypot(b * math.cos(theta), a * math.sin(theta))
-    return ellipse * (1.0 + 0.05 * math.sin(3 * theta + phase[0]) + 0.03 * math.sin(5 * theta + phase[1]))
+    wobble = 0.05 * math.sin(3 * theta + phase[0]) + 0.03 * math.sin(5 * theta + phase[1])
+    return ellipse * (1.0 + wobble)
 
 
 def _inside_boundary(x: float, y: float, phase: tuple[float, float]) -> bool:
@@ -590,7 +612,17 @@ def _lines_of(i: int, j: int) -> list[tuple[str, int]]:
     return lines
 
 
-def _classify(line: tuple[str, int], param: int, a: tuple[int, int], b: tuple[int, int]) -> tuple[str, str | None]:
+def _grid_street_name(kind: str, index: int) -> str:
+    if kind == "row" and index == _SOUTH_BRIDGE_ROW:
+        return "Bridge Street"
+    if kind == "row":
+        return f"{_ROW_WORDS[abs(index)]} {'Street' if index > 0 else 'Grove'}"
+    return f"{_COL_WORDS[abs(index)]} {'Road' if index > 0 else 'Lane'}"
+
+
+def _classify(
+    line: tuple[str, int], param: int, a: tuple[int, int], b: tuple[int, int]
+) -> tuple[str, str | None]:
     """OSM ``highway`` and ``name`` of a grid edge from index ``a`` to ``b``."""
     kind, index = line
     if kind == "diag":
@@ -604,10 +636,7 @@ def _classify(line: tuple[str, int], param: int, a: tuple[int, int], b: tuple[in
     cheb_a, cheb_b = max(abs(a[0]), abs(a[1])), max(abs(b[0]), abs(b[1]))
     if cheb_a == cheb_b == _RING_IDX and abs(index) == _RING_IDX:
         return "primary", "Ring Way"
-    if kind == "row":
-        name = f"{_ROW_WORDS[abs(index)]} {'Street' if index > 0 else 'Grove'}"
-    else:
-        name = f"{_COL_WORDS[abs(index)]} {'Road' if index > 0 else 'Lane'}"
+    name = _grid_street_name(kind, index)
     if max(cheb_a, cheb_b) <= _CENTRE_IDX:
         if kind == "row" and index == 1 and param < 0:
             return "pedestrian", name
@@ -621,14 +650,12 @@ def _classify(line: tuple[str, int], param: int, a: tuple[int, int], b: tuple[in
 
 def _build_town(rng: _Rng) -> _Town:
     boundary_phase = (rng.uniform(0, 2 * math.pi), rng.uniform(0, 2 * math.pi))
-    river = _River(
-        (rng.uniform(0, 2 * math.pi), rng.uniform(0, 2 * math.pi)), []
-    )
+    river = _River((rng.uniform(0, 2 * math.pi), rng.uniform(0, 2 * math.pi)), [])
     river.points = [(river.x_at(float(y)), float(y)) for y in range(-4500, 4501, 50)]
     boundary = []
     for k in range(180):
         theta = 2 * math.pi * k / 180
-        r = _boundary_radius(theta, boundary_phase)
+        r = _boundary_radius(theta, boundary_phase) - 20.0
         boundary.append(
             (_BOUNDARY_CENTRE[0] + r * math.cos(theta), _BOUNDARY_CENTRE[1] + r * math.sin(theta))
         )
@@ -738,7 +765,9 @@ def _build_town(rng: _Rng) -> _Town:
     )
     for e in edges:
         if e.a in seen:
-            town.edges.append(_Edge(e.line, e.param, new_id[e.a], new_id[e.b], e.highway, e.name, e.bridge))
+            town.edges.append(
+                _Edge(e.line, e.param, new_id[e.a], new_id[e.b], e.highway, e.name, e.bridge)
+            )
     for e in town.edges:
         if e.highway in _NOT_DRIVABLE:
             continue
@@ -773,16 +802,21 @@ def _shortest_path(town: _Town, source: int, target: int) -> list[int]:
 
 
 def _route_through(town: _Town, waypoints: Sequence[tuple[float, float]]) -> list[int]:
-    nodes = [town.nearest_node(x, y) for x, y in waypoints]
+    """Drivable path through the road junctions nearest to the waypoints, without U-turns."""
+    nodes = [town.nearest_node(x, y, junction=True) for x, y in waypoints]
     path = [nodes[0]]
-    for a, b in zip(nodes, nodes[1:], strict=False):
-        path.extend(_shortest_path(town, a, b)[1:])
+    for a, b in itertools.pairwise(nodes):
+        for node in _shortest_path(town, a, b)[1:]:
+            if len(path) > 1 and path[-2] == node:
+                path.pop()
+            else:
+                path.append(node)
     return path
 
 
 def _place_near(town: _Town, x: float, y: float) -> tuple[float, float]:
-    """A point 17 m from the street node nearest to (x, y), on the same river bank."""
-    nx, ny = town.xy[town.nearest_node(x, y, drivable=False)]
+    """Return a point 17 m from the street node nearest to (x, y), on the same river bank."""
+    nx, ny = town.xy[town.nearest_node(x, y)]
     return nx + 14.0, ny + 10.0
 
 
@@ -800,7 +834,8 @@ def _ways(town: _Town) -> list[tuple[list[int], list[tuple[str, str]]]]:
         for e in sorted(by_line[line], key=lambda e: e.param):
             prev = run[-1] if run else None
             if prev is not None and (
-                e.param == prev.param + 1 and e.a == prev.b
+                e.param == prev.param + 1
+                and e.a == prev.b
                 and (e.highway, e.name, e.bridge) == (prev.highway, prev.name, prev.bridge)
             ):
                 run.append(e)
@@ -844,8 +879,10 @@ def _render_osm(town: _Town, spaces: list[tuple[str, str, str, tuple[float, floa
         key, value = _OSM_TAGS[category]
         tags = [(key, value), ("name", name), ("ref", sid)]
         if category == "place_of_worship":
-            religion = "muslim" if ("Mosque" in name or "Masjid" in name) else (
-                "hindu" if "Mandir" in name else "christian"
+            religion = (
+                "muslim"
+                if ("Mosque" in name or "Masjid" in name)
+                else ("hindu" if "Mandir" in name else "christian")
             )
             tags.append(("religion", religion))
         out.append(f'  <node id="{next_node}" lat="{lat:.7f}" lon="{lon:.7f}">')
@@ -892,92 +929,97 @@ class _BusLine:
     route_id: str
     short_name: str
     long_name: str
+    terminus: str
     colour: str
     peak_min: int
     offpeak_min: int
     path: list[tuple[float, float]]
     stops_out: list[tuple[_Stop, float]]  # stop, distance from the bus station, metres
     stops_in: list[tuple[_Stop, float]]  # stop, distance from the terminus, metres
-    extra_stops: list[_Stop] = field(default_factory=list)
 
 
-def _cross_street(town: _Town, node: int) -> str | None:
-    names = sorted(
-        {e.name for e in town.edges if node in (e.a, e.b) and e.name and e.line[0] in ("row", "col")}
-    )
-    return names[0] if names else None
+def _cross_street(town: _Town, node: int, index: tuple[int, int], road: str) -> str:
+    """Name a stop's cross street: a named street at its node, else the grid line's name."""
+    names = {e.name for e in town.edges if node in (e.a, e.b) and e.name}
+    names.discard(road)
+    if names:
+        return sorted(names)[0]
+    i, j = index
+    return _grid_street_name("col", i) if j == 0 else _grid_street_name("row", j)
 
 
 def _build_bus_line(town: _Town, spec: tuple[str, str, str, str, str, int, int, str]) -> _BusLine:
+    """Run a route out along its arterial from the bus station, stops every ~350 m."""
     route_id, short, long_name, arm, terminus, peak, offpeak, colour = spec
     di, dj = _ARMS[arm]
-    nodes = []
-    k = 0
-    while (k * di, k * dj) in town.grid:
-        nodes.append(town.grid[(k * di, k * dj)])
-        k += 1
+    indexes: list[tuple[int, int]] = []
+    while (len(indexes) * di, len(indexes) * dj) in town.grid:
+        indexes.append((len(indexes) * di, len(indexes) * dj))
+    nodes = [town.grid[ij] for ij in indexes]
     path = [town.xy[n] for n in nodes]
     along = [0.0]
-    for p, q in zip(path, path[1:], strict=False):
+    for p, q in itertools.pairwise(path):
         along.append(along[-1] + math.dist(p, q))
-    chosen: list[int] = []
-    for target in [_STOP_SPACING_M * m for m in range(1, int(along[-1] // _STOP_SPACING_M) + 1)]:
-        best = min(range(1, len(path)), key=lambda n: abs(along[n] - target))
+    chosen: list[int] = []  # positions along the path with a pair of stops
+    for m in range(1, int(along[-1] // _STOP_SPACING_M) + 1):
+        best = min(range(1, len(path) - 1), key=lambda n: abs(along[n] - m * _STOP_SPACING_M))
         if not chosen or best > chosen[-1]:
             chosen.append(best)
-    if chosen and chosen[-1] == len(path) - 1:
-        chosen.pop()
     if chosen and along[-1] - along[chosen[-1]] < _STOP_SPACING_M / 2:
         chosen.pop()
-    road = {"E": "Eastfield Road", "W": "Westbrook Road", "S": "Southfield Road",
-            "NE": "Northgate Road", "NW": "Hospital Road", "SW": "Southgate Road"}[arm]  # fmt: skip
-    stand = _Stop(f"BS{route_id}", f"Bus Station (stand {'ABCDEF'[int(route_id) - 1]})",
-                  -40.0 + 16.0 * int(route_id), -22.0, parent="BS")  # fmt: skip
-    end = path[-1]
-    term = _Stop(f"DT{route_id}T", f"{terminus} Terminus", end[0] + 8.0, end[1] + 8.0)
+    number = int(route_id)
+    stand = _Stop(
+        f"BS{route_id}",
+        f"Bus Station (stand {'ABCDEF'[number - 1]})",
+        -40.0 + 16.0 * number,
+        -22.0,
+        parent="BS",
+    )
+    end_x, end_y = path[-1]
+    term = _Stop(f"DT{route_id}T", f"{terminus} Terminus", end_x + 8.0, end_y + 8.0)
     stops_out: list[tuple[_Stop, float]] = [(stand, 0.0)]
-    stops_in: list[tuple[_Stop, float]] = [(term, 0.0)]
-    used: set[str] = set()
+    stops_in: list[tuple[_Stop, float]] = []
+    road = _ARM_ROADS[arm]
     for seq, n in enumerate(chosen, start=1):
         (x0, y0), (x1, y1) = path[n - 1], path[n + 1]
-        ux, uy = (x1 - x0) / math.dist(path[n - 1], path[n + 1]), (y1 - y0) / math.dist(
-            path[n - 1], path[n + 1]
-        )
-        cross = _cross_street(town, nodes[n])
-        name = f"{road} / {cross}" if cross and cross != road else f"{road} ({seq})"
-        if name in used:
-            name = f"{name} ({seq})"
-        used.add(name)
+        norm = math.hypot(x1 - x0, y1 - y0)
+        ux, uy = (x1 - x0) / norm, (y1 - y0) / norm
+        name = f"{road} / {_cross_street(town, nodes[n], indexes[n], road)}"
         x, y = path[n]
-        # Buses keep left: the outbound stop is on the left of the outbound direction.
+        # Buses keep left: each stop of a pair is on the left of its direction of travel.
         out_stop = _Stop(f"DT{route_id}{seq:02d}A", name, x - 9.0 * uy, y + 9.0 * ux)
         in_stop = _Stop(f"DT{route_id}{seq:02d}B", name, x + 9.0 * uy, y - 9.0 * ux)
         stops_out.append((out_stop, along[n]))
         stops_in.append((in_stop, along[-1] - along[n]))
     stops_out.append((term, along[-1]))
-    stops_in.sort(key=lambda s: s[1])
-    stops_in.append((stand, along[-1]))
-    return _BusLine(route_id, short, long_name, colour, peak, offpeak, path, stops_out, stops_in)
+    stops_in = [(term, 0.0), *stops_in[::-1], (stand, along[-1])]
+    return _BusLine(
+        route_id, short, long_name, terminus, colour, peak, offpeak, path, stops_out, stops_in
+    )
 
 
-def _weekday_headway_min(t_min: int, line: _BusLine) -> int:
+def _headway_min(t_min: int, service: str, line: _BusLine) -> int:
+    """Minutes to the next departure after one at ``t_min`` (minutes after midnight)."""
+    if service == "SA":
+        if t_min < 9 * 60:
+            return 30
+        return max(20, line.offpeak_min) if t_min < 18 * 60 else 60
     if t_min < 7 * 60:
         return 30
     if t_min < 9 * 60 + 30 or 15 * 60 + 30 <= t_min < 18 * 60 + 30:
         return line.peak_min
     if t_min < 15 * 60 + 30:
         return line.offpeak_min
-    if t_min < 20 * 60:
-        return 30
-    return 60
+    return 30 if t_min < 20 * 60 else 60
 
 
-def _saturday_headway_min(t_min: int, line: _BusLine) -> int:
-    if t_min < 9 * 60:
-        return 30
-    if t_min < 18 * 60:
-        return max(20, line.offpeak_min)
-    return 60
+def _departures_min(line: _BusLine, service: str, offset_min: int) -> Iterator[int]:
+    """Departures from the first stop, minutes after midnight: 06:00-23:30 (Sat 07:00-23:00)."""
+    t_min, end_min = (7 * 60, 23 * 60) if service == "SA" else (6 * 60, 23 * 60 + 30)
+    t_min += offset_min
+    while t_min < end_min:
+        yield t_min
+        t_min += _headway_min(t_min, service, line)
 
 
 def _speed_kmh(t_min: int, service: str) -> float:
@@ -1010,77 +1052,129 @@ def _render_gtfs(lines: list[_BusLine]) -> bytes:
     shapes: list[tuple[object, ...]] = []
     for r, line in enumerate(lines):
         for direction, sequence in ((0, line.stops_out), (1, line.stops_in)):
-            shape_id = f"{line.route_id}-{'OI'[direction]}"
-            points = line.path if direction == 0 else line.path[::-1]
-            shapes += [
-                (shape_id, f"{_lonlat(x, y)[1]:.6f}", f"{_lonlat(x, y)[0]:.6f}", k + 1)
-                for k, (x, y) in enumerate(points)
-            ]
-            headsign = sequence[-1][0].name.replace(" (stand ", " (").split(" (")[0]
-            for service, first_min, last_min, headway in (
-                ("WD", 6 * 60, 23 * 60 + 30, _weekday_headway_min),
-                ("SA", 7 * 60, 23 * 60, _saturday_headway_min),
-            ):
-                t_min = first_min + 2 * r + (5 if direction else 0)
-                while t_min < last_min:
-                    trip_id = f"{line.route_id}-{service}-{'OI'[direction]}-{t_min // 60:02d}{t_min % 60:02d}"
-                    trips.append((line.route_id, service, trip_id, headsign, str(direction), shape_id))
+            way = "OI"[direction]
+            shape_id = f"{line.route_id}-{way}"
+            for k, (x, y) in enumerate(line.path if direction == 0 else line.path[::-1]):
+                lon, lat = _lonlat(x, y)
+                shapes.append((shape_id, f"{lat:.6f}", f"{lon:.6f}", k + 1))
+            headsign = "Bus Station" if direction else line.terminus
+            for service in ("WD", "SA"):
+                # Routes leave 2 minutes apart; the return journeys 5 minutes later.
+                for t_min in _departures_min(line, service, 2 * r + 5 * direction):
+                    trip_id = f"{line.route_id}-{service}-{way}-{t_min // 60:02d}{t_min % 60:02d}"
+                    trips.append(
+                        (line.route_id, service, trip_id, headsign, str(direction), shape_id)
+                    )
                     speed_m_s = _speed_kmh(t_min, service) / 3.6
-                    for seq, (stop, dist) in enumerate(sequence, start=1):
-                        dwells = max(0, seq - 2)
-                        arrive = t_min * 60 + round(dist / speed_m_s) + _DWELL_S * dwells
-                        depart = arrive + (_DWELL_S if 1 < seq < len(sequence) else 0)
-                        timepoint = 1 if seq in (1, len(sequence)) else 0
+                    last = len(sequence)
+                    for seq, (stop, dist_m) in enumerate(sequence, start=1):
+                        arrive = t_min * 60 + round(dist_m / speed_m_s) + _DWELL_S * max(0, seq - 2)
+                        depart = arrive + (_DWELL_S if 1 < seq < last else 0)
+                        timepoint = 1 if seq in (1, last) else 0
                         stop_times.append(
                             (trip_id, _clock(arrive), _clock(depart), stop.stop_id, seq, timepoint)
                         )
-                    t_min += headway(t_min, line)
     tables = {
         "agency.txt": _csv(
             ["agency_id", "agency_name", "agency_url", "agency_timezone", "agency_lang"],
-            [["DTB", "Demo Town Buses (synthetic)", "https://example.org/demo-town",
-              "Europe/London", "en"]],
-        ),  # fmt: skip
+            [
+                [
+                    "DTB",
+                    "Demo Town Buses (synthetic)",
+                    "https://example.org/demo-town",
+                    "Europe/London",
+                    "en",
+                ]
+            ],
+        ),
         "calendar.txt": _csv(
-            ["service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-             "sunday", "start_date", "end_date"],
-            [["WD", 1, 1, 1, 1, 1, 0, 0, "20260101", "20261231"],
-             ["SA", 0, 0, 0, 0, 0, 1, 0, "20260101", "20261231"]],
-        ),  # fmt: skip
+            [
+                "service_id",
+                "monday",
+                "tuesday",
+                "wednesday",
+                "thursday",
+                "friday",
+                "saturday",
+                "sunday",
+                "start_date",
+                "end_date",
+            ],
+            [
+                ["WD", 1, 1, 1, 1, 1, 0, 0, "20260101", "20261231"],
+                ["SA", 0, 0, 0, 0, 0, 1, 0, "20260101", "20261231"],
+            ],
+        ),
         # Bank holidays: no weekday timetable; the Saturday one runs instead.
         "calendar_dates.txt": _csv(
             ["service_id", "date", "exception_type"],
             [row for d in _BANK_HOLIDAYS_2026 for row in (["WD", d, 2], ["SA", d, 1])],
         ),
         "feed_info.txt": _csv(
-            ["feed_publisher_name", "feed_publisher_url", "feed_lang", "feed_start_date",
-             "feed_end_date", "feed_version"],
-            [["Community Routes demo (synthetic data)", "https://example.org/community-routes",
-              "en", "20260101", "20261231", "demo-1"]],
-        ),  # fmt: skip
+            [
+                "feed_publisher_name",
+                "feed_publisher_url",
+                "feed_lang",
+                "feed_start_date",
+                "feed_end_date",
+                "feed_version",
+            ],
+            [
+                [
+                    "Community Routes demo (synthetic data)",
+                    "https://example.org/community-routes",
+                    "en",
+                    "20260101",
+                    "20261231",
+                    "demo-1",
+                ]
+            ],
+        ),
         "routes.txt": _csv(
-            ["route_id", "agency_id", "route_short_name", "route_long_name", "route_type",
-             "route_color", "route_text_color"],
-            [[ln.route_id, "DTB", ln.short_name, ln.long_name, 3, ln.colour, "FFFFFF"]
-             for ln in lines],
-        ),  # fmt: skip
+            [
+                "route_id",
+                "agency_id",
+                "route_short_name",
+                "route_long_name",
+                "route_type",
+                "route_color",
+                "route_text_color",
+            ],
+            [
+                [ln.route_id, "DTB", ln.short_name, ln.long_name, 3, ln.colour, "FFFFFF"]
+                for ln in lines
+            ],
+        ),
         "shapes.txt": _csv(
             ["shape_id", "shape_pt_lat", "shape_pt_lon", "shape_pt_sequence"], shapes
         ),
         "stop_times.txt": _csv(
-            ["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence",
-             "timepoint"],
+            ["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence", "timepoint"],
             stop_times,
-        ),  # fmt: skip
+        ),
         "stops.txt": _csv(
-            ["stop_id", "stop_code", "stop_name", "stop_lat", "stop_lon", "location_type",
-             "parent_station"],
             [
-                [s.stop_id, s.stop_id, s.name, f"{_lonlat(s.x, s.y)[1]:.6f}",
-                 f"{_lonlat(s.x, s.y)[0]:.6f}", s.location_type, s.parent]
+                "stop_id",
+                "stop_code",
+                "stop_name",
+                "stop_lat",
+                "stop_lon",
+                "location_type",
+                "parent_station",
+            ],
+            [
+                [
+                    s.stop_id,
+                    s.stop_id,
+                    s.name,
+                    f"{_lonlat(s.x, s.y)[1]:.6f}",
+                    f"{_lonlat(s.x, s.y)[0]:.6f}",
+                    s.location_type,
+                    s.parent,
+                ]
                 for s in sorted(stops.values(), key=lambda s: s.stop_id)
             ],
-        ),  # fmt: skip
+        ),
         "trips.txt": _csv(
             ["route_id", "service_id", "trip_id", "trip_headsign", "direction_id", "shape_id"],
             trips,
@@ -1141,10 +1235,12 @@ def _build_zones(town: _Town, rng: _Rng) -> list[_Zone]:
     from shapely.geometry import MultiPoint, Polygon
 
     river = town.river
-    outline = Polygon(town.boundary).buffer(-20.0)
+    outline = Polygon(town.boundary)
     far = 20_000.0
     west_cut = Polygon([*river.points, (-far, river.points[-1][1]), (-far, river.points[0][1])])
-    water = shapely.LineString(river.points).buffer(12.0)
+    water = Polygon(
+        [(x - 12.0, y) for x, y in river.points] + [(x + 12.0, y) for x, y in river.points[::-1]]
+    )
     sides = {
         False: _largest(outline.intersection(west_cut).difference(water)),
         True: _largest(outline.difference(west_cut).difference(water)),
@@ -1216,41 +1312,60 @@ def _polygon_coordinates(polygon: Any) -> list[list[list[float]]]:
 
 
 def _dumps(collection: dict[str, Any]) -> bytes:
-    """GeoJSON text: one feature per line, fixed key order, no trailing spaces."""
-    features = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in collection["features"]]
+    """GeoJSON text: one feature per line, keys in a fixed order."""
+    features = [
+        json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in collection["features"]
+    ]
     head = {k: v for k, v in collection.items() if k != "features"}
     text = json.dumps(head, ensure_ascii=False, indent=2)[:-2]
     text += ',\n  "features": [\n' + ",\n".join(f"    {f}" for f in features) + "\n  ]\n}\n"
     return text.encode("utf-8")
 
 
+_PAIR = re.compile(r"\[\s+(-?[0-9.]+),\s+(-?[0-9.]+)\s+\]")
+
+
+def _dumps_pretty(collection: dict[str, Any]) -> bytes:
+    """GeoJSON text indented for reading and editing, one ``[lon, lat]`` per line."""
+    text = json.dumps(collection, ensure_ascii=False, indent=2)
+    return (_PAIR.sub(r"[\1, \2]", text) + "\n").encode("utf-8")
+
+
 def _render_zones(zones: list[_Zone]) -> bytes:
     features = []
     for z in zones:
-        properties: dict[str, Any] = {"id": z.zone_id, "name": z.name, "pop": z.pop,
-                                      "imd_decile": z.imd_decile}  # fmt: skip
+        properties: dict[str, Any] = {
+            "id": z.zone_id,
+            "name": z.name,
+            "pop": z.pop,
+            "imd_decile": z.imd_decile,
+        }
         properties.update(zip(_GROUPS, z.groups, strict=True))
-        features.append({
-            "type": "Feature",
-            "properties": properties,
-            "geometry": {"type": "Polygon", "coordinates": _polygon_coordinates(z.geometry)},
-        })  # fmt: skip
-    return _dumps({
-        "type": "FeatureCollection",
-        "name": "Demo Town neighbourhoods (synthetic)",
-        "features": features,
-    })  # fmt: skip
+        features.append(
+            {
+                "type": "Feature",
+                "properties": properties,
+                "geometry": {"type": "Polygon", "coordinates": _polygon_coordinates(z.geometry)},
+            }
+        )
+    return _dumps(
+        {
+            "type": "FeatureCollection",
+            "name": "Demo Town neighbourhoods (synthetic)",
+            "features": features,
+        }
+    )
 
 
-def _render_points(title: str, rows: list[dict[str, Any]]) -> bytes:
-    features = []
-    for row in rows:
-        properties = {k: v for k, v in row.items() if k != "_xy"}
-        features.append({
+def _render_points(title: str, rows: list[tuple[dict[str, Any], tuple[float, float]]]) -> bytes:
+    features = [
+        {
             "type": "Feature",
             "properties": properties,
-            "geometry": {"type": "Point", "coordinates": _lonlat_list(*row["_xy"])},
-        })  # fmt: skip
+            "geometry": {"type": "Point", "coordinates": _lonlat_list(x, y)},
+        }
+        for properties, (x, y) in rows
+    ]
     return _dumps({"type": "FeatureCollection", "name": title, "features": features})
 
 
@@ -1264,12 +1379,16 @@ def _render_proposals(town: _Town) -> dict[str, bytes]:
             "name": "X1 Crosstown Link",
             "description": (
                 "Synthetic example. Links the deprived, mostly Asian neighbourhoods east of "
-                "the River Wend over the Mill Lane bridge to Riverside Community Centre, the "
+                "the River Wend over the Bridge Street bridge to Riverside Community Centre, the "
                 "white-majority Southgate estates and the Southgate Industrial Estate, "
                 "without a change at the bus station."
             ),
-            "headway_min": {"06:30-09:30": 12, "09:30-15:30": 20, "15:30-18:30": 12,
-                            "18:30-22:00": 30},  # fmt: skip
+            "headway_min": {
+                "06:30-09:30": 12,
+                "09:30-15:30": 20,
+                "15:30-18:30": 12,
+                "18:30-22:00": 30,
+            },
             "speed_kmh": 18,
             "stop_spacing_m": 350,
             "days": "weekdays",
@@ -1278,42 +1397,52 @@ def _render_proposals(town: _Town) -> dict[str, bytes]:
         "geometry": {
             "type": "LineString",
             "coordinates": line(
-                [(1750, 1500), (1450, 300), (1300, -1000), (250, -1400), (-1750, -1650),
-                 (-2250, -2100)]
-            ),  # fmt: skip
+                [
+                    (1750, 1500),
+                    (1450, 300),
+                    (1300, -1000),
+                    (250, -1400),
+                    (-1750, -1650),
+                    (-2250, -2100),
+                ]
+            ),
         },
     }
-    shuttle_nodes = _route_through(town, [(0, 0), (-550, 800), (-1600, 1600)])
-    n = len(shuttle_nodes)
-    stop_nodes = [shuttle_nodes[k] for k in (0, n // 4, n // 2, 3 * n // 4, n - 1)]
-    stop_names = ("Bus Station", "College", "Town Park", "Infirmary Hill", "Hospital Main Entrance")
-    shuttle: list[dict[str, Any]] = [{
-        "type": "Feature",
-        "properties": {
-            "name": "H1 Hospital Shuttle",
-            "description": (
-                "Synthetic example. A short, cheap shuttle from the bus station to the "
-                "hospital past the college, with five explicit stops."
-            ),
-            "headway_min": 15,
-            "start": "07:00",
-            "end": "19:00",
-            "speed_kmh": 17,
-            "dwell_s": 30,
-            "days": "weekdays",
-            "stroke": "#2ca02c",
-        },
-        "geometry": {
-            "type": "LineString",
-            "coordinates": [_lonlat_list(*town.xy[k]) for k in shuttle_nodes],
-        },
-    }]  # fmt: skip
-    for node, name in zip(stop_nodes, stop_names, strict=True):
-        shuttle.append({
+    stop_names = ("Bus Station", "Town Hall", "College", "Infirmary Hill", "Hospital Main Entrance")
+    stop_xy = ((0, 0), (-300, 350), (-500, 800), (-1050, 1200), (-1600, 1600))
+    shuttle_nodes = _route_through(town, stop_xy)
+    stop_nodes = [town.nearest_node(x, y, junction=True) for x, y in stop_xy]
+    shuttle: list[dict[str, Any]] = [
+        {
             "type": "Feature",
-            "properties": {"route": "H1 Hospital Shuttle", "name": name},
-            "geometry": {"type": "Point", "coordinates": _lonlat_list(*town.xy[node])},
-        })  # fmt: skip
+            "properties": {
+                "name": "H1 Hospital Shuttle",
+                "description": (
+                    "Synthetic example. A short, cheap shuttle from the bus station to the "
+                    "hospital past the college, with five explicit stops."
+                ),
+                "headway_min": 15,
+                "start": "07:00",
+                "end": "19:00",
+                "speed_kmh": 17,
+                "dwell_s": 30,
+                "days": "weekdays",
+                "stroke": "#2ca02c",
+            },
+            "geometry": {
+                "type": "LineString",
+                "coordinates": [_lonlat_list(*town.xy[k]) for k in shuttle_nodes],
+            },
+        }
+    ]
+    for node, name in zip(stop_nodes, stop_names, strict=True):
+        shuttle.append(
+            {
+                "type": "Feature",
+                "properties": {"route": "H1 Hospital Shuttle", "name": name},
+                "geometry": {"type": "Point", "coordinates": _lonlat_list(*town.xy[node])},
+            }
+        )
     express = {
         "type": "Feature",
         "properties": {
@@ -1323,7 +1452,7 @@ def _render_proposals(town: _Town) -> dict[str, bytes]:
                 "western suburbs to the town centre: quick, but it serves few deprived "
                 "residents."
             ),
-            "headway_min": {"06:30-09:30": 10, "09:30-15:30": 20, "15:30-18:30": 10},
+            "headway_min": {"06:30-09:30": 10, "09:30-15:30": 20, "15:30-19:00": 10},
             "speed_kmh": 24,
             "stop_spacing_m": 800,
             "days": "weekdays",
@@ -1340,8 +1469,12 @@ def _render_proposals(town: _Town) -> dict[str, bytes]:
         PROPOSAL_FILES[2]: ("express_to_centre", [express]),
     }
     return {
-        path: _dumps({"type": "FeatureCollection", "name": f"{name} (Demo Town, synthetic)",
-                      "features": features})  # fmt: skip
+        path: _dumps_pretty(
+            {
+                "type": "FeatureCollection",
+                "name": f"{name} (Demo Town, synthetic)",
+                "features": features,
+            }
+        )
         for path, (name, features) in collections.items()
     }
-

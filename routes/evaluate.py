@@ -18,6 +18,7 @@ from routes.cache import NetworkCache, sha256_file
 from routes.config import StudyArea
 from routes.costing import ProposalCost, compute_proposal_cost
 from routes.destinations import Destinations, load_destinations
+from routes.engine.backends import TravelTimeEngine
 from routes.errors import InputError, OutputExistsError
 from routes.network import TransitNetwork, build_network
 from routes.outputs import InputFile, build_manifest, run_folder, write_json
@@ -144,11 +145,14 @@ def _matrix_table(inputs: StudyInputs, baseline: AccessResult, scenario: AccessR
 
 def compute_baseline(
     inputs: StudyInputs, *, cache: NetworkCache | None = None,
-    progress: ProgressCallback | None = None,
+    progress: ProgressCallback | None = None, engine: TravelTimeEngine | None = None,
 ) -> AccessResult:
-    """Baseline accessibility of every zone (travel times cached on disk)."""
+    """Baseline accessibility of every zone (travel times cached on disk).
+
+    ``engine`` computes the travel times (default: the built-in engine in this process).
+    """
     return compute_access(inputs.study, inputs.network, inputs.zones, inputs.layers,
-                          cache=cache, progress=progress)
+                          cache=cache, progress=progress, engine=engine)
 
 
 def write_access(
@@ -179,13 +183,17 @@ def evaluate_proposals(
     force: bool = False,
     cache: NetworkCache | None = None,
     progress_factory: ProgressFactory | None = None,
+    engine: TravelTimeEngine | None = None,
+    pdf: bool = False,
+    map_zones: Sequence[str] | None = None,
 ) -> list[Evaluation]:
     """Evaluate proposals against the baseline and write one run folder each.
 
     Each folder ``out_root/<proposal>/`` holds ``zones.gpkg``, ``zones.csv``,
     ``matrix.parquet``, ``spaces.csv`` (when there are shared spaces),
-    ``scorecard.json``, the scenario's GTFS files under ``scenario_gtfs/``, and
-    ``manifest.json``, written last.
+    ``scorecard.json``, the scenario's GTFS files under ``scenario_gtfs/``,
+    ``map.html`` and ``report.html`` (:func:`routes.report.write_run_pages`),
+    and ``manifest.json``, written last.
 
     Parameters
     ----------
@@ -201,6 +209,14 @@ def evaluate_proposals(
         Network cache (the baseline travel times are cached there).
     progress_factory
         Makes a progress callback for a named step.
+    engine
+        Computes the travel times (default: the built-in engine in this
+        process); each scenario uses ``engine.for_feeds(scenario feeds)``.
+    pdf
+        Also write ``report.pdf`` (the ``pdf`` extra).
+    map_zones
+        Zones to draw isochrones from on the map (default: the most deprived
+        zones that gain).
 
     Returns
     -------
@@ -220,8 +236,11 @@ def evaluate_proposals(
         if target.exists() and not force:
             msg = f"{target} exists; pass --force to replace it or choose another --out"
             raise OutputExistsError(msg)
+    from routes.report import run_page_names, write_run_pages
+
+    pages = run_page_names(pdf=pdf)  # checks the map and PDF packages before any work
     step = progress_factory or (lambda name: None)
-    baseline = compute_baseline(inputs, cache=cache, progress=step("baseline"))
+    baseline = compute_baseline(inputs, cache=cache, progress=step("baseline"), engine=engine)
     study = inputs.study
     pct_col = f"travel_time_p{study.routing.percentiles[0]}_min"
     results = []
@@ -230,8 +249,10 @@ def evaluate_proposals(
         with run_folder(out_root / proposal.name, force=force) as tmp:
             scenario = build_scenario(study, inputs.network, proposal, cache=cache,
                                       work_dir=tmp / "scenario_gtfs")
+            scenario_engine = None if engine is None else engine.for_feeds(scenario.feeds)
             access = compute_access(study, scenario.network, inputs.zones, inputs.layers,
-                                    cache=cache, progress=step(proposal.name))
+                                    cache=cache, progress=step(proposal.name),
+                                    engine=scenario_engine)
             changes = compute_zone_changes(study, baseline, access)
             cost = compute_proposal_cost(proposal)
             scorecard = score_proposal(study, changes, cost, proposal.name)
@@ -245,11 +266,14 @@ def evaluate_proposals(
                 spaces.reset_index(names="space_id").to_csv(tmp / "spaces.csv", index=False)
                 written.append("spaces.csv")
             write_json(scorecard.to_dict(), tmp / "scorecard.json")
-            written += ["scorecard.json", "scenario_gtfs/", "manifest.json"]
+            written += ["scorecard.json", "scenario_gtfs/", *pages, "manifest.json"]
             proposal_input = InputFile("proposal", str(Path(path).resolve()),
                                        sha256_file(Path(path)))
-            write_json(build_manifest(study, proposal.name, written,
-                                      extra_inputs=(proposal_input,)), tmp / "manifest.json")
+            manifest = build_manifest(study, proposal.name, written,
+                                      extra_inputs=(proposal_input,))
+            write_run_pages(tmp, inputs, scenario.network, proposal, changes, cost, scorecard,
+                            manifest, pages=pages, map_zones=map_zones)
+            write_json(manifest, tmp / "manifest.json")
         seconds = time.perf_counter() - started
         logger.info("evaluated %s in %.1f s", proposal.name, seconds)
         results.append(Evaluation(proposal, cost, changes, scorecard,

@@ -175,10 +175,16 @@ def build_network(
     cache = cache if cache is not None else NetworkCache()
     routing = study.routing
     started = time.perf_counter()
-    streets_key = hash_inputs([study.osm_path], {"kind": "streets"})
+    streets_key = hash_inputs([study.osm_path], {"kind": "streets",
+                                                 "walk_access": study.walk_access})
     streets = cache.get_or_build(
         "streets", streets_key, StreetNetwork,
-        lambda: load_street_network(study.osm_path), str(study.osm_path),
+        lambda: load_street_network(
+            study.osm_path,
+            walk_access="permissive" if study.walk_access == "permissive" else "strict",
+            ignore_foot_no=study.walk_access == "ignore_foot_no",
+        ),
+        f"{study.osm_path} ({study.walk_access})",
     )
     feeds = study.gtfs_paths if feeds is None else tuple(feeds)
     timetable_key = hash_inputs(

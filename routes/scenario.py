@@ -76,9 +76,28 @@ def _write_modified_feeds(
         target = folder / "modified" / (source.name if source.suffix == ".zip" else
                                         f"{source.name}.zip")
         target.parent.mkdir(parents=True, exist_ok=True)
-        feed.to_file(target)
+        _write_feed_zip(feed, target)
         copies[source] = target
     return copies
+
+
+def _write_feed_zip(feed: object, target: Path) -> None:
+    """Write a gtfs_kit feed as a zip whose bytes depend only on the feed.
+
+    ``Feed.to_file`` zips with the files' modification times (and directory
+    order), so re-running a scenario gave a different zip, a different network
+    digest and a cache miss; members are sorted and get a fixed timestamp.
+    """
+    import tempfile
+    import zipfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        feed.to_file(Path(tmp))  # type: ignore[attr-defined]
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for member in sorted(Path(tmp).iterdir()):
+                info = zipfile.ZipInfo(member.name, date_time=(2000, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, member.read_bytes())
 
 
 def _with_raw_route_id(mod: object, route_id: str) -> object:

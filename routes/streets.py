@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from routes._crs import local_metric_crs, project_lonlat
 from routes._progress import ProgressCallback, no_progress
-from routes.errors import CacheError, OsmError, join_problems
+from routes.errors import CacheError, InputError, OsmError, join_problems
 
 if TYPE_CHECKING:
     import osmium
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OSM_EXTENSIONS",
+    "WALK_ACCESS_POLICIES",
     "StreetNetwork",
     "load_street_network",
     "network_from_arrays",
@@ -127,6 +128,10 @@ _HIGHWAY_NO_FOOT = frozenset(
 _FOOT_ALLOWED = frozenset({"yes", "designated", "permissive"})
 _FOOT_FORBIDDEN = frozenset({"no", "private"})
 _ACCESS_FORBIDDEN = frozenset({"no", "private"})
+
+WALK_ACCESS_POLICIES: tuple[str, ...] = ("strict", "permissive")
+"""Values of ``walk_access`` in :func:`load_street_network`: ``"strict"`` (the default)
+honours ``foot=*`` and ``access=*`` restrictions; ``"permissive"`` ignores them."""
 _UNDEFINED_COORDINATE = 2**31 - 1  # osmium's fixed-point value of a missing location
 _COORDINATE_PRECISION = 10_000_000  # osmium stores degrees × 1e7 as integers
 _N_STAGES = 4
@@ -140,6 +145,7 @@ _INT32_MAX = np.iinfo(np.int32).max
 def load_street_network(
     osm_path: Path,
     *,
+    walk_access: str = "strict",
     ignore_foot_no: bool = False,
     progress: ProgressCallback | None = None,
 ) -> StreetNetwork:
@@ -151,6 +157,22 @@ def load_street_network(
         An OSM extract: ``.osm.pbf`` / ``.pbf``, or ``.osm`` XML optionally
         compressed as ``.osm.gz`` / ``.osm.bz2``. Ways must come after the
         nodes they use, as in every extract written by OSM tools.
+    walk_access
+        Which legal restrictions decide whether pedestrians may use a way:
+
+        - ``"strict"`` (default, as R5): ways tagged ``foot=no``/``private``,
+          or ``access=no``/``private`` without a ``foot`` tag allowing walking,
+          are left out.
+        - ``"permissive"``: ``foot=*`` and ``access=*`` are ignored, so private
+          service roads, bus corridors (``access=no``) and carriageways whose
+          sidewalks are mapped separately (``foot=no``) are walked too. Roads
+          that are not built and motorway-class roads (unless ``foot`` allows
+          walking) stay excluded. This is close to what osm4routing-based
+          routers such as ferrobus walk on; use it to compare with them, not
+          for accessibility results: people cannot walk through gated
+          condominiums or along busways, and points and stops snap to the
+          nearest node of *any* kept way, which may be a carriageway or
+          corridor joined to the sidewalks only at its ends.
     ignore_foot_no
         Treat ``foot=no`` ways as walkable (``foot=private`` stays excluded).
         For car-routing extracts that lack footways: there ``foot=no`` usually
@@ -169,6 +191,8 @@ def load_street_network(
 
     Raises
     ------
+    InputError
+        If ``walk_access`` is not one of :data:`WALK_ACCESS_POLICIES`.
     OsmError
         If the file is missing, has an unsupported extension, cannot be read as
         OSM data, or holds no walkable ways.
@@ -187,6 +211,8 @@ def load_street_network(
     - ``foot`` is not ``no`` (unless ``ignore_foot_no``) or ``private``;
     - ``access`` is not ``no`` or ``private``, unless ``foot`` allows walking.
 
+    With ``walk_access="permissive"`` the last two rules are dropped.
+
     ``area=yes`` ways (pedestrian squares) are kept as their outline. Every pair
     of consecutive way nodes becomes an edge; nodes are not contracted. Way
     nodes missing from the extract are skipped (their edges are dropped).
@@ -195,13 +221,25 @@ def load_street_network(
     component is kept; a warning is logged when the other components hold
     more than 5 % of the walkable nodes (and at least 100 nodes).
     """
+    if walk_access not in WALK_ACCESS_POLICIES:
+        msg = (
+            f"walk_access must be one of {', '.join(map(repr, WALK_ACCESS_POLICIES))}, "
+            f"got {walk_access!r}"
+        )
+        raise InputError(msg)
     report = progress or no_progress
     started = time.perf_counter()
     osm_path = Path(osm_path)
     fmt = _check_osm_path(osm_path)
 
-    foot_forbidden = _FOOT_FORBIDDEN - {"no"} if ignore_foot_no else _FOOT_FORBIDDEN
-    raw = _read_walkable_ways(osm_path, fmt, foot_forbidden)
+    honour_access = walk_access == "strict"
+    if not honour_access:
+        foot_forbidden: frozenset[str] = frozenset()
+    elif ignore_foot_no:
+        foot_forbidden = _FOOT_FORBIDDEN - {"no"}
+    else:
+        foot_forbidden = _FOOT_FORBIDDEN
+    raw = _read_walkable_ways(osm_path, fmt, foot_forbidden, honour_access=honour_access)
     report(1, _N_STAGES)
 
     node_ids, node_lon, node_lat, edge_a, edge_b = _build_edges(raw, osm_path)
@@ -242,7 +280,8 @@ def _log_dropped_components(
     if n_foot_no_ways:
         hint = (
             f"{n_foot_no_ways:,} ways tagged foot=no were left out: if the extract lacks "
-            "footways (e.g. one made for car routing), load it with ignore_foot_no=True"
+            "footways (e.g. one made for car routing), set walk_access = \"ignore_foot_no\" in "
+            "[study_area] of routes.toml"
         )
     else:
         hint = "check that the extract includes the footways and paths that join them"
@@ -291,7 +330,9 @@ class _RawWays:
     n_foot_no_ways: int  # ways left out because of foot=no
 
 
-def _read_walkable_ways(osm_path: Path, fmt: str, foot_forbidden: frozenset[str]) -> _RawWays:
+def _read_walkable_ways(
+    osm_path: Path, fmt: str, foot_forbidden: frozenset[str], *, honour_access: bool = True
+) -> _RawWays:
     """Read every walkable way's node ids and locations in one pass over the file."""
     import osmium
 
@@ -312,7 +353,7 @@ def _read_walkable_ways(osm_path: Path, fmt: str, foot_forbidden: frozenset[str]
         foot = tags.get("foot")
         other = (tags.get("access"), tags.get("railway"), tags.get("public_transport"))
         highway = tags.get("highway")
-        if not _is_walkable(highway, foot, *other, foot_forbidden):
+        if not _is_walkable(highway, foot, *other, foot_forbidden, honour_access=honour_access):
             # Count the ways left out only because of foot=no, for the warning's hint.
             n_foot_no_ways += foot == "no" and _is_walkable(highway, None, *other)
             continue
@@ -379,13 +420,24 @@ def _is_walkable(
     railway: str | None,
     public_transport: str | None,
     foot_forbidden: frozenset[str] = _FOOT_FORBIDDEN,
+    *,
+    honour_access: bool = True,
 ) -> bool:
-    """Decide from a way's tags whether pedestrians may use it (see load_street_network)."""
+    """Decide from a way's tags whether pedestrians may use it (see load_street_network).
+
+    ``honour_access=False`` (``walk_access="permissive"``) ignores ``access=*``;
+    pass an empty ``foot_forbidden`` to ignore ``foot=no``/``private`` too.
+    """
     foot = foot.strip().lower() if foot else None
     if foot in foot_forbidden:
         return False
     foot_allowed = foot in _FOOT_ALLOWED
-    if access and access.strip().lower() in _ACCESS_FORBIDDEN and not foot_allowed:
+    if (
+        honour_access
+        and access
+        and access.strip().lower() in _ACCESS_FORBIDDEN
+        and not foot_allowed
+    ):
         return False
     if highway is None:
         return railway == "platform" or public_transport == "platform"

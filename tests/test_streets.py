@@ -15,6 +15,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from routes._crs import local_metric_crs
 from routes.errors import CacheError, InputError, OsmError
 from routes.streets import (
+    WALK_ACCESS_POLICIES,
     StreetNetwork,
     load_street_network,
     network_from_arrays,
@@ -131,6 +132,32 @@ def test_ignore_foot_no_keeps_foot_no_ways(grid_osm: Path) -> None:
     net = load_street_network(grid_osm, ignore_foot_no=True)
     assert net.node_osm_ids.tolist() == sorted([*_osm.GRID_KEPT_NODE_IDS, 12])
     assert _segments(net) == {*_osm.GRID_KEPT_SEGMENTS, (3, 12)}
+
+
+def test_strict_walk_access_is_the_default(grid_osm: Path) -> None:
+    assert WALK_ACCESS_POLICIES == ("strict", "permissive")
+    _assert_same_network(
+        load_street_network(grid_osm, walk_access="strict"), load_street_network(grid_osm)
+    )
+
+
+def test_permissive_walk_access_keeps_foot_no_and_private_ways(grid_osm: Path) -> None:
+    # 3-12 (foot=no) and 1-13 (service, access=private) join the network; the
+    # motorway 6-10 and the construction site 2-17 stay out.
+    net = load_street_network(grid_osm, walk_access="permissive")
+    assert net.node_osm_ids.tolist() == sorted([*_osm.GRID_KEPT_NODE_IDS, 12, 13])
+    assert _segments(net) == {*_osm.GRID_KEPT_SEGMENTS, (3, 12), (1, 13)}
+    _assert_valid_csr(net)
+    # ignore_foot_no adds nothing to the permissive policy
+    _assert_same_network(
+        load_street_network(grid_osm, walk_access="permissive", ignore_foot_no=True), net
+    )
+
+
+@pytest.mark.parametrize("walk_access", ["lenient", "Strict", "", None])
+def test_unknown_walk_access_is_rejected(grid_osm: Path, walk_access: object) -> None:
+    with pytest.raises(InputError, match=r"walk_access must be one of 'strict', 'permissive'"):
+        load_street_network(grid_osm, walk_access=walk_access)  # type: ignore[arg-type]
 
 
 def test_progress_and_log(grid_osm: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -294,6 +321,33 @@ def test_walkable_tags(tmp_path: Path, tags: dict[str, str], walkable: bool) -> 
     nodes = {1: (0.0, 0.0), 2: (100.0, 0.0), 3: (200.0, 0.0)}
     ways = [(1, [1, 2], {"highway": "residential"}), (2, [2, 3], tags)]
     net = load_street_network(_osm.write_osm_xml(tmp_path / "tags.osm", nodes, ways))
+    assert (3 in net.node_osm_ids.tolist()) is walkable
+
+
+@pytest.mark.parametrize(
+    ("tags", "walkable"),
+    [
+        ({"highway": "residential", "access": "no"}, True),
+        ({"highway": "service", "access": "private"}, True),
+        ({"highway": "residential", "foot": "private"}, True),
+        ({"highway": "primary", "foot": "no"}, True),
+        ({"highway": "trunk", "foot": "no"}, True),
+        ({"highway": "service", "access": "no", "bus": "designated"}, True),
+        ({"highway": "motorway"}, False),
+        ({"highway": "motorway", "access": "no", "foot": "yes"}, True),
+        ({"highway": "busway"}, False),
+        ({"highway": "construction", "foot": "no"}, False),
+        ({"highway": "proposed"}, False),
+        ({"railway": "rail"}, False),
+        ({"railway": "platform", "access": "private"}, True),
+        ({"building": "yes"}, False),
+    ],
+)
+def test_permissive_walkable_tags(tmp_path: Path, tags: dict[str, str], walkable: bool) -> None:
+    nodes = {1: (0.0, 0.0), 2: (100.0, 0.0), 3: (200.0, 0.0)}
+    ways = [(1, [1, 2], {"highway": "residential"}), (2, [2, 3], tags)]
+    path = _osm.write_osm_xml(tmp_path / "tags.osm", nodes, ways)
+    net = load_street_network(path, walk_access="permissive")
     assert (3 in net.node_osm_ids.tolist()) is walkable
 
 

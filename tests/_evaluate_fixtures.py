@@ -1,0 +1,549 @@
+"""A tiny study area for ``routes evaluate`` whose every result is derived by hand.
+
+:func:`write_line_study` writes, into a folder::
+
+    line.osm      one straight street with a spur (7 nodes, 6 edges)
+    feed.zip      two routes: R1 (one trip in the window) and R2 (one trip at 07:00)
+    zones.csv     four zones with population, deprivation decile, two groups
+    jobs.csv      two job sites
+    spaces.csv    two shared spaces, a library and a park
+    routes.toml   dated Monday 2019-05-13, one departure at 08:00:00
+
+and :func:`write_link_proposal` the proposal ``link.geojson``: a new
+bidirectional route "Link" from zone Z2 through Z3 to Z4.
+
+The map
+-------
+Every point sits exactly on a street node (so snapping adds 0 m). ``x`` is
+metres east, ``y`` metres north of Z1; the origin is at 1.367° E, 0.01° N,
+where the scale factor of UTM zone 31N is 1, so the proposal's projected
+metres are ground metres::
+
+       y
+      350            S1 library
+                     |  (spur, 350 m)
+        0   Z1 --J1------------ Z2 ------------- Z3 --J2------------ Z4 = S2 park
+            A                   B, P1            P2                  C, P3
+    x       0  300             1000             2000 2300            3000
+
+    Z = zone, J = job site, S = shared space; A, B, C = stops of feed.zip,
+    P1, P2, P3 = stops of the proposed route Link.
+
+Parameters (routes.toml): walking at 3.6 km/h = 1 m/s, so a walk of *d* m
+takes *d* s; walks of at most 10 min = 600 m (access, egress, walk-only and
+transfers); one departure, 08:00:00 (window "08:00-08:01"); job cutoff 20 min,
+space and reach cutoff 15 min, decay half-life 10 min; deprived deciles 1-3.
+Walks between neighbouring zones (1000 m) are too long, so zones connect by
+bus only. Within 600 m on foot: Z1-J1 300 m, Z2-S1 350 m, Z3-J2 300 m,
+Z4-S2 0 m; stops B-P1 and C-P3 share a node (0 m transfers).
+
+=====  ========  ======  ======= =======  ==========================
+zone   pop.      decile  group_a group_b  share of (a, b)
+=====  ========  ======  ======= =======  ==========================
+Z1     100       1       100     0        (1, 0)      deprived
+Z2     200       2       100     100      (1/2, 1/2)  deprived
+Z3     300       7       0       300      (0, 1)
+Z4     400       10      300     100      (3/4, 1/4)
+=====  ========  ======  ======= =======  ==========================
+
+Jobs: J1 200, J2 1000. Spaces: S1 (category library), S2 (category park).
+
+Timetables
+----------
+Baseline (feed.zip): R1 trip T1 A 08:02:00 -> B 08:06:00; R2 trip T2
+C 07:00:00 -> B 07:10:00, gone before anyone leaves at 08:00, so it never
+helps. Proposal: Link P1 (x 1000) - P2 (x 2000) - P3 (x 3000), 24 km/h
+(1000 m in 150 s), dwell 30 s at P2, every 10 min from 08:00 to 09:00, both
+directions. Forward trip leaving P1 at 08:00:00: P2 arr 08:02:30 dep 08:03:00,
+P3 arr 08:05:30; reverse trip leaving P3 at 08:00:00: P2 08:02:30/08:03:00,
+P1 arr 08:05:30; the next trips leave at 08:10:00.
+
+Travel times, minutes, leaving at 08:00:00 (— = unreachable)
+-------------------------------------------------------------
+Baseline:
+
+- Z1: Z1 0; J1 walk 300 s = 5; R1 from A 08:02 to B 08:06: Z2 6,
+  S1 360 + 350 = 710 s = 11 5/6. Nothing else.
+- Z2: Z2 0; S1 walk 350 s = 5 5/6. (R1 only runs towards B.)
+- Z3: Z3 0; J2 walk 300 s = 5.
+- Z4: Z4 0; S2 0.
+
+Scenario (baseline plus Link):
+
+- Z1: as baseline, and at B 08:06 a 0 m transfer to P1, Link 08:10:00 from
+  P1: Z3 at 08:12:30 = 12.5; J2 + 300 s = 17.5; Z4 and S2 at 08:15:30 = 15.5.
+- Z2: Link 08:00:00 from P1: Z3 2.5, J2 2.5 + 5 = 7.5, Z4 and S2 5.5; S1 walk 5 5/6.
+- Z3: forward trip leaves P2 08:03:00: Z4 and S2 5.5; reverse trip leaves P2
+  08:03:00: Z2 5.5, S1 5.5 + 350/60 = 11 1/3; J2 walk 5.
+- Z4: reverse trip from P3 08:00:00: Z3 2.5, J2 7.5, Z2 5.5, S1 11 1/3; S2 0.
+
+Metrics per zone (baseline -> scenario)
+---------------------------------------
+- ``jobs_within_20min`` (Σ jobs with t <= 20): Z1 200 -> 1200 (J2 at 17.5),
+  Z2 0 -> 1000, Z3 1000 -> 1000, Z4 0 -> 1000.
+- ``jobs_decay_h10min`` (Σ jobs · 2^(-t/10)): Z1 200·2^-0.5 = 141.421 ->
+  141.421 + 1000·2^-1.75 = 438.723; Z2 0 -> 1000·2^-0.75 = 594.604;
+  Z3 1000·2^-0.5 = 707.107 both; Z4 0 -> 594.604.
+- ``nearest_space_min``: Z1 11 5/6 both; Z2 5 5/6 -> 5.5 (S2 by Link);
+  Z3 — -> 5.5; Z4 0 both. ``nearest_space_library_min``: Z1 11 5/6 both,
+  Z2 5 5/6 both, Z3 and Z4 — -> 11 1/3. ``nearest_space_park_min``:
+  Z1 — -> 15.5, Z2 and Z3 — -> 5.5, Z4 0 both.
+- ``spaces_within_15min``: Z1 1 -> 1 (S2 at 15.5 is over 15), Z2 1 -> 2,
+  Z3 0 -> 2, Z4 1 -> 2.
+- ``reach_other_groups_15min``: R_i = Σ_j [t_ij <= 15] Σ_g (1 - s_ig) n_jg,
+  i.e. Z1 counts group b, Z2 half of everyone, Z3 group a, Z4 a/4 + 3b/4.
+  Zones within 15 min: baseline Z1 {Z1, Z2}, others only themselves;
+  scenario Z1 {Z1, Z2, Z3}, Z2-Z4 {Z2, Z3, Z4}.
+  Baseline: Z1 0 + 100 = 100; Z2 200/2 = 100; Z3 0; Z4 300/4 + 3·100/4 = 150.
+  Scenario: Z1 0 + 100 + 300 = 400; Z2 (200 + 300 + 400)/2 = 450;
+  Z3 100 + 0 + 300 = 400; Z4 (100/4 + 3·100/4) + (0 + 3·300/4) + 150 = 475.
+- ``meeting_potential_15min`` (other-group residents of zones sharing a space
+  within 15 min): baseline Z1 and Z2 share S1, Z4 has S2 alone, Z3 has none:
+  Z1 0 + 100 = 100; Z2 (100 + 200)/2 = 150; Z3 0; Z4 150. Scenario: S1 is
+  within 15 min of every zone, so every zone meets all 500 a and 500 b:
+  Z1 500 (b), Z2 1000/2, Z3 500 (a), Z4 500/4 + 3·500/4 — all 500.
+- ``new_zone_pairs_within_15min``: Z1 1 (Z3), Z2 2 (Z3, Z4), Z3 2, Z4 2.
+- Per space (``spaces.csv``): S1 reached by Z1, Z2 -> everyone: residents
+  300 -> 1000, Simpson 1 - (2/3)² - (1/3)² = 4/9 -> 1/2; S2 reached by Z4 ->
+  Z2, Z3, Z4: 400 -> 900, Simpson 1 - (3/4)² - (1/4)² = 3/8 -> 1 - (4/9)² - (5/9)² = 40/81.
+
+Scorecard
+---------
+Job gains Δ = (1000, 1000, 0, 1000); deprived zones Z1, Z2 (300 residents).
+
+- deprived residents gaining jobs 100 + 200 = 300; all residents gaining
+  100 + 200 + 400 = 700; mean gain (deprived) 1000; total gain
+  100·1000 + 200·1000 + 400·1000 = 700,000; deprived total 300,000.
+- Gini (pop.-weighted, Σ_ij w_i w_j |x_i - x_j| / (2 W² μ)): baseline
+  x = (200, 0, 1000, 0), μ = 320; Σ over unordered pairs 100·200·200 +
+  100·300·800 + 100·400·200 + 200·300·1000 + 300·400·1000 = 216e6, so
+  G = 432e6 / (2e6 · 320) = 0.675. Scenario x = (1200, 1000, 1000, 1000),
+  μ = 1020, Σ = 100·900·200 = 18e6, G = 36e6 / 2.04e9 = 3/170.
+- Palma (top 10 % share / bottom 40 % share): baseline the poorest 400 of
+  1000 residents (Z2, Z4) hold 0 jobs, so Palma = inf (``null`` in
+  scorecard.json). Scenario: bottom 400 hold 400·1000, top 100 (Z1) hold
+  100·1200, Palma = 120,000 / 400,000 = 0.3.
+- mean change in nearest space (zones reaching one in both): Z1 0, Z2 -1/3,
+  Z4 0 -> (200·-1/3)/700 = -2/21; residents newly reaching a space: Z3, 300.
+- mean gain in reach: (100·300 + 200·350 + 300·400 + 400·325)/1000 = 350.
+- new zone pairs 1 + 2 + 2 + 2 = 7.
+- Running cost: route km 2.0 (P1 to P3); run time 300 s + 30 s dwell = 5.5
+  min; layover max(10 % · 5.5, 5) = 5 min at each end; cycle 2·5.5 + 2·5 =
+  21 min; peak vehicles ⌈21/10⌉ = 3; vehicle-hours per day 1 h · 3 = 3,
+  annual 3 · 52 · 5 = 780; trips per direction 6 (08:00 ... 08:50), vehicle-km
+  per day 6 · 2 · 2 = 24, annual 24 · 260 = 6240; benefit per vehicle-hour
+  300,000 / 780 = 384.615.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from _feeds import MONDAY, service, write_feed
+from _osm import M_PER_DEG_LAT, M_PER_DEG_LON, osm_xml
+
+LON0 = 1.367
+LAT0 = 0.01
+
+STUDY_DATE = MONDAY
+
+#: Street nodes ``id: (x_m, y_m)``.
+NODE_XY: dict[int, tuple[float, float]] = {
+    1: (0.0, 0.0),
+    2: (300.0, 0.0),
+    3: (1000.0, 0.0),
+    4: (2000.0, 0.0),
+    5: (2300.0, 0.0),
+    6: (3000.0, 0.0),
+    7: (1000.0, 350.0),
+}
+WAYS = [
+    (201, [1, 2, 3, 4, 5, 6], {"highway": "residential", "name": "Line Street"}),
+    (202, [3, 7], {"highway": "footway"}),
+]
+
+#: ``(id, x_m, y_m, population, decile, group_a, group_b)``
+ZONES = [
+    ("Z1", 0.0, 0.0, 100, 1, 100, 0),
+    ("Z2", 1000.0, 0.0, 200, 2, 100, 100),
+    ("Z3", 2000.0, 0.0, 300, 7, 0, 300),
+    ("Z4", 3000.0, 0.0, 400, 10, 300, 100),
+]
+ZONE_IDS = [z[0] for z in ZONES]
+POPULATION = {z[0]: float(z[3]) for z in ZONES}
+#: ``(id, x_m, y_m, jobs)``
+JOBS = [("J1", 300.0, 0.0, 200), ("J2", 2300.0, 0.0, 1000)]
+#: ``(id, x_m, y_m, kind)``
+SPACES = [("S1", 1000.0, 350.0, "library"), ("S2", 3000.0, 0.0, "park")]
+#: ``(stop_id, x_m, y_m)``
+STOPS = [("A", 0.0, 0.0), ("B", 1000.0, 0.0), ("C", 3000.0, 0.0)]
+#: Stops of the proposed route, in running order.
+LINK_STOPS = [("P1", 1000.0, 0.0), ("P2", 2000.0, 0.0), ("P3", 3000.0, 0.0)]
+
+NAN = math.nan
+_6 = 1.0 / 6.0
+_3 = 1.0 / 3.0
+
+#: Travel times (minutes) from each zone, leaving at 08:00:00; columns in this order.
+POINTS = ["Z1", "Z2", "Z3", "Z4", "J1", "J2", "S1", "S2"]
+BASELINE_MIN: dict[str, list[float]] = {
+    #     Z1   Z2   Z3   Z4   J1   J2   S1        S2
+    "Z1": [0.0, 6.0, NAN, NAN, 5.0, NAN, 11 + 5 * _6, NAN],
+    "Z2": [NAN, 0.0, NAN, NAN, NAN, NAN, 5 + 5 * _6, NAN],
+    "Z3": [NAN, NAN, 0.0, NAN, NAN, 5.0, NAN, NAN],
+    "Z4": [NAN, NAN, NAN, 0.0, NAN, NAN, NAN, 0.0],
+}
+SCENARIO_MIN: dict[str, list[float]] = {
+    "Z1": [0.0, 6.0, 12.5, 15.5, 5.0, 17.5, 11 + 5 * _6, 15.5],
+    "Z2": [NAN, 0.0, 2.5, 5.5, NAN, 7.5, 5 + 5 * _6, 5.5],
+    "Z3": [NAN, 5.5, 0.0, 5.5, NAN, 5.0, 11 + _3, 5.5],
+    "Z4": [NAN, 5.5, 2.5, 0.0, NAN, 7.5, 11 + _3, 0.0],
+}
+
+_D05 = 2.0**-0.5
+#: Per-zone metrics, ``column: (baseline Z1..Z4, scenario Z1..Z4)``.
+METRICS: dict[str, tuple[list[float], list[float]]] = {
+    "jobs_within_20min": ([200, 0, 1000, 0], [1200, 1000, 1000, 1000]),
+    "jobs_decay_h10min": (
+        [200 * _D05, 0, 1000 * _D05, 0],
+        [200 * _D05 + 1000 * 2.0**-1.75, 1000 * 2.0**-0.75, 1000 * _D05, 1000 * 2.0**-0.75],
+    ),
+    "nearest_space_min": ([11 + 5 * _6, 5 + 5 * _6, NAN, 0.0], [11 + 5 * _6, 5.5, 5.5, 0.0]),
+    "nearest_space_library_min": (
+        [11 + 5 * _6, 5 + 5 * _6, NAN, NAN],
+        [11 + 5 * _6, 5 + 5 * _6, 11 + _3, 11 + _3],
+    ),
+    "nearest_space_park_min": ([NAN, NAN, NAN, 0.0], [15.5, 5.5, 5.5, 0.0]),
+    "spaces_within_15min": ([1, 1, 0, 1], [1, 2, 2, 2]),
+    "reach_other_groups_15min": ([100, 100, 0, 150], [400, 450, 400, 475]),
+    "meeting_potential_15min": ([100, 150, 0, 150], [500, 500, 500, 500]),
+}
+NEW_ZONE_PAIRS = [1, 2, 2, 2]
+
+#: Per space: ``column: (baseline S1, S2, scenario S1, S2)``.
+SPACE_MIX: dict[str, tuple[float, float, float, float]] = {
+    "reachable_residents_15min": (300, 400, 1000, 900),
+    "simpson_diversity_15min": (4 / 9, 3 / 8, 1 / 2, 40 / 81),
+}
+
+#: Every scorecard indicator, by key.
+SCORECARD: dict[str, float] = {
+    "deprived_residents_gaining_jobs": 300,
+    "residents_gaining_jobs": 700,
+    "mean_gain_jobs_deprived": 1000,
+    "total_gain_jobs": 700_000,
+    "total_gain_jobs_deprived": 300_000,
+    "gini_jobs_baseline": 0.675,
+    "palma_jobs_baseline": math.inf,
+    "gini_jobs_scenario": 3 / 170,
+    "palma_jobs_scenario": 0.3,
+    "benefit_per_vehicle_hour": 300_000 / 780,
+    "mean_change_nearest_space_min": -2 / 21,
+    "residents_newly_reaching_a_space": 300,
+    "mean_gain_reach_other_groups": 350,
+    "new_zone_pairs": 7,
+    "route_km": 2.0,
+    "peak_vehicles": 3,
+    "annual_vehicle_hours": 780,
+    "annual_vehicle_km": 6240,
+}
+
+ROUTING_TOML = """\
+[routing]
+departure_window = "{window}"
+walk_speed_kmh = 3.6
+max_walk_min = 10
+
+[scoring]
+job_cutoff_min = 20
+space_cutoff_min = 15
+decay_half_life_min = 10
+"""
+
+
+def lonlat(x_m: float, y_m: float) -> tuple[float, float]:
+    """WGS84 lon/lat of a point ``x_m`` east and ``y_m`` north of Z1."""
+    return LON0 + x_m / M_PER_DEG_LON, LAT0 + y_m / M_PER_DEG_LAT
+
+
+def _lonlat_text(x_m: float, y_m: float) -> tuple[str, str]:
+    lon, lat = lonlat(x_m, y_m)
+    return f"{lon:.7f}", f"{lat:.7f}"
+
+
+def coords(x_m: float, y_m: float) -> list[float]:
+    """GeoJSON position with the 7 decimals the OSM file uses (same node, 0 m snap)."""
+    lon, lat = _lonlat_text(x_m, y_m)
+    return [float(lon), float(lat)]
+
+
+def feed_tables() -> dict[str, Any]:
+    """GTFS tables of ``feed.zip``: R1 (T1, 08:02 A -> 08:06 B) and R2 (T2, 07:00 C -> 07:10 B)."""
+    stops = []
+    for stop_id, x, y in STOPS:
+        lon, lat = _lonlat_text(x, y)
+        stops.append({"stop_id": stop_id, "stop_name": f"Stop {stop_id}", "stop_lat": lat,
+                      "stop_lon": lon})
+    return {
+        "agency": [{"agency_id": "AG", "agency_name": "Test", "agency_url": "http://x.org",
+                    "agency_timezone": "Europe/London"}],
+        "stops": stops,
+        "routes": [
+            {"route_id": r, "agency_id": "AG", "route_short_name": r, "route_long_name": r,
+             "route_type": 3}
+            for r in ("R1", "R2")
+        ],
+        "calendar": [service("WK", "1111100")],
+        "trips": [{"route_id": "R1", "service_id": "WK", "trip_id": "T1"},
+                  {"route_id": "R2", "service_id": "WK", "trip_id": "T2"}],
+        "stop_times": [
+            {"trip_id": t, "arrival_time": time, "departure_time": time, "stop_id": s,
+             "stop_sequence": i}
+            for t, i, s, time in (("T1", 1, "A", "08:02:00"), ("T1", 2, "B", "08:06:00"),
+                                  ("T2", 1, "C", "07:00:00"), ("T2", 2, "B", "07:10:00"))
+        ],
+    }
+
+
+def _csv(header: str, rows: list[str]) -> str:
+    return "\n".join([header, *rows]) + "\n"
+
+
+def routes_toml(*, window: str = "08:00-08:01", gtfs: str = "feed.zip") -> str:
+    """Text of the study area's routes.toml."""
+    return (
+        "[study_area]\n"
+        'name = "Line street"\n'
+        f"gtfs = [{gtfs!r}]\n"
+        'osm = "line.osm"\n'
+        f'date = "{STUDY_DATE}"\n'
+        "\n[zones]\n"
+        'file = "zones.csv"\nid = "id"\npopulation = "population"\n'
+        'deprivation_decile = "decile"\ngroups = ["group_a", "group_b"]\nname = "name"\n'
+        "\n[[destinations]]\n"
+        'name = "jobs"\nfile = "jobs.csv"\nweight = "jobs"\n'
+        "\n[[destinations]]\n"
+        'name = "spaces"\nfile = "spaces.csv"\ncategory = "kind"\n'
+        "\n" + ROUTING_TOML.format(window=window)
+    )
+
+
+def write_line_study(folder: Path, *, window: str = "08:00-08:01") -> Path:
+    """Write the study area of this module's docstring into ``folder``; return routes.toml.
+
+    ``window`` replaces the one-departure window (the hand-derived numbers
+    assume the default).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    nodes = {n: lonlat(x, y) for n, (x, y) in NODE_XY.items()}
+    (folder / "line.osm").write_text(osm_xml(nodes, WAYS), encoding="utf-8")
+    write_feed(folder / "feed.zip", **feed_tables())
+    zones = []
+    for zone_id, x, y, pop, decile, a, b in ZONES:
+        lon, lat = _lonlat_text(x, y)
+        zones.append(f"{zone_id},Zone {zone_id[1]},{lon},{lat},{pop},{decile},{a},{b}")
+    (folder / "zones.csv").write_text(
+        _csv("id,name,lon,lat,population,decile,group_a,group_b", zones), encoding="utf-8")
+    jobs = [f"{j},{','.join(_lonlat_text(x, y))},{n}" for j, x, y, n in JOBS]
+    (folder / "jobs.csv").write_text(_csv("id,lon,lat,jobs", jobs), encoding="utf-8")
+    spaces = [f"{s},{','.join(_lonlat_text(x, y))},{k},{k.title()} {s}" for s, x, y, k in SPACES]
+    (folder / "spaces.csv").write_text(_csv("id,lon,lat,kind,name", spaces), encoding="utf-8")
+    toml = folder / "routes.toml"
+    toml.write_text(routes_toml(window=window), encoding="utf-8")
+    return toml
+
+
+def route_feature(name: str, xs: list[float], **props: Any) -> dict[str, Any]:
+    """A proposal route drawn along Line Street (``y = 0``) through ``xs`` metres."""
+    return {
+        "type": "Feature",
+        "properties": {"name": name, **props},
+        "geometry": {"type": "LineString", "coordinates": [coords(x, 0.0) for x in xs]},
+    }
+
+
+def stop_feature(route: str, name: str, x_m: float, y_m: float = 0.0) -> dict[str, Any]:
+    """An explicit stop of a proposal route."""
+    return {
+        "type": "Feature",
+        "properties": {"route": route, "name": name},
+        "geometry": {"type": "Point", "coordinates": coords(x_m, y_m)},
+    }
+
+
+def modification_feature(kind: str, gtfs_route_id: str, **props: Any) -> dict[str, Any]:
+    """A ``remove_route`` or ``change_headway`` feature (``geometry: null``)."""
+    return {"type": "Feature", "properties": {"type": kind, "gtfs_route_id": gtfs_route_id,
+                                              **props}, "geometry": None}
+
+
+def write_proposal(path: Path, *features: dict[str, Any]) -> Path:
+    """Write a proposal FeatureCollection."""
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": list(features)},
+                               indent=1), encoding="utf-8")
+    return path
+
+
+def link_features() -> list[dict[str, Any]]:
+    """Features of the Link proposal: the route and its three explicit stops."""
+    route = route_feature("Link", [1000.0, 3000.0], headway_min=10, start="08:00",
+                          end="09:00", speed_kmh=24, dwell_s=30)
+    return [route, *(stop_feature("Link", s, x, y) for s, x, y in LINK_STOPS)]
+
+
+def write_link_proposal(folder: Path, name: str = "link") -> Path:
+    """Write the Link proposal of this module's docstring as ``<name>.geojson``."""
+    return write_proposal(folder / f"{name}.geojson", *link_features())
+
+
+# --------------------------------------------------------------------------- scorecard sources
+
+
+def naive_gini(values: list[float] | Any, weights: list[float] | Any) -> float:
+    """Σ_ij w_i w_j |x_i - x_j| / (2 W² μ) over all ordered pairs, by brute force."""
+    import numpy as np
+
+    x = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    total = w.sum()
+    mean = float((w * x).sum() / total)
+    if mean == 0.0:
+        return 0.0
+    pairs = (w[:, None] * w[None, :] * np.abs(x[:, None] - x[None, :])).sum()
+    return float(pairs / (2.0 * total**2 * mean))
+
+
+def naive_palma(values: list[float] | Any, weights: list[float] | Any) -> float:
+    """Share of the richest 10 % of people over that of the poorest 40 %, people ranked by value.
+
+    Walks through the zones from the poorest, giving each person the zone's
+    value, and splits a zone where the 40 % or 90 % boundary falls inside it.
+    """
+    people = sorted(zip((float(v) for v in values), (float(w) for w in weights), strict=True))
+    total_people = sum(w for _, w in people)
+    total = sum(v * w for v, w in people)
+    if total == 0:
+        return math.nan
+    bottom = top = 0.0
+    seen = 0.0
+    for value, weight in people:
+        bottom += value * min(weight, max(0.0, 0.4 * total_people - seen))
+        top += value * min(weight, max(0.0, seen + weight - 0.9 * total_people))
+        seen += weight
+    return math.inf if bottom == 0 else top / bottom
+
+
+def recompute_indicator(source: str, zones: Any, costs: dict[str, float]) -> float:
+    """Recompute a scorecard value from ``zones.csv`` by following its ``source`` text.
+
+    ``zones`` is ``zones.csv`` read with pandas; ``costs`` maps the costing
+    indicators (``route_km``, ``peak_vehicles``, ``annual_vehicle_hours``,
+    ``annual_vehicle_km``) to values recomputed from the proposal. Indicators
+    about deprived residents are NaN when the zones have no deprivation decile.
+    """
+    import re
+
+    pop = zones["population"].astype(float)
+    has_deciles = bool(zones["deprivation_decile"].notna().any())
+    deprived = zones["deprived"].astype(bool)
+
+    def mean(values: Any, mask: Any = None) -> float:
+        ok = values.notna() if mask is None else values.notna() & mask
+        total = pop[ok].sum()
+        return float((values[ok] * pop[ok]).sum() / total) if total > 0 else math.nan
+
+    patterns: list[tuple[str, Any]] = [
+        (r"sum of population where deprived and (\w+) > 0",
+         lambda c: pop[deprived & (zones[c] > 0)].sum() if has_deciles else math.nan),
+        (r"sum of population where (\w+) > 0", lambda c: pop[zones[c] > 0].sum()),
+        (r"population-weighted mean of (\w+) over deprived zones",
+         lambda c: mean(zones[c], deprived)),
+        (r"sum of population x (\w+) over deprived zones",
+         lambda c: (pop * zones[c])[deprived].sum() if has_deciles else math.nan),
+        (r"sum of population x (\w+)", lambda c: (pop * zones[c]).sum()),
+        (r"population-weighted Gini of (\w+)", lambda c: naive_gini(zones[c], pop)),
+        (r"population-weighted Palma of (\w+)", lambda c: naive_palma(zones[c], pop)),
+        (r"population-weighted mean of (\w+) \(zones reaching a space in both\)",
+         lambda c: mean(zones[c])),
+        (r"population-weighted mean of (\w+)", lambda c: mean(zones[c])),
+        (r"sum of population where baseline_(\w+) is empty and scenario_\1 is not",
+         lambda c: pop[zones[f"baseline_{c}"].isna() & zones[f"scenario_{c}"].notna()].sum()),
+        (r"sum of (\w+)", lambda c: zones[c].sum()),
+    ]
+    for pattern, compute in patterns:
+        match = re.fullmatch(pattern, source)
+        if match:
+            return float(compute(match.group(1)))
+    match = re.fullmatch(r"(total_gain_\w+_deprived) / annual vehicle-hours", source)
+    if match:
+        job_layer = match.group(1).removeprefix("total_gain_").removesuffix("_deprived")
+        deprived_total = recompute_indicator(
+            f"sum of population x delta_{job_layer}_within_{_job_cutoff(zones, job_layer)}min "
+            "over deprived zones", zones, costs)
+        hours = costs["annual_vehicle_hours"]
+        return deprived_total / hours if hours > 0 else math.nan
+    msg = f"no rule to recompute an indicator from {source!r}"
+    raise AssertionError(msg)
+
+
+def _job_cutoff(zones: Any, job_layer: str) -> str:
+    import re
+
+    [column] = [c for c in zones.columns if re.fullmatch(rf"delta_{job_layer}_within_\d+min", c)]
+    return column.removeprefix(f"delta_{job_layer}_within_").removesuffix("min")
+
+
+def costing_values(proposal_path: Path) -> dict[str, float]:
+    """The costing indicators, recomputed from the proposal's route costs.
+
+    Peak vehicles are ⌈cycle time / shortest headway⌉ per route, summed.
+    """
+    from routes.costing import compute_proposal_cost
+    from routes.proposal import load_proposal
+
+    cost = compute_proposal_cost(load_proposal(proposal_path))
+    return {
+        "route_km": sum(r.route_km for r in cost.routes),
+        "peak_vehicles": sum(math.ceil(round(r.cycle_time_min / r.min_headway_min, 9))
+                             for r in cost.routes),
+        "annual_vehicle_hours": sum(r.annual_vehicle_hours for r in cost.routes),
+        "annual_vehicle_km": sum(r.annual_vehicle_km for r in cost.routes),
+    }
+
+
+#: Source of the costing indicators: ``key -> source`` as the scorecard writes it.
+COSTING_SOURCES = {
+    "route_km": "proposal costing",
+    "peak_vehicles": "ceil(cycle time / headway) per route, summed",
+    "annual_vehicle_hours": "proposal costing",
+    "annual_vehicle_km": "proposal costing",
+}
+
+
+def recompute_scorecard(scorecard: dict[str, Any], zones: Any,
+                        proposal_path: Path) -> dict[str, tuple[float | None, float]]:
+    """``key -> (value in scorecard.json, value recomputed from zones.csv or the costing)``."""
+    costs = costing_values(proposal_path)
+    out = {}
+    for row in scorecard["indicators"]:
+        key, source = row["key"], row["source"]
+        if key in COSTING_SOURCES:
+            assert source == COSTING_SOURCES[key], (key, source)
+            out[key] = (row["value"], costs[key])
+        else:
+            out[key] = (row["value"], recompute_indicator(source, zones, costs))
+    return out
+
+
+def assert_same_value(key: str, written: float | None, expected: float, *,
+                      rel: float = 1e-9) -> None:
+    """``scorecard.json`` writes NaN and infinities as ``null``; else values match."""
+    import pytest
+
+    if not math.isfinite(expected):
+        assert written is None, (key, written, expected)
+    else:
+        assert written == pytest.approx(expected, rel=rel, abs=1e-9), key
