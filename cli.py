@@ -176,7 +176,7 @@ def _refuse_overwrite(path: Path, force: bool) -> None:
     from routes.errors import OutputExistsError
 
     if path.exists() and not force:
-        msg = f"{path} exists; pass --force to overwrite it or choose another --out"
+        msg = f"{path} exists; pass --force to replace it or choose another --out"
         raise OutputExistsError(msg)
 
 

@@ -21,12 +21,14 @@ Configurations, each timed ``--repeats`` times after one warm-up run:
 ====================  ==============================================================
 
 Prints medians, the speed-up and scaling efficiency of 2 workers over 1
-(``T1 / (2 T2)``), the Dask overhead against one process, the time a fresh
-worker takes to load the cached network, the RSS of each worker after the
-runs, the cache's size on disk, and the engine cost per origin-departure on
-one core (the unit the README's county and England estimates scale from).
-The machine's load average is printed too: on a shared machine, compare ratios
-within one run, not against remembered numbers.
+(``T1 / (2 T2)``), the CPU seconds of every process (on a machine shared with
+other jobs these, not wall times, say what an idle machine would do), the
+Dask overhead against one process, the time a fresh worker takes to load the
+cached network, the RSS of each worker, the cache's size on disk, and the
+engine's CPU cost per origin-departure on one core for 10, 30 and 120
+departures (the unit the README's county and England estimates scale from).
+The configurations take turns, so a change of load touches all alike; the
+load average is printed too.
 """
 
 from __future__ import annotations
@@ -101,22 +103,14 @@ def _cpu_s() -> float:
     return float(t.user + t.system)
 
 
-def _median(fn: Callable[[], Any], repeats: int, client: Any = None
-            ) -> tuple[float, float, list[float], Any]:
-    """Median wall time, first (warm-up) wall time, median CPU s per process, and the result."""
+def _measure(fn: Callable[[], Any], client: Any) -> tuple[float, list[float], Any]:
+    """Wall seconds, CPU seconds of each process doing the work, and the result."""
+    before = list(client.run(_cpu_s).values()) if client else [_cpu_s()]
     t0 = time.perf_counter()
-    result = fn()  # warm-up (numba kernels, worker network load)
-    first = time.perf_counter() - t0
-    times, cpus = [], []
-    for _ in range(repeats):
-        before = list(client.run(_cpu_s).values()) if client else [_cpu_s()]
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-        after = list(client.run(_cpu_s).values()) if client else [_cpu_s()]
-        cpus.append([b - a for a, b in zip(before, after, strict=True)])
-    cpu = [statistics.median(c[i] for c in cpus) for i in range(len(cpus[0]))]
-    return statistics.median(times), first, cpu, result
+    result = fn()
+    wall = time.perf_counter() - t0
+    after = list(client.run(_cpu_s).values()) if client else [_cpu_s()]
+    return wall, [b - a for a, b in zip(before, after, strict=True)], result
 
 
 def _worker_rss_mb() -> float:
@@ -131,7 +125,8 @@ def _timed_load(spec: Any) -> float:
     return time.perf_counter() - t0
 
 
-def _bench(name: str, toml: Path, points: Points, repeats: int, cache_dir: Path) -> None:
+def _bench(name: str, toml: Path, points: Points, repeats: int, cache_dir: Path,
+           cost_windows: tuple[int, ...]) -> None:
     n_cores = os.cpu_count() or 1
     study = load_study_area(toml)
     cache = NetworkCache(cache_dir)
@@ -149,24 +144,39 @@ def _bench(name: str, toml: Path, points: Points, repeats: int, cache_dir: Path)
         return lambda: compute_travel_time_array(network, points, routing=routing,
                                                  n_threads=n_threads)
 
-    rows: list[tuple[str, float, float, list[float]]] = []
-    ref = None
-    for threads in (1, n_cores):
-        med, first, cpu, ref = _median(single(threads), repeats)
-        rows.append((f"1 proc x {threads} thr", med, first, cpu))
-    rss: dict[str, list[float]] = {}
-    load_s: dict[str, list[float]] = {}
-    for n_workers, threads in ((1, 1), (1, n_cores), (2, 1)):
-        label = f"{n_workers} worker{'s' if n_workers > 1 else ''} x {threads} thr"
-        with dask_client(workers=n_workers) as client:
+    with dask_client(workers=1) as one, dask_client(workers=2) as two:
+        configs: list[tuple[str, Callable[[], Any], Any]] = [
+            ("1 proc x 1 thr", single(1), None),
+            (f"1 proc x {n_cores} thr", single(n_cores), None),
+        ]
+        load_s: list[float] = []
+        for n_workers, client in ((1, one), (2, two)):
             engine = DaskEngine(client, study, cache=cache)
-            load_s[label] = list(client.run(_timed_load, engine.spec(network)).values())
-            med, first, cpu, got = _median(lambda e=engine, t=threads: e.compute_travel_time_array(
-                network, points, routing=routing, n_threads=t), repeats, client)
-            rss[label] = list(client.run(_worker_rss_mb).values())
-        if not np.array_equal(got, ref, equal_nan=True):
-            raise SystemExit(f"{label}: results differ from the single process")
-        rows.append((label, med, first, cpu))
+            load_s += list(client.run(_timed_load, engine.spec(network)).values())
+            for threads in ((1, n_cores) if n_workers == 1 else (1,)):
+                label = f"{n_workers} worker{'s' if n_workers > 1 else ''} x {threads} thr"
+                configs.append((label, lambda e=engine, t=threads: e.compute_travel_time_array(
+                    network, points, routing=routing, n_threads=t), client))
+        # One warm-up each, then the configurations take turns, so that a change in the
+        # machine's load during the run touches every configuration alike.
+        first = {label: _measure(fn, client)[0] for label, fn, client in configs}
+        walls: dict[str, list[float]] = {label: [] for label, _, _ in configs}
+        cpus: dict[str, list[list[float]]] = {label: [] for label, _, _ in configs}
+        ref = None
+        for _ in range(repeats):
+            for label, fn, client in configs:
+                wall, cpu, result = _measure(fn, client)
+                walls[label].append(wall)
+                cpus[label].append(cpu)
+                if ref is None:
+                    ref = result
+                elif not np.array_equal(result, ref, equal_nan=True):
+                    raise SystemExit(f"{label}: results differ from the single process")
+        rss = {"1 worker": list(one.run(_worker_rss_mb).values()),
+               "2 workers": list(two.run(_worker_rss_mb).values())}
+    rows = [(label, statistics.median(walls[label]), first[label],
+             [statistics.median(c[i] for c in cpus[label]) for i in range(len(cpus[label][0]))])
+            for label, _, _ in configs]
     width = max(len(r[0]) for r in rows)
     print(f"  {'configuration':<{width}}  {'median s':>9}  {'first run s':>11}  "
           "CPU s per process (median)")
@@ -185,12 +195,14 @@ def _bench(name: str, toml: Path, points: Points, repeats: int, cache_dir: Path)
           f"in one process: {t['1 proc x 1 thr'] / t[f'1 proc x {n_cores} thr']:.2f}x")
     print(f"  Dask overhead, 1 worker x 1 thr vs 1 proc x 1 thr: "
           f"{t1 / t['1 proc x 1 thr'] - 1:+.0%}; results identical in every configuration")
-    per = t["1 proc x 1 thr"] / (len(points) * routing.window_min) * 1e3
-    print(f"  engine cost on one core: {per:.3f} ms per origin-departure "
-          f"({len(points):,} destinations)")
-    loads = [s for v in load_s.values() for s in v]
-    print(f"  fresh worker loads the cached network in {statistics.median(loads):.2f} s "
-          f"(median of {len(loads)}); cache on disk {cache_mb:.0f} MB")
+    for window in cost_windows:
+        _, cpu, minutes = _measure(lambda w=window: compute_travel_time_array(
+            network, points, routing=routing, window_min=w, n_threads=1), None)
+        print(f"  engine cost on one core, {window:3d} departures: "
+              f"{cpu[0] / (len(points) * window) * 1e3:.3f} ms CPU per origin-departure "
+              f"({len(points):,} destinations, {np.isfinite(minutes).mean():.0%} of pairs reached)")
+    print(f"  fresh worker loads the cached network in {statistics.median(load_s):.2f} s "
+          f"(median of {len(load_s)}); cache on disk {cache_mb:.0f} MB")
     for label, values in rss.items():
         print(f"  worker RSS after the runs, {label}: "
               + ", ".join(f"{v:.0f} MB" for v in values))
@@ -201,18 +213,21 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--window-min", type=int, default=30)
     parser.add_argument("--data", choices=["poa", "rnv", "both"], default="both")
+    parser.add_argument("--cost-windows", default="10,30,120",
+                        help="departure windows (minutes) to measure the per-core cost at")
     args = parser.parse_args()
     warnings.simplefilter("ignore", RoutesWarning)
+    windows = tuple(int(w) for w in args.cost_windows.split(",") if w.strip())
     print(f"cores: {os.cpu_count()}; load average before: "
           + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if args.data in ("poa", "both"):
             toml, points = _poa(folder, args.window_min)
-            _bench("POA", toml, points, args.repeats, folder / "cache-poa")
+            _bench("POA", toml, points, args.repeats, folder / "cache-poa", windows)
         if args.data in ("rnv", "both") and RNV_DIR.exists():
             toml, points = _rnv(folder, args.window_min)
-            _bench("RNV", toml, points, args.repeats, folder / "cache-rnv")
+            _bench("RNV", toml, points, args.repeats, folder / "cache-rnv", windows)
     print("load average after: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 

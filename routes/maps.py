@@ -403,6 +403,15 @@ def _load_asset(url: str) -> str:
     return text
 
 
+_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-z])")
+
+
+def _stable_ids(page: str) -> str:
+    """Replace folium's random element ids by counters, so equal maps are equal bytes."""
+    ids: dict[str, str] = {}
+    return _FOLIUM_ID.sub(lambda m: ids.setdefault(m.group(0), f"{len(ids) + 1:032d}"), page)
+
+
 def inline_assets(page: str) -> str:
     """Replace every linked script and style sheet of a folium page with its content.
 
@@ -426,7 +435,7 @@ def inline_assets(page: str) -> str:
 
 
 def _legend_html(layers: MapLayers, breaks: ClassBreaks, title: str,
-                 isochrone_note: str | None, cutoff_min: float) -> str:
+                 isochrone_note: str | None) -> str:
     swatches = "".join(
         f'<div class="row"><span class="sw" style="background:{colour}"></span>'
         f"{escape(label)}</div>" for colour, label in breaks.legend())
@@ -601,9 +610,9 @@ def render_map(
     root.header.add_child(folium.Element(f"<title>{escape(title)}</title>"), name="title")
     root.header.add_child(folium.Element(f"<style>{_PAGE_CSS}</style>"), name="routes_css")
     root.html.add_child(folium.Element(
-        _legend_html(names, breaks, title, isochrone_note, scoring.job_cutoff_min)),
+        _legend_html(names, breaks, title, isochrone_note)),
         name="routes_legend")
-    page = inline_assets(root.render())
+    page = inline_assets(_stable_ids(root.render()))
     leftover = re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page)
     if leftover:  # pragma: no cover - guarded by inline_assets
         msg = f"map.html would still load {len(leftover)} files from the internet"

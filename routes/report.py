@@ -29,7 +29,7 @@ from routes.config import ScoringParams
 from routes.costing import ProposalCost
 from routes.errors import RoutesWarning
 from routes.outputs import RunManifest
-from routes.proposal import Proposal
+from routes.proposal import ModificationKind, Proposal
 from routes.scoring import Scorecard
 
 if TYPE_CHECKING:
@@ -345,8 +345,7 @@ def render_inputs(manifest: Mapping[str, Any]) -> str:
     facts = [("study area", manifest.get("study_area", "")),
              ("service date", manifest.get("service_date", "")),
              ("engine", manifest.get("engine", "")),
-             ("Community Routes version", manifest.get("version", "")),
-             ("run finished (UTC)", manifest.get("created_utc", ""))]
+             ("Community Routes version", manifest.get("version", ""))]
     return (render_table(["", ""], facts, class_="data facts")
             + render_table(["role", "file", "SHA-256"], rows,
                            cell_classes=[None, None, "hash"]))
@@ -358,6 +357,19 @@ def _routes_table(cost: ProposalCost) -> str:
     return render_table(["route", "km (one way)", "stops", "best headway (min)",
                          "cycle time (min)", "peak buses", "vehicle-hours a year",
                          "vehicle-km a year"], rows)
+
+
+def _modifications(proposal: Proposal) -> str:
+    items = []
+    for mod in proposal.modifications:
+        if mod.kind is ModificationKind.REMOVE_ROUTE or mod.headway_s is None:
+            what = f"{mod.gtfs_route_id}: withdrawn"
+        else:
+            what = f"{mod.gtfs_route_id}: a bus every {mod.headway_s / 60:g} minutes"
+        items.append(element("li", escape(what)))
+    note = element("p", "Their running cost is not included in the cost figures.",
+                   class_="note")
+    return element("ul", "".join(items)) + note
 
 
 def _scorecard_table(scorecard: Scorecard) -> str:
@@ -493,6 +505,8 @@ def render_report(
     parts += [element("h2", "Scorecard"), _scorecard_table(scorecard)]
     if cost is not None and cost.routes:
         parts += [element("h2", "Routes and running cost"), _routes_table(cost)]
+    if proposal is not None and proposal.modifications:
+        parts += [element("h2", "Changes to existing routes"), _modifications(proposal)]
     if f"delta_{job_metric}" in changes:
         parts += [element("h2", f"Neighbourhoods gaining most {escape(job)}"),
                   element("p", escape(f"Ranked by residents × gain in {job} within "

@@ -217,3 +217,12 @@ def test_zone_table_may_lack_some_geometries(tmp_path: Path) -> None:
         [shapely.box(0.04, 0.01, 0.05, 0.02)], index=["Z9"], crs="EPSG:4326")])
     page = render_map(proposal, tiny_changes(), geometry)
     assert "Z9" not in " ".join(_tooltips(page))
+
+
+def test_same_map_same_bytes(tmp_path: Path) -> None:
+    proposal = load_proposal(write_proposal(tmp_path, stem="plain", route="R1"))
+    pages = [render_map(proposal, tiny_changes(), tiny_zone_geometry(),
+                        destinations=tiny_destinations(), space_layers={"spaces"},
+                        isochrones=tiny_isochrones()) for _ in range(2)]
+    assert pages[0] == pages[1]
+    assert "map_00000000000000000000000000000001" in pages[0]

@@ -312,3 +312,18 @@ def test_cli_evaluate_pdf(tmp_path: Path) -> None:
                                         "manifest.json"]
     assert "Reachable areas are drawn from: Mill Hey (DT021)." in \
         (run / "map.html").read_text(encoding="utf-8")
+
+
+def test_report_lists_changes_to_existing_routes(tmp_path: Path) -> None:
+    import dataclasses
+
+    from routes.proposal import ModificationKind, RouteModification
+
+    e = tiny_evaluation(tmp_path, "mods")
+    proposal = dataclasses.replace(e.proposal, modifications=(
+        RouteModification(ModificationKind.REMOVE_ROUTE, f"feed:{HOSTILE}"),
+        RouteModification(ModificationKind.CHANGE_HEADWAY, "feed:7", headway_s=600)))
+    page = render_report(e.scorecard, e.changes, proposal=proposal)
+    text = _text(page)
+    assert f"feed:{HOSTILE}: withdrawn" in text and HOSTILE not in page
+    assert "feed:7: a bus every 10 minutes" in text

@@ -522,4 +522,4 @@ def test_rhein_neckar_logs_dropped_components(
         load_street_network(shared_data_dir / "rnv" / "rnv.osm.pbf")
     assert "in 169 smaller components, are cut off from the main street network" in caplog.text
     assert "ways tagged foot=no were left out" in caplog.text
-    assert "ignore_foot_no=True" in caplog.text
+    assert "walk_access = \"ignore_foot_no\"" in caplog.text

@@ -112,6 +112,36 @@ def _legs_within(legs: WalkLegs, walk_s: NDArray[np.int32], limit_s: float) -> W
     return WalkLegs(ptr, legs.target[keep], legs.distance_m[keep])
 
 
+@dataclass(frozen=True, slots=True)
+class _KernelLegs:
+    """Walking legs as the kernel takes them: CSR rows sorted by time, compact dtypes."""
+
+    ptr: NDArray[np.int64]
+    target: NDArray[np.integer]
+    walk_s: NDArray[np.integer]
+
+
+def _smallest_uint(values: NDArray[np.integer], bound: int) -> NDArray[np.integer]:
+    """``values`` (all ``< bound``) as ``uint16`` when ``bound`` allows it, else ``int32``.
+
+    Narrow legs keep more of the kernel's working set in cache.
+    """
+    dtype = np.uint16 if bound <= np.iinfo(np.uint16).max + 1 else np.int32
+    return values.astype(dtype)
+
+
+def _kernel_legs(legs: WalkLegs, walk_s: NDArray[np.int32], n_targets: int,
+                 max_walk_s: float) -> _KernelLegs:
+    """Legs for the kernel, each row sorted by walking time (it stops at the first too long)."""
+    src = np.repeat(np.arange(len(legs.ptr) - 1), np.diff(legs.ptr))
+    if len(walk_s) > 1 and ((np.diff(walk_s) < 0) & (src[1:] == src[:-1])).any():
+        order = np.lexsort((walk_s, src))
+        legs = WalkLegs(legs.ptr, legs.target[order], legs.distance_m[order])
+        walk_s = walk_s[order]
+    return _KernelLegs(legs.ptr, _smallest_uint(legs.target, n_targets),
+                       _smallest_uint(walk_s, int(max_walk_s) + 1))
+
+
 def compute_travel_time_array(
     network: TransitNetwork,
     origins: Points,
@@ -217,9 +247,10 @@ def compute_node_travel_times(
 
     departures = (start_s + 60 * np.arange(n_minutes)).astype(np.int32)
     ranks = percentile_ranks(pcts, n_minutes)
-    access_s, direct_s, egress_s = access.walk_s(speed), direct.walk_s(speed), egress.walk_s(speed)
-    transfer_s = transfers.walk_s(speed)
     n_orig, n_dest = len(origin_node), len(dest_node)
+    access_s, direct_s = access.walk_s(speed), direct.walk_s(speed)
+    egress_k = _kernel_legs(egress, egress.walk_s(speed), n_dest, max_walk_s)
+    transfer_k = _kernel_legs(transfers, transfers.walk_s(speed), tt.n_stops, max_transfer_s)
     out = np.empty((n_orig, len(ranks), n_dest), dtype=np.int32)
     n_workers = n_threads or os.cpu_count() or 1
     batch = 8
@@ -232,9 +263,9 @@ def compute_node_travel_times(
             tt.pattern_stop_ptr, tt.pattern_stops, tt.pattern_trip_ptr, tt.trip_time_ptr,
             tt.arrival_s, tt.departure_s,
             occ.ptr, occ.pattern, occ.position,
-            transfers.ptr, transfers.target, transfer_s,
+            transfer_k.ptr, transfer_k.target, transfer_k.walk_s,
             access.ptr[b0:b1 + 1] - access.ptr[b0], access.target[a_sl], access_s[a_sl],
-            egress.ptr, egress.target, egress_s,
+            egress_k.ptr, egress_k.target, egress_k.walk_s,
             direct.ptr[b0:b1 + 1] - direct.ptr[b0], direct.target[w_sl], direct_s[w_sl],
             departures, routing.max_rides, int(routing.max_trip_min * 60), n_dest, ranks,
         )
