@@ -86,6 +86,8 @@ _LINKED = re.compile(
     r'<script src="(?P<js>[^"]+)"></script>|<link rel="stylesheet" href="(?P<css>[^"]+)"\s*/?>')
 
 
+_ISOCHRONE_GRID_M = 100.0  # route to one street node per 100 m square: fast enough for maps
+
 @dataclass(frozen=True, slots=True)
 class MapLayers:
     """The names of the map's layers, as listed in its layer control.
@@ -240,7 +242,7 @@ def compute_map_isochrones(
     frames = []
     for name, network in (("baseline", baseline), ("scenario", scenario)):
         layer = compute_isochrones(network, zones.points, list(zone_ids), [cutoff_min],
-                                   routing=routing)
+                                   routing=routing, grid_m=_ISOCHRONE_GRID_M)
         frames.append(layer.assign(network=name))
     out = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(out[["network", "from_id", "cutoff_min", "geometry"]],

@@ -15,10 +15,12 @@ from _tiny_networks import (
     line_network,
     overtaking_network,
     random_network,
+    street_network_from_edges,
     timetable_from_trips,
 )
 
 from routes.config import RoutingParams
+from routes.engine import raptor
 from routes.engine.raptor import compute_node_travel_times, percentile_ranks
 from routes.engine.walking import WalkLegs, compute_walk_legs
 from routes.network import StopLinks, TransitNetwork
@@ -143,6 +145,52 @@ def test_adding_a_trip_never_increases_travel_times(seed):
     assert not became_unreachable.any()
     both = ~np.isnan(before) & ~np.isnan(after)
     assert (after[both] <= before[both]).all()
+
+
+def _tied_departures_network() -> Network:
+    """Two trips of one pattern leave stop s1 at the same second; the earlier one is faster after.
+
+    ::
+
+        s0 (n1) --180 m-- o (n0) --600 m-- s1 (n2) ---------5000 m--------- s2 (n3)
+
+    Walk speed 1 m/s. Trip K: s0 08:00, s1 08:10, s2 08:20. Trip D: s0 08:05,
+    s1 08:10, s2 08:30 (D never overtakes K, so one pattern, K first).
+    Leaving o at 08:00: at s0 at 08:03 (only D is catchable there) and at s1
+    at 08:10, where K is catchable too: s2 (the destination's node) at 08:20,
+    i.e. 1,200 s, not D's 1,800 s.
+    """
+    h8 = 8 * 3600
+    streets = street_network_from_edges(
+        4, [(0, 1, 180.0), (0, 2, 600.0), (2, 3, 5000.0)],
+        xy=[(0, 0), (-180, 0), (600, 0), (5600, 0)],
+    )
+    k = ("L", [(0, h8, h8), (1, h8 + 600, h8 + 600), (2, h8 + 1200, h8 + 1200)])
+    d = ("L", [(0, h8 + 300, h8 + 300), (1, h8 + 600, h8 + 600), (2, h8 + 1800, h8 + 1800)])
+    tt = timetable_from_trips([k, d], n_stops=3)
+    assert tt.n_patterns == 1
+    node = np.asarray([1, 2, 3], np.int32)
+    return Network(tt, streets, node, np.asarray([0], np.int32), np.asarray([3], np.int32))
+
+
+TIED_QUERY = dict(walk_speed_m_s=1.0, max_walk_s=600, max_transfer_walk_s=300, max_rides=1,
+                  max_trip_s=7200)
+
+
+def test_trip_leaving_at_the_same_second_as_the_current_one_is_boarded():
+    net = _tied_departures_network()
+    ours = _engine(net, TIED_QUERY, 8 * 3600, 1, (50,))
+    assert ours[0, 0, 0] == 1200
+    _assert_same(ours, _oracle(net, TIED_QUERY, 8 * 3600, 1, (50,)))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_wide_leg_dtypes_give_the_same_results(seed, monkeypatch):
+    # The wrapper passes uint16 legs when they fit; force the int32 specialisation.
+    net = random_network(seed, n_nodes=60, n_patterns=8, n_trips=40, n_origins=10)
+    narrow = _engine(net, RANDOM_QUERY, 7 * 3600, 30, (5, 50, 95))
+    monkeypatch.setattr(raptor, "_smallest_uint", lambda values, bound: values.astype(np.int32))
+    _assert_same(_engine(net, RANDOM_QUERY, 7 * 3600, 30, (5, 50, 95)), narrow)
 
 
 @pytest.mark.parametrize(("percentiles", "n", "expected"), [

@@ -24,41 +24,52 @@ _INF_M = np.inf
 # --------------------------------------------------------------------------------------
 
 
+_HEAP_ARITY = 4
+"""Children per node of the search heap: a 4-ary heap is shallower than a binary one."""
+
+
 @nb.njit(cache=True, nogil=True)
 def _heap_push(heap_key, heap_val, size, key, val):  # type: ignore[no-untyped-def]
+    """Add ``(key, val)`` to the min-heap of ``size`` entries; returns the new size."""
     i = size
+    while i > 0:
+        parent = (i - 1) // _HEAP_ARITY
+        if heap_key[parent] <= key:
+            break
+        heap_key[i] = heap_key[parent]
+        heap_val[i] = heap_val[parent]
+        i = parent
     heap_key[i] = key
     heap_val[i] = val
-    while i > 0:
-        parent = (i - 1) >> 1
-        if heap_key[parent] <= heap_key[i]:
-            break
-        heap_key[parent], heap_key[i] = heap_key[i], heap_key[parent]
-        heap_val[parent], heap_val[i] = heap_val[i], heap_val[parent]
-        i = parent
     return size + 1
 
 
 @nb.njit(cache=True, nogil=True)
 def _heap_pop(heap_key, heap_val, size):  # type: ignore[no-untyped-def]
+    """Remove the smallest entry of the min-heap; returns ``(key, val, new size)``."""
     key = heap_key[0]
     val = heap_val[0]
     size -= 1
-    heap_key[0] = heap_key[size]
-    heap_val[0] = heap_val[size]
+    last_key = heap_key[size]
+    last_val = heap_val[size]
     i = 0
     while True:
-        left = 2 * i + 1
-        if left >= size:
+        first = _HEAP_ARITY * i + 1
+        if first >= size:
             break
-        child = left
-        if left + 1 < size and heap_key[left + 1] < heap_key[left]:
-            child = left + 1
-        if heap_key[i] <= heap_key[child]:
+        child = first
+        child_key = heap_key[first]
+        for c in range(first + 1, min(first + _HEAP_ARITY, size)):
+            if heap_key[c] < child_key:
+                child = c
+                child_key = heap_key[c]
+        if last_key <= child_key:
             break
-        heap_key[child], heap_key[i] = heap_key[i], heap_key[child]
-        heap_val[child], heap_val[i] = heap_val[i], heap_val[child]
+        heap_key[i] = child_key
+        heap_val[i] = heap_val[child]
         i = child
+    heap_key[i] = last_key
+    heap_val[i] = last_val
     return key, val, size
 
 
@@ -148,6 +159,103 @@ def walk_to_targets(
                 dist[u] = _INF_M
             counts[i] = n_out
     return counts, out_target, out_dist
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def finish_legs(counts, out_target, out_dist_m, source_snap_m, target_snap_m, max_distance_m):
+    """Turn :func:`walk_to_targets` output into CSR legs, snapping distances included.
+
+    Parameters
+    ----------
+    counts, out_target, out_dist_m
+        Output of :func:`walk_to_targets` (street distances, metres).
+    source_snap_m, target_snap_m
+        Straight-line snapping distance of each source and target, metres.
+    max_distance_m
+        Longest leg, metres, snapping distances included.
+
+    Returns
+    -------
+    ptr, target, distance_m
+        CSR legs: those of source ``i`` are ``ptr[i]:ptr[i + 1]``, sorted by
+        distance, then by target.
+    """
+    n_src = len(counts)
+    kept = np.zeros(n_src, dtype=np.int64)
+    for i in nb.prange(n_src):
+        snap = source_snap_m[i]
+        n = 0
+        for j in range(counts[i]):
+            if out_dist_m[i, j] + snap + target_snap_m[out_target[i, j]] <= max_distance_m:
+                n += 1
+        kept[i] = n
+    ptr = np.zeros(n_src + 1, dtype=np.int64)
+    for i in range(n_src):
+        ptr[i + 1] = ptr[i] + kept[i]
+    target = np.empty(ptr[n_src], dtype=np.int32)
+    distance_m = np.empty(ptr[n_src], dtype=np.float64)
+    for i in nb.prange(n_src):
+        snap = source_snap_m[i]
+        t = np.empty(kept[i], dtype=np.int32)
+        d = np.empty(kept[i], dtype=np.float64)
+        n = 0
+        for j in range(counts[i]):
+            tj = out_target[i, j]
+            # Same sum, in the same order, as the filter above.
+            dj = out_dist_m[i, j] + snap + target_snap_m[tj]
+            if dj <= max_distance_m:
+                t[n] = tj
+                d[n] = dj
+                n += 1
+        by_target = np.argsort(t)  # targets are distinct: any sort is stable here
+        t = t[by_target]
+        d = d[by_target]
+        order = np.argsort(d, kind="mergesort")  # stable: ties stay by target
+        target[ptr[i]:ptr[i + 1]] = t[order]
+        distance_m[ptr[i]:ptr[i + 1]] = d[order]
+    return ptr, target, distance_m
+
+
+@nb.njit(cache=True, nogil=True)
+def invert_legs(ptr, target, distance_m, n_targets):  # type: ignore[no-untyped-def]
+    """Target-to-source CSR of source-to-target legs, each row sorted by distance, then source.
+
+    Returns ``(ptr, source, distance_m)`` of the inverted legs.
+    """
+    n_src = len(ptr) - 1
+    inv_ptr = np.zeros(n_targets + 1, dtype=np.int64)
+    for e in range(len(target)):
+        inv_ptr[target[e] + 1] += 1
+    for t in range(n_targets):
+        inv_ptr[t + 1] += inv_ptr[t]
+    fill = inv_ptr[:-1].copy()
+    source = np.empty(len(target), dtype=np.int32)
+    inv_dist = np.empty(len(target), dtype=np.float64)
+    for i in range(n_src):  # sources in order: rows come out sorted by source
+        for e in range(ptr[i], ptr[i + 1]):
+            slot = fill[target[e]]
+            source[slot] = i
+            inv_dist[slot] = distance_m[e]
+            fill[target[e]] = slot + 1
+    for t in range(n_targets):  # stable sort of each row by distance
+        first = inv_ptr[t]
+        end = inv_ptr[t + 1]
+        if end - first > 32:
+            order = np.argsort(inv_dist[first:end], kind="mergesort") + first
+            source[first:end] = source[order]
+            inv_dist[first:end] = inv_dist[order]
+            continue
+        for e in range(first + 1, end):  # insertion sort: short rows
+            d = inv_dist[e]
+            s = source[e]
+            m = e
+            while m > first and inv_dist[m - 1] > d:
+                inv_dist[m] = inv_dist[m - 1]
+                source[m] = source[m - 1]
+                m -= 1
+            inv_dist[m] = d
+            source[m] = s
+    return inv_ptr, source, inv_dist
 
 
 # --------------------------------------------------------------------------------------

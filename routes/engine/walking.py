@@ -75,41 +75,37 @@ def compute_walk_legs(
     np.cumsum(node_count, out=target_ptr[1:])
 
     n_src = len(source_nodes)
-    ptr = np.zeros(n_src + 1, dtype=np.int64)
+    ptrs: list[NDArray[np.int64]] = [np.zeros(1, dtype=np.int64)]
     targets: list[NDArray[np.int32]] = []
     dists: list[NDArray[np.float64]] = []
     max_out = max(len(target_idx), 1)
+    snap_m = np.asarray(source_snap_m, dtype=np.float64)
+    target_snap = np.asarray(target_snap_m, dtype=np.float64)
     for start in range(0, n_src, _SOURCE_BATCH):
         stop = min(start + _SOURCE_BATCH, n_src)
         nodes = source_nodes[start:stop]
         ok = nodes >= 0
-        limit = np.where(ok, max_distance_m - source_snap_m[start:stop], -1.0)
+        limit = np.where(ok, max_distance_m - snap_m[start:stop], -1.0)
         counts, out_t, out_d = _kernels.walk_to_targets(
             streets.indptr, streets.indices, streets.length_m,
             np.where(ok, nodes, 0).astype(np.int32), limit.astype(np.float64),
             target_ptr, target_idx, max_out,
         )
-        for i in range(stop - start):
-            c = counts[i]
-            t = out_t[i, :c]
-            d = out_d[i, :c] + source_snap_m[start + i] + target_snap_m[t]
-            keep = d <= max_distance_m
-            t, d = t[keep], d[keep]
-            o = np.lexsort((t, d))
-            targets.append(t[o])
-            dists.append(d[o])
-            ptr[start + i + 1] = ptr[start + i] + len(t)
+        ptr, target, dist = _kernels.finish_legs(counts, out_t, out_d, snap_m[start:stop],
+                                                 target_snap, float(max_distance_m))
+        ptrs.append(ptr[1:] + ptrs[-1][-1])
+        targets.append(target)
+        dists.append(dist)
     if targets:
-        return WalkLegs(ptr, np.concatenate(targets).astype(np.int32), np.concatenate(dists))
-    return WalkLegs(ptr, np.empty(0, np.int32), np.empty(0, np.float64))
+        return WalkLegs(np.concatenate(ptrs), np.concatenate(targets), np.concatenate(dists))
+    return WalkLegs(np.zeros(n_src + 1, np.int64), np.empty(0, np.int32), np.empty(0, np.float64))
 
 
 def invert_legs(legs: WalkLegs, n_targets: int) -> WalkLegs:
-    """Turn source-to-target legs into target-to-source legs (walking is symmetric)."""
-    n_src = len(legs.ptr) - 1
-    sources = np.repeat(np.arange(n_src, dtype=np.int32), np.diff(legs.ptr))
-    order = np.lexsort((legs.distance_m, legs.target))
-    counts = np.bincount(legs.target, minlength=n_targets)
-    ptr = np.zeros(n_targets + 1, dtype=np.int64)
-    np.cumsum(counts, out=ptr[1:])
-    return WalkLegs(ptr, sources[order], legs.distance_m[order])
+    """Turn source-to-target legs into target-to-source legs (walking is symmetric).
+
+    Each target's legs come sorted by distance, then by source.
+    """
+    ptr, source, distance_m = _kernels.invert_legs(legs.ptr, legs.target, legs.distance_m,
+                                                   n_targets)
+    return WalkLegs(ptr, source, distance_m)
