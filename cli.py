@@ -153,7 +153,7 @@ def _progress_enabled(verbosity: int) -> bool:
 
 @contextmanager
 def _progress_bar(state: _State, description: str) -> Iterator[Callable[[int, int], None]]:
-    """A tqdm bar on stderr fed by the library's ``progress(done, total)`` callback."""
+    """Show a tqdm bar on stderr fed by the library's ``progress(done, total)`` callback."""
     if not _progress_enabled(state.verbosity):
         yield lambda done, total: None
         return
@@ -376,7 +376,7 @@ def isochrones(state: _State, zones: tuple[str, ...], cutoffs: str, departure: s
 
 
 def _step_progress(state: _State) -> Callable[[str], Callable[[int, int], None]]:
-    """A factory of progress bars, one per named step, for the library."""
+    """Make progress bars, one per named step, for the library."""
     enabled = _progress_enabled(state.verbosity)
 
     def make(name: str) -> Callable[[int, int], None]:
@@ -634,7 +634,7 @@ def compare_engines(state: _State, departure: str | None, window_min: int | None
 
 @main.group(short_help="Inspect or clear the network cache.")
 def cache() -> None:
-    """The on-disk cache of built street networks, timetables and stop links."""
+    """Inspect the on-disk cache of street networks, timetables and stop links."""
 
 
 @cache.command("info", short_help="List cache entries.")

@@ -1,5 +1,7 @@
-"""Community Routes: score proposed bus routes on how they connect deprived,
-segregated neighbourhoods to jobs and shared community spaces.
+"""Community Routes: score bus routes on how they connect deprived neighbourhoods.
+
+Proposed routes are scored on how they connect deprived, segregated
+neighbourhoods to jobs and shared community spaces.
 
 The public API is re-exported here lazily, so ``import routes`` stays cheap:
 the geospatial and numba stacks load on first use.

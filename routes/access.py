@@ -98,8 +98,9 @@ class AccessResult:
     travel_times: TravelTimes
 
 
-def _all_points(zones: Zones, layers: tuple[Destinations, ...]) -> tuple[Points, NDArray[np.object_],
-                                                                          NDArray[np.object_]]:
+def _all_points(
+    zones: Zones, layers: tuple[Destinations, ...]
+) -> tuple[Points, NDArray[np.object_], NDArray[np.object_]]:
     parts = [(ZONES_LAYER, zones.points)] + [(d.name, d.points) for d in layers]
     lon = np.concatenate([p.lon for _, p in parts])
     lat = np.concatenate([p.lat for _, p in parts])
@@ -160,7 +161,8 @@ def compute_zone_travel_times(
             )[:, 0, :]
         return TravelTimes(minutes[:, inverse].astype(np.float32), layer, ids)
 
-    return cache.get_or_build("times", key, TravelTimes, build, f"travel times {network.digest[:12]}")
+    return cache.get_or_build("times", key, TravelTimes, build,
+                              f"travel times {network.digest[:12]}")
 
 
 def space_layer_names(study: StudyArea) -> frozenset[str]:

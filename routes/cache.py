@@ -36,7 +36,7 @@ _CHUNK = 1 << 20
 
 
 def default_cache_dir() -> Path:
-    """Folder of the network cache: ``$ROUTES_CACHE_DIR``, else ``$XDG_CACHE_HOME/community-routes``."""
+    """Return the cache folder: ``$ROUTES_CACHE_DIR``, else ``$XDG_CACHE_HOME/community-routes``."""
     if env := os.environ.get("ROUTES_CACHE_DIR"):
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -84,7 +84,9 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _to_storable(name: str, value: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+def _to_storable(
+    name: str, value: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any]
+) -> None:
     if isinstance(value, np.ndarray):
         arrays[name] = value.astype(str) if value.dtype == object else value
         meta.setdefault("_object_arrays", [])
@@ -137,7 +139,9 @@ def _from_storable(
     return cls(**kwargs)
 
 
-def dataclass_from_storage(cls: type[T], arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> T:
+def dataclass_from_storage(
+    cls: type[T], arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]
+) -> T:
     """Rebuild a dataclass written by :func:`dataclass_to_storage`."""
     result: T = _from_storable(cls, "", arrays, meta)
     return result

@@ -79,7 +79,7 @@ class DataReport:
     layers: list[LayerSnapping] = field(default_factory=list)
 
     def render(self, warnings: list[str] | None = None) -> str:
-        """The report as plain text, one fact per line."""
+        """Render the report as plain text, one fact per line."""
         s = self.study
         lines = [
             f"study area: {s.name}  ({s.config_path})",

@@ -356,7 +356,8 @@ def _parse_study(
         try:
             service_date = dt.date.fromisoformat(date_value)
         except ValueError:
-            problems.add("[study_area].date", f"expected a date like 2026-03-10, got {date_value!r}")
+            problems.add("[study_area].date",
+                         f"expected a date like 2026-03-10, got {date_value!r}")
     elif date_value is None:
         problems.add("[study_area].date", "missing; give the service date, e.g. 2026-03-10")
     else:

@@ -98,7 +98,9 @@ def _read_vector(path: Path) -> gpd.GeoDataFrame:
     return frame
 
 
-def load_layer(path: Path, *, id_column: str = "id", columns: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+def load_layer(
+    path: Path, *, id_column: str = "id", columns: tuple[str, ...] = ()
+) -> gpd.GeoDataFrame:
     """Read a points or polygons layer and check it.
 
     Parameters

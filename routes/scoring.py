@@ -63,7 +63,7 @@ class Scorecard:
     indicators: tuple[Indicator, ...]
 
     def value(self, key: str) -> float:
-        """The value of one indicator."""
+        """Return the value of one indicator."""
         for indicator in self.indicators:
             if indicator.key == key:
                 return indicator.value
@@ -158,7 +158,7 @@ def _weighted_mean(values: pd.Series, weights: pd.Series) -> float:
 def score_proposal(
     study: StudyArea, changes: pd.DataFrame, cost: ProposalCost, proposal_name: str
 ) -> Scorecard:
-    """Summarise per-zone changes and running cost into a scorecard.
+    r"""Summarise per-zone changes and running cost into a scorecard.
 
     Parameters
     ----------
@@ -180,9 +180,9 @@ def score_proposal(
     -----
     With population :math:`P_i`, job access :math:`A_i` (opportunities of the
     first weighted layer within the job cutoff) and deprived zones
-    :math:`D`: residents gaining = :math:`\\sum_{i \\in D} P_i [\\Delta A_i > 0]`;
-    total gain = :math:`\\sum_i P_i \\Delta A_i`; benefit per vehicle-hour =
-    :math:`\\sum_{i \\in D} P_i \\Delta A_i` / annual vehicle-hours. Gini and
+    :math:`D`: residents gaining = :math:`\sum_{i \in D} P_i [\Delta A_i > 0]`;
+    total gain = :math:`\sum_i P_i \Delta A_i`; benefit per vehicle-hour =
+    :math:`\sum_{i \in D} P_i \Delta A_i` / annual vehicle-hours. Gini and
     Palma of :math:`A` are population-weighted (:mod:`routes.equity`).
     """
     s = study.scoring
@@ -232,7 +232,8 @@ def score_proposal(
         vh = cost.annual_vehicle_hours
         add("benefit_per_vehicle_hour",
             f"deprived residents' gain in {job_layer} per annual vehicle-hour",
-            deprived_total / vh if vh > 0 else float("nan"), f"resident-{job_layer} per vehicle-hour",
+            deprived_total / vh if vh > 0 else float("nan"),
+            f"resident-{job_layer} per vehicle-hour",
             f"total_gain_{job_layer}_deprived / annual vehicle-hours")
     if spaces:
         n = column_name(ColumnKind.NEAREST_SPACE)

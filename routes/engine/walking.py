@@ -34,7 +34,7 @@ class WalkLegs:
     distance_m: NDArray[np.float64]
 
     def walk_s(self, walk_speed_m_s: float) -> NDArray[np.int32]:
-        """Walking time of each leg, whole seconds (rounded half to even)."""
+        """Return the walking time of each leg, whole seconds (rounded half to even)."""
         return np.rint(self.distance_m / walk_speed_m_s).astype(np.int32)
 
 
