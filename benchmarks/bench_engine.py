@@ -138,6 +138,7 @@ def main() -> None:
     window60, w60_all, _ = _median_time(ours(60, (50,)), args.repeats)
     window120, w120_all, _ = _median_time(ours(120, (5, 25, 50, 75, 95)), args.repeats)
 
+    ours_rss_mb = _peak_rss_mb()  # before ferrobus is loaded
     import ferrobus  # noqa: F401  (benchmark-only dependency)
     from _ferrobus_peer import (
         build_model,
@@ -169,7 +170,8 @@ def main() -> None:
     print(f"  all runs: single {['%.2f' % t for t in single_all]}, "
           f"60 {['%.2f' % t for t in w60_all]}, 120 {['%.2f' % t for t in w120_all]}, "
           f"ferrobus single {['%.2f' % t for t in f_single_all]}")
-    print(f"  peak RSS of this process: {_peak_rss_mb():.0f} MB")
+    print(f"  peak RSS after our runs: {ours_rss_mb:.0f} MB; with ferrobus loaded too: "
+          f"{_peak_rss_mb():.0f} MB")
     print("\nagreement at 14:00, our default model (ours with every stop within 20 min at "
           "both ends; ferrobus with its single nearest origin stop; see agreement_ferrobus.py "
           "for why they differ):")
