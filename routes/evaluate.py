@@ -133,11 +133,15 @@ def _matrix_table(inputs: StudyInputs, baseline: AccessResult, scenario: AccessR
     b, s = baseline.travel_times, scenario.travel_times
     keep = ~(np.isnan(b.minutes) & np.isnan(s.minutes))
     o, d = np.nonzero(keep)
-    ids = inputs.zones.table.index.to_numpy(dtype=object)
+    ids = inputs.zones.table.index.astype(str)
+    points = pd.Index(b.point_ids.astype(str))
+    to_id, to_values = pd.factorize(points)  # ids repeat across layers; code them once
+    layers, layer_values = pd.factorize(pd.Index(b.point_layer.astype(str)))
+    # Dictionary-coded string columns: millions of rows without a Python string each.
     return pd.DataFrame({
-        "from_id": ids[o].astype(str),
-        "to_layer": b.point_layer[d].astype(str),
-        "to_id": b.point_ids[d].astype(str),
+        "from_id": pd.Categorical.from_codes(o, categories=ids),
+        "to_layer": pd.Categorical.from_codes(layers[d], categories=layer_values),
+        "to_id": pd.Categorical.from_codes(to_id[d], categories=to_values),
         f"baseline_{column}": b.minutes[o, d].astype(np.float64),
         f"scenario_{column}": s.minutes[o, d].astype(np.float64),
     })
