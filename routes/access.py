@@ -151,7 +151,7 @@ def compute_zone_travel_times(
 
     def build() -> TravelTimes:
         dest = Points(np.arange(len(unique)).astype(str).astype(object),
-                      unique[:, 0].copy(), unique[:, 1].copy())
+                      unique[:, 0].astype(np.float64), unique[:, 1].astype(np.float64))
         with warnings.catch_warnings():
             # Unsnapped destinations are reported once by the zone and layer loaders.
             warnings.filterwarnings("ignore", message=".*destinations are more than")
@@ -256,11 +256,12 @@ def compute_access(
     if spaces_layer is not None and has_mix:
         matrix = times.long_table(spaces_layer.name, origin_ids, tcol)
         spaces = spaces_layer.table.reset_index(names="id")
-        kwargs = dict(groups=groups, deprived_deciles=scoring.deprived_deciles, percentile=pct)
-        parts.append(compute_meeting_potential(matrix, zone_frame, spaces,
-                                               scoring.space_cutoff_min, **kwargs))
-        space_table = compute_space_mix(matrix, zone_frame, spaces, scoring.space_cutoff_min,
-                                        **kwargs)
+        parts.append(compute_meeting_potential(
+            matrix, zone_frame, spaces, scoring.space_cutoff_min, groups=groups,
+            deprived_deciles=scoring.deprived_deciles, percentile=pct))
+        space_table = compute_space_mix(
+            matrix, zone_frame, spaces, scoring.space_cutoff_min, groups=groups,
+            deprived_deciles=scoring.deprived_deciles, percentile=pct)
     for part in parts:
         part.index = part.index.astype(str)
         table = table.join(part)

@@ -236,7 +236,7 @@ class NetworkCache:
         arrays, fields = dataclass_to_storage(value)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=self.root))
         try:
-            np.savez(tmp / "arrays.npz", **arrays)
+            np.savez(tmp / "arrays.npz", **arrays)  # type: ignore[arg-type]
             meta = {
                 "kind": folder.name.split("-")[0],
                 "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from routes._progress import ProgressCallback
+from routes._progress import ProgressCallback, no_progress
 from routes.access import AccessResult, compute_access
 from routes.cache import NetworkCache, sha256_file
 from routes.config import StudyArea
@@ -243,7 +243,7 @@ def evaluate_proposals(
     from routes.report import run_page_names, write_run_pages
 
     pages = run_page_names(pdf=pdf)  # checks the map and PDF packages before any work
-    step = progress_factory or (lambda name: None)
+    step: ProgressFactory = progress_factory or (lambda name: no_progress)
     baseline = compute_baseline(inputs, cache=cache, progress=step("baseline"), engine=engine)
     study = inputs.study
     pct_col = f"travel_time_p{study.routing.percentiles[0]}_min"

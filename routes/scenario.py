@@ -8,14 +8,19 @@ network is built from those (sharing the cached street network).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from routes.cache import NetworkCache, hash_inputs
 from routes.config import StudyArea
 from routes.errors import ProposalError
 from routes.network import TransitNetwork, build_network
-from routes.proposal import Proposal, validate_against_network, validate_modifications
+from routes.proposal import (
+    Proposal,
+    RouteModification,
+    validate_against_network,
+    validate_modifications,
+)
 
 __all__ = ["Scenario", "build_scenario"]
 
@@ -58,7 +63,7 @@ def _write_modified_feeds(
     from routes.modifications import apply_modifications
 
     by_name = _feed_names(study)
-    per_feed: dict[str, list] = {}
+    per_feed: dict[str, list[RouteModification]] = {}
     for mod in proposal.modifications:
         feed_name, _, route_id = mod.gtfs_route_id.partition(":")
         if feed_name not in by_name or not route_id:
@@ -67,7 +72,7 @@ def _write_modified_feeds(
                 f"area ({', '.join(by_name)}); write it as '<feed>:<route_id>'"
             )
             raise ProposalError(msg)
-        per_feed.setdefault(feed_name, []).append(_with_raw_route_id(mod, route_id))
+        per_feed.setdefault(feed_name, []).append(replace(mod, gtfs_route_id=route_id))
     copies = {}
     for feed_name, mods in per_feed.items():
         source = by_name[feed_name]
@@ -98,12 +103,6 @@ def _write_feed_zip(feed: object, target: Path) -> None:
                 info = zipfile.ZipInfo(member.name, date_time=(2000, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(info, member.read_bytes())
-
-
-def _with_raw_route_id(mod: object, route_id: str) -> object:
-    from dataclasses import replace
-
-    return replace(mod, gtfs_route_id=route_id)  # type: ignore[type-var]
 
 
 def build_scenario(
