@@ -507,11 +507,7 @@ def access(state: _State, out: Path | None, force: bool, allow_feed_errors: bool
     _check_engine_options(engine, r5_classpath, scheduler, workers)
     study = state.study_area()
     folder = out if out is not None else study.config_path.parent / "outputs" / "access"
-    if folder.exists() and not force:
-        from routes.errors import OutputExistsError
-
-        msg = f"{folder} exists; pass --force to replace it or choose another --out"
-        raise OutputExistsError(msg)
+    _refuse_overwrite(folder, force)
     with _engine_for(study, engine, r5_classpath, scheduler, workers,
                      allow_feed_errors) as chosen:
         inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors)
