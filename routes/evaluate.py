@@ -15,6 +15,7 @@ import pandas as pd
 from routes._progress import ProgressCallback, no_progress
 from routes.access import AccessResult, compute_access
 from routes.cache import NetworkCache, sha256_file
+from routes.columns import ColumnKind, column_name
 from routes.config import StudyArea
 from routes.costing import ProposalCost, compute_proposal_cost
 from routes.destinations import Destinations, load_destinations
@@ -246,7 +247,7 @@ def evaluate_proposals(
     step: ProgressFactory = progress_factory or (lambda name: no_progress)
     baseline = compute_baseline(inputs, cache=cache, progress=step("baseline"), engine=engine)
     study = inputs.study
-    pct_col = f"travel_time_p{study.routing.percentiles[0]}_min"
+    pct_col = column_name(ColumnKind.TRAVEL_TIME, percentile=study.routing.percentiles[0])
     results = []
     for proposal, path in zip(proposals, proposal_paths, strict=True):
         started = time.perf_counter()

@@ -21,10 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import re
-import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +29,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from routes.errors import OutputExistsError
+from routes.io import write_zip
 from routes.proposal import (
     Proposal,
     ProposalRoute,
@@ -351,25 +349,9 @@ def write_proposal_feed(
         )
         raise OutputExistsError(msg)
     tables = build_proposal_feed(proposal, service_dates, timezone=timezone)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
-    tmp_path = Path(tmp_name)
-    try:
-        with (
-            os.fdopen(fd, "wb") as handle,
-            zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive,
-        ):
-            for name in _TABLE_ORDER:
-                text = tables[name].to_csv(index=False, lineterminator="\n")
-                # A fixed timestamp makes the same proposal give the same bytes.
-                info = zipfile.ZipInfo(f"{name}.txt", date_time=(2000, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, text.encode("utf-8"))
-        os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, out_path)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
+    members = {f"{name}.txt": tables[name].to_csv(index=False, lineterminator="\n").encode()
+               for name in _TABLE_ORDER}
+    write_zip(members, out_path, overwrite=True)
     logger.info(
         "proposal %s: wrote %s (%d routes, %d trips)",
         proposal.name,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pandas as pd
 
 from routes.errors import InputError, OutputExistsError
 
-__all__ = ["atomic_path", "write_layer", "write_table"]
+__all__ = ["atomic_path", "write_layer", "write_table", "write_zip"]
 
 
 @contextmanager
@@ -91,4 +92,29 @@ def write_layer(layer: gpd.GeoDataFrame, path: Path, *, overwrite: bool = False)
     })
     with atomic_path(path, overwrite=overwrite) as tmp:
         writer(tmp)
+    return path
+
+
+_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+def write_zip(members: Mapping[str, bytes], path: Path, *, overwrite: bool = False) -> Path:
+    """Write a zip, atomically, whose bytes depend only on its members.
+
+    Members are stored in name order with a fixed timestamp, so writing the
+    same content twice gives the same file (and the same cache key).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    path = Path(path)
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name in sorted(members):
+                info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, members[name])
+        os.chmod(tmp, 0o644)
     return path

@@ -75,6 +75,15 @@ class TransitNetwork:
     digest: str = ""
 
 
+def transfer_search_m(routing: RoutingParams) -> float:
+    """Longest transfer walk to search, metres.
+
+    A walk counts when its time *rounded to whole seconds* is within the limit,
+    so the search reaches half a second further than the limit itself.
+    """
+    return (routing.max_transfer_walk_min * 60.0 + 0.5) * routing.walk_speed_m_s
+
+
 def build_stop_links(
     streets: StreetNetwork, timetable: Timetable, routing: RoutingParams
 ) -> StopLinks:
@@ -100,7 +109,7 @@ def build_stop_links(
     )
     stop_node = snapped.node.astype(np.int32)
     stop_snap_m = np.where(stop_node >= 0, snapped.distance_m, 0.0).astype(np.float64)
-    max_transfer_m = routing.max_transfer_walk_min * 60.0 * routing.walk_speed_m_s
+    max_transfer_m = transfer_search_m(routing)
     legs = compute_walk_legs(
         streets, stop_node, stop_snap_m, stop_node, stop_snap_m, max_transfer_m
     )
@@ -129,10 +138,11 @@ def served_stops(timetable: Timetable) -> NDArray[np.bool_]:
 
 def warn_unsnapped_stops(timetable: Timetable, links: StopLinks, max_snap_m: float) -> int:
     """Warn, with a count, about served stops too far from any street to be used."""
-    dropped = int((served_stops(timetable) & (links.stop_node < 0)).sum())
+    served = served_stops(timetable)
+    dropped = int((served & (links.stop_node < 0)).sum())
     if dropped:
         msg = (
-            f"{dropped:,} of {int(served_stops(timetable).sum()):,} served stops are more than "
+            f"{dropped:,} of {int(served.sum()):,} served stops are more than "
             f"{max_snap_m:.0f} m from the street network and are left out; extend the OSM "
             "extract to cover the feeds if they matter"
         )
@@ -197,7 +207,7 @@ def build_network(
     )
     links_params = {
         "streets": streets_key, "timetable": timetable_key, "max_snap_m": routing.max_snap_m,
-        "max_transfer_m": routing.max_transfer_walk_min * 60.0 * routing.walk_speed_m_s,
+        "max_transfer_m": transfer_search_m(routing),
     }
     links_key = hash_inputs([], links_params)
     links = cache.get_or_build(

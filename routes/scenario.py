@@ -94,15 +94,13 @@ def _write_feed_zip(feed: object, target: Path) -> None:
     digest and a cache miss; members are sorted and get a fixed timestamp.
     """
     import tempfile
-    import zipfile
+
+    from routes.io import write_zip
 
     with tempfile.TemporaryDirectory() as tmp:
         feed.to_file(Path(tmp))  # type: ignore[attr-defined]
-        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for member in sorted(Path(tmp).iterdir()):
-                info = zipfile.ZipInfo(member.name, date_time=(2000, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, member.read_bytes())
+        write_zip({p.name: p.read_bytes() for p in Path(tmp).iterdir()}, target,
+                  overwrite=True)
 
 
 def build_scenario(
