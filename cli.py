@@ -286,7 +286,8 @@ def _points_for(state: _State, study: Any, path: Path | None, what: str) -> Any:
         msg = f"{state.config.name} has no [zones]; give --{what} FILE"
         raise click.UsageError(msg)
     layer = study.zones
-    return points_from_layer(load_layer(layer.path, id_column=layer.id_column))
+    origins = layer.centroids_path or layer.path
+    return points_from_layer(load_layer(origins, id_column=layer.id_column))
 
 
 @main.command(short_help="Compute a travel-time matrix.")
@@ -375,8 +376,10 @@ def isochrones(state: _State, zones: tuple[str, ...], cutoffs: str, departure: s
     click.echo(f"{out}  ({len(layer)} polygons)")
 
 
-def _step_progress(state: _State) -> Callable[[str], Callable[[int, int], None]]:
-    """Make progress bars, one per named step, for the library."""
+def _step_progress(
+    state: _State, unit: str = "zone"
+) -> Callable[[str], Callable[[int, int], None]]:
+    """Make progress bars, one per named step, for the library (``unit="B"`` for bytes)."""
     enabled = _progress_enabled(state.verbosity)
 
     def make(name: str) -> Callable[[int, int], None]:
@@ -384,13 +387,14 @@ def _step_progress(state: _State) -> Callable[[str], Callable[[int, int], None]]
             return lambda done, total: None
         from tqdm import tqdm
 
-        bar = tqdm(desc=name, total=0, file=sys.stderr, unit="zone", leave=False)
+        bar = tqdm(desc=name, total=0, file=sys.stderr, unit=unit, leave=False,
+                   unit_scale=unit == "B", unit_divisor=1024 if unit == "B" else 1000)
 
         def update(done: int, total: int) -> None:
-            bar.total = total
+            bar.total = total or None
             bar.n = done
             bar.refresh()
-            if done >= total:
+            if total and done >= total:
                 bar.close()
 
         return update
@@ -552,6 +556,51 @@ def demo(folder: Path, force: bool) -> None:
     written = write_demo_study_area(folder, overwrite=force)
     for path in written.paths:
         click.echo(str(path))
+
+
+@main.command(short_help="Assemble a real study area for an English district.")
+@click.option("--lad", required=True,
+              help="Local authority district: ONS code (E06000008) or name "
+                   "('Blackburn with Darwen').")
+@click.argument("folder", required=False, default=None,
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--buffer-km", type=click.FloatRange(min=0), default=5.0, show_default=True,
+              help="Keep streets, buses and jobs this far beyond the district.")
+@click.option("--sources", "sources_path", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TOML file with other download addresses ([sources] table).")
+@click.option("--downloads", "downloads_dir", default=None,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for downloaded files, reused by later runs "
+                   "(default: downloads/ in the cache folder).")
+@click.option("--refresh", is_flag=True, default=False,
+              help="Download every source again instead of reusing earlier copies.")
+@force_option
+@click.pass_obj
+def fetch(state: _State, lad: str, folder: Path | None, buffer_km: float,
+          sources_path: Path | None, downloads_dir: Path | None, refresh: bool,
+          force: bool) -> None:
+    """Download public data and write a study area for an English district into FOLDER.
+
+    FOLDER defaults to a new folder named after the district. The sources are
+    IoD 2025, ONS LSOA 2021 boundaries and population-weighted centroids,
+    Census 2021 TS021 ethnic group, BRES employment, the BODS regional GTFS
+    and the Geofabrik OpenStreetMap extract, each restricted to the district
+    plus --buffer-km. Downloads are kept and resumed if interrupted. Then run
+    `routes --config FOLDER/routes.toml check`.
+    """
+    from routes.fetch import fetch_study_area, load_fetch_sources
+
+    sources = load_fetch_sources(sources_path)
+    fetched = fetch_study_area(lad, folder, sources=sources, buffer_km=buffer_km,
+                               downloads_dir=downloads_dir, refresh=refresh, overwrite=force,
+                               progress_factory=_step_progress(state, unit="B"))
+    click.echo(f"{fetched.district_name} ({fetched.district_code}): {fetched.n_zones} LSOAs, "
+               f"{fetched.n_jobs:,} jobs at {fetched.n_job_points} places, "
+               f"{fetched.n_trips:,} bus trips ({fetched.region} BODS), streets from "
+               f"{fetched.osm_extract}; service date {fetched.service_date}")
+    click.echo(str(fetched.config_path))
+    click.echo(f"next: routes --config {fetched.config_path} check")
 
 
 @main.command("compare-engines", short_help="Agreement between the built-in engine and R5.")

@@ -161,7 +161,8 @@ def compute_data_report(
     layers = []
     sources = []
     if study.zones is not None:
-        sources.append(("zones", study.zones.path, study.zones.id_column))
+        zone_points = study.zones.centroids_path or study.zones.path
+        sources.append(("zones", zone_points, study.zones.id_column))
     sources += [(d.name, d.path, d.id_column) for d in study.destinations if d.path is not None]
     for name, path, id_column in sources:
         points = points_from_layer(load_layer(path, id_column=id_column))

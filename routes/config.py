@@ -149,6 +149,9 @@ class ZoneLayer:
         Optional community-group count columns.
     name_column
         Optional column of display names.
+    centroids_path
+        Optional points file of population-weighted centroids (same ID column),
+        used as the zones' origin points instead of a point inside each polygon.
     """
 
     path: Path
@@ -157,6 +160,7 @@ class ZoneLayer:
     deprivation_decile_column: str | None = None
     group_columns: tuple[str, ...] = ()
     name_column: str | None = None
+    centroids_path: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +263,7 @@ class _Problems:
 _SECTIONS = ("study_area", "zones", "destinations", "routing", "scoring")
 _STUDY_KEYS = ("name", "gtfs", "osm", "date", "walk_access")
 WALK_ACCESS_CHOICES = ("strict", "ignore_foot_no", "permissive")
-_ZONE_KEYS = ("file", "id", "population", "deprivation_decile", "groups", "name")
+_ZONE_KEYS = ("file", "id", "population", "deprivation_decile", "groups", "name", "centroids")
 _DEST_KEYS = ("name", "file", "id", "weight", "category", "osm_tags")
 _ROUTING_KEYS = (
     "departure_window", "percentile", "percentiles", "max_walk_min", "walk_speed_kmh",
@@ -381,6 +385,11 @@ def _parse_zones(data: Mapping[str, Any], base: Path, problems: _Problems) -> Zo
     zones = _table(data, "zones", problems)
     _check_keys(zones, _ZONE_KEYS, "[zones]", problems)
     path = _resolve_file(base, zones.get("file"), "[zones].file", problems, what="zones file")
+    centroids = (
+        _resolve_file(base, zones["centroids"], "[zones].centroids", problems,
+                      what="centroids file")
+        if "centroids" in zones else None
+    )
     strings: dict[str, str | None] = {}
     for key in ("id", "population", "deprivation_decile", "name"):
         value = zones.get(key)
@@ -401,6 +410,7 @@ def _parse_zones(data: Mapping[str, Any], base: Path, problems: _Problems) -> Zo
         deprivation_decile_column=strings["deprivation_decile"],
         group_columns=tuple(groups),
         name_column=strings["name"],
+        centroids_path=centroids,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "CacheError",
+    "DownloadError",
     "GtfsError",
     "InputError",
     "OsmError",
@@ -44,6 +45,10 @@ class OutputExistsError(RoutesError, FileExistsError):
 
 class CacheError(RoutesError):
     """The on-disk network cache is unreadable or inconsistent."""
+
+
+class DownloadError(RoutesError, ConnectionError):
+    """A download failed: the server could not be reached, refused, or sent bad data."""
 
 
 class RoutesWarning(UserWarning):

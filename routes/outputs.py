@@ -106,6 +106,9 @@ def build_manifest(
     inputs += [InputFile("gtfs", str(p), _hash_path(p)) for p in study.gtfs_paths]
     if study.zones is not None:
         inputs.append(InputFile("zones", str(study.zones.path), _hash_path(study.zones.path)))
+        if study.zones.centroids_path is not None:
+            inputs.append(InputFile("zone centroids", str(study.zones.centroids_path),
+                                    _hash_path(study.zones.centroids_path)))
     inputs += [InputFile(f"destinations:{d.name}", str(d.path), _hash_path(d.path))
                for d in study.destinations if d.path is not None]
     return RunManifest(

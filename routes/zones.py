@@ -88,7 +88,8 @@ def load_zones(layer: ZoneLayer, *, centroids: Path | None = None) -> Zones:
     centroids
         Optional points file (GeoJSON/GeoPackage, or CSV with WGS84
         ``lon``/``lat``) of population-weighted centroids, e.g. the ONS LSOA
-        population-weighted centroids. Its ID column is the zones' ID column
+        population-weighted centroids (default: the layer's
+        ``centroids_path``). Its ID column is the zones' ID column
         if it has one, else ``id``. Every zone needs a centroid; extra
         centroids are ignored.
 
@@ -123,6 +124,7 @@ def load_zones(layer: ZoneLayer, *, centroids: Path | None = None) -> Zones:
     """
     path = Path(layer.path)
     population_column = layer.population_column or "population"
+    centroids = centroids if centroids is not None else layer.centroids_path
 
     frame = load_layer(path, id_column=layer.id_column)
     problems = _missing_column_problems(frame, path, layer, population_column)

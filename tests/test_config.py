@@ -45,6 +45,7 @@ id = "code"
 population = "pop"
 deprivation_decile = "imd"
 groups = ["a", "b"]
+centroids = "zones.csv"
 [[destinations]]
 name = "jobs"
 file = "zones.csv"
@@ -69,6 +70,7 @@ decay_half_life_min = 15
 """))
     assert study.walk_access == "ignore_foot_no"
     assert study.zones.id_column == "code" and study.zones.group_columns == ("a", "b")
+    assert study.zones.centroids_path == (tmp_path / "zones.csv").resolve()
     jobs, spaces = study.destinations
     assert jobs.weight_column == "jobs"
     assert spaces.path is None and spaces.osm_tags == {"amenity": ("library",), "leisure": ("park",)}
@@ -90,6 +92,8 @@ decay_half_life_min = 15
     ("[scoring]\ndeprived_deciles = [0]\n", r"deprived_deciles: expected a list of deciles 1 to 10"),
     ("walk_access = \"lax\"\n", r"walk_access: expected one of 'strict'"),
     ("[zones]\nfile = \"nope.geojson\"\n", r"\[zones\].file: zones file 'nope.geojson' does not exist"),
+    ("[zones]\nfile = \"zones.csv\"\ncentroids = \"pwc.csv\"\n",
+     r"\[zones\].centroids: centroids file 'pwc.csv' does not exist"),
     ("[[destinations]]\nname = \"Jobs\"\nfile = \"zones.csv\"\n", r"lower-case name"),
     ("[[destinations]]\nname = \"jobs\"\n", r"give exactly one of 'file' or 'osm_tags'"),
 ])

@@ -378,6 +378,14 @@ def test_population_weighted_centroids_used(tmp_path: Path, zones_path: Path) ->
     assert zones.geometry.geom_type.tolist() == ["Polygon", "Polygon", "Point"]
 
 
+def test_centroids_of_the_layer_are_the_default(tmp_path: Path, zones_path: Path) -> None:
+    centroids = tmp_path / "centroids.csv"
+    centroids.write_text("code,lon,lat\nc,0.061,0.006\na,0.004,0.006\nb,0.021,0.001\n",
+                         encoding="utf-8")
+    zones = load_zones(ZoneLayer(path=zones_path, **LAYER, centroids_path=centroids))
+    assert zones.points.lon.tolist() == [0.004, 0.021, 0.061]
+
+
 def test_centroids_matched_on_id_column_fallback(tmp_path: Path, zones_path: Path) -> None:
     centroids = write_geojson(
         tmp_path / "centroids.geojson",
