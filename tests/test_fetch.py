@@ -357,3 +357,29 @@ def test_bad_sources_files_say_what_to_fix(tmp_path: Path, text: str, message: s
     path.write_text(text)
     with pytest.raises(InputError, match=message):
         load_fetch_sources(path)
+
+
+def test_restricting_a_real_feed_keeps_whole_trips_that_call_in_the_area(
+    rnv_dir: Path, tmp_path: Path,
+) -> None:
+    from routes.fetch.timetables import choose_service_date, restrict_feed_to_area
+
+    heidelberg = shapely.box(8.64, 49.38, 8.72, 49.43)
+    out = tmp_path / "rnv_heidelberg.zip"
+    n_trips = restrict_feed_to_area(rnv_dir / "rnv.zip", heidelberg, out)
+    with zipfile.ZipFile(rnv_dir / "rnv.zip") as full, zipfile.ZipFile(out) as cut:
+        stops = pd.read_csv(full.open("stops.txt"), dtype={"stop_id": str})
+        times = pd.read_csv(full.open("stop_times.txt"), dtype={"stop_id": str, "trip_id": str},
+                            usecols=["trip_id", "stop_id"])
+        kept = pd.read_csv(cut.open("stop_times.txt"), dtype={"stop_id": str, "trip_id": str},
+                           usecols=["trip_id", "stop_id"])
+    inside = set(stops.loc[shapely.contains_xy(heidelberg, stops["stop_lon"],
+                                               stops["stop_lat"]), "stop_id"])
+    expected = set(times.loc[times["stop_id"].isin(inside), "trip_id"])
+    assert set(kept["trip_id"]) == expected and n_trips == len(expected)
+    assert 0 < n_trips < times["trip_id"].nunique()
+    # whole trips: every stop time of a kept trip is kept, inside the area or not
+    assert len(kept) == int(times["trip_id"].isin(expected).sum())
+    assert not set(kept["stop_id"]) <= inside
+    date = choose_service_date(out, today=dt.date(2016, 11, 1))
+    assert date.weekday() == 1 and date >= dt.date(2016, 11, 1)
