@@ -591,6 +591,9 @@ def fetch(state: _State, lad: str, folder: Path | None, buffer_km: float,
     """
     from routes.fetch import fetch_study_area, load_fetch_sources
 
+    if state.verbosity >= 0:  # a long job: show its milestones unless --quiet
+        logging.getLogger("routes.fetch").setLevel(min(logging.INFO, logging.getLogger(
+            "routes").level))
     sources = load_fetch_sources(sources_path)
     fetched = fetch_study_area(lad, folder, sources=sources, buffer_km=buffer_km,
                                downloads_dir=downloads_dir, refresh=refresh, overwrite=force,

@@ -140,7 +140,7 @@ class Downloads:
         if path.exists() and not self.refresh and (
             expected_md5 is None or file_md5(path) == expected_md5
         ):
-            logger.info("%s: using the copy downloaded before, %s", what, path)
+            logger.debug("%s: using the copy downloaded before, %s", what, path)
         else:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._download(full_url, path, what, expected_md5, progress or no_progress)
@@ -255,7 +255,8 @@ class Downloads:
             )
             raise DownloadError(msg)
         os.replace(part, path)
-        logger.info("%s: downloaded %s bytes from %s", what, f"{done:,}", _host(url))
+        logger.log(logging.INFO if done >= _CHUNK else logging.DEBUG,
+                   "%s: downloaded %s bytes from %s", what, f"{done:,}", _host(url))
 
 
 def _with_params(url: str, params: Mapping[str, str] | None) -> str:

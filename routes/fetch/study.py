@@ -199,11 +199,16 @@ def fetch_study_area(
     lsoas = _district_polygons(downloads, sources, district)
     area = _buffered(shapely.union_all(lsoas.geometry.to_numpy()), buffer_km)
     centroids = _centroids_in(downloads, sources, area, codes)
+    logger.info("LSOA boundaries of the district, and %d population-weighted centroids "
+                "within %g km of it", len(centroids), buffer_km)
     groups = load_ethnic_groups(
         downloads.file(sources.census_ts021, what="Census 2021 TS021 (ethnic group)",
                        progress=steps("Census 2021 TS021")), codes)
     jobs = download_jobs(downloads, sources.bres, centroids.index.tolist())
+    logger.info("Census 2021: %s residents; BRES: %s jobs within the buffer",
+                f"{int(groups['population'].sum()):,}", f"{int(jobs.sum()):,}")
     region = _region_of(downloads, sources, district)
+    logger.info("region: %s", region)
     slug = _slug(district.name)
 
     parent = folder.resolve().parent
