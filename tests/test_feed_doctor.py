@@ -14,10 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from _feeds import MONDAY, line_feed, route, service, stop_times, timed_trip, write_feed
-from _study import write_study_area
+from _study import study_feed_tables, write_study_area
+from click.testing import CliRunner
 
 from routes._gtfs_read import DAY_S  # imports gtfs_kit at collection, before sockets are blocked
 from routes.cache import NetworkCache
+from routes.check import compute_data_report
 from routes.config import load_study_area
 from routes.errors import RoutesWarning
 from routes.feed_doctor import (
@@ -406,6 +408,29 @@ def test_timetable_cache_key_follows_the_doctor(
     assert build_network(study, cache=cache).digest == first.digest
     monkeypatch.setattr(routes.feed_doctor, "DOCTOR_VERSION", routes.feed_doctor.DOCTOR_VERSION + 1)
     assert build_network(study, cache=cache).digest != first.digest
+
+
+def test_routes_check_prints_the_doctor_report(tmp_path: Path) -> None:
+    """The study area of tests/_study.py with its trip T1 published twice (T1 and T1b)."""
+    from cli import main
+
+    config = write_study_area(tmp_path / "study")
+    tables = study_feed_tables()
+    tables["trips"] = [{"route_id": "R1", "service_id": "WK", "trip_id": t} for t in ("T1", "T1b")]
+    tables["stop_times"] = [row for t in ("T1", "T1b") for row in stop_times(
+        t, [("08:00:00",) * 2, None, None, ("08:12:00",) * 2])]
+    write_feed(tmp_path / "study" / "feed.zip", **tables)
+    study = load_study_area(config)
+    with pytest.warns(RoutesWarning, match="feed doctor dropped 1 duplicate trips"):
+        report = compute_data_report(study, cache=NetworkCache(tmp_path / "cache"))
+    assert "  feed: 1 duplicate trips dropped; no superseded service versions;" in report.render()
+
+    result = CliRunner().invoke(main, ["--config", str(config), "check"],
+                                env={"ROUTES_CACHE_DIR": str(tmp_path / "cli-cache")})
+    assert result.exit_code == 0, result.output
+    assert "feed doctor (duplicate and superseded trips" in result.output
+    assert "feed: 1 duplicate trips dropped" in result.output
+    assert "the feed doctor dropped 1 duplicate trips of the 2 trips" in result.output
 
 
 # --------------------------------------------------------------------------- real feeds
