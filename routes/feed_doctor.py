@@ -219,7 +219,7 @@ class FeedDiagnosis:
         Trips on the date before anything was dropped, including frequency
         instances and trips carried over from the previous day.
     n_duplicate_trips
-        Exact copies of another trip kept once (and not superseded).
+        Exact copies of a trip that is kept (superseded copies not counted).
     n_superseded_versions, n_superseded_services, n_superseded_trips
         Superseded versions (``route_id`` + ``service_id``), the services
         (agency + route short name) they belong to, and their trips.
