@@ -32,6 +32,13 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from routes.errors import GtfsError, join_problems
+from routes.feed_doctor import (
+    DOCTOR_RULES,
+    DoctorRules,
+    FeedDiagnosis,
+    TripTable,
+    restrict_to_kept_trips,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -336,6 +343,21 @@ class Calendar:
         removed = self.exception_service_id[today & (self.exception_type == 2)]
         return (set(self.service_id[on]) | set(added)) - set(removed)
 
+    def first_dates(self, service_ids: NDArray[np.object_]) -> NDArray[np.datetime64]:
+        """First date of each service: its ``calendar.txt`` start or earliest added date.
+
+        NaT for a service in neither file.
+        """
+        added = self.exception_type == 1
+        dates = pd.Series(
+            np.r_[self.start, self.exception_date[added]],
+            index=np.r_[self.service_id, self.exception_service_id[added]],
+            dtype="datetime64[s]",
+        )
+        first = dates.groupby(level=0).min()
+        found: NDArray[np.datetime64] = first.reindex(service_ids).to_numpy(dtype="datetime64[D]")
+        return found
+
     def date_range(self) -> tuple[dt.date | None, dt.date | None]:
         """Return the first and last date of the calendar ranges and added dates."""
         added = self.exception_date[self.exception_type == 1]
@@ -517,16 +539,19 @@ class FeedData:
     departure_s: NDArray[np.int64]
     n_trips_scheduled: int  # trips whose service runs on the date, before any were dropped
     warnings: tuple[str, ...]
+    diagnosis: FeedDiagnosis
 
 
 def load_feed_for_date(
-    path: Path, name: str, service_date: dt.date, *, allow_feed_errors: bool
+    path: Path, name: str, service_date: dt.date, *, allow_feed_errors: bool,
+    feed_doctor: DoctorRules = DOCTOR_RULES,
 ) -> FeedData:
     """Read one feed and prepare its trips that run on ``service_date``.
 
     See :func:`routes.timetable.load_timetable` for the rules; this applies
     them to one feed. Only the trips that run on the date or the day before
-    are checked.
+    are checked. The trips of the date then go through the feed doctor
+    (:func:`routes.feed_doctor.restrict_to_kept_trips`).
     """
     where = f"GTFS feed {name!r} ({path})"
     feed = read_gtfs_feed(path, name)
@@ -569,7 +594,12 @@ def load_feed_for_date(
     names = _text(routes, "route_short_name")
     for fallback in ("route_long_name", "route_id"):
         names = np.where(names == "", _text(routes, fallback), names)
-    trip_ids = (name + ":" + trips["trip_id"]).to_numpy(dtype=object)[laid.trip] + laid.suffix
+    table, diagnosis = restrict_to_kept_trips(
+        _trip_table(feed, trips, routes, route_of_trip, names, calendar, laid),
+        feed_name=name, service_date=service_date, rules=feed_doctor,
+    )
+    if text := diagnosis.warning():
+        warnings_.append(text)
     return FeedData(
         name=name,
         path=path,
@@ -582,14 +612,54 @@ def load_feed_for_date(
         route_ids=(name + ":" + routes["route_id"]).to_numpy(dtype=object),
         route_short_names=names.astype(object),
         route_types=route_types,
-        trip_ids=trip_ids.astype(object),
-        trip_route=route_of_trip[laid.trip].astype(np.int64),
-        trip_ptr=laid.ptr,
-        trip_stops=laid.stops,
-        arrival_s=laid.arrival_s,
-        departure_s=laid.departure_s,
+        trip_ids=(name + ":" + table.trip_ids).astype(object),
+        trip_route=table.route,
+        trip_ptr=table.stop_ptr,
+        trip_stops=table.stops,
+        arrival_s=table.arrival_s,
+        departure_s=table.departure_s,
         n_trips_scheduled=int(runs.sum()),
         warnings=tuple(warnings_),
+        diagnosis=diagnosis,
+    )
+
+
+def _trip_table(
+    feed: Any,
+    trips: pd.DataFrame,
+    routes: pd.DataFrame,
+    route_of_trip: NDArray[np.int64],
+    names: NDArray[np.object_],
+    calendar: Calendar,
+    laid: _LaidOut,
+) -> TripTable:
+    """Build the doctor's table of the laid-out trips of the date."""
+    shapes = feed.shapes
+    usable = pd.Index([]) if shapes is None else (
+        shapes["shape_id"].value_counts().loc[lambda n: n >= 2].index
+    )
+    has_shape = trips["shape_id"].isin(usable).to_numpy(dtype=bool) if "shape_id" in trips else (
+        np.zeros(len(trips), dtype=bool)
+    )
+    service_ids = trips["service_id"].to_numpy(dtype=object)
+    previous_day = np.zeros(len(laid.trip), dtype=bool)
+    previous_day[laid.n_today :] = True
+    return TripTable(
+        trip_ids=(trips["trip_id"].to_numpy(dtype=object)[laid.trip] + laid.suffix).astype(object),
+        route=route_of_trip[laid.trip].astype(np.int64),
+        service_ids=service_ids[laid.trip],
+        direction_ids=_text(trips, "direction_id")[laid.trip],
+        service_start=calendar.first_dates(service_ids)[laid.trip],
+        has_shape=has_shape[laid.trip],
+        previous_day=previous_day,
+        route_ids=routes["route_id"].to_numpy(dtype=object),
+        route_agency_ids=_text(routes, "agency_id"),
+        route_short_names=names.astype(object),
+        stop_ptr=laid.ptr,
+        stops=laid.stops,
+        arrival_s=laid.arrival_s,
+        departure_s=laid.departure_s,
+        timed=laid.timed,
     )
 
 
@@ -632,6 +702,7 @@ class _StopTimes:
     arrival_s: NDArray[np.int64]  # -1 if untimed
     departure_s: NDArray[np.int64]
     dist: NDArray[np.float64]  # shape_dist_traveled, NaN if empty
+    timed: NDArray[np.bool_]  # the feed gives the time (set once arrivals are filled in)
 
     def take(self, keep: NDArray[np.bool_]) -> _StopTimes:
         return _StopTimes(*(getattr(self, f)[keep] for f in self.__slots__))
@@ -662,6 +733,7 @@ def _validated_stop_times(
         arrival_s=arr,
         departure_s=dep,
         dist=_floats(sub, "shape_dist_traveled"),
+        timed=np.zeros(len(order), dtype=bool),
     )
     trip_id = trips["trip_id"].to_numpy(dtype=object)
     bad_trip = np.zeros(len(trips), dtype=bool)
@@ -694,6 +766,7 @@ def _validated_stop_times(
     # GTFS: when only one of arrival and departure is given, the other is the same
     st.arrival_s = np.where(st.arrival_s < 0, st.departure_s, st.arrival_s)
     st.departure_s = np.where(st.departure_s < 0, st.arrival_s, st.departure_s)
+    st.timed = st.arrival_s >= 0
     st = st.take(~bad_trip[st.trip])
 
     starts, lengths = st.trip_runs()
@@ -848,6 +921,8 @@ class _LaidOut:
     stops: NDArray[np.int64]
     arrival_s: NDArray[np.int64]
     departure_s: NDArray[np.int64]
+    timed: NDArray[np.bool_]
+    n_today: int  # trips of the date come first, then those carried over
 
 
 def _lay_out_trips(
@@ -864,20 +939,21 @@ def _lay_out_trips(
     n_rows = np.zeros(len(runs), dtype=np.int64)
     first_row[st.trip[starts]], n_rows[st.trip[starts]] = starts, lengths
 
-    def gather(which: NDArray[np.int64], shift_s: int) -> tuple[NDArray[np.int64], ...]:
+    def gather(which: NDArray[np.int64], shift_s: int) -> tuple[NDArray[Any], ...]:
         t = inst.trip[which]
         rows = concat_ranges(first_row[t], n_rows[t])
         offset = np.repeat(inst.offset_s[which] - shift_s, n_rows[t])
         owner = np.repeat(np.arange(len(which)), n_rows[t])
-        return owner, st.stop[rows], st.arrival_s[rows] + offset, st.departure_s[rows] + offset
+        return (owner, st.stop[rows], st.arrival_s[rows] + offset,
+                st.departure_s[rows] + offset, st.timed[rows])
 
     today = np.flatnonzero(runs[inst.trip])
-    _, stops, arrival, departure = gather(today, 0)
+    _, stops, arrival, departure, timed = gather(today, 0)
 
     ends = first_row[inst.trip] + n_rows[inst.trip] - 1
     last_departure = st.departure_s[ends] + inst.offset_s if len(ends) else ends
     spill = np.flatnonzero(ran[inst.trip] & (last_departure >= DAY_S))
-    owner, p_stops, p_arrival, p_departure = gather(spill, DAY_S)
+    owner, p_stops, p_arrival, p_departure, p_timed = gather(spill, DAY_S)
     after_midnight = p_departure >= 0
     n_after = np.bincount(owner[after_midnight], minlength=len(spill))
     keep = after_midnight & (n_after[owner] >= 2)
@@ -894,4 +970,6 @@ def _lay_out_trips(
         stops=np.r_[stops, p_stops[keep]],
         arrival_s=np.r_[arrival, np.maximum(p_arrival[keep], 0)],
         departure_s=np.r_[departure, p_departure[keep]],
+        timed=np.r_[timed, p_timed[keep]],
+        n_today=len(today),
     )

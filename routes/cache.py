@@ -97,6 +97,10 @@ def _to_storable(
     elif dataclasses.is_dataclass(value):
         for f in dataclasses.fields(value):
             _to_storable(f"{name}.{f.name}", getattr(value, f.name), arrays, meta)
+    elif isinstance(value, tuple) and value and all(dataclasses.is_dataclass(v) for v in value):
+        meta[name] = {"dataclasses": len(value)}
+        for i, item in enumerate(value):
+            _to_storable(f"{name}.{i}", item, arrays, meta)
     elif isinstance(value, tuple):
         meta[name] = {"tuple": list(value)}
     else:
@@ -129,6 +133,12 @@ def _from_storable(
                 kwargs[f.name] = dt.date.fromisoformat(raw["date"])
             elif isinstance(raw, dict) and "tuple" in raw:
                 kwargs[f.name] = tuple(raw["tuple"])
+            elif isinstance(raw, dict) and "dataclasses" in raw:
+                item_cls = typing.get_args(types[f.name])[0]
+                kwargs[f.name] = tuple(
+                    _from_storable(item_cls, f"{key}.{i}.", arrays, meta)
+                    for i in range(raw["dataclasses"])
+                )
             else:
                 kwargs[f.name] = raw
         elif dataclasses.is_dataclass(types[f.name]):

@@ -10,6 +10,7 @@ import pandas as pd
 
 from routes.cache import NetworkCache
 from routes.config import StudyArea
+from routes.feed_doctor import FeedDiagnosis
 from routes.network import build_network, served_stops
 from routes.points import load_layer, points_from_layer
 from routes.snapping import snap_points
@@ -65,6 +66,9 @@ class DataReport:
         Transfer walks between stops.
     layers
         Snapping of zones and destination layers.
+    feed_diagnoses
+        What the feed doctor found in each feed on the date (see
+        :mod:`routes.feed_doctor`).
     """
 
     study: StudyArea
@@ -77,6 +81,7 @@ class DataReport:
     n_stops_served_snapped: int
     n_transfers: int
     layers: list[LayerSnapping] = field(default_factory=list)
+    feed_diagnoses: tuple[FeedDiagnosis, ...] = ()
 
     def render(self, warnings: list[str] | None = None) -> str:
         """Render the report as plain text, one fact per line."""
@@ -101,6 +106,10 @@ class DataReport:
                     f"{int(row.n_routes):,} routes ({int(row.n_patterns):,} patterns), "
                     f"{int(row.n_stops):,} stops served"
                 )
+        if self.feed_diagnoses:
+            lines += ["", "feed doctor (duplicate and superseded trips, times past 24:00, "
+                          "shapes, whole-minute times):"]
+            lines += [f"  {d.describe()}" for d in self.feed_diagnoses]
         lines += [
             "",
             f"street network: {self.n_nodes:,} nodes, {self.n_edges // 2:,} street segments "
@@ -182,4 +191,5 @@ def compute_data_report(
         n_stops_served_snapped=int((served & (network.links.stop_node >= 0)).sum()),
         n_transfers=len(network.links.transfers.target),
         layers=layers,
+        feed_diagnoses=network.timetable.feed_diagnoses,
     )

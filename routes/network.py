@@ -20,6 +20,7 @@ from routes.cache import NetworkCache, hash_inputs
 from routes.config import RoutingParams, StudyArea
 from routes.engine.walking import WalkLegs, compute_walk_legs
 from routes.errors import RoutesWarning
+from routes.feed_doctor import feed_doctor_key
 from routes.snapping import snap_points
 from routes.streets import StreetNetwork, load_street_network
 from routes.timetable import Timetable, load_timetable
@@ -198,7 +199,8 @@ def build_network(
     )
     feeds = study.gtfs_paths if feeds is None else tuple(feeds)
     timetable_key = hash_inputs(
-        feeds, {"date": study.service_date.isoformat(), "allow_feed_errors": allow_feed_errors}
+        feeds, {"date": study.service_date.isoformat(), "allow_feed_errors": allow_feed_errors,
+                "feed_doctor": feed_doctor_key()}
     )
     timetable = cache.get_or_build(
         "timetable", timetable_key, Timetable,

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from routes._progress import ProgressCallback
 from routes.errors import GtfsError, RoutesWarning
+from routes.feed_doctor import DOCTOR_RULES, DoctorRules, FeedDiagnosis
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -96,6 +97,10 @@ class Timetable:
         after midnight; untimed GTFS stop times are interpolated.
     stop_pattern_ptr, stop_patterns
         CSR from stop to the patterns serving it, ``int32``.
+    feed_diagnoses
+        What the feed doctor found in each feed on the date (one per feed
+        that was loaded, see :mod:`routes.feed_doctor`); empty for timetables
+        not built by :func:`load_timetable`.
     """
 
     service_date: dt.date
@@ -117,6 +122,7 @@ class Timetable:
     departure_s: NDArray[np.int32]
     stop_pattern_ptr: NDArray[np.int32]
     stop_patterns: NDArray[np.int32]
+    feed_diagnoses: tuple[FeedDiagnosis, ...] = ()
 
     @property
     def n_stops(self) -> int:
@@ -165,6 +171,7 @@ def load_timetable(
     service_date: dt.date,
     *,
     allow_feed_errors: bool = False,
+    feed_doctor: DoctorRules = DOCTOR_RULES,
     progress: ProgressCallback | None = None,
 ) -> Timetable:
     """Read GTFS feeds and build the timetable of one service date.
@@ -181,6 +188,10 @@ def load_timetable(
         Drop the trips affected by feed errors (malformed times, untimed first
         or last stops, unknown stops or routes...) with a warning, instead of
         raising.
+    feed_doctor
+        The feed doctor's rules: by default it drops exact duplicate trips and
+        the trips of superseded service versions; ``DoctorRules(drop=False)``
+        only reports them. See :func:`routes.feed_doctor.compute_feed_diagnosis`.
     progress
         Called as ``progress(done, total)`` after each feed and at the end.
 
@@ -188,7 +199,8 @@ def load_timetable(
     -------
     Timetable
         Every stop and route of every feed (so indexes do not depend on the
-        date), and the trips running on ``service_date`` grouped into patterns.
+        date), the trips running on ``service_date`` grouped into patterns,
+        and the feed doctor's diagnosis of each feed.
 
     Raises
     ------
@@ -202,8 +214,9 @@ def load_timetable(
     -----
     RoutesWarning
         For a feed with no service on ``service_date`` (naming its date range),
-        for routes with unknown ``route_type``, and for trips dropped because
-        of feed errors when ``allow_feed_errors`` is true (with counts).
+        for routes with unknown ``route_type``, for trips dropped because
+        of feed errors when ``allow_feed_errors`` is true (with counts), and
+        once per feed whose duplicate or superseded trips the doctor dropped.
 
     Notes
     -----
@@ -229,6 +242,10 @@ def load_timetable(
       missing coordinates) by position along the trip. Times are rounded to
       whole seconds and never decrease along a trip. The first and last stop
       of each trip must have times.
+    - The feed doctor (:mod:`routes.feed_doctor`) looks at each feed's
+      trips of the date, frequency instances and carried-over trips included:
+      it drops exact duplicates and superseded service versions, and counts
+      trips past 24:00, trips without shapes and whole-minute times.
     - Trips are grouped into patterns by route and exact stop sequence, sorted
       by departure, and split greedily into non-overtaking sub-patterns, so
       that within a pattern trips are sorted at every stop.
@@ -248,7 +265,8 @@ def load_timetable(
     data: list[FeedData] = []
     for done, (path, name) in enumerate(zip(paths, names, strict=True), start=1):
         data.append(
-            load_feed_for_date(path, name, service_date, allow_feed_errors=allow_feed_errors)
+            load_feed_for_date(path, name, service_date, allow_feed_errors=allow_feed_errors,
+                               feed_doctor=feed_doctor)
         )
         if progress is not None:
             progress(done, total)
@@ -339,6 +357,7 @@ def _assemble(data: Sequence[FeedData], service_date: dt.date) -> Timetable:
         departure_s=departure[rows].astype(i32),
         stop_pattern_ptr=stop_pattern_ptr.astype(i32),
         stop_patterns=stop_patterns.astype(i32),
+        feed_diagnoses=tuple(d.diagnosis for d in data),
     )
 
 

@@ -124,6 +124,23 @@ def stop_times(
     return rows
 
 
+def route(route_id: str, short_name: str, agency_id: str = "AG") -> dict[str, object]:
+    """A routes.txt row of a bus route."""
+    return {"route_id": route_id, "agency_id": agency_id, "route_short_name": short_name,
+            "route_long_name": "", "route_type": 3}
+
+
+def timed_trip(
+    trip_id: str, start: str, minutes: tuple[int, ...] = (0, 10, 30, 40), stops: str = "ABCD"
+) -> list[dict[str, object]]:
+    """stop_times.txt rows of a trip leaving its first stop at ``start`` (``HH:MM``,
+    hours may pass 23) and reaching each stop ``minutes`` after that (arrival = departure)."""
+    hours, mins = map(int, start.split(":"))
+    clock = [hours * 60 + mins + m for m in minutes]
+    times: list[tuple[str, str] | None] = [(f"{t // 60:02d}:{t % 60:02d}:00",) * 2 for t in clock]
+    return stop_times(trip_id, times, stops)
+
+
 def shared_data_dir() -> Path:
     """``<workspace>/shared/data``; skip the test if absent, fail if ``CI`` is set."""
     root = Path(__file__).resolve().parents[1].parent / "shared" / "data"

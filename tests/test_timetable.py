@@ -87,9 +87,12 @@ def test_folder_feed_progress_and_log(tmp_path: Path, caplog: pytest.LogCaptureF
 def calendar_tables() -> dict[str, object]:
     """Services around Mon 2019-05-13 / Tue 05-14 / Sat 05-18.
 
-    WK     Mon-Fri in May, removed on Tue 05-14 (calendar_dates type 2)  trip T_WK
-    DAILY  every day in May                                              trip T_DAILY
-    EXTRA  only in calendar_dates, added on Mon 05-13 (type 1)           trip T_EXTRA
+    WK     Mon-Fri in May, removed on Tue 05-14 (calendar_dates type 2)  trip T_WK 08:00
+    DAILY  every day in May                                              trip T_DAILY 09:00
+    EXTRA  only in calendar_dates, added on Mon 05-13 (type 1)           trip T_EXTRA 10:00
+
+    The trips leave A an hour apart (each takes 40 min), so that the feed
+    doctor sees three journeys rather than copies of one.
     """
     tables = line_feed()
     tables["calendar"] = [service("WK", "1111100"), service("DAILY", "1111111")]
@@ -101,8 +104,9 @@ def calendar_tables() -> dict[str, object]:
         {"route_id": "R1", "service_id": s, "trip_id": f"T_{s}"} for s in ("WK", "DAILY", "EXTRA")
     ]
     tables["stop_times"] = [
-        row for s in ("WK", "DAILY", "EXTRA")
-        for row in stop_times(f"T_{s}", [("08:00:00",) * 2, None, None, ("08:40:00",) * 2])
+        row for h, s in enumerate(("WK", "DAILY", "EXTRA"), start=8)
+        for row in stop_times(f"T_{s}", [(f"{h:02d}:00:00",) * 2, None, None,
+                                         (f"{h:02d}:40:00",) * 2])
     ]
     return tables
 
