@@ -276,13 +276,13 @@ class FeedDiagnosis:
     def describe(self) -> str:
         """One line of plain language, e.g. ``"north_west: 1,204 duplicate trips dropped; ..."``."""
         done = "dropped" if self.dropped else "found, kept"
-        parts = [f"{self.n_duplicate_trips:,} duplicate trips {done}"
+        parts = [f"{_count(self.n_duplicate_trips, 'duplicate trip')} {done}"
                  if self.n_duplicate_trips else "no duplicate trips"]
         if self.n_superseded_versions:
             parts.append(
-                f"{self.n_superseded_versions:,} superseded versions of "
-                f"{self.n_superseded_services:,} services {done} "
-                f"({self.n_superseded_trips:,} trips)"
+                f"{_count(self.n_superseded_versions, 'superseded version')} of "
+                f"{_count(self.n_superseded_services, 'service')} {done} "
+                f"({_count(self.n_superseded_trips, 'trip')})"
             )
         else:
             parts.append("no superseded service versions")
@@ -291,7 +291,7 @@ class FeedDiagnosis:
                          "same day kept (which is newer is unknown)")
         carried = (f" (+{self.n_trips_from_previous_day:,} carried over from the day before)"
                    if self.n_trips_from_previous_day else "")
-        parts.append(f"{self.n_trips_past_midnight:,} trips run past 24:00{carried}")
+        parts.append(f"{_count(self.n_trips_past_midnight, 'trip')} past 24:00{carried}")
         if not self.n_trips_without_shape:
             parts.append("every trip has a shape")
         elif self.n_trips_without_shape == self.n_trips:
@@ -313,10 +313,11 @@ class FeedDiagnosis:
             return ""
         dropped = []
         if self.n_duplicate_trips:
-            dropped.append(f"{self.n_duplicate_trips:,} duplicate trips")
+            dropped.append(_count(self.n_duplicate_trips, "duplicate trip"))
         if self.n_superseded_trips:
-            dropped.append(f"{self.n_superseded_trips:,} trips of {self.n_superseded_versions:,} "
-                           f"superseded versions of {self.n_superseded_services:,} services")
+            dropped.append(f"{_count(self.n_superseded_trips, 'trip')} of "
+                           f"{_count(self.n_superseded_versions, 'superseded version')} of "
+                           f"{_count(self.n_superseded_services, 'service')}")
         example = f" (e.g. {self.examples[0]})" if self.examples else ""
         return (
             f"GTFS feed {self.feed_name!r}: the feed doctor dropped {' and '.join(dropped)} "
@@ -324,6 +325,11 @@ class FeedDiagnosis:
             "'routes check' reports what it found; to keep them, pass "
             "feed_doctor=DoctorRules(drop=False) to load_timetable"
         )
+
+
+def _count(n: int, noun: str) -> str:
+    """``"1 trip"``, ``"2 trips"``: a count with its noun in the right number."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def compute_feed_diagnosis(

@@ -136,7 +136,7 @@ NEW_TIMES = ("07:00", "08:02", "09:01", "10:00", "11:00")
 def test_superseded_version_is_dropped(tmp_path: Path) -> None:
     """NEW starts later (2019-05-10), so OLD's four trips go; O1 and O4 are also exact
     copies of N1 and N4 but count once, as superseded."""
-    with pytest.warns(RoutesWarning, match=r"dropped 4 trips of 1 superseded versions of 1 "):
+    with pytest.warns(RoutesWarning, match=r"dropped 4 trips of 1 superseded version of 1 "):
         tt = load(write_feed(tmp_path / "v.zip", **versions_feed("20190510", NEW_TIMES)))
     assert trip_set(tt) == {"N1", "N2", "N3", "N4", "N5"}
     d = doctor_of(tt)
@@ -148,7 +148,7 @@ def test_superseded_version_is_dropped(tmp_path: Path) -> None:
         "superseded by route_id 'R2' service 'NEW' from 2019-05-10 (5 trips, 4 matched "
         "within 2 min)",
     )
-    assert "1 superseded versions of 1 services dropped (4 trips)" in d.describe()
+    assert "1 superseded version of 1 service dropped (4 trips)" in d.describe()
 
 
 @pytest.mark.parametrize(
@@ -232,7 +232,7 @@ def test_trips_past_midnight_are_counted(tmp_path: Path, date: str, carried: int
                                                                                  carried)
     assert tt.arrival_s.max() == DAY_S + 20 * 60  # 24:20:00 kept as it is
     extra = " (+1 carried over from the day before)" if carried else ""
-    assert f"1 trips run past 24:00{extra};" in d.describe()
+    assert f"1 trip past 24:00{extra};" in d.describe()
 
 
 SHAPES = [
@@ -302,7 +302,7 @@ def test_describe_in_plain_language() -> None:
     )
     assert d.describe() == (
         "north_west: 1,204 duplicate trips dropped; 3 superseded versions of 2 services dropped "
-        "(412 trips); 5,310 trips run past 24:00; shapes missing for all 20,115 trips (not "
+        "(412 trips); 5,310 trips past 24:00; shapes missing for all 20,115 trips (not "
         "needed for routing); times are whole minutes (99.8 %, 120 zero-second hops), kept as "
         "published"
     )
@@ -421,16 +421,16 @@ def test_routes_check_prints_the_doctor_report(tmp_path: Path) -> None:
         t, [("08:00:00",) * 2, None, None, ("08:12:00",) * 2])]
     write_feed(tmp_path / "study" / "feed.zip", **tables)
     study = load_study_area(config)
-    with pytest.warns(RoutesWarning, match="feed doctor dropped 1 duplicate trips"):
+    with pytest.warns(RoutesWarning, match="feed doctor dropped 1 duplicate trip of"):
         report = compute_data_report(study, cache=NetworkCache(tmp_path / "cache"))
-    assert "  feed: 1 duplicate trips dropped; no superseded service versions;" in report.render()
+    assert "  feed: 1 duplicate trip dropped; no superseded service versions;" in report.render()
 
     result = CliRunner().invoke(main, ["--config", str(config), "check"],
                                 env={"ROUTES_CACHE_DIR": str(tmp_path / "cli-cache")})
     assert result.exit_code == 0, result.output
     assert "feed doctor (duplicate and superseded trips" in result.output
-    assert "feed: 1 duplicate trips dropped" in result.output
-    assert "the feed doctor dropped 1 duplicate trips of the 2 trips" in result.output
+    assert "feed: 1 duplicate trip dropped" in result.output
+    assert "the feed doctor dropped 1 duplicate trip of the 2 trips" in result.output
 
 
 # --------------------------------------------------------------------------- real feeds
