@@ -13,7 +13,8 @@ The synthetic Demo Town (``routes demo``) becomes the made-up district
   to each (White = white_british + 3, total = the demo population + 3);
 * BRES: each LSOA's jobs are the jobs of the demo workplaces inside its polygon;
   E01900099 has 250;
-* BODS ``north_west``: the demo feed plus one route far away (Manchester,
+* BODS ``north_west``: the demo feed, its calendar extended to 2099 (so the
+  real "today" always lies inside it), plus one route far away (Manchester,
   stops FAR1 -> FAR2) that the area restriction must drop;
 * Geofabrik: an "england" extract (a big box) and a "lancashire" one (a box
   around the town): the smaller must be chosen; its PBF is the demo OSM
@@ -131,6 +132,8 @@ def _feed_with_far_route(demo_zip: Path) -> bytes:
     with zipfile.ZipFile(demo_zip) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info.filename)
+            if info.filename == "calendar.txt":  # valid for years, so "today" is inside it
+                data = data.replace(b",20261231", b",20991231")
             if info.filename in extra:
                 lines = data.decode().splitlines()
                 header = lines[0].split(",")

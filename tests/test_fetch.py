@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from cli import main
 from routes.config import load_study_area
-from routes.errors import DownloadError, InputError, OutputExistsError
+from routes.errors import DownloadError, InputError, OutputExistsError, RoutesWarning
 from routes.fetch import fetch_study_area, load_fetch_sources
 from routes.fetch.arcgis import query_features, where_in
 from routes.fetch.download import Downloads
@@ -383,3 +383,7 @@ def test_restricting_a_real_feed_keeps_whole_trips_that_call_in_the_area(
     assert not set(kept["stop_id"]) <= inside
     date = choose_service_date(out, today=dt.date(2016, 11, 1))
     assert date.weekday() == 1 and date >= dt.date(2016, 11, 1)
+    with pytest.warns(RoutesWarning, match="does not include today .2026-12-06.; the service "
+                                           "date is taken from its first weeks"):
+        old = choose_service_date(out, today=dt.date(2026, 12, 6))
+    assert old.weekday() == 1 and old.year == 2016

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
 from shapely.geometry.base import BaseGeometry
 
 from routes._gtfs_read import Problems, parse_calendar, read_gtfs_feed
-from routes.errors import GtfsError
+from routes.errors import GtfsError, RoutesWarning
 
 __all__ = ["choose_service_date", "restrict_feed_to_area"]
 
@@ -74,7 +75,8 @@ def choose_service_date(feed_path: Path, *, today: dt.date | None = None) -> dt.
         A GTFS feed.
     today
         Count weeks from this day (default: today); if the feed's dates lie
-        wholly before or after it, from the feed's first date instead.
+        wholly before or after it, from the feed's first date instead (with a
+        warning).
 
     Returns
     -------
@@ -86,6 +88,12 @@ def choose_service_date(feed_path: Path, *, today: dt.date | None = None) -> dt.
     ------
     GtfsError
         If the feed has no dates, or no trip runs on any Tuesday considered.
+
+    Warns
+    -----
+    RoutesWarning
+        If the feed's dates do not include ``today`` (an old download, or a
+        timetable not yet in force).
     """
     feed = read_gtfs_feed(feed_path, feed_path.stem)
     calendar = parse_calendar(feed, Problems())
@@ -96,6 +104,13 @@ def choose_service_date(feed_path: Path, *, today: dt.date | None = None) -> dt.
         raise GtfsError(msg)
     today = today or dt.date.today()
     start = today if first <= today <= last else first
+    if start != today:
+        msg = (
+            f"{feed_path.name}: the timetable runs from {first} to {last}, which does not "
+            f"include today ({today}); the service date is taken from its first weeks; run "
+            "routes fetch with --refresh for the current timetable"
+        )
+        warnings.warn(msg, RoutesWarning, stacklevel=2)
     start += dt.timedelta(days=(_TUESDAY - start.weekday()) % 7)
     trips_per_service = feed.trips["service_id"].astype(str).value_counts()
     best: tuple[int, dt.date] | None = None
