@@ -19,6 +19,10 @@ departure time ``dep_s`` and the limits ``walk_speed_m_s``, ``max_walk_s``,
   (like Python's ``round``: 250.5 s -> 250 s, 101.5 s -> 102 s). A leg is
   allowed iff this *rounded* time is ``<=`` the leg's limit. Two stops on the
   same street node are 0 s apart; a stop on the origin's node costs 0 s.
+* **Places off the street nodes.** Stops, origins and destinations given as
+  positions are inserted into the street graph by :func:`build_split_graph`
+  (R5's linking, brute force): the legs above then run between their nodes in
+  that split graph, off-street links included.
 * **Walk-only journey.** ``o -> dest`` directly, allowed iff walk time
   ``<= max_walk_s``; arrival ``dep_s + walk``.
 * **Transit journey.** Access walk ``o -> s1`` (``<= max_walk_s``); board any trip

@@ -71,7 +71,8 @@ decay_half_life_min = 15
     assert study.zones.id_column == "code" and study.zones.group_columns == ("a", "b")
     jobs, spaces = study.destinations
     assert jobs.weight_column == "jobs"
-    assert spaces.path is None and spaces.osm_tags == {"amenity": ("library",), "leisure": ("park",)}
+    assert spaces.path is None
+    assert spaces.osm_tags == {"amenity": ("library",), "leisure": ("park",)}
     r = study.routing
     assert (r.departure_start_s, r.departure_end_s, r.window_min) == (50400, 55800, 90)
     assert r.percentiles == (5, 50, 95)
@@ -82,14 +83,17 @@ decay_half_life_min = 15
 @pytest.mark.parametrize(("body", "match"), [
     ("[routing]\nmax_walk_min = \"fifteen\"\n",
      r"routes.toml \[routing\].max_walk_min: expected a positive number of minutes, got 'fifteen'"),
-    ("[routing]\nspeed = 3\n", r"\[routing\].speed: unknown key; allowed keys are departure_window"),
+    ("[routing]\nspeed = 3\n",
+     r"\[routing\].speed: unknown key; allowed keys are departure_window"),
     ("[extras]\n", r"routes.toml \[extras\]: unknown key"),
     ("[routing]\ndeparture_window = \"09:00-07:00\"\n", r"ends before it starts"),
     ("[routing]\npercentile = 100\n", r"whole numbers from 1 to 99"),
     ("[routing]\nmax_rides = 1.5\n", r"max_rides: expected a positive whole number"),
-    ("[scoring]\ndeprived_deciles = [0]\n", r"deprived_deciles: expected a list of deciles 1 to 10"),
+    ("[scoring]\ndeprived_deciles = [0]\n",
+     r"deprived_deciles: expected a list of deciles 1 to 10"),
     ("walk_access = \"lax\"\n", r"walk_access: expected one of 'strict'"),
-    ("[zones]\nfile = \"nope.geojson\"\n", r"\[zones\].file: zones file 'nope.geojson' does not exist"),
+    ("[zones]\nfile = \"nope.geojson\"\n",
+     r"\[zones\].file: zones file 'nope.geojson' does not exist"),
     ("[[destinations]]\nname = \"Jobs\"\nfile = \"zones.csv\"\n", r"lower-case name"),
     ("[[destinations]]\nname = \"jobs\"\n", r"give exactly one of 'file' or 'osm_tags'"),
 ])
