@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _poa import POA_DATE, load_hex_centroids, poa_paths  # noqa: E402
 
 from routes.cache import NetworkCache  # noqa: E402
-from routes.config import RoutingParams, load_study_area  # noqa: E402
+from routes.config import load_study_area  # noqa: E402
 from routes.engine.raptor import compute_travel_time_array  # noqa: E402
 from routes.errors import RoutesWarning  # noqa: E402
 from routes.network import build_network  # noqa: E402
@@ -167,9 +167,9 @@ def main() -> None:
     print(f"  60-min window, median      ours {window60:6.2f}   ferrobus {f_window:6.2f} "
           f"(60 calls, once)   ratio {window60 / f_window:.2f}")
     print(f"  120-min window, 5 pcts     ours {window120:6.2f}")
-    print(f"  all runs: single {['%.2f' % t for t in single_all]}, "
-          f"60 {['%.2f' % t for t in w60_all]}, 120 {['%.2f' % t for t in w120_all]}, "
-          f"ferrobus single {['%.2f' % t for t in f_single_all]}")
+    print(f"  all runs: single {[f'{t:.2f}' for t in single_all]}, "
+          f"60 {[f'{t:.2f}' for t in w60_all]}, 120 {[f'{t:.2f}' for t in w120_all]}, "
+          f"ferrobus single {[f'{t:.2f}' for t in f_single_all]}")
     print(f"  peak RSS after our runs: {ours_rss_mb:.0f} MB; with ferrobus loaded too: "
           f"{_peak_rss_mb():.0f} MB")
     print("\nagreement at 14:00, our default model (ours with every stop within 20 min at "
