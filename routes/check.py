@@ -170,7 +170,7 @@ def compute_data_report(
     for name, path, id_column in sources:
         points = points_from_layer(load_layer(path, id_column=id_column))
         snapped = snap_points(network.streets, points.lon, points.lat,
-                              max_snap_m=study.routing.max_snap_m)
+                              max_snap_m=study.routing.max_snap_m, index=network.edge_index)
         ok = snapped.snapped
         median = float(np.median(snapped.offstreet_m[ok])) if ok.any() else float("nan")
         layers.append(LayerSnapping(name, len(points), int(ok.sum()), median))

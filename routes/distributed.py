@@ -184,7 +184,8 @@ def _warn_unsnapped(network: TransitNetwork, points: Points, routing: RoutingPar
     """Warn once, on the client, about points too far from the streets (as the engine does)."""
     from routes.snapping import snap_points
 
-    snapped = snap_points(network.streets, points.lon, points.lat, max_snap_m=routing.max_snap_m)
+    snapped = snap_points(network.streets, points.lon, points.lat, max_snap_m=routing.max_snap_m,
+                          index=network.edge_index)
     dropped = snapped.n_dropped
     if dropped:
         msg = (

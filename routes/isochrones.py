@@ -88,7 +88,7 @@ def compute_isochrones(
     pct = routing.percentiles[0] if percentile is None else percentile
     chosen = np.array([index[i] for i in ids])
     snapped = snap_points(network.streets, origins.lon[chosen], origins.lat[chosen],
-                          max_snap_m=routing.max_snap_m)
+                          max_snap_m=routing.max_snap_m, index=network.edge_index)
     streets = network.streets
     nodes = np.arange(streets.n_nodes, dtype=np.int32)
     slack_m = _SLACK_M

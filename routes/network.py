@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,14 @@ from routes.cache import NetworkCache, hash_inputs
 from routes.config import RoutingParams, StudyArea
 from routes.engine.walking import WalkLegs, compute_walk_legs
 from routes.errors import RoutesWarning
-from routes.snapping import R5_ENDPOINT_SNAP_M, R5_LINK_RADIUS_M, SnappedPoints, snap_points
+from routes.snapping import (
+    R5_ENDPOINT_SNAP_M,
+    R5_LINK_RADIUS_M,
+    EdgeIndex,
+    SnappedPoints,
+    build_edge_index,
+    snap_points,
+)
 from routes.streets import StreetNetwork, load_street_network
 from routes.timetable import Timetable, load_timetable
 
@@ -94,12 +101,16 @@ class TransitNetwork:
     digest
         SHA-256 of everything the network was built from (inputs, parameters,
         version); keys caches of results computed on it.
+    edge_index
+        The R-tree over ``streets``' segments that points are linked with
+        (:func:`routes.snapping.build_edge_index`); built on demand when ``None``.
     """
 
     streets: StreetNetwork
     timetable: Timetable
     links: StopLinks
     digest: str = ""
+    edge_index: EdgeIndex | None = field(default=None, compare=False, repr=False)
 
 
 def transfer_search_m(routing: RoutingParams) -> float:
@@ -269,4 +280,5 @@ def build_network(
     )
     warn_unsnapped_stops(timetable, links)
     logger.info("network ready in %.1f s", time.perf_counter() - started)
-    return TransitNetwork(streets, timetable, links, digest=links_key)
+    return TransitNetwork(streets, timetable, links, digest=links_key,
+                          edge_index=build_edge_index(streets))

@@ -13,7 +13,6 @@ a segment end when the split point is within 5 m of it
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -364,20 +363,19 @@ def snap_points_xy(
     n = len(px)
     segment = np.full(n, -1, dtype=np.int64)
     if n:
-        points = shapely.points(px, py)
-        which, seg = index.tree.query_nearest(
-            points, max_distance=None if math.isinf(max_snap_m) else max_snap_m,
-            all_matches=True,
-        )
-        # The R-tree's nearest segment, then every segment within a hair of it, measured
-        # here: equidistant segments (overlapping ways) go to the lowest index, whatever
-        # GEOS's own rounding says.
+        # The R-tree's nearest segment (a max_distance makes GEOS's search several times
+        # slower, so the limit is applied below) ...
+        which, seg = index.tree.query_nearest(shapely.points(px, py), all_matches=True)
         _, d_nearest = _project(network, index, seg, px[which], py[which])
-        near_m = np.full(n, -1.0)
+        near_m = np.zeros(n)
         np.maximum.at(near_m, which, d_nearest)
-        found = np.flatnonzero(near_m >= 0)
-        which, seg = index.tree.query(points[found], predicate="dwithin",
-                                      distance=near_m[found] + _TIE_M)
+        # ... then every segment whose box reaches a hair beyond it, measured here: of
+        # equidistant segments (overlapping ways) the lowest index wins, whatever GEOS's
+        # own rounding says.
+        found = np.flatnonzero(near_m <= max_snap_m + _TIE_M)
+        r = near_m[found] + 2 * _TIE_M
+        boxes = shapely.box(px[found] - r, py[found] - r, px[found] + r, py[found] + r)
+        which, seg = index.tree.query(boxes)
         which = found[which]
         _, d = _project(network, index, seg, px[which], py[which])
         best = np.full(n, np.inf)

@@ -189,7 +189,9 @@ def compute_travel_time_array(
     numpy.ndarray
         Shape ``(n_origins, n_percentiles, n_destinations)``.
     """
-    index = build_edge_index(network.streets)
+    index = network.edge_index
+    if index is None:
+        index = build_edge_index(network.streets)
     linked_origins = _snap(network, origins, routing, "origins", index)
     if destinations is None or destinations is origins:
         linked_dests = linked_origins
