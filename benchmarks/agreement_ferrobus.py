@@ -426,6 +426,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="folder for caches")
     parser.add_argument("--ferrobus-matrix", type=Path, default=None,
                         help="a saved ferrobus 14:00 matrix (.npy, seconds) instead of ferrobus")
+    parser.add_argument("--save", type=Path, default=None,
+                        help="folder to save ferrobus's (seconds) and each configuration's "
+                             "(minutes) 14:00 matrices in, as .npy")
     args = parser.parse_args()
     warnings.simplefilter("ignore", RoutesWarning)
     work = args.work or Path(tempfile.mkdtemp(prefix="agreement-ferrobus-"))
@@ -435,6 +438,11 @@ def main() -> None:
     ferro = np.where(ferro <= 7200, ferro, np.nan)  # ferrobus has no trip-length cutoff
     configs, _ = build_configs(work, args.steps)
     results = {c.name: run(c) for c in configs}
+    if args.save is not None:
+        args.save.mkdir(parents=True, exist_ok=True)
+        np.save(args.save / "ferrobus_s.npy", ferro)
+        for i, m in enumerate(results.values()):
+            np.save(args.save / f"ours_{i}_min.npy", m)
     for name, m in results.items():
         _print_agreement(name, m, ferro)
 
