@@ -11,9 +11,11 @@ ferrobus + 1 min. Two configurations of ours are compared with ferrobus 0.2.1:
 
 ``default``
     Our model as shipped (R5 conventions): the strict walk network (``foot=no`` and
-    ``access=no/private`` honoured), points and stops snapped to the nearest street node
-    with the straight-line snap walked at 1.4 m/s, stops more than 500 m from a street
-    dropped, transfer walks <= 10 min (the routing default).
+    ``access=no/private`` honoured), points and stops linked to the nearest point of the
+    nearest street segment with the straight off-street line walked at 1.4 m/s (stops
+    within 5 m of a segment end linked to that node), hexes more than 500 m
+    (``max_snap_m``) and stops more than 1,600 m (R5's ``LINK_RADIUS_METERS``) from a
+    street dropped, transfer walks <= 10 min (the routing default).
 ``like-for-like``
     Our engine on ferrobus's *walking inputs*, rebuilt here from the OSM extract
     (:func:`ferrobus_walk_network`) so that both engines route on the same street graph,
@@ -51,7 +53,10 @@ run on our RAPTOR kernel (a scratch emulator, not kept here) - reproduces ferrob
   chain access, a transfer and egress.
 
 ``--steps`` adds intermediate configurations between ``default`` and ``like-for-like``
-and attributes each failing pair of ``default`` to the first step that fixes it.
+and attributes each failing pair of ``default`` to the first step that fixes it. It also
+runs two variants of ``default`` outside that chain: stops linked up to 500 m only, and
+the previous model (points and stops snapped to the nearest street *node*, stops up to
+500 m), for a same-run comparison.
 """
 
 from __future__ import annotations
@@ -77,11 +82,16 @@ from bench_engine import DEPARTURE_S, _agreement, _study  # noqa: E402
 from routes._crs import local_metric_crs, project_lonlat  # noqa: E402
 from routes.cache import NetworkCache  # noqa: E402
 from routes.config import RoutingParams, load_study_area  # noqa: E402
-from routes.engine.raptor import compute_node_travel_times  # noqa: E402
-from routes.engine.walking import WalkLegs, compute_walk_legs  # noqa: E402
+from routes.engine.raptor import compute_snapped_travel_times  # noqa: E402
 from routes.errors import RoutesWarning  # noqa: E402
-from routes.network import StopLinks, TransitNetwork, build_network  # noqa: E402
-from routes.snapping import snap_points  # noqa: E402
+from routes.network import (  # noqa: E402
+    STOP_LINK_RADIUS_M,
+    StopLinks,
+    TransitNetwork,
+    build_network,
+    compute_transfers,
+)
+from routes.snapping import R5_ENDPOINT_SNAP_M, SnappedPoints, snap_points  # noqa: E402
 from routes.streets import StreetNetwork, load_street_network  # noqa: E402
 from routes.timetable import Timetable  # noqa: E402
 
@@ -228,33 +238,46 @@ def ferrobus_snap(
 
 
 def _stop_links(
-    streets: StreetNetwork, timetable: Timetable, node: NDArray[np.int32],
-    snap_m: NDArray[np.float64], max_transfer_m: float,
+    streets: StreetNetwork, stops: SnappedPoints, max_transfer_m: float, radius_m: float
 ) -> StopLinks:
-    """Stop links for given stop snaps (as routes.network.build_stop_links does)."""
-    legs = compute_walk_legs(streets, node, snap_m, node, snap_m, max_transfer_m)
-    src = np.repeat(np.arange(timetable.n_stops), np.diff(legs.ptr))
-    keep = legs.target != src
-    ptr = np.zeros(timetable.n_stops + 1, np.int64)
-    np.cumsum(np.bincount(src[keep], minlength=timetable.n_stops), out=ptr[1:])
-    transfers = WalkLegs(ptr, legs.target[keep], legs.distance_m[keep])
-    return StopLinks(node, snap_m, transfers, max_transfer_m)
+    """Stop links for given stop links (as routes.network.build_stop_links makes them)."""
+    return StopLinks(stops, compute_transfers(streets, stops, max_transfer_m), max_transfer_m,
+                     radius_m)
 
 
 @dataclass(frozen=True)
 class Config:
     name: str
     network: TransitNetwork
-    node: NDArray[np.int32]
-    snap_m: NDArray[np.float64]
+    points: SnappedPoints
     routing: RoutingParams
+    in_chain: bool = True  # a cumulative step from default towards like-for-like
 
 
-def _our_snap(streets: StreetNetwork, lon, lat, max_snap_m: float, counted: bool = True):
-    sn = snap_points(streets, lon, lat, max_snap_m=max_snap_m)
-    node = sn.node.astype(np.int32)
-    snap = np.where(node >= 0, sn.distance_m, 0.0) if counted else np.zeros(len(node))
-    return node, snap
+def _our_points(streets: StreetNetwork, lon, lat, max_snap_m: float,
+                walked: bool = True) -> SnappedPoints:
+    """Our linking of the hexes (nearest street segment), the off-street part walked or not."""
+    points = snap_points(streets, lon, lat, max_snap_m=max_snap_m)
+    return points if walked else points.with_offstreet_m(0.0)
+
+
+def _our_stops(streets: StreetNetwork, tt: Timetable, radius_m: float,
+               walked: bool = True) -> SnappedPoints:
+    """Our linking of the stops (R5's, with its 5-m reuse of segment ends)."""
+    stops = snap_points(streets, tt.stop_lon, tt.stop_lat, max_snap_m=radius_m,
+                        endpoint_snap_m=R5_ENDPOINT_SNAP_M)
+    return stops if walked else stops.with_offstreet_m(0.0)
+
+
+def _node_links(streets: StreetNetwork, lon, lat, max_snap_m: float) -> SnappedPoints:
+    """The previous model: the nearest street *node*, the straight line to it walked."""
+    from scipy.spatial import cKDTree
+
+    x, y = project_lonlat(np.asarray(lon, np.float64), np.asarray(lat, np.float64), streets.crs)
+    tree = cKDTree(np.column_stack([streets.node_x_m, streets.node_y_m]))
+    dist, node = tree.query(np.column_stack([x, y]), distance_upper_bound=max_snap_m)
+    ok = np.isfinite(dist)
+    return SnappedPoints.at_nodes(np.where(ok, node, -1), np.where(ok, dist, 0.0))
 
 
 def build_configs(work: Path, steps: bool) -> tuple[list[Config], Timetable]:
@@ -267,52 +290,61 @@ def build_configs(work: Path, steps: bool) -> tuple[list[Config], Timetable]:
     routing = study.routing
     speed = routing.walk_speed_m_s
     r20 = dataclasses.replace(routing, max_transfer_walk_min=FERRO_MAX_TRANSFER_S / 60)
+    tr10_m = base.links.max_transfer_m
     tr20_m = FERRO_MAX_TRANSFER_S * speed
-    node, snap = _our_snap(base.streets, lon, lat, routing.max_snap_m)
-    configs = [Config("default", base, node, snap, routing)]
+    points = _our_points(base.streets, lon, lat, routing.max_snap_m)
+    configs = [Config("default", base, points, routing)]
     if steps:
         s = base.streets
-        sn, ss = _our_snap(s, tt.stop_lon, tt.stop_lat, routing.max_snap_m)
-        links = _stop_links(s, tt, sn, ss, tr20_m)
-        net = TransitNetwork(s, tt, links)
-        configs.append(Config("+ transfers <= 20 min", net, node, snap, r20))
+        # Variants of the default, outside the chain: the link radius of stops, and the
+        # previous model (nearest node), for a same-run comparison.
+        links = _stop_links(s, _our_stops(s, tt, routing.max_snap_m), tr10_m, routing.max_snap_m)
+        configs.append(Config("(variant) stops linked up to 500 m only",
+                              TransitNetwork(s, tt, links), points, routing, in_chain=False))
+        stops = _node_links(s, tt.stop_lon, tt.stop_lat, routing.max_snap_m)
+        links = _stop_links(s, stops, tr10_m, routing.max_snap_m)
+        configs.append(Config("(variant) previous model: nearest node, stops <= 500 m",
+                              TransitNetwork(s, tt, links),
+                              _node_links(s, lon, lat, routing.max_snap_m), routing,
+                              in_chain=False))
+        links = _stop_links(s, base.links.stops, tr20_m, STOP_LINK_RADIUS_M)
+        configs.append(Config("+ transfers <= 20 min", TransitNetwork(s, tt, links), points, r20))
         s = load_street_network(study.osm_path, walk_access="permissive")
-        pn, ps = _our_snap(s, lon, lat, routing.max_snap_m)
-        sn, ss = _our_snap(s, tt.stop_lon, tt.stop_lat, routing.max_snap_m)
-        links = _stop_links(s, tt, sn, ss, tr20_m)
+        pp = _our_points(s, lon, lat, routing.max_snap_m)
+        links = _stop_links(s, _our_stops(s, tt, STOP_LINK_RADIUS_M), tr20_m, STOP_LINK_RADIUS_M)
+        configs.append(Config("+ walk_access='permissive'", TransitNetwork(s, tt, links), pp, r20))
+        links = _stop_links(s, _our_stops(s, tt, STOP_LINK_RADIUS_M, walked=False), tr20_m,
+                            STOP_LINK_RADIUS_M)
+        configs.append(Config("+ stop link not walked", TransitNetwork(s, tt, links), pp, r20))
+        ferro_radius_m = FERRO_MAX_TRANSFER_S * FERRO_SPEED
+        links = _stop_links(s, _our_stops(s, tt, ferro_radius_m, walked=False), tr20_m,
+                            ferro_radius_m)
         net = TransitNetwork(s, tt, links)
-        configs.append(Config("+ walk_access='permissive'", net, pn, ps, r20))
-        links = _stop_links(s, tt, sn, np.zeros(tt.n_stops), tr20_m)
-        net = TransitNetwork(s, tt, links)
-        configs.append(Config("+ stop snap not walked", net, pn, ps, r20))
-        sn, _ = _our_snap(s, tt.stop_lon, tt.stop_lat, FERRO_MAX_TRANSFER_S * FERRO_SPEED)
-        links = _stop_links(s, tt, sn, np.zeros(tt.n_stops), tr20_m)
-        net = TransitNetwork(s, tt, links)
-        configs.append(Config("+ stops up to 1,680 m from a street", net, pn, ps, r20))
-        configs.append(Config("+ point snap not walked", net, pn, np.zeros(len(pn)), r20))
+        configs.append(Config("+ stops up to 1,680 m from a street", net, pp, r20))
+        configs.append(Config("+ point link not walked", net, pp.with_offstreet_m(0.0), r20))
     fw = ferrobus_walk_network(study.osm_path, speed)
     s = fw.streets
     pn, pd = ferrobus_snap(s, lon, lat)
     psec = np.ceil(pd / FERRO_SPEED)
     ok = psec <= FERRO_MAX_WALK_S
-    pn = np.where(ok, pn, -1).astype(np.int32)
-    ps = np.where(ok, psec * speed, 0.0)
+    fpoints = SnappedPoints.at_nodes(np.where(ok, pn, -1), np.where(ok, psec * speed, 0.0))
     sn, sd = ferrobus_snap(s, tt.stop_lon, tt.stop_lat)
-    sn = np.where(sd <= FERRO_MAX_TRANSFER_S * FERRO_SPEED, sn, -1).astype(np.int32)
-    links = _stop_links(s, tt, sn, np.zeros(tt.n_stops), tr20_m)
-    configs.append(Config("like-for-like", TransitNetwork(s, tt, links), pn, ps, r20))
+    fstops = SnappedPoints.at_nodes(np.where(sd <= FERRO_MAX_TRANSFER_S * FERRO_SPEED, sn, -1))
+    links = _stop_links(s, fstops, tr20_m, FERRO_MAX_TRANSFER_S * FERRO_SPEED)
+    configs.append(Config("like-for-like", TransitNetwork(s, tt, links), fpoints, r20))
     print(f"ferrobus walk graph: {fw.n_ways_walkable:,} of {fw.n_ways_read:,} ways, "
           f"{s.n_nodes:,} nodes, {s.n_edges // 2:,} edges; "
-          f"points kept {int((pn >= 0).sum())}, stops snapped {int((sn >= 0).sum()):,} "
-          f"(ours: {int((base.links.stop_node >= 0).sum()):,} within {routing.max_snap_m:.0f} m)")
+          f"points kept {int(fpoints.snapped.sum())}, stops snapped "
+          f"{int(fstops.snapped.sum()):,} (ours: {int(base.links.linked.sum()):,} linked within "
+          f"{STOP_LINK_RADIUS_M:,.0f} m)")
     return configs, tt
 
 
 def run(config: Config, **routing_changes) -> NDArray[np.float64]:
     """Our 14:00 matrix for a configuration, minutes (NaN unreachable)."""
     routing = dataclasses.replace(config.routing, **routing_changes)
-    return compute_node_travel_times(
-        config.network, config.node, config.snap_m, config.node, config.snap_m,
+    return compute_snapped_travel_times(
+        config.network, config.points, config.points,
         routing=routing, departure_s=DEPARTURE_S, window_min=1, percentiles=(50,),
     )[:, 0, :]
 
@@ -394,6 +426,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="folder for caches")
     parser.add_argument("--ferrobus-matrix", type=Path, default=None,
                         help="a saved ferrobus 14:00 matrix (.npy, seconds) instead of ferrobus")
+    parser.add_argument("--save", type=Path, default=None,
+                        help="folder to save ferrobus's (seconds) and each configuration's "
+                             "(minutes) 14:00 matrices in, as .npy")
     args = parser.parse_args()
     warnings.simplefilter("ignore", RoutesWarning)
     work = args.work or Path(tempfile.mkdtemp(prefix="agreement-ferrobus-"))
@@ -403,23 +438,30 @@ def main() -> None:
     ferro = np.where(ferro <= 7200, ferro, np.nan)  # ferrobus has no trip-length cutoff
     configs, _ = build_configs(work, args.steps)
     results = {c.name: run(c) for c in configs}
+    if args.save is not None:
+        args.save.mkdir(parents=True, exist_ok=True)
+        np.save(args.save / "ferrobus_s.npy", ferro)
+        for i, m in enumerate(results.values()):
+            np.save(args.save / f"ours_{i}_min.npy", m)
     for name, m in results.items():
         _print_agreement(name, m, ferro)
 
     default_fails = _fails(results["default"], ferro)
     label = np.full(default_fails.shape, "", dtype=object)
-    ours_dropped = configs[0].node < 0
+    ours_dropped = ~configs[0].points.snapped
     dropped_pairs = ~np.isnan(ferro) & (ours_dropped[:, None] | ours_dropped[None, :])
     dropped_pairs &= ~np.eye(len(ferro), dtype=bool)
     print(f"\ndefault: {int(ours_dropped.sum())} hexes are more than "
           f"{configs[0].routing.max_snap_m:.0f} m from our street network and dropped "
-          f"(ferrobus drops {int((configs[-1].node < 0).sum())}): {int(dropped_pairs.sum()):,} "
+          f"(ferrobus drops {configs[-1].points.n_dropped}): {int(dropped_pairs.sum()):,} "
           "of the pairs only ferrobus reaches")
     if args.steps:
         print(f"\ndefault's {int(default_fails.sum()):,} failing pairs, by the first step that "
               "fixes them (cumulative):")
         left = default_fails.copy()
-        for name, m in list(results.items())[1:]:
+        chain = [c.name for c in configs[1:] if c.in_chain]
+        for name in chain:
+            m = results[name]
             fixed = left & ~_fails(m, ferro)
             label[fixed] = name
             print(f"  {name:<42} {int(fixed.sum()):>8,}  {fixed.sum() / default_fails.sum():6.1%}")

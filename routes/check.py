@@ -61,7 +61,9 @@ class DataReport:
     street_crs
         The local metric CRS of the walk graph.
     n_stops_served, n_stops_served_snapped
-        Stops called at on the date, and how many of them snap to a street.
+        Stops called at on the date, and how many of them are linked to a street.
+    stop_link_radius_m
+        Farthest a stop may be from a street to be linked, metres.
     n_transfers
         Transfer walks between stops.
     layers
@@ -79,6 +81,7 @@ class DataReport:
     street_crs: str
     n_stops_served: int
     n_stops_served_snapped: int
+    stop_link_radius_m: float
     n_transfers: int
     layers: list[LayerSnapping] = field(default_factory=list)
     feed_diagnoses: tuple[FeedDiagnosis, ...] = ()
@@ -114,8 +117,9 @@ class DataReport:
             "",
             f"street network: {self.n_nodes:,} nodes, {self.n_edges // 2:,} street segments "
             f"({self.street_crs}), from {s.osm_path.name}",
-            f"stops served on the date: {self.n_stops_served:,}; snapped to the street network "
-            f"within {s.routing.max_snap_m:.0f} m: {self.n_stops_served_snapped:,}; outside it: "
+            f"stops served on the date: {self.n_stops_served:,}; linked to the street network "
+            f"within {self.stop_link_radius_m:,.0f} m: {self.n_stops_served_snapped:,}; outside "
+            "it: "
             f"{self.n_stops_served - self.n_stops_served_snapped:,}",
             f"transfer walks between stops (up to {s.routing.max_transfer_walk_min:g} min): "
             f"{self.n_transfers:,}",
@@ -176,9 +180,9 @@ def compute_data_report(
     for name, path, id_column in sources:
         points = points_from_layer(load_layer(path, id_column=id_column))
         snapped = snap_points(network.streets, points.lon, points.lat,
-                              max_snap_m=study.routing.max_snap_m)
-        ok = snapped.node >= 0
-        median = float(np.median(snapped.distance_m[ok])) if ok.any() else float("nan")
+                              max_snap_m=study.routing.max_snap_m, index=network.edge_index)
+        ok = snapped.snapped
+        median = float(np.median(snapped.offstreet_m[ok])) if ok.any() else float("nan")
         layers.append(LayerSnapping(name, len(points), int(ok.sum()), median))
     return DataReport(
         study=study,
@@ -188,7 +192,8 @@ def compute_data_report(
         n_edges=network.streets.n_edges,
         street_crs=network.streets.crs,
         n_stops_served=int(served.sum()),
-        n_stops_served_snapped=int((served & (network.links.stop_node >= 0)).sum()),
+        n_stops_served_snapped=int((served & network.links.linked).sum()),
+        stop_link_radius_m=network.links.link_radius_m,
         n_transfers=len(network.links.transfers.target),
         layers=layers,
         feed_diagnoses=network.timetable.feed_diagnoses,

@@ -88,7 +88,8 @@ class RoutingParams:
     max_transfer_walk_min
         Longest walk between two rides, minutes.
     max_snap_m
-        Points farther than this from the street network are dropped, metres.
+        Origins and destinations farther than this from every street are dropped,
+        metres (stops are linked up to R5's 1,600 m, see :mod:`routes.network`).
     """
 
     departure_start_s: int = 7 * 3600

@@ -184,13 +184,14 @@ def _warn_unsnapped(network: TransitNetwork, points: Points, routing: RoutingPar
     """Warn once, on the client, about points too far from the streets (as the engine does)."""
     from routes.snapping import snap_points
 
-    node = snap_points(network.streets, points.lon, points.lat, max_snap_m=routing.max_snap_m).node
-    dropped = int((node < 0).sum())
+    snapped = snap_points(network.streets, points.lon, points.lat, max_snap_m=routing.max_snap_m,
+                          index=network.edge_index)
+    dropped = snapped.n_dropped
     if dropped:
         msg = (
-            f"{dropped:,} of {len(node):,} {what} are more than {routing.max_snap_m:.0f} m from "
-            "the street network and get no travel times; check their coordinates or extend the "
-            "OSM extract"
+            f"{dropped:,} of {snapped.n_points:,} {what} are more than "
+            f"{routing.max_snap_m:.0f} m from the street network and get no travel times; "
+            "check their coordinates or extend the OSM extract"
         )
         warnings.warn(msg, RoutesWarning, stacklevel=4)
 

@@ -10,17 +10,18 @@ import numpy as np
 import shapely
 
 from routes.config import RoutingParams
-from routes.engine.raptor import compute_node_travel_times
+from routes.engine.raptor import compute_snapped_travel_times
 from routes.errors import InputError
 from routes.network import TransitNetwork
 from routes.points import Points
-from routes.snapping import snap_points
+from routes.snapping import SnappedPoints, snap_points
 
 __all__ = ["compute_isochrones"]
 
 logger = logging.getLogger(__name__)
 
-_SLACK_M = 1.0  # covers the half-second rounding of walking legs
+_SLACK_M = 1.0
+_SLACK_S = 1.0  # with _SLACK_M, covers the half-second roundings of two walking legs
 
 
 def compute_isochrones(
@@ -39,7 +40,9 @@ def compute_isochrones(
 
     Travel times are computed to every street node; the isochrone is the union
     of discs around the nodes reached within the cutoff, each as wide as the
-    time left over allows on foot (at most the snapping limit).
+    time left over allows on foot (at most the snapping limit plus the longest
+    street segment at that node, since a point joins the streets anywhere
+    along a segment).
 
     Parameters
     ----------
@@ -85,7 +88,7 @@ def compute_isochrones(
     pct = routing.percentiles[0] if percentile is None else percentile
     chosen = np.array([index[i] for i in ids])
     snapped = snap_points(network.streets, origins.lon[chosen], origins.lat[chosen],
-                          max_snap_m=routing.max_snap_m)
+                          max_snap_m=routing.max_snap_m, index=network.edge_index)
     streets = network.streets
     nodes = np.arange(streets.n_nodes, dtype=np.int32)
     slack_m = _SLACK_M
@@ -94,17 +97,21 @@ def compute_isochrones(
                                  np.floor(streets.node_y_m / grid_m)])
         nodes = np.unique(cells, axis=0, return_index=True)[1].astype(np.int32)
         slack_m += grid_m * np.sqrt(2) / 2
-    minutes = compute_node_travel_times(
-        network, snapped.node.astype(np.int32),
-        np.where(snapped.node >= 0, snapped.distance_m, 0.0), nodes, np.zeros(len(nodes)),
-        routing=routing, departure_s=departure_s, window_min=window_min, percentiles=(pct,),
+    minutes = compute_snapped_travel_times(
+        network, snapped, SnappedPoints.at_nodes(nodes), routing=routing,
+        departure_s=departure_s, window_min=window_min, percentiles=(pct,),
     )[:, 0, :]
     speed = routing.walk_speed_m_s
+    slack_m += _SLACK_S * speed
+    longest_m = np.zeros(streets.n_nodes)
+    rows_of_edges = np.repeat(np.arange(streets.n_nodes), np.diff(streets.indptr))
+    np.maximum.at(longest_m, rows_of_edges, streets.length_m)
+    cap_m = routing.max_snap_m + longest_m[nodes]
     rows = []
     for o, origin_id in enumerate(ids):
         for cutoff in sorted(cutoffs_min):
             reached = minutes[o] <= cutoff
-            radius = np.minimum((cutoff - minutes[o][reached]) * 60 * speed, routing.max_snap_m)
+            radius = np.minimum((cutoff - minutes[o][reached]) * 60 * speed, cap_m[reached])
             at = nodes[reached]
             discs = shapely.buffer(
                 shapely.points(streets.node_x_m[at], streets.node_y_m[at]),

@@ -1,8 +1,14 @@
-"""The transit network: streets + timetable + stops snapped to streets + transfer walks.
+"""The transit network: streets + timetable + stops linked to streets + transfer walks.
 
 Each part is cached on disk under a hash of its inputs and parameters
 (:mod:`routes.cache`), so a second run on the same study area re-parses
 neither the OSM extract nor the GTFS feeds.
+
+Stops are linked as R5 links them (``StreetLayer.createAndLinkVertex``): to the
+nearest point of the nearest street segment within :data:`STOP_LINK_RADIUS_M`
+(1,600 m, R5's ``LINK_RADIUS_METERS``), or to a segment end within 5 m of it,
+with the straight line from the stop to the street walked. Origins and
+destinations keep ``[routing].max_snap_m``.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,13 +27,35 @@ from routes.config import RoutingParams, StudyArea
 from routes.engine.walking import WalkLegs, compute_walk_legs
 from routes.errors import RoutesWarning
 from routes.feed_doctor import feed_doctor_key
-from routes.snapping import snap_points
+from routes.snapping import (
+    R5_ENDPOINT_SNAP_M,
+    R5_LINK_RADIUS_M,
+    EdgeIndex,
+    SnappedPoints,
+    build_edge_index,
+    snap_points,
+)
 from routes.streets import StreetNetwork, load_street_network
 from routes.timetable import Timetable, load_timetable
 
-__all__ = ["StopLinks", "TransitNetwork", "build_network", "build_stop_links"]
+__all__ = [
+    "LINKING_SCHEME",
+    "STOP_LINK_RADIUS_M",
+    "StopLinks",
+    "TransitNetwork",
+    "build_network",
+    "build_stop_links",
+    "compute_transfers",
+]
 
 logger = logging.getLogger(__name__)
+
+STOP_LINK_RADIUS_M = R5_LINK_RADIUS_M
+"""How far from a street a stop is still linked (and its off-street walk counted), metres."""
+
+LINKING_SCHEME = "edge-split-r5-v1"
+"""Names how points and stops join the streets; part of the cache key of stop links,
+so links built by an earlier scheme (nearest node) are never loaded."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,21 +64,27 @@ class StopLinks:
 
     Attributes
     ----------
-    stop_node
-        Street node of each stop, ``int32``; ``-1`` where the stop is farther
-        than the snapping limit from any street (it is then unusable).
-    stop_snap_m
-        Straight-line distance from each stop to its node, metres.
+    stops
+        Where each stop joins the street network; a stop farther than
+        ``link_radius_m`` from every street is dropped (unusable: no boarding
+        or alighting there).
     transfers
         Walks between distinct stops up to ``max_transfer_m``, metres.
     max_transfer_m
         Longest transfer walk, metres.
+    link_radius_m
+        Farthest a stop may be from a street, metres.
     """
 
-    stop_node: NDArray[np.int32]
-    stop_snap_m: NDArray[np.float64]
+    stops: SnappedPoints
     transfers: WalkLegs
     max_transfer_m: float
+    link_radius_m: float = STOP_LINK_RADIUS_M
+
+    @property
+    def linked(self) -> NDArray[np.bool_]:
+        """Mask of the stops linked to the street network."""
+        return self.stops.snapped
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +98,20 @@ class TransitNetwork:
     timetable
         Public transport on the service date.
     links
-        Stops snapped to the streets, and transfer walks.
+        Stops linked to the streets, and transfer walks.
     digest
         SHA-256 of everything the network was built from (inputs, parameters,
         version); keys caches of results computed on it.
+    edge_index
+        The R-tree over ``streets``' segments that points are linked with
+        (:func:`routes.snapping.build_edge_index`); built on demand when ``None``.
     """
 
     streets: StreetNetwork
     timetable: Timetable
     links: StopLinks
     digest: str = ""
+    edge_index: EdgeIndex | None = field(default=None, compare=False, repr=False)
 
 
 def transfer_search_m(routing: RoutingParams) -> float:
@@ -85,10 +123,43 @@ def transfer_search_m(routing: RoutingParams) -> float:
     return (routing.max_transfer_walk_min * 60.0 + 0.5) * routing.walk_speed_m_s
 
 
+def compute_transfers(
+    streets: StreetNetwork, stops: SnappedPoints, max_transfer_m: float
+) -> WalkLegs:
+    """Find the walks between distinct stops up to ``max_transfer_m`` (none to itself).
+
+    Parameters
+    ----------
+    streets
+        The walk graph.
+    stops
+        Where the stops join ``streets``.
+    max_transfer_m
+        Longest transfer walk, metres, off-street distances included.
+
+    Returns
+    -------
+    WalkLegs
+        Per stop, the other stops within reach, sorted by distance.
+    """
+    legs = compute_walk_legs(streets, stops, stops, max_transfer_m)
+    n_stops = stops.n_points
+    sources = np.repeat(np.arange(n_stops), np.diff(legs.ptr))
+    keep = legs.target != sources
+    counts = np.bincount(sources[keep], minlength=n_stops)
+    ptr = np.zeros(n_stops + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    return WalkLegs(ptr, legs.target[keep], legs.distance_m[keep])
+
+
 def build_stop_links(
-    streets: StreetNetwork, timetable: Timetable, routing: RoutingParams
+    streets: StreetNetwork,
+    timetable: Timetable,
+    routing: RoutingParams,
+    *,
+    link_radius_m: float = STOP_LINK_RADIUS_M,
 ) -> StopLinks:
-    """Snap stops to the street network and find the transfer walks between them.
+    """Link stops to the street network and find the transfer walks between them.
 
     Parameters
     ----------
@@ -97,35 +168,27 @@ def build_stop_links(
     timetable
         The stops to link.
     routing
-        Gives the snapping limit, walking speed and longest transfer walk.
+        Gives the walking speed and longest transfer walk.
+    link_radius_m
+        Farthest a stop may be from a street, metres (default R5's 1,600 m).
 
     Returns
     -------
     StopLinks
-        Snapped stops and stop-to-stop walks (a stop's walk to itself is left out).
+        Linked stops and stop-to-stop walks (a stop's walk to itself is left out).
     """
     started = time.perf_counter()
-    snapped = snap_points(
-        streets, timetable.stop_lon, timetable.stop_lat, max_snap_m=routing.max_snap_m
-    )
-    stop_node = snapped.node.astype(np.int32)
-    stop_snap_m = np.where(stop_node >= 0, snapped.distance_m, 0.0).astype(np.float64)
+    stops = snap_points(streets, timetable.stop_lon, timetable.stop_lat,
+                        max_snap_m=link_radius_m, endpoint_snap_m=R5_ENDPOINT_SNAP_M)
     max_transfer_m = transfer_search_m(routing)
-    legs = compute_walk_legs(
-        streets, stop_node, stop_snap_m, stop_node, stop_snap_m, max_transfer_m
-    )
-    sources = np.repeat(np.arange(timetable.n_stops), np.diff(legs.ptr))
-    keep = legs.target != sources
-    counts = np.bincount(sources[keep], minlength=timetable.n_stops)
-    ptr = np.zeros(timetable.n_stops + 1, dtype=np.int64)
-    np.cumsum(counts, out=ptr[1:])
-    transfers = WalkLegs(ptr, legs.target[keep], legs.distance_m[keep])
+    transfers = compute_transfers(streets, stops, max_transfer_m)
     logger.info(
-        "stops linked: %s of %s snapped, %s transfer walks up to %.0f m; %.1f s",
-        f"{int((stop_node >= 0).sum()):,}", f"{timetable.n_stops:,}",
+        "stops linked: %s of %s within %.0f m of a street, %s transfer walks up to %.0f m; "
+        "%.1f s",
+        f"{int(stops.snapped.sum()):,}", f"{timetable.n_stops:,}", link_radius_m,
         f"{len(transfers.target):,}", max_transfer_m, time.perf_counter() - started,
     )
-    return StopLinks(stop_node, stop_snap_m, transfers, max_transfer_m)
+    return StopLinks(stops, transfers, max_transfer_m, link_radius_m)
 
 
 def served_stops(timetable: Timetable) -> NDArray[np.bool_]:
@@ -137,15 +200,15 @@ def served_stops(timetable: Timetable) -> NDArray[np.bool_]:
     return served
 
 
-def warn_unsnapped_stops(timetable: Timetable, links: StopLinks, max_snap_m: float) -> int:
+def warn_unsnapped_stops(timetable: Timetable, links: StopLinks) -> int:
     """Warn, with a count, about served stops too far from any street to be used."""
     served = served_stops(timetable)
-    dropped = int((served & (links.stop_node < 0)).sum())
+    dropped = int((served & ~links.linked).sum())
     if dropped:
         msg = (
             f"{dropped:,} of {int(served.sum()):,} served stops are more than "
-            f"{max_snap_m:.0f} m from the street network and are left out; extend the OSM "
-            "extract to cover the feeds if they matter"
+            f"{links.link_radius_m:,.0f} m from the street network and are left out; extend "
+            "the OSM extract to cover the feeds if they matter"
         )
         warnings.warn(msg, RoutesWarning, stacklevel=3)
     return dropped
@@ -180,7 +243,7 @@ def build_network(
     Warns
     -----
     RoutesWarning
-        When served stops cannot be snapped to the street network, or a feed
+        When served stops cannot be linked to the street network, or a feed
         has no service on the date.
     """
     cache = cache if cache is not None else NetworkCache()
@@ -208,7 +271,8 @@ def build_network(
         f"{', '.join(map(str, feeds))} on {study.service_date}",
     )
     links_params = {
-        "streets": streets_key, "timetable": timetable_key, "max_snap_m": routing.max_snap_m,
+        "streets": streets_key, "timetable": timetable_key, "linking": LINKING_SCHEME,
+        "stop_link_radius_m": STOP_LINK_RADIUS_M, "endpoint_snap_m": R5_ENDPOINT_SNAP_M,
         "max_transfer_m": transfer_search_m(routing),
     }
     links_key = hash_inputs([], links_params)
@@ -216,6 +280,7 @@ def build_network(
         "links", links_key, StopLinks,
         lambda: build_stop_links(streets, timetable, routing), "stop links",
     )
-    warn_unsnapped_stops(timetable, links, routing.max_snap_m)
+    warn_unsnapped_stops(timetable, links)
     logger.info("network ready in %.1f s", time.perf_counter() - started)
-    return TransitNetwork(streets, timetable, links, digest=links_key)
+    return TransitNetwork(streets, timetable, links, digest=links_key,
+                          edge_index=build_edge_index(streets))

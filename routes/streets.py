@@ -170,8 +170,8 @@ def load_street_network(
           walking) stay excluded. This is close to what osm4routing-based
           routers such as ferrobus walk on; use it to compare with them, not
           for accessibility results: people cannot walk through gated
-          condominiums or along busways, and points and stops snap to the
-          nearest node of *any* kept way, which may be a carriageway or
+          condominiums or along busways, and points and stops link to the
+          nearest segment of *any* kept way, which may be a carriageway or
           corridor joined to the sidewalks only at its ends.
     ignore_foot_no
         Treat ``foot=no`` ways as walkable (``foot=private`` stays excluded).

@@ -49,6 +49,16 @@ class Network(NamedTuple):
     dests: np.ndarray  # int32 street nodes
 
 
+class PlacedNetwork(NamedTuple):
+    """A network whose stops, origins and destinations are positions, linked R5-style."""
+
+    tt: Timetable
+    streets: StreetNetwork
+    stop_xy: np.ndarray  # float (n_stops, 2), metres in the streets' CRS
+    origin_xy: np.ndarray  # float (n_origins, 2)
+    dest_xy: np.ndarray  # float (n_dests, 2)
+
+
 # --------------------------------------------------------------------------- #
 # Generic builders
 # --------------------------------------------------------------------------- #
@@ -539,3 +549,114 @@ def random_network(
     tt = timetable_from_trips(trips, n_stops=n_stops)
     origins = rng.choice(n_nodes, size=min(n_origins, n_nodes), replace=False).astype(np.int32)
     return Network(tt, streets, stop_node, origins, np.arange(n_nodes, dtype=np.int32))
+
+
+# --------------------------------------------------------------------------- #
+# Places off the street nodes (linked to street segments)
+# --------------------------------------------------------------------------- #
+
+PLACED_STOP_LINK_M = 120.0
+"""Link radius of the stops of :func:`random_placed_network`, metres."""
+PLACED_POINT_LINK_M = 100.0
+"""Link radius of its origins and destinations, metres."""
+PLACED_ENDPOINT_SNAP_M = 5.0
+"""Stops whose foot is nearer than this to a segment end link to that end (R5)."""
+
+
+def _segments(streets: StreetNetwork) -> list[tuple[int, int]]:
+    return [(u, int(streets.indices[e])) for u in range(streets.n_nodes)
+            for e in range(int(streets.indptr[u]), int(streets.indptr[u + 1]))
+            if u < int(streets.indices[e])]
+
+
+def _random_places(rng: np.random.Generator, streets: StreetNetwork, n: int) -> np.ndarray:
+    """``n`` positions: mid-segment off the street, near a segment end (within a few
+    metres), beyond a segment end, on a node, and a few out of every link radius."""
+    segs = _segments(streets)
+    x, y = streets.node_x_m, streets.node_y_m
+    out = np.empty((n, 2))
+    for k in range(n):
+        a, b = segs[int(rng.integers(len(segs)))]
+        p0 = np.array([x[a], y[a]])
+        d = np.array([x[b], y[b]]) - p0
+        normal = np.array([-d[1], d[0]]) / max(float(np.hypot(*d)), 1e-9)
+        kind = rng.choice(["mid", "mid", "mid", "near_end", "beyond_end", "node", "far"])
+        if kind == "mid":
+            t, off = rng.uniform(0.05, 0.95), rng.uniform(-60.0, 60.0)
+        elif kind == "near_end":
+            t, off = rng.uniform(0.0, 0.012), rng.uniform(-8.0, 8.0)
+        elif kind == "beyond_end":
+            t, off = rng.uniform(1.01, 1.15), rng.uniform(-10.0, 10.0)
+        elif kind == "node":
+            t, off = 0.0, 0.0
+        else:
+            t, off = rng.uniform(0.0, 1.0), rng.choice([-1.0, 1.0]) * rng.uniform(400.0, 600.0)
+        out[k] = p0 + t * d + off * normal
+    return out
+
+
+def random_placed_network(
+    seed: int,
+    n_nodes: int = 30,
+    n_patterns: int = 4,
+    n_trips: int = 15,
+    *,
+    n_origins: int = 5,
+    n_dests: int = 24,
+) -> PlacedNetwork:
+    """:func:`random_network`'s streets and timetable with stops and points off the nodes.
+
+    Stops, origins and destinations are random positions of every kind
+    :func:`_random_places` makes; a third of the destinations lie on the
+    segments of the origins (two points on one segment walk along it). Link
+    radii: :data:`PLACED_STOP_LINK_M` for stops (with
+    :data:`PLACED_ENDPOINT_SNAP_M`), :data:`PLACED_POINT_LINK_M` for points.
+    The grid's edge lengths are not its geometric lengths; a split divides an
+    edge's length in proportion to the foot's position along its straight line.
+    """
+    base = random_network(seed, n_nodes, n_patterns, n_trips, n_origins=n_origins)
+    rng = np.random.default_rng(10_000 + seed)
+    streets = base.streets
+    stop_xy = _random_places(rng, streets, base.tt.n_stops)
+    origin_xy = _random_places(rng, streets, n_origins)
+    dest_xy = _random_places(rng, streets, n_dests)
+    # Destinations on an origin's own segment, somewhere else along it.
+    for k in range(0, n_dests, 3):
+        o = origin_xy[int(rng.integers(n_origins))]
+        dest_xy[k] = o + rng.uniform(-40.0, 40.0, size=2)
+    return PlacedNetwork(base.tt, streets, stop_xy, origin_xy, dest_xy)
+
+
+def split_network() -> tuple[StreetNetwork, dict[str, tuple[float, float]]]:
+    """A hand-drawn street graph and places linked to it (walk speed 1 m/s in its tests).
+
+    ::
+
+        n3 (0,128)
+         |
+         |        S = stop (-24, 64): foot (0, 64) on n0-n3, 24 m off the street,
+         S - - +      64 m from n0 and from n3
+         |
+         |        P (32, 16)    Q (96, -8)  R (125, 4)         E (200, 6)
+         |           :            :           :  (as a stop: 3 m from n1, so it
+         n0 ---------+------------+-----------+-- n1 -------------- n2  links to n1)
+        (0,0)      x=32         x=96       x=125 (128,0)         (192,0)   beyond n2:
+                                                                        foot clamped to n2
+
+    Segments (CSR order): 0 = n0-n1 (128 m), 1 = n0-n3 (128 m), 2 = n1-n2 (64 m).
+
+    * P: on segment 0, 32 m from n0, 96 m from n1, 16 m off the street.
+    * Q: on segment 0, 96 m from n0, 32 m from n1, 8 m off (same segment as P).
+    * R as a point: on segment 0, 125 m from n0, 3 m from n1, 4 m off. As a stop
+      (R5's 5-m rule): linked to n1, off-street sqrt(3² + 4²) = 5 m.
+    * E: beyond the end of segment 2, foot clamped to n2 (64 m from n1),
+      sqrt(8² + 6²) = 10 m off.
+    * S (a stop): on segment 1, 64 m from n0 and n3, 24 m off.
+    """
+    streets = street_network_from_edges(
+        4, [(0, 1, 128.0), (1, 2, 64.0), (0, 3, 128.0)],
+        xy=[(0.0, 0.0), (128.0, 0.0), (192.0, 0.0), (0.0, 128.0)],
+    )
+    places = {"P": (32.0, 16.0), "Q": (96.0, -8.0), "R": (125.0, 4.0), "E": (200.0, 6.0),
+              "S": (-24.0, 64.0)}
+    return streets, places

@@ -275,7 +275,7 @@ def test_check_tiny_study_area(tmp_path: Path) -> None:
     assert "service date: 2019-05-13 (Monday)" in report
     assert "on 2019-05-13: 1 trips on 1 routes (1 patterns), 4 stops served" in report
     assert "street network: 9 nodes, 12 street segments (EPSG:32631), from grid.osm" in report
-    assert ("stops served on the date: 4; snapped to the street network within 500 m: 4; "
+    assert ("stops served on the date: 4; linked to the street network within 1,600 m: 4; "
             "outside it: 0") in report
     assert "zones: 3 features, 3 snapped (median 0 m from a street), 0 dropped" in report
     assert report.rstrip().endswith("no warnings")
@@ -305,11 +305,13 @@ def test_check_porto_alegre(tmp_path: Path, poa_dir: Path) -> None:
                      r"    on 2019-05-13: 2,374 trips on 115 routes", report)
     assert re.search(r"poa_trensurb: poa_trensurb\.zip, .*\n"
                      r"    on 2019-05-13: 529 trips on 2 routes", report)
-    assert ("stops served on the date: 4,010; snapped to the street network within 500 m: "
-            "2,476; outside it: 1,534") in report
+    # Stops are linked up to R5's 1,600 m (their off-street walk counted); points keep
+    # [routing].max_snap_m = 500 m.
+    assert ("stops served on the date: 4,010; linked to the street network within 1,600 m: "
+            "2,827; outside it: 1,183") in report
     assert "zones: 1,227 features, 1,213 snapped" in report
     # the stops outside the OSM extract are a warning in the report, not an error
-    assert "1,534 of 4,010 served stops are more than 500 m from the street network" in report
+    assert "1,183 of 4,010 served stops are more than 1,600 m from the street network" in report
 
 
 @pytest.mark.slow
@@ -321,5 +323,5 @@ def test_check_rhein_neckar(tmp_path: Path, rnv_dir: Path) -> None:
     report = result.stdout
     # 7,123 trips of the Wednesday itself; 176 trips of Tuesday run on past midnight
     assert "on 2016-11-16: 7,123 trips (+176 from the day before) on 86 routes" in report
-    assert ("stops served on the date: 2,023; snapped to the street network within 500 m: "
-            "1,626; outside it: 397") in report
+    assert ("stops served on the date: 2,023; linked to the street network within 1,600 m: "
+            "1,769; outside it: 254") in report

@@ -154,7 +154,7 @@ def test_porto_alegre_two_workers_equal_single_process(
     )
     study = load_study_area(toml)
     cache = NetworkCache(tmp_path / "cache")
-    with pytest.warns(RoutesWarning, match="1,534 of 4,010 served stops"):
+    with pytest.warns(RoutesWarning, match="1,183 of 4,010 served stops"):
         network = build_network(study, cache=cache)
     points = points_from_layer(load_layer(poa_dir / "poa_hexgrid.csv"))
     with pytest.warns(RoutesWarning, match="14 of 1,227 origins are more than 500 m"):

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 from _oracle import (
+    build_split_graph,
     nearest_rank_index,
     oracle_journey,
     oracle_percentiles,
@@ -31,6 +32,7 @@ from _tiny_networks import (
     line_network,
     overtaking_network,
     random_network,
+    split_network,
     street_network_from_edges,
     timetable_from_trips,
     validate_timetable,
@@ -87,6 +89,20 @@ def test_street_distances_match_scipy(seed):
     ref = dijkstra(csgraph_from_dense(dense, null_value=np.inf), directed=False)
     for u in range(s.n_nodes):
         np.testing.assert_array_equal(street_distances_m(s, u), ref[u])
+
+
+def test_split_graph_by_hand():
+    # Hand-derived in tests/test_walking.py from the diagram of split_network.
+    streets, places = split_network()
+    names = ["P", "Q", "R", "E", "S", "R"]
+    graph, node, linked = build_split_graph(
+        streets, [places[n] for n in names], [50.0] * 6, [0, 0, 0, 0, 5.0, 5.0])
+    assert linked.all()
+    assert graph.n_nodes == 4 + 6 + 5  # a split node for each place but R as a stop (n1)
+    d = street_distances_m(graph, int(node[0]))
+    assert [d[node[k]] for k in range(1, 6)] == [88.0, 113.0, 186.0, 136.0, 117.0]
+    assert street_distances_m(graph, int(node[5]))[node[4]] == 221.0
+    assert not build_split_graph(streets, [(500.0, 500.0)], [50.0], [0.0])[2][0]
 
 
 def test_tiny_networks_are_valid():

@@ -4,44 +4,56 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _oracle import oracle_percentiles
+from _oracle import build_split_graph, oracle_percentiles
 from _tiny_networks import (
     CROSSING_QUERY,
     LINE_QUERY,
     OVERTAKING_QUERY,
+    PLACED_ENDPOINT_SNAP_M,
+    PLACED_POINT_LINK_M,
+    PLACED_STOP_LINK_M,
     RANDOM_QUERY,
     Network,
+    PlacedNetwork,
     crossing_network,
     line_network,
     overtaking_network,
     random_network,
+    random_placed_network,
     street_network_from_edges,
     timetable_from_trips,
 )
 
 from routes.config import RoutingParams
 from routes.engine import _kernels, raptor
-from routes.engine.raptor import compute_node_travel_times, percentile_ranks
-from routes.engine.walking import WalkLegs, compute_walk_legs, invert_legs
-from routes.network import StopLinks, TransitNetwork
+from routes.engine.raptor import compute_snapped_travel_times, percentile_ranks
+from routes.engine.walking import WalkLegs, invert_legs
+from routes.network import StopLinks, TransitNetwork, compute_transfers
+from routes.snapping import SnappedPoints, snap_points_xy
 
 
-def _transit(net: Network, max_transfer_walk_s: float, walk_speed_m_s: float) -> TransitNetwork:
-    tt, streets, stop_node, _, _ = net
-    stop_node = np.asarray(stop_node, np.int32)
-    zero = np.zeros(tt.n_stops)
+def _links(net: Network | PlacedNetwork) -> tuple[SnappedPoints, SnappedPoints, SnappedPoints]:
+    """Stops, origins and destinations linked by the engine's own code."""
+    if isinstance(net, Network):
+        return (SnappedPoints.at_nodes(net.stop_node), SnappedPoints.at_nodes(net.origins),
+                SnappedPoints.at_nodes(net.dests))
+    s = net.streets
+    stops = snap_points_xy(s, net.stop_xy[:, 0], net.stop_xy[:, 1], max_snap_m=PLACED_STOP_LINK_M,
+                           endpoint_snap_m=PLACED_ENDPOINT_SNAP_M)
+    o = snap_points_xy(s, net.origin_xy[:, 0], net.origin_xy[:, 1], max_snap_m=PLACED_POINT_LINK_M)
+    d = snap_points_xy(s, net.dest_xy[:, 0], net.dest_xy[:, 1], max_snap_m=PLACED_POINT_LINK_M)
+    return stops, o, d
+
+
+def _transit(net: Network | PlacedNetwork, stops: SnappedPoints, max_transfer_walk_s: float,
+             walk_speed_m_s: float) -> TransitNetwork:
     max_m = (max_transfer_walk_s + 0.5) * walk_speed_m_s
-    legs = compute_walk_legs(streets, stop_node, zero, stop_node, zero, max_m)
-    src = np.repeat(np.arange(tt.n_stops), np.diff(legs.ptr))
-    keep = legs.target != src
-    ptr = np.zeros(tt.n_stops + 1, np.int64)
-    np.cumsum(np.bincount(src[keep], minlength=tt.n_stops), out=ptr[1:])
-    transfers = WalkLegs(ptr, legs.target[keep], legs.distance_m[keep])
-    links = StopLinks(stop_node, zero, transfers, max_m)
-    return TransitNetwork(streets, tt, links)
+    links = StopLinks(stops, compute_transfers(net.streets, stops, max_m), max_m)
+    return TransitNetwork(net.streets, net.tt, links)
 
 
-def _engine(net: Network, query: dict, dep_s: int, window_min: int, percentiles, **kw):
+def _engine(net: Network | PlacedNetwork, query: dict, dep_s: int, window_min: int, percentiles,
+            **kw):
     q = {**query, **kw}
     routing = RoutingParams(
         walk_speed_kmh=q["walk_speed_m_s"] * 3.6,
@@ -50,24 +62,38 @@ def _engine(net: Network, query: dict, dep_s: int, window_min: int, percentiles,
         max_rides=q["max_rides"],
         max_trip_min=q["max_trip_s"] / 60,
     )
-    network = _transit(net, q["max_transfer_walk_s"], q["walk_speed_m_s"])
-    o = np.asarray(net.origins, np.int32)
-    d = np.asarray(net.dests, np.int32)
-    minutes = compute_node_travel_times(
-        network, o, np.zeros(len(o)), d, np.zeros(len(d)), routing=routing,
-        departure_s=dep_s, window_min=window_min, percentiles=percentiles,
-        n_threads=kw.get("n_threads"),
+    stops, o, d = _links(net)
+    network = _transit(net, stops, q["max_transfer_walk_s"], q["walk_speed_m_s"])
+    minutes = compute_snapped_travel_times(
+        network, o, d, routing=routing, departure_s=dep_s, window_min=window_min,
+        percentiles=percentiles, n_threads=kw.get("n_threads"),
     )
     return minutes * 60.0
 
 
-def _oracle(net: Network, query: dict, dep_s: int, window_min: int, percentiles, **kw):
+def _oracle(net: Network | PlacedNetwork, query: dict, dep_s: int, window_min: int, percentiles,
+            **kw):
     q = {**query, **kw}
     q.pop("n_threads", None)
-    tt, streets, stop_node, o, d = net
-    out = oracle_percentiles(tt, streets, stop_node, o, d, dep_s, window_min=window_min,
+    if isinstance(net, Network):
+        tt, streets, stop_node, o, d = net
+        out = oracle_percentiles(tt, streets, stop_node, o, d, dep_s, window_min=window_min,
+                                 percentiles=percentiles, unsnapped_transfers=True, **q)
+        return np.stack([out[p] for p in percentiles], axis=1)
+    # Places: the oracle inserts them into the street graph itself (tests/_oracle.py).
+    n_s, n_o = len(net.stop_xy), len(net.origin_xy)
+    xy = np.concatenate([net.stop_xy, net.origin_xy, net.dest_xy])
+    radius = np.r_[np.full(n_s, PLACED_STOP_LINK_M), np.full(len(xy) - n_s, PLACED_POINT_LINK_M)]
+    endpoint = np.r_[np.full(n_s, PLACED_ENDPOINT_SNAP_M), np.zeros(len(xy) - n_s)]
+    graph, node, linked = build_split_graph(net.streets, [tuple(p) for p in xy], radius, endpoint)
+    stop_node = np.where(linked[:n_s], node[:n_s], -1)
+    o, d = node[n_s:n_s + n_o], node[n_s + n_o:]
+    out = oracle_percentiles(net.tt, graph, stop_node, o, d, dep_s, window_min=window_min,
                              percentiles=percentiles, unsnapped_transfers=True, **q)
-    return np.stack([out[p] for p in percentiles], axis=1)
+    res = np.stack([out[p] for p in percentiles], axis=1)
+    res[~linked[n_s:n_s + n_o]] = np.nan
+    res[:, :, ~linked[n_s + n_o:]] = np.nan
+    return res
 
 
 def _assert_same(ours: np.ndarray, ref: np.ndarray) -> None:
@@ -108,6 +134,18 @@ def test_random_networks_window_equal_oracle(seed, max_rides):
                  _oracle(net, RANDOM_QUERY, 7 * 3600, 45, pcts, max_rides=max_rides))
 
 
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("max_rides", [1, 3])
+def test_random_networks_with_placed_points_equal_oracle(seed, max_rides):
+    # Stops and points off the nodes: mid-segment, near and beyond segment ends, on
+    # nodes, out of reach; several on one segment. The oracle links them with its own
+    # brute-force projection and walks on the street graph with them inserted.
+    net = random_placed_network(seed)
+    pcts = (5, 50, 95)
+    _assert_same(_engine(net, RANDOM_QUERY, 7 * 3600, 30, pcts, max_rides=max_rides),
+                 _oracle(net, RANDOM_QUERY, 7 * 3600, 30, pcts, max_rides=max_rides))
+
+
 @pytest.mark.parametrize("seed", range(100, 106))
 def test_larger_random_networks_with_unsnapped_stops_equal_oracle(seed):
     net = random_network(seed, n_nodes=60, n_patterns=8, n_trips=40, n_unsnapped=2, n_origins=6)
@@ -116,8 +154,11 @@ def test_larger_random_networks_with_unsnapped_stops_equal_oracle(seed):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_same_results_with_one_or_two_threads_and_on_repeat(seed):
-    net = random_network(seed, n_nodes=60, n_patterns=8, n_trips=40, n_origins=40)
+@pytest.mark.parametrize("placed", [False, True])
+def test_same_results_with_one_or_two_threads_and_on_repeat(seed, placed):
+    net = (random_placed_network(seed, n_nodes=60, n_patterns=8, n_trips=40, n_origins=40)
+           if placed else random_network(seed, n_nodes=60, n_patterns=8, n_trips=40,
+                                         n_origins=40))
     one = _engine(net, RANDOM_QUERY, 7 * 3600, 30, (50,), n_threads=1)
     two = _engine(net, RANDOM_QUERY, 7 * 3600, 30, (50,), n_threads=2)
     again = _engine(net, RANDOM_QUERY, 7 * 3600, 30, (50,), n_threads=2)
@@ -126,8 +167,9 @@ def test_same_results_with_one_or_two_threads_and_on_repeat(seed):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_adding_a_trip_never_increases_travel_times(seed):
-    net = random_network(seed)
+@pytest.mark.parametrize("placed", [False, True])
+def test_adding_a_trip_never_increases_travel_times(seed, placed):
+    net = random_placed_network(seed) if placed else random_network(seed)
     tt = net.tt
     rng = np.random.default_rng(seed)
     trips = []

@@ -52,9 +52,15 @@ def trips_by_route(network: TransitNetwork) -> dict[str, list[str]]:
 
 
 def array_snapshot(obj: object) -> dict[str, object]:
-    """Copies of every array (and plain field) of a dataclass, recursively."""
+    """Copies of every array (and plain field) of a dataclass, recursively.
+
+    Fields left out of comparisons (``compare=False``: derived indexes such as the
+    network's R-tree, rebuilt with every network) are left out here too.
+    """
     out: dict[str, object] = {}
     for field in dataclasses.fields(obj):  # type: ignore[arg-type]
+        if not field.compare:
+            continue
         value = getattr(obj, field.name)
         if isinstance(value, np.ndarray):
             out[field.name] = value.copy()

@@ -74,22 +74,36 @@ def _heap_pop(heap_key, heap_val, size):  # type: ignore[no-untyped-def]
 
 
 @nb.njit(cache=True, nogil=True)
-def _bounded_search(  # type: ignore[no-untyped-def]
-    indptr, indices, length_m, source, limit_m, dist, touched, heap_key, heap_val
-):
-    """Dijkstra from ``source`` up to ``limit_m``; fills ``dist`` and returns touched count.
+def _seed(dist, touched, n_touched, heap_key, heap_val, size, node, d, limit_m):  # type: ignore[no-untyped-def]
+    """Start the search at ``node`` with distance ``d`` (if within the limit and better)."""
+    if node < 0 or d > limit_m or d >= dist[node]:
+        return n_touched, size
+    if dist[node] == _INF_M:
+        touched[n_touched] = node
+        n_touched += 1
+    dist[node] = d
+    size = _heap_push(heap_key, heap_val, size, d, node)
+    return n_touched, size
 
-    ``dist`` must be all-inf on entry; the caller resets the touched entries.
-    A negative limit (an unsnapped source) reaches nothing.
+
+@nb.njit(cache=True, nogil=True)
+def _bounded_search(  # type: ignore[no-untyped-def]
+    indptr, indices, length_m, node_a, along_a_m, node_b, along_b_m, limit_m, dist, touched,
+    heap_key, heap_val,
+):
+    """Dijkstra from a split point up to ``limit_m``; fills ``dist``, returns the touched count.
+
+    The search starts at the two ends of the point's segment: ``node_a`` at
+    ``along_a_m`` and ``node_b`` at ``along_b_m`` (``node_b`` ``-1``: a point
+    linked to ``node_a`` itself). ``dist`` must be all-inf on entry; the caller
+    resets the touched entries. A negative limit (an unlinked source, or one
+    whose off-street walk alone is too long) reaches nothing.
     """
     if limit_m < 0:
         return 0
-    n_touched = 0
-    size = 0
-    dist[source] = 0.0
-    touched[n_touched] = source
-    n_touched += 1
-    size = _heap_push(heap_key, heap_val, size, 0.0, source)
+    n_touched, size = _seed(dist, touched, 0, heap_key, heap_val, 0, node_a, along_a_m, limit_m)
+    n_touched, size = _seed(dist, touched, n_touched, heap_key, heap_val, size, node_b,
+                            along_b_m, limit_m)
     while size > 0:
         d, u, size = _heap_pop(heap_key, heap_val, size)
         if d > dist[u]:
@@ -106,22 +120,47 @@ def _bounded_search(  # type: ignore[no-untyped-def]
     return n_touched
 
 
+@nb.njit(cache=True, nogil=True)
+def _reach(best, out_target, i, n_out, t, d):  # type: ignore[no-untyped-def]
+    """Record street distance ``d`` to target ``t`` for source ``i``; returns the new count."""
+    if best[t] == _INF_M:
+        out_target[i, n_out] = t
+        n_out += 1
+    if d < best[t]:
+        best[t] = d
+    return n_out
+
+
 @nb.njit(cache=True, nogil=True, parallel=True)
 def walk_to_targets(  # type: ignore[no-untyped-def]
-    indptr, indices, length_m, source_nodes, limit_m, target_ptr, target_ids, max_out
+    indptr, indices, length_m,
+    src_node_a, src_along_a_m, src_node_b, src_along_b_m, src_segment, limit_m,
+    target_ptr, target_ids, target_along_m,
+    seg_keys, seg_target_ids, seg_target_along_a_m,
+    n_targets, max_out,
 ):
-    """Network distances from each source node to the targets within a limit.
+    """Street distances from each source's split point to the targets' split points.
 
     Parameters
     ----------
     indptr, indices, length_m
         The CSR street graph (metres).
-    source_nodes
-        Street node of each source, ``int32``.
+    src_node_a, src_along_a_m, src_node_b, src_along_b_m
+        Entry nodes of each source and the distances along its segment to
+        them (see :class:`routes.snapping.SnappedPoints`).
+    src_segment
+        Segment of each source (``-1``: linked to a node).
     limit_m
-        Search limit of each source, metres, ``float64``.
-    target_ptr, target_ids
-        CSR from street node to the target ids located at that node.
+        Search limit of each source, metres, ``float64`` (negative: none).
+    target_ptr, target_ids, target_along_m
+        CSR from street node to the targets entered there, with the distance
+        from that node along the target's segment to its split point.
+    seg_keys, seg_target_ids, seg_target_along_a_m
+        Targets linked to a segment, sorted by segment (``seg_keys``), with
+        their distance along it from its ``node_a`` end: a source on the same
+        segment walks along it directly.
+    n_targets
+        Number of targets.
     max_out
         Capacity per source of the output (at least the number of targets).
 
@@ -129,10 +168,12 @@ def walk_to_targets(  # type: ignore[no-untyped-def]
     -------
     counts, out_target, out_dist_m
         ``counts[i]`` targets reached from source ``i``, listed in
-        ``out_target[i, :counts[i]]`` with their distances in ``out_dist_m``.
+        ``out_target[i, :counts[i]]`` with their street distances (split point
+        to split point, shortest) in ``out_dist_m``. Some may exceed the limit
+        by the distance along the target's segment; :func:`finish_legs` drops them.
     """
     n_nodes = len(indptr) - 1
-    n_src = len(source_nodes)
+    n_src = len(src_node_a)
     counts = np.zeros(n_src, dtype=np.int64)
     out_target = np.empty((n_src, max_out), dtype=np.int32)
     out_dist = np.empty((n_src, max_out), dtype=np.float64)
@@ -141,22 +182,36 @@ def walk_to_targets(  # type: ignore[no-untyped-def]
     for c in nb.prange(n_chunks):
         # Buffers are allocated once per chunk and reset only where touched.
         dist = np.full(n_nodes, _INF_M)
+        best = np.full(n_targets, _INF_M)
         touched = np.empty(n_nodes, dtype=np.int32)
-        heap_key = np.empty(n_edges + 1, dtype=np.float64)
-        heap_val = np.empty(n_edges + 1, dtype=np.int32)
+        heap_key = np.empty(n_edges + 2, dtype=np.float64)
+        heap_val = np.empty(n_edges + 2, dtype=np.int32)
         for i in range(c, n_src, n_chunks):
             n_touched = _bounded_search(
-                indptr, indices, length_m, source_nodes[i], limit_m[i], dist, touched,
-                heap_key, heap_val,
+                indptr, indices, length_m, src_node_a[i], src_along_a_m[i], src_node_b[i],
+                src_along_b_m[i], limit_m[i], dist, touched, heap_key, heap_val,
             )
             n_out = 0
             for j in range(n_touched):
                 u = touched[j]
+                du = dist[u]
                 for q in range(target_ptr[u], target_ptr[u + 1]):
-                    out_target[i, n_out] = target_ids[q]
-                    out_dist[i, n_out] = dist[u]
-                    n_out += 1
+                    n_out = _reach(best, out_target, i, n_out, target_ids[q],
+                                   du + target_along_m[q])
                 dist[u] = _INF_M
+            s = src_segment[i]
+            if s >= 0 and limit_m[i] >= 0:
+                # Targets on the source's own segment: straight along it.
+                q = np.searchsorted(seg_keys, s)
+                while q < len(seg_keys) and seg_keys[q] == s:
+                    d = abs(src_along_a_m[i] - seg_target_along_a_m[q])
+                    if d <= limit_m[i]:
+                        n_out = _reach(best, out_target, i, n_out, seg_target_ids[q], d)
+                    q += 1
+            for k in range(n_out):
+                t = out_target[i, k]
+                out_dist[i, k] = best[t]
+                best[t] = _INF_M
             counts[i] = n_out
     return counts, out_target, out_dist
 
@@ -165,16 +220,16 @@ def walk_to_targets(  # type: ignore[no-untyped-def]
 def finish_legs(  # type: ignore[no-untyped-def]
     counts, out_target, out_dist_m, source_snap_m, target_snap_m, max_distance_m
 ):
-    """Turn :func:`walk_to_targets` output into CSR legs, snapping distances included.
+    """Turn :func:`walk_to_targets` output into CSR legs, off-street distances included.
 
     Parameters
     ----------
     counts, out_target, out_dist_m
         Output of :func:`walk_to_targets` (street distances, metres).
     source_snap_m, target_snap_m
-        Straight-line snapping distance of each source and target, metres.
+        Off-street (straight-line) distance of each source and target, metres.
     max_distance_m
-        Longest leg, metres, snapping distances included.
+        Longest leg, metres, off-street distances included.
 
     Returns
     -------

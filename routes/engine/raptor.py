@@ -28,11 +28,11 @@ from routes.engine.walking import WalkLegs, compute_walk_legs, invert_legs
 from routes.errors import InputError, RoutesWarning
 from routes.network import TransitNetwork
 from routes.points import Points
-from routes.snapping import snap_points
+from routes.snapping import EdgeIndex, SnappedPoints, build_edge_index, snap_points
 from routes.timetable import Timetable
 
 __all__ = [
-    "compute_node_travel_times",
+    "compute_snapped_travel_times",
     "compute_travel_time_array",
     "compute_travel_times",
     "percentile_ranks",
@@ -100,18 +100,18 @@ def _renumber_sources(legs: WalkLegs, old_of_new: NDArray[np.int64],
     return WalkLegs(ptr, new_of_old[legs.target[rows]].astype(np.int32), legs.distance_m[rows])
 
 
-def _snap(network: TransitNetwork, points: Points, routing: RoutingParams, what: str
-          ) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
-    snapped = snap_points(network.streets, points.lon, points.lat, max_snap_m=routing.max_snap_m)
-    node = snapped.node.astype(np.int32)
-    if (node < 0).any():
+def _snap(network: TransitNetwork, points: Points, routing: RoutingParams, what: str,
+          index: EdgeIndex | None = None) -> SnappedPoints:
+    snapped = snap_points(network.streets, points.lon, points.lat, max_snap_m=routing.max_snap_m,
+                          index=index)
+    if snapped.n_dropped:
         msg = (
-            f"{int((node < 0).sum()):,} of {len(node):,} {what} are more than "
+            f"{snapped.n_dropped:,} of {snapped.n_points:,} {what} are more than "
             f"{routing.max_snap_m:.0f} m from the street network and get no travel times; "
             "check their coordinates or extend the OSM extract"
         )
         warnings.warn(msg, RoutesWarning, stacklevel=4)
-    return node, np.where(node >= 0, snapped.distance_m, 0.0)
+    return snapped
 
 
 def _split_legs(legs: WalkLegs, n_stops: int) -> tuple[WalkLegs, WalkLegs]:
@@ -189,23 +189,24 @@ def compute_travel_time_array(
     numpy.ndarray
         Shape ``(n_origins, n_percentiles, n_destinations)``.
     """
-    o_node, o_snap = _snap(network, origins, routing, "origins")
+    index = network.edge_index
+    if index is None:
+        index = build_edge_index(network.streets)
+    linked_origins = _snap(network, origins, routing, "origins", index)
     if destinations is None or destinations is origins:
-        d_node, d_snap = o_node, o_snap
+        linked_dests = linked_origins
     else:
-        d_node, d_snap = _snap(network, destinations, routing, "destinations")
-    return compute_node_travel_times(
-        network, o_node, o_snap, d_node, d_snap, routing=routing, departure_s=departure_s,
+        linked_dests = _snap(network, destinations, routing, "destinations", index)
+    return compute_snapped_travel_times(
+        network, linked_origins, linked_dests, routing=routing, departure_s=departure_s,
         window_min=window_min, percentiles=percentiles, progress=progress, n_threads=n_threads,
     )
 
 
-def compute_node_travel_times(
+def compute_snapped_travel_times(
     network: TransitNetwork,
-    origin_node: NDArray[np.int32],
-    origin_snap_m: NDArray[np.float64],
-    dest_node: NDArray[np.int32],
-    dest_snap_m: NDArray[np.float64],
+    origins: SnappedPoints,
+    destinations: SnappedPoints,
     *,
     routing: RoutingParams,
     departure_s: int | None = None,
@@ -214,16 +215,17 @@ def compute_node_travel_times(
     progress: ProgressCallback | None = None,
     n_threads: int | None = None,
 ) -> NDArray[np.float64]:
-    """Travel times between points already snapped to street nodes, minutes.
+    """Travel times between points already linked to the streets, minutes.
 
     Parameters
     ----------
     network
         Streets, timetable and stop links.
-    origin_node, dest_node
-        Street node of each origin and destination (``-1``: unsnapped, unreachable).
-    origin_snap_m, dest_snap_m
-        Straight-line walk from each point to its node, metres.
+    origins, destinations
+        Where the origins and destinations join ``network.streets``
+        (:func:`routes.snapping.snap_points`); dropped points are unreachable.
+        Pass the same object twice for an all-to-all matrix (its walks are
+        then searched once).
     routing, departure_s, window_min, percentiles, progress, n_threads
         As for :func:`compute_travel_times`.
 
@@ -255,21 +257,16 @@ def compute_node_travel_times(
     new_of_old = np.empty_like(old_of_new)
     new_of_old[old_of_new] = np.arange(tt.n_stops)
     pattern_stops = new_of_old[tt.pattern_stops].astype(np.int32)
-    stop_node, stop_snap_m = links.stop_node[old_of_new], links.stop_snap_m[old_of_new]
+    stops = links.stops.take(old_of_new)
     # Search a little past the limit, then keep legs whose *rounded* time is within it.
     search_m = (max_walk_s + 0.5) * speed
-    targets_node = np.concatenate([stop_node, dest_node]).astype(np.int32)
-    targets_snap = np.concatenate([stop_snap_m, dest_snap_m])
-    legs = compute_walk_legs(network.streets, origin_node, origin_snap_m, targets_node,
-                             targets_snap, search_m)
+    legs = compute_walk_legs(network.streets, origins, stops.concat(destinations), search_m)
     legs = _legs_within(legs, legs.walk_s(speed), max_walk_s)
     access, direct = _split_legs(legs, tt.n_stops)
-    same = dest_node is origin_node
-    if same:
+    if destinations is origins:
         dest_to_stop = access
     else:
-        dest_to_stop = compute_walk_legs(network.streets, dest_node, dest_snap_m,
-                                         stop_node, stop_snap_m, search_m)
+        dest_to_stop = compute_walk_legs(network.streets, destinations, stops, search_m)
         dest_to_stop = _legs_within(dest_to_stop, dest_to_stop.walk_s(speed), max_walk_s)
     egress = invert_legs(dest_to_stop, tt.n_stops)
     transfers = _legs_within(links.transfers, links.transfers.walk_s(speed), max_transfer_s)
@@ -280,7 +277,7 @@ def compute_node_travel_times(
 
     departures = (start_s + 60 * np.arange(n_minutes)).astype(np.int32)
     ranks = percentile_ranks(pcts, n_minutes)
-    n_orig, n_dest = len(origin_node), len(dest_node)
+    n_orig, n_dest = origins.n_points, destinations.n_points
     access_s, direct_s = access.walk_s(speed), direct.walk_s(speed)
     egress_k = _kernel_legs(egress, egress.walk_s(speed), n_dest, max_walk_s)
     transfer_k = _kernel_legs(transfers, transfers.walk_s(speed), tt.n_stops, max_transfer_s)
@@ -372,9 +369,11 @@ def compute_travel_times(
     Notes
     -----
     Travel time for a departure at *t* is the earliest arrival minus *t*, so
-    waiting at the first stop counts. Walks are shortest street paths plus the
-    straight snapping distances at both ends. Percentiles use the nearest rank
-    (:func:`percentile_ranks`).
+    waiting at the first stop counts. Points and stops join the streets at the
+    nearest point of their nearest street segment (R5's linking, see
+    :mod:`routes.snapping`); walks are shortest street paths between those
+    split points plus the straight off-street distances at both ends.
+    Percentiles use the nearest rank (:func:`percentile_ranks`).
     """
     destinations = origins if destinations is None else destinations
     pcts = tuple(routing.percentiles if percentiles is None else percentiles)

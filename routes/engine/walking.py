@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routes.engine import _kernels
+from routes.snapping import SnappedPoints
 from routes.streets import StreetNetwork
 
 # Sources searched per kernel call: bounds the (sources x targets) output buffers.
@@ -25,8 +26,8 @@ class WalkLegs:
     target
         Target index of each leg, ``int32``.
     distance_m
-        Walking distance of each leg, metres: the street-network distance plus
-        the straight-line snapping distances at both ends.
+        Walking distance of each leg, metres: the street distance between the
+        two split points plus the straight-line off-street distances at both ends.
     """
 
     ptr: NDArray[np.int64]
@@ -40,64 +41,77 @@ class WalkLegs:
 
 def compute_walk_legs(
     streets: StreetNetwork,
-    source_nodes: NDArray[np.int32],
-    source_snap_m: NDArray[np.float64],
-    target_nodes: NDArray[np.int32],
-    target_snap_m: NDArray[np.float64],
+    sources: SnappedPoints,
+    targets: SnappedPoints,
     max_distance_m: float,
 ) -> WalkLegs:
     """Find every target within a walking distance of each source.
+
+    A walk goes from the source to its split point (off the street), along
+    the source's segment to one of its ends, by the shortest street path to an
+    end of the target's segment, along it to the target's split point and off
+    the street to the target. Two points on the same segment may also walk
+    along it directly between their split points. This is the shortest path on
+    the street graph with every split point inserted as a node.
 
     Parameters
     ----------
     streets
         The walk graph.
-    source_nodes, target_nodes
-        Street node of each source and target, ``int32``; ``-1`` marks an
-        unsnapped point, which gets no legs.
-    source_snap_m, target_snap_m
-        Straight-line distance from each point to its street node, metres.
+    sources, targets
+        Where the sources and targets join ``streets``; dropped points get no legs.
     max_distance_m
-        Longest walk, metres, snapping distances included.
+        Longest walk, metres, off-street distances included.
 
     Returns
     -------
     WalkLegs
-        Legs sorted by source, then by distance.
+        Legs sorted by source, then by distance (then by target).
     """
     n_nodes = streets.n_nodes
-    ok_target = target_nodes >= 0
-    target_idx = np.flatnonzero(ok_target).astype(np.int32)
-    order = np.argsort(target_nodes[target_idx], kind="stable")
-    target_idx = target_idx[order]
-    node_count = np.bincount(target_nodes[target_idx], minlength=n_nodes)
+    ok = targets.snapped
+    idx = np.flatnonzero(ok).astype(np.int32)
+    has_b = ok & (targets.node_b >= 0)
+    idx_b = np.flatnonzero(has_b).astype(np.int32)
+    entry_node = np.concatenate([targets.node_a[idx], targets.node_b[idx_b]])
+    entry_id = np.concatenate([idx, idx_b])
+    entry_along = np.concatenate([targets.along_a_m[idx], targets.along_b_m[idx_b]])
+    order = np.argsort(entry_node, kind="stable")
     target_ptr = np.zeros(n_nodes + 1, dtype=np.int64)
-    np.cumsum(node_count, out=target_ptr[1:])
+    np.cumsum(np.bincount(entry_node, minlength=n_nodes), out=target_ptr[1:])
+    target_ids = np.ascontiguousarray(entry_id[order], dtype=np.int32)
+    target_along = np.ascontiguousarray(entry_along[order], dtype=np.float64)
+    on_seg = np.flatnonzero(ok & (targets.segment >= 0))
+    seg_order = on_seg[np.argsort(targets.segment[on_seg], kind="stable")]
+    seg_keys = np.ascontiguousarray(targets.segment[seg_order], dtype=np.int64)
+    seg_ids = seg_order.astype(np.int32)
+    seg_along = np.ascontiguousarray(targets.along_a_m[seg_order], dtype=np.float64)
+    target_off = targets.offstreet_or_zero_m.astype(np.float64)
+    source_off = sources.offstreet_or_zero_m.astype(np.float64)
 
-    n_src = len(source_nodes)
+    n_src = sources.n_points
     ptrs: list[NDArray[np.int64]] = [np.zeros(1, dtype=np.int64)]
-    targets: list[NDArray[np.int32]] = []
+    out_targets: list[NDArray[np.int32]] = []
     dists: list[NDArray[np.float64]] = []
-    max_out = max(len(target_idx), 1)
-    snap_m = np.asarray(source_snap_m, dtype=np.float64)
-    target_snap = np.asarray(target_snap_m, dtype=np.float64)
+    max_out = max(len(idx), 1)
     for start in range(0, n_src, _SOURCE_BATCH):
         stop = min(start + _SOURCE_BATCH, n_src)
-        nodes = source_nodes[start:stop]
-        ok = nodes >= 0
-        limit = np.where(ok, max_distance_m - snap_m[start:stop], -1.0)
+        part = sources.take(np.arange(start, stop))
+        limit = np.where(part.snapped, max_distance_m - source_off[start:stop], -1.0)
         counts, out_t, out_d = _kernels.walk_to_targets(
             streets.indptr, streets.indices, streets.length_m,
-            np.where(ok, nodes, 0).astype(np.int32), limit.astype(np.float64),
-            target_ptr, target_idx, max_out,
+            part.node_a, part.along_a_m, part.node_b, part.along_b_m, part.segment,
+            limit.astype(np.float64),
+            target_ptr, target_ids, target_along, seg_keys, seg_ids, seg_along,
+            targets.n_points, max_out,
         )
-        ptr, target, dist = _kernels.finish_legs(counts, out_t, out_d, snap_m[start:stop],
-                                                 target_snap, float(max_distance_m))
+        ptr, target, dist = _kernels.finish_legs(counts, out_t, out_d, source_off[start:stop],
+                                                 target_off, float(max_distance_m))
         ptrs.append(ptr[1:] + ptrs[-1][-1])
-        targets.append(target)
+        out_targets.append(target)
         dists.append(dist)
-    if targets:
-        return WalkLegs(np.concatenate(ptrs), np.concatenate(targets), np.concatenate(dists))
+    if out_targets:
+        return WalkLegs(np.concatenate(ptrs), np.concatenate(out_targets), np.concatenate(dists))
     return WalkLegs(np.zeros(n_src + 1, np.int64), np.empty(0, np.int32), np.empty(0, np.float64))
 
 
