@@ -18,6 +18,7 @@ from typing import Any
 from routes.errors import InputError, join_problems
 
 __all__ = [
+    "DEFAULT_PARAMETERS_TOML",
     "DestinationLayer",
     "RoutingParams",
     "ScoringParams",
@@ -27,6 +28,24 @@ __all__ = [
     "parse_clock",
     "parse_window",
 ]
+
+DEFAULT_PARAMETERS_TOML = """\
+[routing]
+departure_window = "07:00-09:00"
+percentile = 50
+max_walk_min = 15
+walk_speed_kmh = 4.8
+max_rides = 3
+max_trip_min = 120
+
+[scoring]
+deprived_deciles = [1, 2, 3]
+job_cutoff_min = 45
+space_cutoff_min = 30
+"""
+"""The ``[routing]`` and ``[scoring]`` tables DESIGN §4 sketches, as the study areas
+written by ``routes demo`` and ``routes fetch`` spell them out (the values are the
+defaults of :class:`RoutingParams` and :class:`ScoringParams`)."""
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 

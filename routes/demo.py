@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+from routes.config import DEFAULT_PARAMETERS_TOML
 from routes.errors import OutputExistsError
 
 __all__ = ["DEMO_SEED", "DemoFiles", "write_demo_study_area"]
@@ -280,19 +281,7 @@ name = "community_spaces"
 file = "zones/community_spaces.geojson"
 category = "category"
 
-[routing]
-departure_window = "07:00-09:00"
-percentile = 50
-max_walk_min = 15
-walk_speed_kmh = 4.8
-max_rides = 3
-max_trip_min = 120
-
-[scoring]
-deprived_deciles = [1, 2, 3]
-job_cutoff_min = 45
-space_cutoff_min = 30
-"""
+""" + DEFAULT_PARAMETERS_TOML
 
 
 @dataclass(frozen=True, slots=True)

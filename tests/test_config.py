@@ -131,3 +131,11 @@ def test_parse_clock_rejects(text):
 
 def test_parse_window():
     assert parse_window("07:00-09:00") == (25200, 32400)
+
+
+def test_the_parameter_tables_written_for_new_study_areas_are_the_defaults(tmp_path):
+    from routes.config import DEFAULT_PARAMETERS_TOML, ScoringParams
+
+    study = load_study_area(_write(tmp_path, DEFAULT_PARAMETERS_TOML))
+    assert study.routing == RoutingParams()
+    assert study.scoring == ScoringParams()

@@ -35,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 from routes._crs import local_metric_crs
 from routes._progress import ProgressCallback, no_progress
 from routes.cache import default_cache_dir
+from routes.config import DEFAULT_PARAMETERS_TOML
 from routes.errors import DownloadError, InputError, OutputExistsError
 from routes.fetch.arcgis import query_features, query_records, where_in
 from routes.fetch.census import GROUP_COLUMNS, download_jobs, load_ethnic_groups
@@ -365,19 +366,7 @@ weight = "jobs"                    # BRES employment, at LSOA population-weighte
 name = "community_spaces"
 osm_tags = {{ {spaces} }}
 
-[routing]
-departure_window = "07:00-09:00"
-percentile = 50
-max_walk_min = 15
-walk_speed_kmh = 4.8
-max_rides = 3
-max_trip_min = 120
-
-[scoring]
-deprived_deciles = [1, 2, 3]
-job_cutoff_min = 45
-space_cutoff_min = 30
-"""
+""" + DEFAULT_PARAMETERS_TOML
 
 
 def _render_readme(district: District, region: str, extract: str, buffer_km: float) -> str:
