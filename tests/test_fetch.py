@@ -366,7 +366,7 @@ def test_restricting_a_real_feed_keeps_whole_trips_that_call_in_the_area(
 
     heidelberg = shapely.box(8.64, 49.38, 8.72, 49.43)
     out = tmp_path / "rnv_heidelberg.zip"
-    n_trips = restrict_feed_to_area(rnv_dir / "rnv.zip", heidelberg, out)
+    n_trips = len(restrict_feed_to_area(rnv_dir / "rnv.zip", heidelberg, out).trips)
     with zipfile.ZipFile(rnv_dir / "rnv.zip") as full, zipfile.ZipFile(out) as cut:
         stops = pd.read_csv(full.open("stops.txt"), dtype={"stop_id": str})
         times = pd.read_csv(full.open("stop_times.txt"), dtype={"stop_id": str, "trip_id": str},

@@ -130,6 +130,7 @@ def query_features(
 
 def query_records(
     downloads: Downloads, url: str, *, where: str, out_fields: Sequence[str], what: str,
+    page_size: int = 2000,
 ) -> pd.DataFrame:
     """Attribute rows (no geometry) from an ArcGIS ``query`` endpoint, e.g. a lookup table.
 
@@ -140,7 +141,7 @@ def query_records(
     """
     params = {"where": where, "outFields": ",".join(out_fields), "returnGeometry": "false",
               "f": "json"}
-    features = _pages(downloads, url, params, what=what, page_size=2000)
+    features = _pages(downloads, url, params, what=what, page_size=page_size)
     rows = [f.get("attributes", f.get("properties", {})) for f in features]
     frame = pd.DataFrame(rows, columns=list(out_fields), dtype=str)
     if rows and frame.isna().all().any():

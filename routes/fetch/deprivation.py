@@ -135,6 +135,6 @@ def _whole_numbers(values: pd.Series, column: str, path: Path) -> NDArray[np.int
     if bad.any():
         examples = ", ".join(repr(v) for v in values[bad].head(3))
         msg = f"{path.name} column {column!r}: {int(bad.sum())} values are not whole numbers " \
-              f"(e.g. {examples}); download File 7 again"
+              f"(e.g. {examples}); run routes fetch again with --refresh to download File 7 again"
         raise InputError(msg)
     return np.asarray(numbers.to_numpy(dtype=np.int64), dtype=np.int64)

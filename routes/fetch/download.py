@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from routes._progress import ProgressCallback, no_progress
+from routes.cache import sha256_file
 from routes.errors import DownloadError
 
 __all__ = ["Downloads", "file_md5"]
@@ -34,14 +35,6 @@ _CHUNK = 1 << 20
 def file_md5(path: Path) -> str:
     """MD5 hex digest of a file's bytes (to compare with a published checksum)."""
     digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
@@ -145,7 +138,7 @@ class Downloads:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._download(full_url, path, what, expected_md5, progress or no_progress)
         self.records.append(
-            DownloadRecord(what, full_url, path, _sha256(path), path.stat().st_size)
+            DownloadRecord(what, full_url, path, sha256_file(path), path.stat().st_size)
         )
         return path
 

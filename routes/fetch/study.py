@@ -222,8 +222,9 @@ def fetch_study_area(
             sources.bods_gtfs.format(region=BODS_REGIONS[region]),
             what=f"BODS GTFS ({region})", name=f"bods_{BODS_REGIONS[region]}_gtfs.zip",
             progress=steps(f"BODS GTFS {region}"))
-        n_trips = restrict_feed_to_area(regional, area, feed_path)
-        service_date = choose_service_date(feed_path, today=today)
+        restricted = restrict_feed_to_area(regional, area, feed_path)
+        n_trips = len(restricted.trips)
+        service_date = choose_service_date(feed_path, today=today, feed=restricted)
 
         extract = choose_geofabrik_extract(
             downloads.json(sources.geofabrik_index, what="Geofabrik extract index"), area)
@@ -302,7 +303,8 @@ def _centroids_in(
 def _region_of(downloads: Downloads, sources: FetchSources, district: District) -> str:
     records = query_records(
         downloads, sources.lad_regions, where=f"LAD24CD = '{district.code}'",
-        out_fields=["LAD24CD", "RGN24NM"], what="ONS district-to-region lookup")
+        out_fields=["LAD24CD", "RGN24NM"], what="ONS district-to-region lookup",
+        page_size=sources.arcgis_page_size)
     regions = set(records["RGN24NM"].dropna())
     if len(regions) != 1 or (region := str(next(iter(regions)))) not in BODS_REGIONS:
         msg = (f"ONS district-to-region lookup: no English region for {district.code} "

@@ -7,6 +7,7 @@ import logging
 import os
 import warnings
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 from shapely.geometry.base import BaseGeometry
@@ -22,7 +23,7 @@ _TUESDAY = 1
 _WEEKS_CONSIDERED = 8
 
 
-def restrict_feed_to_area(source: Path, area: BaseGeometry, dest: Path) -> int:
+def restrict_feed_to_area(source: Path, area: BaseGeometry, dest: Path) -> Any:
     """Write the trips of a GTFS feed that stop inside ``area`` to a new feed.
 
     Uses :func:`gtfs_kit.restrict_to_area`: a trip is kept whole if at least
@@ -40,8 +41,9 @@ def restrict_feed_to_area(source: Path, area: BaseGeometry, dest: Path) -> int:
 
     Returns
     -------
-    int
-        Number of trips kept.
+    gtfs_kit.Feed
+        The restricted feed, as written to ``dest`` (pass it on to
+        :func:`choose_service_date` to save reading ``dest`` again).
 
     Raises
     ------
@@ -63,16 +65,21 @@ def restrict_feed_to_area(source: Path, area: BaseGeometry, dest: Path) -> int:
     restricted.to_file(tmp)
     os.replace(tmp, dest)
     logger.info("BODS GTFS: kept %s trips calling in the study area", f"{n_trips:,}")
-    return n_trips
+    return restricted
 
 
-def choose_service_date(feed_path: Path, *, today: dt.date | None = None) -> dt.date:
+def choose_service_date(
+    feed_path: Path, *, today: dt.date | None = None, feed: Any = None,
+) -> dt.date:
     """Pick a Tuesday with full service: the busiest in the feed's next eight weeks.
 
     Parameters
     ----------
     feed_path
         A GTFS feed.
+    feed
+        The same feed already read (a ``gtfs_kit.Feed``), if at hand; it is
+        then not read from ``feed_path`` again.
     today
         Count weeks from this day (default: today); if the feed's dates lie
         wholly before or after it, from the feed's first date instead (with a
@@ -95,7 +102,7 @@ def choose_service_date(feed_path: Path, *, today: dt.date | None = None) -> dt.
         If the feed's dates do not include ``today`` (an old download, or a
         timetable not yet in force).
     """
-    feed = read_gtfs_feed(feed_path, feed_path.stem)
+    feed = feed if feed is not None else read_gtfs_feed(feed_path, feed_path.stem)
     calendar = parse_calendar(feed, Problems())
     first, last = calendar.date_range()
     if first is None or last is None:
