@@ -110,6 +110,7 @@ def build_scenario(
     *,
     cache: NetworkCache | None = None,
     work_dir: Path,
+    allow_feed_errors: bool = False,
 ) -> Scenario:
     """Apply a proposal to a study area and build the scenario network.
 
@@ -125,6 +126,8 @@ def build_scenario(
         Network cache.
     work_dir
         Folder for the scenario's GTFS files (kept, so they can be inspected).
+    allow_feed_errors
+        Drop malformed trips of the feeds with a warning, as the baseline did.
 
     Returns
     -------
@@ -152,7 +155,8 @@ def build_scenario(
         write_proposal_feed(proposal, feed_path, overwrite=True,
                             service_dates=(study.service_date, study.service_date))
         feeds.append(feed_path)
-    network = build_network(study, cache=cache, feeds=tuple(feeds))
+    network = build_network(study, cache=cache, feeds=tuple(feeds),
+                            allow_feed_errors=allow_feed_errors)
     logger.info(
         "scenario %s: %s trips (baseline %s); key %s", proposal.name,
         f"{network.timetable.n_trips:,}", f"{baseline.timetable.n_trips:,}",
