@@ -264,12 +264,14 @@ def _exit_on_sigterm(signum: int, _frame: Any) -> None:
     raise _Terminated(128 + signum)
 
 
-def _handle_sigterm() -> None:
+def _handle_sigterm(ctx: click.Context) -> None:
+    """Turn SIGTERM into an exit that runs cleanups, for this command only."""
     import signal
     import threading
 
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
 
 
 def _show_versions(ctx: click.Context, _param: Any, value: bool) -> None:
@@ -303,7 +305,7 @@ def main(ctx: click.Context, verbose: int, quiet: int, config: Path) -> None:
     """Community Routes: score bus routes on how they connect deprived neighbourhoods."""
     verbosity = verbose - quiet
     _configure_logging(verbosity)
-    _handle_sigterm()
+    _handle_sigterm(ctx)
     ctx.obj = _State(verbosity, config)
 
 

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import errno
 import json
+import os
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -234,8 +235,27 @@ def write_gpkg(layer: gpd.GeoDataFrame, path: Path, *, layer_name: str) -> Path:
         layer.to_file(path, driver="GPKG", layer=layer_name)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         text = str(exc)
-        if "full" in text or "No space" in text:  # run_folder names the file and what to do
+        if "full" in text or "No space" in text or _disk_is_full(Path(path).parent):
+            # as any other write would fail; run_folder names the file and what to do
             raise OSError(errno.ENOSPC, "No space left on device", str(path)) from exc
         msg = f"cannot write {path}: {text}; check the disk and the folder, then run again"
         raise FileSystemError(msg) from exc
     return path
+
+
+def _disk_is_full(folder: Path, probe_bytes: int = 256 * 1024) -> bool:
+    """Whether ``probe_bytes`` more cannot be written in ``folder`` (after a failed GDAL write).
+
+    GDAL reports a full disk in SQLite's words, sometimes only as a later
+    failure ("no such table"), so the disk itself is asked.
+    """
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            probe.write(b"\0" * probe_bytes)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as exc:
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return False

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
+import subprocess
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -163,6 +165,76 @@ def test_the_corpus_covers_every_class() -> None:
         assert counts[kind] >= minimum, (kind, counts[kind])
     assert len(CASES) >= 80
     assert len({c.name for c in CASES}) == len(CASES)
+
+
+# --------------------------------------------------------------------------- real disk faults
+
+
+@pytest.fixture
+def mount_tmpfs() -> Iterator[Callable[..., Path]]:
+    """Mount small tmpfs file systems (root only; skips elsewhere), unmounted afterwards."""
+    mounted: list[Path] = []
+
+    def mount(folder: Path, size: str = "64k") -> Path:
+        if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
+            pytest.skip("mounting a tmpfs needs root")
+        folder.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                               str(folder)], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for folder in reversed(mounted):
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def _remount_read_only(folder: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+
+
+def test_a_full_disk_for_real(corpus_study: Path, tmp_path: Path,
+                              mount_tmpfs: Callable[..., Path]) -> None:
+    disk = mount_tmpfs(tmp_path / "disk", "64k")
+    before = tree(corpus_study)
+    line = one_line_error(run("--config", str(corpus_study / "routes.toml"), "evaluate",
+                              str(corpus_study / "good.geojson"), "--out", str(disk / "o")))
+    assert line.startswith(f"Error: cannot write {disk}/o/good"), line
+    assert line.endswith(": no space left on the disk (ENOSPC); free some space on that disk, "
+                         "or write elsewhere with --out"), line
+    assert sorted(p.name for p in (disk / "o").iterdir()) == []  # nothing half-written
+    assert tree(corpus_study) == before
+
+
+def test_a_read_only_disk_for_real(corpus_study: Path, tmp_path: Path,
+                                   mount_tmpfs: Callable[..., Path]) -> None:
+    disk = mount_tmpfs(tmp_path / "disk", "1m")
+    shutil.copytree(corpus_study / "outputs" / "earlier", disk / "o" / "earlier")
+    _remount_read_only(disk)
+    runs_before = tree(disk)
+    for args in (("good.geojson",), ("earlier.geojson", "--force")):
+        line = one_line_error(run("--config", str(corpus_study / "routes.toml"), "evaluate",
+                                  str(corpus_study / args[0]), *args[1:], "--out",
+                                  str(disk / "o")))
+        assert line == (f"Error: cannot write in {disk}/o: the disk is read-only (EROFS); write "
+                        "elsewhere with --out (a writable folder)")
+    assert tree(disk) == runs_before
+
+
+def test_a_busy_run_folder_for_real(corpus_study: Path, mount_tmpfs: Callable[..., Path]) -> None:
+    """The run folder is a mount point: --force cannot swap it out (EBUSY)."""
+    busy = mount_tmpfs(corpus_study / "outputs" / "busy", "1m")
+    (busy / "manifest.json").write_text("{}", encoding="utf-8")
+    shutil.copy(corpus_study / "good.geojson", corpus_study / "busy.geojson")
+    before = tree(corpus_study)
+    line = one_line_error(run("--config", str(corpus_study / "routes.toml"), "evaluate",
+                              str(corpus_study / "busy.geojson"), "--force"))
+    assert line == (f"Error: cannot write {busy}: the folder is in use (a program has it open, "
+                    "or it is a mount point) (EBUSY); close the program using it and run again, "
+                    "or write elsewhere with --out")
+    assert tree(corpus_study) == before
 
 
 # --------------------------------------------------------------------------- the files
