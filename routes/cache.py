@@ -231,13 +231,17 @@ class NetworkCache:
             for message in messages:
                 warnings.warn(message, RoutesWarning, stacklevel=3)
             return value
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", RoutesWarning)  # others keep the caller's filters
-            value = build()
+        caught: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", RoutesWarning)  # others keep the caller's filters
+                value = build()
+        except BaseException:
+            _give_again(caught)  # what was found before the failure is not lost
+            raise
         messages = [str(w.message) for w in caught if issubclass(w.category, RoutesWarning)]
         self._store(folder, kind, digest, value, description, messages)
-        for w in caught:  # given again, so the caller's filters apply as if uncached
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        _give_again(caught)
         return value
 
     # ------------------------------------------------------------------ reading
@@ -429,6 +433,12 @@ class NetworkCache:
             msg = (f"cannot read the cache folder {self.root} ({exc.strerror or exc}); set "
                    "ROUTES_CACHE_DIR to a folder you can read and write")
             raise CacheError(msg) from exc
+
+
+def _give_again(caught: list[warnings.WarningMessage]) -> None:
+    """Warn again what was recorded, so the caller's filters apply as if nothing recorded it."""
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
 
 
 def _read_meta(path: Path) -> dict[str, Any]:

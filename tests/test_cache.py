@@ -173,6 +173,18 @@ def test_warnings_given_while_building_are_given_again_on_a_hit(tmp_path: Path) 
     assert [str(w.message) for w in cold] == [str(w.message) for w in warm]
 
 
+def test_a_failing_build_still_gives_its_warnings_and_stores_nothing(tmp_path: Path) -> None:
+    cache = NetworkCache(tmp_path)
+
+    def build() -> Value:
+        warnings.warn("feed 'b' has no service on 2026-03-10", RoutesWarning, stacklevel=2)
+        raise CacheError("the build failed")
+
+    with pytest.warns(RoutesWarning, match="no service"), pytest.raises(CacheError, match="failed"):
+        cache.get_or_build("thing", KEY, Value, build, "a test value")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_another_run_writing_the_same_key_first_is_kept(tmp_path: Path) -> None:
     """The race, made deterministic: while we build, another run stores the same key."""
     ours, theirs = NetworkCache(tmp_path), NetworkCache(tmp_path)
