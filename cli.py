@@ -42,6 +42,33 @@ allow_feed_errors_option = click.option(
     "--allow-feed-errors", is_flag=True, default=False,
     help="Drop malformed GTFS trips with a warning instead of stopping.",
 )
+allow_data_loss_option = click.option(
+    "--allow-data-loss", is_flag=True, default=False,
+    help="Go on, with warnings, when most stops, zones or destinations are off the street "
+         "network (normally an error).",
+)
+keep_duplicate_trips_option = click.option(
+    "--keep-duplicate-trips", is_flag=True, default=False,
+    help="Keep the duplicate and superseded trips the feed doctor finds (it still reports "
+         "them).",
+)
+
+
+def _feed_doctor(keep_duplicate_trips: bool) -> Any:
+    """Return the feed doctor's rules for --keep-duplicate-trips."""
+    from routes.feed_doctor import DOCTOR_RULES, DoctorRules
+
+    return DoctorRules(drop=False) if keep_duplicate_trips else DOCTOR_RULES
+
+
+def _network_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--allow-feed-errors, --allow-data-loss and --keep-duplicate-trips."""
+    for option in (keep_duplicate_trips_option, allow_data_loss_option,
+                   allow_feed_errors_option):
+        f = option(f)
+    return f
+
+
 threads_option = click.option(
     "--threads", type=click.IntRange(min=1), default=None,
     help="Worker threads (default: all cores).",
@@ -315,9 +342,10 @@ def main(ctx: click.Context, verbose: int, quiet: int, config: Path) -> None:
 
 
 @main.command(short_help="Validate the study area and print a data report.")
-@allow_feed_errors_option
+@_network_options
 @click.pass_obj
-def check(state: _State, allow_feed_errors: bool) -> None:
+def check(state: _State, allow_feed_errors: bool, allow_data_loss: bool,
+          keep_duplicate_trips: bool) -> None:
     """Validate routes.toml and its inputs, then print a data report.
 
     The report lists the feeds with their service date ranges, the trips,
@@ -329,7 +357,9 @@ def check(state: _State, allow_feed_errors: bool) -> None:
     study = state.study_area()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        report = compute_data_report(study, allow_feed_errors=allow_feed_errors)
+        report = compute_data_report(study, allow_feed_errors=allow_feed_errors,
+                                     allow_data_loss=allow_data_loss,
+                                     feed_doctor=_feed_doctor(keep_duplicate_trips))
     click.echo(report.render(warnings=[str(w.message) for w in caught]))
 
 
@@ -346,6 +376,17 @@ def _points_for(state: _State, study: Any, path: Path | None, what: str) -> Any:
     return points_from_layer(load_layer(origins, id_column=layer.id_column))
 
 
+def _check_points(study: Any, network: Any, points: Any, path: Path | None, what: str,
+                  allow_data_loss: bool) -> None:
+    """Stop when most points are off the street network (the engine warns about a few)."""
+    from routes.coverage import check_point_coverage
+
+    source = path if path is not None else (study.zones.centroids_path or study.zones.path)
+    check_point_coverage(network.streets, points, study.routing.max_snap_m, what=what,
+                         source=source.name, allow_data_loss=allow_data_loss,
+                         index=network.edge_index, warn=False)
+
+
 @main.command(short_help="Compute a travel-time matrix.")
 @departure_option
 @window_option
@@ -357,13 +398,14 @@ def _points_for(state: _State, study: Any, path: Path | None, what: str) -> Any:
               default=None, help="Destinations file (default: the origins).")
 @_out_option("Output file, .csv or .parquet.")
 @force_option
-@allow_feed_errors_option
+@_network_options
 @threads_option
 @_engine_options
 @click.pass_obj
 def matrix(state: _State, departure: str | None, window_min: int | None,
            percentiles: str | None, from_path: Path | None, to_path: Path | None, out: Path,
-           force: bool, allow_feed_errors: bool, threads: int | None, engine: str,
+           force: bool, allow_feed_errors: bool, allow_data_loss: bool,
+           keep_duplicate_trips: bool, threads: int | None, engine: str,
            r5_classpath: Path | None, scheduler: str | None, workers: int | None) -> None:
     """Compute walk + public transport travel times between points (range-RAPTOR).
 
@@ -389,7 +431,13 @@ def matrix(state: _State, departure: str | None, window_min: int | None,
                      allow_feed_errors) as chosen:
         # R5 builds its own network from the study area's files.
         network = None if engine.lower() == "r5py" else build_network(
-            study, allow_feed_errors=allow_feed_errors)
+            study, allow_feed_errors=allow_feed_errors, allow_data_loss=allow_data_loss,
+            feed_doctor=_feed_doctor(keep_duplicate_trips))
+        if network is not None:
+            _check_points(study, network, origins, from_path, "origins", allow_data_loss)
+            if destinations is not None:
+                _check_points(study, network, destinations, to_path, "destinations",
+                              allow_data_loss)
         with _progress_bar(state, "travel times") as progress:
             table = compute_travel_times_with(
                 chosen or BuiltinEngine(), network, origins, destinations,
@@ -408,10 +456,11 @@ def matrix(state: _State, departure: str | None, window_min: int | None,
 @window_option
 @_out_option("Output file, .geojson or .gpkg.")
 @force_option
-@allow_feed_errors_option
+@_network_options
 @click.pass_obj
 def isochrones(state: _State, zones: tuple[str, ...], cutoffs: str, departure: str | None,
-               window_min: int | None, out: Path, force: bool, allow_feed_errors: bool) -> None:
+               window_min: int | None, out: Path, force: bool, allow_feed_errors: bool,
+               allow_data_loss: bool, keep_duplicate_trips: bool) -> None:
     """Compute isochrone polygons (WGS84) for chosen origin zones and cutoffs."""
     if out.suffix.lower() not in (".geojson", ".gpkg"):
         raise click.BadParameter(f"{out.name}: use a .geojson or .gpkg file", param_hint="--out")
@@ -425,7 +474,10 @@ def isochrones(state: _State, zones: tuple[str, ...], cutoffs: str, departure: s
     study = state.study_area()
     origins = _points_for(state, study, None, "from")
     _check_zone_ids(zones, origins.ids, "--zone")
-    network = build_network(study, allow_feed_errors=allow_feed_errors)
+    network = build_network(study, allow_feed_errors=allow_feed_errors,
+                            allow_data_loss=allow_data_loss,
+                            feed_doctor=_feed_doctor(keep_duplicate_trips))
+    _check_points(study, network, origins, None, "zones", allow_data_loss)
     layer = compute_isochrones(network, origins, list(zones), cutoff_list,
                                routing=study.routing, departure_s=departure_s,
                                window_min=window_min)
@@ -485,15 +537,15 @@ def _print_scorecard(evaluation: Any) -> None:
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_out_option("Parent folder of the run folders.", required=False)
 @force_option
-@allow_feed_errors_option
+@_network_options
 @_engine_options
 @pdf_option
 @map_zone_option
 @click.pass_obj
 def evaluate(state: _State, proposals: tuple[Path, ...], out: Path | None, force: bool,
-             allow_feed_errors: bool, engine: str, r5_classpath: Path | None,
-             scheduler: str | None, workers: int | None, pdf: bool,
-             map_zones: tuple[str, ...]) -> None:
+             allow_feed_errors: bool, allow_data_loss: bool, keep_duplicate_trips: bool,
+             engine: str, r5_classpath: Path | None, scheduler: str | None,
+             workers: int | None, pdf: bool, map_zones: tuple[str, ...]) -> None:
     """Evaluate proposal GeoJSON files; write outputs/<proposal>/ for each.
 
     Each run folder holds zones.gpkg, zones.csv, matrix.parquet,
@@ -508,7 +560,9 @@ def evaluate(state: _State, proposals: tuple[Path, ...], out: Path | None, force
     check_run_folders(proposals, out_root, force=force)  # named after the proposal files
     with _engine_for(study, engine, r5_classpath, scheduler, workers,
                      allow_feed_errors) as chosen:
-        inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors)
+        inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors,
+                                   allow_data_loss=allow_data_loss,
+                                   feed_doctor=_feed_doctor(keep_duplicate_trips))
         _check_zone_ids(map_zones, inputs.zones.table.index, "--map-zone")
         results = evaluate_proposals(inputs, list(proposals), out_root=out_root, force=force,
                                      progress_factory=_step_progress(state), engine=chosen,
@@ -522,12 +576,13 @@ def evaluate(state: _State, proposals: tuple[Path, ...], out: Path | None, force
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_out_option("Folder of the comparison (default: outputs/compare).", required=False)
 @force_option
-@allow_feed_errors_option
+@_network_options
 @pdf_option
 @map_zone_option
 @click.pass_obj
 def compare(state: _State, proposals: tuple[Path, ...], out: Path | None, force: bool,
-            allow_feed_errors: bool, pdf: bool, map_zones: tuple[str, ...]) -> None:
+            allow_feed_errors: bool, allow_data_loss: bool, keep_duplicate_trips: bool,
+            pdf: bool, map_zones: tuple[str, ...]) -> None:
     """Evaluate two or more proposals and rank them in one report.
 
     Writes report.html (report.pdf with --pdf), ranking.csv and one run folder
@@ -543,7 +598,9 @@ def compare(state: _State, proposals: tuple[Path, ...], out: Path | None, force:
     folder = out if out is not None else study.config_path.parent / "outputs" / "compare"
     _check_run_out(folder, force)
     run_folders_for(proposals, folder)
-    inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors)
+    inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors,
+                               allow_data_loss=allow_data_loss,
+                               feed_doctor=_feed_doctor(keep_duplicate_trips))
     _check_zone_ids(map_zones, inputs.zones.table.index, "--map-zone")
     result = compare_proposals(inputs, list(proposals), out=folder, force=force, pdf=pdf,
                                progress_factory=_step_progress(state),
@@ -559,10 +616,11 @@ def compare(state: _State, proposals: tuple[Path, ...], out: Path | None, force:
 @main.command(short_help="Baseline accessibility per zone.")
 @_out_option("Run folder (default: outputs/access).", required=False)
 @force_option
-@allow_feed_errors_option
+@_network_options
 @_engine_options
 @click.pass_obj
-def access(state: _State, out: Path | None, force: bool, allow_feed_errors: bool, engine: str,
+def access(state: _State, out: Path | None, force: bool, allow_feed_errors: bool,
+           allow_data_loss: bool, keep_duplicate_trips: bool, engine: str,
            r5_classpath: Path | None, scheduler: str | None, workers: int | None) -> None:
     """Compute baseline accessibility of every zone; write zones.gpkg, zones.csv, manifest.json."""
     from routes.evaluate import compute_baseline, load_study_inputs, write_access
@@ -574,7 +632,9 @@ def access(state: _State, out: Path | None, force: bool, allow_feed_errors: bool
     _check_run_out(folder, force)
     with _engine_for(study, engine, r5_classpath, scheduler, workers,
                      allow_feed_errors) as chosen:
-        inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors)
+        inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors,
+                                   allow_data_loss=allow_data_loss,
+                                   feed_doctor=_feed_doctor(keep_duplicate_trips))
         with record_warnings() as log:
             baseline = compute_baseline(inputs, progress=_step_progress(state)("baseline"),
                                         engine=chosen)
@@ -679,14 +739,15 @@ def fetch(state: _State, lad: str, folder: Path | None, buffer_km: float,
 @r5_classpath_option
 @_out_option("Also write both engines' times per pair, .csv or .parquet.", required=False)
 @force_option
-@allow_feed_errors_option
+@_network_options
 @threads_option
 @click.option("--json", "as_json", is_flag=True, default=False, help="Print the summary as JSON.")
 @click.pass_obj
 def compare_engines(state: _State, departure: str | None, window_min: int | None,
                     percentiles: str | None, from_path: Path | None, to_path: Path | None,
                     r5_classpath: Path | None, out: Path | None, force: bool,
-                    allow_feed_errors: bool, threads: int | None, as_json: bool) -> None:
+                    allow_feed_errors: bool, allow_data_loss: bool, keep_duplicate_trips: bool,
+                    threads: int | None, as_json: bool) -> None:
     """Run the built-in engine and R5 (r5py) on the same points; print how closely they agree.
 
     Reports the pairs reachable by each engine, the share of pairs reachable
@@ -710,7 +771,10 @@ def compare_engines(state: _State, departure: str | None, window_min: int | None
     pcts = pcts or study.routing.percentiles
     kwargs = dict(routing=study.routing, departure_s=departure_s, window_min=window_min,
                   percentiles=pcts)
-    network = build_network(study, allow_feed_errors=allow_feed_errors)
+    network = build_network(study, allow_feed_errors=allow_feed_errors,
+                            allow_data_loss=allow_data_loss,
+                            feed_doctor=_feed_doctor(keep_duplicate_trips))
+    _check_points(study, network, origins, from_path, "origins", allow_data_loss)
     with _progress_bar(state, "builtin") as progress:
         ours = BuiltinEngine().compute_travel_time_array(
             network, origins, destinations, progress=progress, n_threads=threads, **kwargs)
@@ -748,21 +812,30 @@ def cache() -> None:
 
 @cache.command("info", short_help="List cache entries.")
 def cache_info() -> None:
-    """List the cache folder and its entries."""
+    """List the cache folder and its entries, and say which are damaged."""
     from routes.cache import NetworkCache
 
     store = NetworkCache()
     entries = store.entries()
+    damaged = [e for e in entries if e.problem]
+    leftovers = store.leftovers()
     click.echo(f"cache: {store.root}  ({len(entries)} entries, "
                f"{sum(e.size_bytes for e in entries) / 1e6:.1f} MB)")
     for e in entries:
-        click.echo(f"  {e.kind:<10} {e.digest[:12]}  {e.size_bytes / 1e6:7.1f} MB  {e.created}  "
-                   f"{e.description}")
+        state = f"  DAMAGED: {e.problem}" if e.problem else ""
+        click.echo(f"  {e.kind:<10} {e.digest[:12]}  {e.size_bytes / 1e6:7.1f} MB  "
+                   f"{e.created or '?':<25}  {e.description}{state}")
+    if damaged:
+        click.echo(f"{len(damaged)} damaged entries are rebuilt when next needed; "
+                   "'routes cache clear' removes them now")
+    if leftovers:
+        click.echo(f"{len(leftovers)} folders left by interrupted writes; "
+                   "'routes cache clear' removes them")
 
 
 @cache.command("clear", short_help="Delete every cache entry.")
 def cache_clear() -> None:
-    """Delete every entry of the cache."""
+    """Delete every entry of the cache, damaged ones and leftovers of interrupted writes too."""
     from routes.cache import NetworkCache
 
     store = NetworkCache()

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from routes._gtfs_integrity import check_feed_members, describe_unknown_trip_rows
 from routes.errors import GtfsError, join_problems
 from routes.feed_doctor import (
     DOCTOR_RULES,
@@ -135,7 +136,9 @@ def read_gtfs_feed(path: Path, name: str) -> Any:
     ------
     GtfsError
         If the path does not exist, is not a zip or folder, cannot be parsed,
-        or lacks a required file or column.
+        holds a table twice or only in a subfolder
+        (:func:`routes._gtfs_integrity.check_feed_members`), or lacks a required
+        file or column.
     """
     where = f"GTFS feed {name!r} ({path})"
     if not path.exists():
@@ -147,6 +150,11 @@ def read_gtfs_feed(path: Path, name: str) -> Any:
             "GTFS .txt files or a folder of them; download the feed again"
         )
         raise GtfsError(msg)
+    try:
+        check_feed_members(path, where)
+    except zipfile.BadZipFile as exc:
+        msg = f"{where}: the zip is damaged ({exc}); download the feed again"
+        raise GtfsError(msg) from exc
     try:
         with _clean_headers(path) as clean_path:
             feed = gtfs_kit.read_feed(clean_path, dist_units="km")
@@ -573,10 +581,12 @@ def load_feed_for_date(
     )
     trips, route_of_trip = trips[route_of_trip >= 0], route_of_trip[route_of_trip >= 0]
 
+    orphans = describe_unknown_trip_rows(feed, where)
     st = _validated_stop_times(feed, trips, stops, problems)
     _interpolate(st, stops)
     instances = _expand_frequencies(feed, trips, st, problems)
-    warnings_ = problems.raise_or_report(where, allow_feed_errors=allow_feed_errors)
+    warnings_ = [orphans] if orphans else []
+    warnings_ += problems.raise_or_report(where, allow_feed_errors=allow_feed_errors)
     laid = _lay_out_trips(
         st,
         instances,

@@ -28,8 +28,10 @@ from routes.accessibility import (
 from routes.cache import NetworkCache, hash_inputs
 from routes.columns import ColumnKind, column_name
 from routes.config import StudyArea
+from routes.coverage import check_point_coverage, check_reach
 from routes.destinations import Destinations
 from routes.engine.backends import BuiltinEngine, TravelTimeEngine
+from routes.errors import CacheError
 from routes.network import TransitNetwork
 from routes.points import Points
 from routes.zones import Zones
@@ -38,6 +40,7 @@ __all__ = [
     "AccessResult",
     "TravelTimes",
     "compute_access",
+    "check_layer_coverage",
     "compute_zone_travel_times",
     "space_layer_names",
 ]
@@ -75,6 +78,18 @@ class TravelTimes:
             "to_id": np.tile(self.point_ids[cols].astype(str), n_o),
             column: self.minutes[:, cols].astype(np.float64).ravel(),
         })
+
+
+@dataclass(frozen=True, slots=True)
+class _UniqueTimes:
+    """What is cached: minutes from each origin to each distinct destination coordinate.
+
+    No ids: the columns are the distinct rounded coordinates in sorted order,
+    which the key covers, and ids and layers are attached from the current
+    files after reading, so renamed or reordered points never get stale times.
+    """
+
+    minutes: NDArray[np.float32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,20 +134,40 @@ def compute_zone_travel_times(
     cache: NetworkCache | None = None,
     progress: ProgressCallback | None = None,
     engine: TravelTimeEngine | None = None,
+    allow_data_loss: bool | None = None,
 ) -> TravelTimes:
     """Travel times from the zones to the zones and to every destination layer.
 
-    Identical destination coordinates are routed once. Results are cached
-    under the network's digest, the points, the routing parameters and the
-    engine's cache tag, so a baseline is computed once per study area and engine.
+    Identical destination coordinates are routed once. The minutes between
+    coordinates are cached under the network's digest, the routing
+    parameters, the engine's cache tag, the origins' coordinates in order and
+    the distinct destination coordinates; point ids and layers are attached
+    afterwards, so a baseline is computed once per study area and engine and
+    an edited points file never gets another file's times.
     ``engine`` defaults to the built-in engine in this process.
+
+    Parameters
+    ----------
+    allow_data_loss
+        Go on, with warnings, when most zones or most points of a layer are
+        off the street network (default: the network's
+        :attr:`~routes.network.TransitNetwork.allow_data_loss`).
 
     Returns
     -------
     TravelTimes
         Minutes at the study area's first percentile.
+
+    Raises
+    ------
+    DataLossError
+        When more than half of the zones, or of a layer's points, are farther
+        than ``[routing].max_snap_m`` from every street (see
+        :mod:`routes.coverage`), unless ``allow_data_loss``.
     """
     cache = cache if cache is not None else NetworkCache()
+    allow = network.allow_data_loss if allow_data_loss is None else allow_data_loss
+    check_layer_coverage(study, network, zones, layers, allow_data_loss=allow)
     points, layer, ids = _all_points(zones, layers)
     coords = np.round(np.column_stack([points.lon, points.lat]), 7)
     unique, inverse = np.unique(coords, axis=0, return_inverse=True)
@@ -140,6 +175,7 @@ def compute_zone_travel_times(
     routing = study.routing
     engine = engine if engine is not None else BuiltinEngine()
     params = {
+        "value": "minutes between coordinates",
         "network": network.digest, "routing": repr(routing),
         "origins": hash_inputs([], {"lon": zones.points.lon.tolist(),
                                     "lat": zones.points.lat.tolist()}),
@@ -149,20 +185,68 @@ def compute_zone_travel_times(
         params["engine"] = engine.cache_tag
     key = hash_inputs([], params)
 
-    def build() -> TravelTimes:
+    def build() -> _UniqueTimes:
         dest = Points(np.arange(len(unique)).astype(str).astype(object),
                       unique[:, 0].astype(np.float64), unique[:, 1].astype(np.float64))
         with warnings.catch_warnings():
-            # Unsnapped destinations are reported once by the zone and layer loaders.
-            warnings.filterwarnings("ignore", message=".*destinations are more than")
+            # Points off the streets are reported by check_layer_coverage, hit or miss.
+            warnings.filterwarnings("ignore", message=r".* (origins|destinations) are more than")
             minutes = engine.compute_travel_time_array(
                 network, zones.points, dest, routing=routing,
                 percentiles=routing.percentiles[:1], progress=progress,
             )[:, 0, :]
-        return TravelTimes(minutes[:, inverse].astype(np.float32), layer, ids)
+        return _UniqueTimes(minutes.astype(np.float32))
 
-    return cache.get_or_build("times", key, TravelTimes, build,
-                              f"travel times {network.digest[:12]}")
+    cached = cache.get_or_build("times", key, _UniqueTimes, build,
+                                f"travel times {network.digest[:12]}")
+    if cached.minutes.shape != (len(zones.points), len(unique)):
+        msg = (f"cached travel times have shape {cached.minutes.shape}, expected "
+               f"{(len(zones.points), len(unique))}; run 'routes cache clear' and try again")
+        raise CacheError(msg)
+    return TravelTimes(cached.minutes[:, inverse], layer, ids)
+
+
+def check_layer_coverage(
+    study: StudyArea,
+    network: TransitNetwork,
+    zones: Zones,
+    layers: tuple[Destinations, ...],
+    *,
+    allow_data_loss: bool = False,
+) -> NDArray[np.bool_]:
+    """Check that most zones and most points of each layer are on the street network.
+
+    Returns
+    -------
+    numpy.ndarray
+        Mask of the zones on the street network.
+
+    Raises
+    ------
+    DataLossError
+        When more than half of the zones, or of a layer's points, are off it
+        and ``allow_data_loss`` is false.
+
+    Warns
+    -----
+    RoutesWarning
+        When some are off it (with counts).
+    """
+    max_snap_m = study.routing.max_snap_m
+    sources = {d.name: d.path for d in study.destinations}
+    zone_file = (study.zones.centroids_path or study.zones.path) if study.zones else None
+    on_streets = check_point_coverage(
+        network.streets, zones.points, max_snap_m, what="zones",
+        source=zone_file.name if zone_file else "the zones", allow_data_loss=allow_data_loss,
+        index=network.edge_index)
+    for layer in layers:
+        path = sources.get(layer.name)
+        check_point_coverage(
+            network.streets, layer.points, max_snap_m,
+            what=f"points of destination layer {layer.name!r}",
+            source=path.name if path is not None else "the OSM extract",
+            allow_data_loss=allow_data_loss, index=network.edge_index)
+    return on_streets
 
 
 def space_layer_names(study: StudyArea) -> frozenset[str]:
@@ -184,6 +268,7 @@ def compute_access(
     cache: NetworkCache | None = None,
     progress: ProgressCallback | None = None,
     engine: TravelTimeEngine | None = None,
+    allow_data_loss: bool | None = None,
 ) -> AccessResult:
     """Compute every per-zone accessibility metric on one network.
 
@@ -209,18 +294,37 @@ def compute_access(
         Called as ``progress(done, total)`` while travel times are computed.
     engine
         Computes the travel times (default: the built-in engine in this process).
+    allow_data_loss
+        Go on, with warnings, when most zones or destinations are off the
+        street network or reach nothing (default: the network's
+        :attr:`~routes.network.TransitNetwork.allow_data_loss`).
 
     Returns
     -------
     AccessResult
         Per-zone table (columns documented in :mod:`routes.columns`), per-space
         table, and the travel times.
+
+    Raises
+    ------
+    DataLossError
+        When more than half of the zones, or of a layer's points, are off the
+        street network, or more than half of the zones on it reach no point
+        of a layer (see :mod:`routes.coverage`), unless ``allow_data_loss``.
     """
     scoring = study.scoring
     pct = study.routing.percentiles[0]
     tcol = column_name(ColumnKind.TRAVEL_TIME, percentile=pct)
+    allow = network.allow_data_loss if allow_data_loss is None else allow_data_loss
     times = compute_zone_travel_times(study, network, zones, layers, cache=cache,
-                                      progress=progress, engine=engine)
+                                      progress=progress, engine=engine, allow_data_loss=allow)
+    # A zone on the street network reaches at least its own point.
+    on_streets = np.asarray(
+        np.isfinite(times.minutes[:, times.point_layer == ZONES_LAYER]).any(axis=1), dtype=bool)
+    for layer in layers:
+        check_reach(times.minutes[:, times.point_layer == layer.name], on_streets,
+                    what=f"destination layer {layer.name!r}",
+                    max_trip_min=study.routing.max_trip_min, allow_data_loss=allow)
     origin_ids = zones.table.index.to_numpy(dtype=object)
     table = zones.table.copy()
     zone_frame = zones.table.reset_index(names="id")

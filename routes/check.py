@@ -10,8 +10,9 @@ import pandas as pd
 
 from routes.cache import NetworkCache
 from routes.config import StudyArea
-from routes.feed_doctor import FeedDiagnosis
-from routes.network import build_network, served_stops
+from routes.coverage import check_point_coverage
+from routes.feed_doctor import DOCTOR_RULES, DoctorRules, FeedDiagnosis
+from routes.network import build_network, compute_stop_usage
 from routes.points import load_layer, points_from_layer
 from routes.snapping import snap_points
 from routes.timetable import FeedSummary, compute_timetable_stats, describe_feeds
@@ -62,6 +63,9 @@ class DataReport:
         The local metric CRS of the walk graph.
     n_stops_served, n_stops_served_snapped
         Stops called at on the date, and how many of them are linked to a street.
+    n_trips, n_trips_unusable
+        Trips on the date, and how many of them call at fewer than two linked
+        stops (nobody can board and alight on them).
     stop_link_radius_m
         Farthest a stop may be from a street to be linked, metres.
     n_transfers
@@ -85,6 +89,8 @@ class DataReport:
     n_transfers: int
     layers: list[LayerSnapping] = field(default_factory=list)
     feed_diagnoses: tuple[FeedDiagnosis, ...] = ()
+    n_trips: int = 0
+    n_trips_unusable: int = 0
 
     def render(self, warnings: list[str] | None = None) -> str:
         """Render the report as plain text, one fact per line."""
@@ -109,6 +115,9 @@ class DataReport:
                     f"{int(row.n_routes):,} routes ({int(row.n_patterns):,} patterns), "
                     f"{int(row.n_stops):,} stops served"
                 )
+            if f.n_stop_times_unknown_trip:
+                lines.append(f"    stop_times.txt rows whose trip_id is not in trips.txt (left "
+                             f"out): {f.n_stop_times_unknown_trip:,}")
         if self.feed_diagnoses:
             lines += ["", "feed doctor (duplicate and superseded trips, times past 24:00, "
                           "shapes, whole-minute times):"]
@@ -121,6 +130,8 @@ class DataReport:
             f"within {self.stop_link_radius_m:,.0f} m: {self.n_stops_served_snapped:,}; outside "
             "it: "
             f"{self.n_stops_served - self.n_stops_served_snapped:,}",
+            f"trips on the date that call at fewer than two linked stops (unusable): "
+            f"{self.n_trips_unusable:,} of {self.n_trips:,}",
             f"transfer walks between stops (up to {s.routing.max_transfer_walk_min:g} min): "
             f"{self.n_transfers:,}",
         ]
@@ -140,7 +151,8 @@ class DataReport:
 
 
 def compute_data_report(
-    study: StudyArea, *, cache: NetworkCache | None = None, allow_feed_errors: bool = False
+    study: StudyArea, *, cache: NetworkCache | None = None, allow_feed_errors: bool = False,
+    allow_data_loss: bool = False, feed_doctor: DoctorRules = DOCTOR_RULES,
 ) -> DataReport:
     """Load every input of a study area and report on it.
 
@@ -152,6 +164,11 @@ def compute_data_report(
         Network cache (default folder when ``None``).
     allow_feed_errors
         Drop malformed GTFS trips with a warning instead of failing.
+    allow_data_loss
+        Report, with warnings, instead of failing when most of the transit
+        network, the zones or a destination layer is off the street network.
+    feed_doctor
+        The feed doctor's rules (as for :func:`routes.network.build_network`).
 
     Returns
     -------
@@ -162,15 +179,21 @@ def compute_data_report(
     ------
     InputError
         If any input cannot be read.
+    DataLossError
+        When most of the transit network, the zones or a destination layer
+        is off the street network (see :mod:`routes.coverage`), unless
+        ``allow_data_loss``.
 
     Warns
     -----
     RoutesWarning
-        For feeds without service on the date, unsnapped stops and so on.
+        For feeds without service on the date, unsnapped stops, zones and
+        destinations, stop times of unknown trips, and so on.
     """
     feeds = describe_feeds(study.gtfs_paths, allow_feed_errors=allow_feed_errors)
-    network = build_network(study, cache=cache, allow_feed_errors=allow_feed_errors)
-    served = served_stops(network.timetable)
+    network = build_network(study, cache=cache, allow_feed_errors=allow_feed_errors,
+                            allow_data_loss=allow_data_loss, feed_doctor=feed_doctor)
+    usage = compute_stop_usage(network.timetable, network.links)
     layers = []
     sources = []
     if study.zones is not None:
@@ -179,6 +202,10 @@ def compute_data_report(
     sources += [(d.name, d.path, d.id_column) for d in study.destinations if d.path is not None]
     for name, path, id_column in sources:
         points = points_from_layer(load_layer(path, id_column=id_column))
+        what = "zones" if name == "zones" else f"points of destination layer {name!r}"
+        check_point_coverage(network.streets, points, study.routing.max_snap_m, what=what,
+                             source=path.name, allow_data_loss=allow_data_loss,
+                             index=network.edge_index)
         snapped = snap_points(network.streets, points.lon, points.lat,
                               max_snap_m=study.routing.max_snap_m, index=network.edge_index)
         ok = snapped.snapped
@@ -191,10 +218,12 @@ def compute_data_report(
         n_nodes=network.streets.n_nodes,
         n_edges=network.streets.n_edges,
         street_crs=network.streets.crs,
-        n_stops_served=int(served.sum()),
-        n_stops_served_snapped=int((served & network.links.linked).sum()),
+        n_stops_served=usage.n_stops_served,
+        n_stops_served_snapped=usage.n_stops_served_linked,
         stop_link_radius_m=network.links.link_radius_m,
         n_transfers=len(network.links.transfers.target),
         layers=layers,
         feed_diagnoses=network.timetable.feed_diagnoses,
+        n_trips=usage.n_trips,
+        n_trips_unusable=usage.n_trips_unusable,
     )

@@ -41,6 +41,7 @@ from routes._progress import ProgressCallback, no_progress
 from routes.cache import NetworkCache
 from routes.config import RoutingParams, StudyArea
 from routes.errors import CacheError, RoutesError, RoutesWarning
+from routes.feed_doctor import DOCTOR_RULES, DoctorRules
 from routes.network import TransitNetwork
 from routes.points import Points
 
@@ -88,6 +89,8 @@ class NetworkSpec:
         As for :func:`routes.network.build_network`.
     digest
         The client's network digest; a worker whose network differs refuses to compute.
+    feed_doctor
+        As for :func:`routes.network.build_network`.
     """
 
     config_path: str
@@ -96,6 +99,7 @@ class NetworkSpec:
     feeds: tuple[str, ...] | None
     allow_feed_errors: bool
     digest: str
+    feed_doctor: DoctorRules = DOCTOR_RULES
 
 
 _NETWORKS: OrderedDict[NetworkSpec, TransitNetwork] = OrderedDict()
@@ -127,7 +131,9 @@ def load_worker_network(spec: NetworkSpec) -> TransitNetwork:
         feeds = None if spec.feeds is None else tuple(Path(f) for f in spec.feeds)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RoutesWarning)
+            # The client checked the network for lost data (and was allowed on).
             network = build_network(study, cache=cache, allow_feed_errors=spec.allow_feed_errors,
+                                    allow_data_loss=True, feed_doctor=spec.feed_doctor,
                                     feeds=feeds)
         if network.digest != spec.digest:
             msg = (
@@ -370,6 +376,7 @@ class DaskEngine:
             feeds=None if self.feeds is None else tuple(str(Path(f).resolve()) for f in self.feeds),
             allow_feed_errors=self.allow_feed_errors,
             digest=network.digest,
+            feed_doctor=network.feed_doctor,
         )
 
     def compute_travel_time_array(

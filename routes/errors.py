@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "CacheError",
+    "DataLossError",
     "DownloadError",
     "GtfsError",
     "InputError",
@@ -29,6 +30,14 @@ class InputError(RoutesError, ValueError):
 
 class GtfsError(InputError):
     """A GTFS feed that cannot be read or is inconsistent."""
+
+
+class DataLossError(InputError):
+    """Most of the zones, destinations or transit network fall off the street network.
+
+    Raised instead of giving results that look sound and are not; the
+    ``allow_data_loss`` keyword (CLI ``--allow-data-loss``) goes on with warnings.
+    """
 
 
 class OsmError(InputError):

@@ -30,6 +30,7 @@ from routes.costing import ProposalCost, compute_proposal_cost
 from routes.destinations import Destinations, load_destinations
 from routes.engine.backends import TravelTimeEngine
 from routes.errors import InputError, OutputExistsError, ProposalError, join_problems
+from routes.feed_doctor import DOCTOR_RULES, DoctorRules
 from routes.network import TransitNetwork, build_network
 from routes.outputs import (
     InputFile,
@@ -132,15 +133,23 @@ class Evaluation:
 
 
 def load_study_inputs(
-    study: StudyArea, *, cache: NetworkCache | None = None, allow_feed_errors: bool = False
+    study: StudyArea, *, cache: NetworkCache | None = None, allow_feed_errors: bool = False,
+    allow_data_loss: bool = False, feed_doctor: DoctorRules = DOCTOR_RULES,
 ) -> StudyInputs:
     """Load the baseline network, the zones and the destination layers of a study area.
+
+    ``allow_data_loss`` and ``feed_doctor`` are as for
+    :func:`routes.network.build_network` (the network keeps them for its
+    scenarios and the zone checks of :func:`routes.access.compute_access`).
 
     Raises
     ------
     InputError
         If the study area has no ``[zones]`` or no destination layers, or any
         input is invalid.
+    DataLossError
+        If most of the transit network is off the street network, unless
+        ``allow_data_loss``.
     """
     if study.zones is None:
         msg = f"{study.config_path.name}: no [zones]; add the neighbourhoods to evaluate"
@@ -149,7 +158,8 @@ def load_study_inputs(
         zones = load_zones(study.zones)
         layers = tuple(load_destinations(d, osm_path=study.osm_path)
                        for d in study.destinations)
-        network = build_network(study, cache=cache, allow_feed_errors=allow_feed_errors)
+        network = build_network(study, cache=cache, allow_feed_errors=allow_feed_errors,
+                                allow_data_loss=allow_data_loss, feed_doctor=feed_doctor)
     return StudyInputs(study, network, zones, layers, log.messages, allow_feed_errors)
 
 

@@ -322,8 +322,8 @@ class FeedDiagnosis:
         return (
             f"GTFS feed {self.feed_name!r}: the feed doctor dropped {' and '.join(dropped)} "
             f"of the {self.n_trips:,} trips on {self.service_date.isoformat()}{example}; "
-            "'routes check' reports what it found; to keep them, pass "
-            "feed_doctor=DoctorRules(drop=False) to load_timetable"
+            "'routes check' lists what it found; to keep them, pass --keep-duplicate-trips "
+            "(in Python: feed_doctor=DoctorRules(drop=False))"
         )
 
 

@@ -24,9 +24,10 @@ from numpy.typing import NDArray
 
 from routes.cache import NetworkCache, hash_inputs
 from routes.config import RoutingParams, StudyArea
+from routes.coverage import MAX_LOST_SHARE, report_loss
 from routes.engine.walking import WalkLegs, compute_walk_legs
 from routes.errors import RoutesWarning
-from routes.feed_doctor import feed_doctor_key
+from routes.feed_doctor import DOCTOR_RULES, DoctorRules, feed_doctor_key
 from routes.snapping import (
     R5_ENDPOINT_SNAP_M,
     R5_LINK_RADIUS_M,
@@ -42,9 +43,12 @@ __all__ = [
     "LINKING_SCHEME",
     "STOP_LINK_RADIUS_M",
     "StopLinks",
+    "StopUsage",
     "TransitNetwork",
     "build_network",
     "build_stop_links",
+    "check_stop_links",
+    "compute_stop_usage",
     "compute_transfers",
 ]
 
@@ -105,6 +109,13 @@ class TransitNetwork:
     edge_index
         The R-tree over ``streets``' segments that points are linked with
         (:func:`routes.snapping.build_edge_index`); built on demand when ``None``.
+    allow_data_loss
+        Whether work on this network goes on, with warnings, when most zones
+        or destinations are off the street network (see :mod:`routes.coverage`);
+        scenarios built on it inherit it.
+    feed_doctor
+        The feed doctor's rules the timetable was built with; scenarios built
+        on it use them too.
     """
 
     streets: StreetNetwork
@@ -112,6 +123,8 @@ class TransitNetwork:
     links: StopLinks
     digest: str = ""
     edge_index: EdgeIndex | None = field(default=None, compare=False, repr=False)
+    allow_data_loss: bool = field(default=False, compare=False)
+    feed_doctor: DoctorRules = field(default=DOCTOR_RULES, compare=False)
 
 
 def transfer_search_m(routing: RoutingParams) -> float:
@@ -200,18 +213,132 @@ def served_stops(timetable: Timetable) -> NDArray[np.bool_]:
     return served
 
 
-def warn_unsnapped_stops(timetable: Timetable, links: StopLinks) -> int:
-    """Warn, with a count, about served stops too far from any street to be used."""
+@dataclass(frozen=True, slots=True)
+class StopUsage:
+    """How much of the timetable the street network can use.
+
+    Attributes
+    ----------
+    n_stops_served
+        Stops at least one trip of the date calls at.
+    n_stops_served_linked
+        Of which linked to the street network.
+    n_trips
+        Trips of the date.
+    n_trips_unusable
+        Trips with fewer than two linked stops (nobody can board and alight).
+    lost_feeds
+        Names of the feeds with served stops none of which is linked.
+    n_trips_lost_feeds
+        Trips of those feeds.
+    """
+
+    n_stops_served: int
+    n_stops_served_linked: int
+    n_trips: int
+    n_trips_unusable: int
+    lost_feeds: tuple[str, ...]
+    n_trips_lost_feeds: int
+
+
+def compute_stop_usage(timetable: Timetable, links: StopLinks) -> StopUsage:
+    """Count the served stops, and the trips, that the street network can use."""
     served = served_stops(timetable)
-    dropped = int((served & ~links.linked).sum())
-    if dropped:
-        msg = (
-            f"{dropped:,} of {int(served.sum()):,} served stops are more than "
-            f"{links.link_radius_m:,.0f} m from the street network and are left out; extend "
-            "the OSM extract to cover the feeds if they matter"
+    linked = links.linked
+    stops_per_pattern = np.diff(timetable.pattern_stop_ptr)
+    trips_per_pattern = np.diff(timetable.pattern_trip_ptr).astype(np.int64)
+    pattern_of_stop = np.repeat(np.arange(timetable.n_patterns), stops_per_pattern)
+    n_linked = np.bincount(pattern_of_stop, weights=linked[timetable.pattern_stops],
+                           minlength=timetable.n_patterns)
+    feed_of_stop = np.array([s.split(":", 1)[0] for s in timetable.stop_ids], dtype=object)
+    route_feed = np.array([r.split(":", 1)[0] for r in timetable.route_ids], dtype=object)
+    trip_feed = np.repeat(route_feed[timetable.pattern_route], trips_per_pattern)
+    lost = tuple(name for name in timetable.feed_names
+                 if (served & (feed_of_stop == name)).any()
+                 and not (served & linked & (feed_of_stop == name)).any())
+    return StopUsage(
+        n_stops_served=int(served.sum()),
+        n_stops_served_linked=int((served & linked).sum()),
+        n_trips=timetable.n_trips,
+        n_trips_unusable=int(trips_per_pattern[n_linked < 2].sum()),
+        lost_feeds=lost,
+        n_trips_lost_feeds=int(np.isin(trip_feed, lost).sum()) if lost else 0,
+    )
+
+
+def check_stop_links(
+    timetable: Timetable,
+    links: StopLinks,
+    *,
+    feeds: dict[str, Path] | None = None,
+    osm_path: Path | None = None,
+    allow_data_loss: bool = False,
+) -> StopUsage:
+    """Check that the street network can use the timetable; warn with counts about losses.
+
+    Parameters
+    ----------
+    timetable
+        The timetable.
+    links
+        Its stops linked to the streets.
+    feeds
+        Path of each feed by name, for the messages.
+    osm_path
+        The OSM extract, for the messages.
+    allow_data_loss
+        Go on, with a warning, when most of the network is lost.
+
+    Returns
+    -------
+    StopUsage
+        The counts.
+
+    Raises
+    ------
+    DataLossError
+        Unless ``allow_data_loss``: when the feeds none of whose served stops
+        is linked to a street carry more than half of the trips of the date, or
+        when no trip has two linked stops (see :mod:`routes.coverage`).
+
+    Warns
+    -----
+    RoutesWarning
+        When some served stops are not linked, with the stops and trips lost.
+    """
+    usage = compute_stop_usage(timetable, links)
+    dropped = usage.n_stops_served - usage.n_stops_served_linked
+    if not dropped:
+        return usage
+    feeds = feeds or {}
+    osm = f" of {osm_path.name}" if osm_path is not None else ""
+    radius = f"{links.link_radius_m:,.0f} m"
+    day = timetable.service_date.isoformat()
+    if usage.lost_feeds:
+        names = ", ".join(f"{n!r} ({feeds[n].name})" if n in feeds else repr(n)
+                          for n in usage.lost_feeds)
+        which = "feed" if len(usage.lost_feeds) == 1 else "feeds"
+        lost = (
+            f"GTFS {which} {names}: none of the stops served on {day} is within {radius} of a "
+            f"street{osm}, so {usage.n_trips_lost_feeds:,} of {usage.n_trips:,} trips are lost"
         )
-        warnings.warn(msg, RoutesWarning, stacklevel=3)
-    return dropped
+        fix = ("check stop_lat and stop_lon in stops.txt (latitude and longitude in degrees) "
+               "and that the OSM extract covers the feed")
+        fatal = usage.n_trips_lost_feeds > MAX_LOST_SHARE * usage.n_trips
+        report_loss(lost, fix, fatal=fatal, allow_data_loss=allow_data_loss)
+    elif usage.n_trips_unusable == usage.n_trips:
+        lost = (f"none of the {usage.n_trips:,} trips on {day} calls at two stops within "
+                f"{radius} of a street{osm}, so the transit network is lost")
+        fix = "check stop_lat and stop_lon in stops.txt and that the OSM extract covers the feeds"
+        report_loss(lost, fix, fatal=True, allow_data_loss=allow_data_loss)
+    msg = (
+        f"{dropped:,} of {usage.n_stops_served:,} served stops are more than {radius} from "
+        f"the street network{osm} and are left out ({usage.n_trips_unusable:,} of "
+        f"{usage.n_trips:,} trips on {day} keep fewer than two stops and cannot be used); "
+        "extend the OSM extract to cover the feeds if they matter"
+    )
+    warnings.warn(msg, RoutesWarning, stacklevel=3)
+    return usage
 
 
 def build_network(
@@ -219,6 +346,8 @@ def build_network(
     *,
     cache: NetworkCache | None = None,
     allow_feed_errors: bool = False,
+    allow_data_loss: bool = False,
+    feed_doctor: DoctorRules = DOCTOR_RULES,
     feeds: tuple[Path, ...] | None = None,
 ) -> TransitNetwork:
     """Build (or load from the cache) the transit network of a study area.
@@ -231,6 +360,13 @@ def build_network(
         Where built parts are cached; ``None`` for the default folder.
     allow_feed_errors
         Drop malformed trips with a warning instead of failing.
+    allow_data_loss
+        Go on, with warnings, when most of the transit network cannot be
+        linked to the streets; kept on the network for the zone and
+        destination checks of :func:`routes.access.compute_access`.
+    feed_doctor
+        The feed doctor's rules (``DoctorRules(drop=False)`` keeps the
+        duplicate and superseded trips it finds; CLI ``--keep-duplicate-trips``).
     feeds
         GTFS feeds to use instead of the study area's (e.g. a scenario's:
         modified copies plus a proposal's feed).
@@ -240,11 +376,17 @@ def build_network(
     TransitNetwork
         The network for the study area's service date.
 
+    Raises
+    ------
+    DataLossError
+        When most of the transit network is off the street network
+        (:func:`check_stop_links`) and ``allow_data_loss`` is false.
+
     Warns
     -----
     RoutesWarning
         When served stops cannot be linked to the street network, or a feed
-        has no service on the date.
+        has no service on the date (also when the parts come from the cache).
     """
     cache = cache if cache is not None else NetworkCache()
     routing = study.routing
@@ -263,11 +405,12 @@ def build_network(
     feeds = study.gtfs_paths if feeds is None else tuple(feeds)
     timetable_key = hash_inputs(
         feeds, {"date": study.service_date.isoformat(), "allow_feed_errors": allow_feed_errors,
-                "feed_doctor": feed_doctor_key()}
+                "feed_doctor": feed_doctor_key(feed_doctor)}
     )
     timetable = cache.get_or_build(
         "timetable", timetable_key, Timetable,
-        lambda: load_timetable(feeds, study.service_date, allow_feed_errors=allow_feed_errors),
+        lambda: load_timetable(feeds, study.service_date, allow_feed_errors=allow_feed_errors,
+                               feed_doctor=feed_doctor),
         f"{', '.join(map(str, feeds))} on {study.service_date}",
     )
     links_params = {
@@ -280,7 +423,12 @@ def build_network(
         "links", links_key, StopLinks,
         lambda: build_stop_links(streets, timetable, routing), "stop links",
     )
-    warn_unsnapped_stops(timetable, links)
+    from routes._gtfs_read import unique_feed_names
+
+    check_stop_links(timetable, links, osm_path=study.osm_path,
+                     feeds=dict(zip(unique_feed_names(list(feeds)), feeds, strict=True)),
+                     allow_data_loss=allow_data_loss)
     logger.info("network ready in %.1f s", time.perf_counter() - started)
     return TransitNetwork(streets, timetable, links, digest=links_key,
-                          edge_index=build_edge_index(streets))
+                          edge_index=build_edge_index(streets), allow_data_loss=allow_data_loss,
+                          feed_doctor=feed_doctor)

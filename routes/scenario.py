@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from routes.cache import NetworkCache, hash_inputs
+from routes.cache import NetworkCache
 from routes.config import StudyArea
 from routes.errors import ProposalError
 from routes.network import TransitNetwork, build_network
@@ -155,11 +155,14 @@ def build_scenario(
         write_proposal_feed(proposal, feed_path, overwrite=True,
                             service_dates=(study.service_date, study.service_date))
         feeds.append(feed_path)
+    # Keyed by the bytes and names of these feeds (the proposal's feed is named
+    # after the proposal), so the scenario network is cached apart from the baseline.
     network = build_network(study, cache=cache, feeds=tuple(feeds),
-                            allow_feed_errors=allow_feed_errors)
+                            allow_feed_errors=allow_feed_errors,
+                            allow_data_loss=baseline.allow_data_loss,
+                            feed_doctor=baseline.feed_doctor)
     logger.info(
-        "scenario %s: %s trips (baseline %s); key %s", proposal.name,
-        f"{network.timetable.n_trips:,}", f"{baseline.timetable.n_trips:,}",
-        hash_inputs([], {"network": network.digest})[:12],
+        "scenario %s: %s trips (baseline %s); network %s", proposal.name,
+        f"{network.timetable.n_trips:,}", f"{baseline.timetable.n_trips:,}", network.digest[:12],
     )
     return Scenario(proposal, tuple(feeds), network)

@@ -155,6 +155,9 @@ class FeedSummary:
         ``calendar_dates.txt`` additions; ``None`` if the feed has no dates.
     n_routes, n_trips, n_stops
         Rows in ``routes.txt``, ``trips.txt`` and ``stops.txt``.
+    n_stop_times_unknown_trip
+        Rows of ``stop_times.txt`` whose ``trip_id`` is not in ``trips.txt``
+        (left out; a ``foreign_key_violation`` in MobilityData's validator).
     """
 
     name: str
@@ -164,6 +167,7 @@ class FeedSummary:
     n_routes: int
     n_trips: int
     n_stops: int
+    n_stop_times_unknown_trip: int = 0
 
 
 def load_timetable(
@@ -206,7 +210,8 @@ def load_timetable(
     ------
     GtfsError
         If a feed cannot be read (missing file, not a zip, damaged zip, a
-        required file or column missing), if a feed has errors and
+        required file or column missing, a table twice or only in a subfolder
+        of the zip), if a feed has errors and
         ``allow_feed_errors`` is false (the message lists them with their file
         and row), or if no feed runs on ``service_date``.
 
@@ -214,7 +219,8 @@ def load_timetable(
     -----
     RoutesWarning
         For a feed with no service on ``service_date`` (naming its date range),
-        for routes with unknown ``route_type``, for trips dropped because
+        for routes with unknown ``route_type``, for ``stop_times.txt`` rows
+        whose ``trip_id`` is not in ``trips.txt`` (counted), for trips dropped because
         of feed errors when ``allow_feed_errors`` is true (with counts), and
         once per feed whose duplicate or superseded trips the doctor dropped.
 
@@ -473,6 +479,7 @@ def describe_feeds(
         If a feed cannot be read, or its calendars hold malformed dates and
         ``allow_feed_errors`` is false.
     """
+    from routes._gtfs_integrity import unknown_trip_rows
     from routes._gtfs_read import Problems, parse_calendar, read_gtfs_feed, unique_feed_names
 
     paths = [Path(p) for p in feeds]
@@ -493,6 +500,7 @@ def describe_feeds(
                 n_routes=len(feed.routes),
                 n_trips=len(feed.trips),
                 n_stops=len(feed.stops),
+                n_stop_times_unknown_trip=len(unknown_trip_rows(feed)),
             )
         )
     return out

@@ -5,10 +5,15 @@ It serves small fixture files, with:
 * static files, optionally honouring ``Range`` requests (or ignoring them, as
   BODS does) and optionally cut short after some bytes;
 * ArcGIS ``query`` endpoints: ``where`` clauses ``1=1``, ``FIELD = 'x'`` and
-  ``FIELD IN ('a','b')``, an envelope ``geometry`` filter, ``resultOffset`` /
-  ``resultRecordCount`` paging with ``exceededTransferLimit``, ``f=geojson`` or
-  ``f=json``;
-* the Nomis BRES API: ``geography=code,code`` answered from a table.
+  ``FIELD IN ('a','b')``, an envelope ``geometry`` filter, ``orderByFields``,
+  ``resultOffset`` / ``resultRecordCount`` paging with ``exceededTransferLimit``,
+  ``f=geojson`` or ``f=json``; optionally paging as ArcGIS Online does through a
+  spatial index (the page is cut from the features the ``where`` clause selects,
+  then filtered by the envelope, so a page can be short or empty while the flag
+  is still set);
+* the Nomis API for BRES: the whole table of one geography type
+  (``geography=TYPE151``), ``select``-ed columns upper-cased as Nomis writes them,
+  with ``RECORD_COUNT``, paged by ``recordoffset`` a fixed number of rows at a time.
 
 Every request is logged (path, query and ``Range`` header) so tests can check
 what was downloaded and resumed.
@@ -39,11 +44,14 @@ class StaticFile:
 @dataclass
 class ArcgisLayer:
     features: list[dict[str, Any]]  # GeoJSON features
+    index_filtered: bool = False  # page first, then apply the envelope (ArcGIS Online)
 
 
 @dataclass
 class BresTable:
-    jobs: dict[str, int]
+    jobs: dict[str, int | str]  # LSOA code -> OBS_VALUE ("" for a missing value)
+    page_rows: int = 25_000  # rows per answer (Nomis's limit without a key)
+    geography_type: str = "2021 super output areas - lower layer"
 
 
 @dataclass
@@ -80,14 +88,25 @@ def _arcgis_answer(layer: ArcgisLayer, query: dict[str, str]) -> dict[str, Any]:
         chosen = [f for f in layer.features if _matches(query.get("where", "1=1"), f["properties"])]
     except ValueError as exc:
         return {"error": {"code": 400, "message": str(exc)}}
-    if "geometry" in query:
+    if order := query.get("orderByFields"):
+        chosen.sort(key=lambda f: str(f["properties"].get(order.split()[0])))
+
+    def in_box(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if "geometry" not in query:
+            return features
         box = shapely.box(*map(float, query["geometry"].split(",")))
-        chosen = [f for f in chosen if shapely.geometry.shape(f["geometry"]).intersects(box)]
+        return [f for f in features if shapely.geometry.shape(f["geometry"]).intersects(box)]
+
     fields = query.get("outFields", "*").split(",")
     offset = int(query.get("resultOffset", 0))
     count = int(query.get("resultRecordCount", 2000))
-    page = chosen[offset:offset + count]
-    exceeded = offset + count < len(chosen)
+    if layer.index_filtered:
+        page = in_box(chosen[offset:offset + count])
+        exceeded = offset + count < len(chosen)
+    else:
+        chosen = in_box(chosen)
+        page = chosen[offset:offset + count]
+        exceeded = offset + count < len(chosen)
     if fields != ["*"]:
         page = [{**f, "properties": {k: f["properties"].get(k) for k in fields}} for f in page]
     if query.get("f") == "geojson":
@@ -97,6 +116,25 @@ def _arcgis_answer(layer: ArcgisLayer, query: dict[str, str]) -> dict[str, Any]:
         return answer
     return {"features": [{"attributes": f["properties"]} for f in page],
             "exceededTransferLimit": exceeded}
+
+
+def _nomis_answer(table: BresTable, query: dict[str, str]) -> tuple[int, str]:
+    """Nomis's CSV for the whole table of one geography type, one page of it."""
+    lower = {k.lower(): v for k, v in query.items()}
+    if lower.get("geography") != "TYPE151":
+        return 400, f"fixture serves geography=TYPE151 only, not {lower.get('geography')!r}\n"
+    columns = {
+        "geography_code": lambda code: code,
+        "geography_type": lambda code: table.geography_type,
+        "obs_value": lambda code: str(table.jobs[code]),
+        "record_count": lambda code: str(len(table.jobs)),
+    }
+    selected = lower.get("select", ",".join(columns)).split(",")
+    offset = int(lower.get("recordoffset", 0))
+    codes = sorted(table.jobs)[offset:offset + table.page_rows]
+    lines = [",".join(c.upper() for c in selected)]
+    lines += [",".join(columns[c](code) for c in selected) for code in codes]
+    return 200, "\n".join(lines) + "\n"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -117,10 +155,8 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(route, ArcgisLayer):
             self._send(200, json.dumps(_arcgis_answer(route, query)).encode(), "application/json")
         elif isinstance(route, BresTable):
-            codes = query.get("geography", "").split(",")
-            rows = ["GEOGRAPHY_CODE,OBS_VALUE"] + [f"{c},{route.jobs[c]}" for c in codes
-                                                   if c in route.jobs]
-            self._send(200, ("\n".join(rows) + "\n").encode(), "text/csv")
+            status, body = _nomis_answer(route, query)
+            self._send(status, body.encode(), "text/csv")
         else:
             self._static(route)
 

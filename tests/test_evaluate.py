@@ -574,7 +574,9 @@ space_cutoff_min = 30
 POA_WARNINGS = [
     r"poa_hexgrid\.csv column 'jobs': 5 of 1,227 destinations have no value .*",
     r"1,1\d\d of 4,0\d\d served stops are more than 1,600 m from the street network .*",
-    r"14 of 1,227 origins are more than 500 m from the street network .*",
+    r"14 of 1,227 zones in poa_hexgrid\.csv are more than 500 m from every street .*",
+    r"14 of 1,227 points of destination layer 'jobs' in poa_hexgrid\.csv are more than 500 m "
+    r"from every street .*",
 ]
 
 

@@ -481,3 +481,25 @@ def test_rnv_needs_a_looser_gap_to_find_even_look_alikes(rnv_dir: Path) -> None:
     (d,) = load_timetable([rnv_dir / "rnv.zip"], dt.date(2016, 11, 16),
                           feed_doctor=loose).feed_diagnoses
     assert (d.n_superseded_versions, d.n_look_alike_versions) == (0, 4)
+
+
+def test_cli_warning_says_how_to_keep_the_trips_and_the_flag_keeps_them(tmp_path: Path) -> None:
+    """The warning gives a command-line way to keep the trips, and that way works."""
+    from cli import main
+
+    config = write_study_area(tmp_path / "study")
+    tables = study_feed_tables()
+    tables["trips"] = [{"route_id": "R1", "service_id": "WK", "trip_id": t} for t in ("T1", "T1b")]
+    tables["stop_times"] = [row for t in ("T1", "T1b") for row in stop_times(
+        t, [("08:00:00",) * 2, None, None, ("08:12:00",) * 2])]
+    write_feed(tmp_path / "study" / "feed.zip", **tables)
+    env = {"ROUTES_CACHE_DIR": str(tmp_path / "cache")}
+    dropped = CliRunner().invoke(main, ["--config", str(config), "check"], env=env)
+    assert dropped.exit_code == 0, dropped.output
+    assert "to keep them, pass --keep-duplicate-trips" in dropped.stdout  # check lists warnings
+    assert "DoctorRules(drop=False) to load_timetable" not in dropped.output
+    kept = CliRunner().invoke(main, ["--config", str(config), "check", "--keep-duplicate-trips"],
+                              env=env)
+    assert kept.exit_code == 0, kept.output
+    assert "feed: 1 duplicate trip found, kept" in kept.stdout
+    assert "on 2019-05-13: 2 trips" in kept.stdout and kept.stderr == ""

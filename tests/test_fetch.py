@@ -6,10 +6,13 @@ The "public sources" are small fixtures made from Demo Town (see
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
+import logging
 import socket
+import urllib.parse
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,13 +26,21 @@ from click.testing import CliRunner
 
 from cli import main
 from routes.config import load_study_area
-from routes.errors import DownloadError, InputError, OutputExistsError, RoutesWarning
+from routes.errors import DownloadError, GtfsError, InputError, OutputExistsError, RoutesWarning
 from routes.fetch import fetch_study_area, load_fetch_sources
 from routes.fetch.arcgis import query_features, where_in
+from routes.fetch.census import load_ethnic_groups
+from routes.fetch.deprivation import load_district, load_lsoa_districts
 from routes.fetch.download import Downloads
+from routes.fetch.jobs import download_jobs
 from routes.fetch.osm_extract import choose_geofabrik_extract, restrict_osm_to_area
+from routes.fetch.regions import bods_region_of, choose_bods_regions
+from routes.fetch.sources import SOURCE_EVIDENCE, FetchSources
+from routes.fetch.timetables import merge_feeds
 from tests._fetch_fixtures import (
+    BRES_PAGE_ROWS,
     CODE,
+    FAR_LSOAS,
     NAME,
     OTHER_LSOA,
     OTHER_LSOA_JOBS,
@@ -37,9 +48,13 @@ from tests._fetch_fixtures import (
     WHITE_OTHER,
     FetchFixture,
     build_fetch_fixture,
+    far_only_feed,
+    lancashire_iod_file7,
+    lancashire_ts021_zip,
     point_index_at,
 )
-from tests._fetch_server import ArcgisLayer, FixtureServer, StaticFile, serve
+from tests._fetch_server import ArcgisLayer, BresTable, FixtureServer, StaticFile, serve
+from tests.conftest import shared_data_dir
 
 pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
 
@@ -61,6 +76,11 @@ def sources_file(server: FixtureServer, tmp_path: Path) -> Path:
     path = tmp_path / "sources.toml"
     path.write_text(FetchFixture.sources_toml(server))
     return path
+
+
+@pytest.fixture(scope="module")
+def lancashire_dir() -> Path:
+    return shared_data_dir("lancashire")
 
 
 @pytest.fixture
@@ -104,6 +124,14 @@ def test_fetch_writes_a_study_area_routes_check_accepts(
     assert "FAR" not in set(trips["route_id"])  # the Manchester route is outside the area
     assert len(trips) == 1055
 
+    readme = (fetched / "README.md").read_text()
+    for statement in ("Source: Office for National Statistics licensed under the Open "
+                      "Government Licence v.3.0", "Contains OS data © Crown copyright and "
+                      "database right 2025", "Contains public sector information licensed "
+                      "under the Open Government Licence v3.0.", "© OpenStreetMap "
+                      "contributors", "Open Database License 1.0", "rounded by ONS"):
+        assert statement in " ".join(readme.split()), statement
+
     manifest = json.loads((fetched / "fetch_manifest.json").read_text())
     assert manifest["district"] == {"code": CODE, "name": NAME, "asked_for": NAME}
     pbf = next(s for s in manifest["sources"] if s["url"].endswith("lancashire-latest.osm.pbf"))
@@ -115,6 +143,138 @@ def test_fetch_writes_a_study_area_routes_check_accepts(
     assert result.exit_code == 0, result.output
     assert "zones: 30 features, 30 snapped" in result.output
     assert "bods_north_west" in result.output
+
+
+def test_fetch_queries_as_the_publishers_document(fetched: Path, server: FixtureServer) -> None:
+    """BRES: the whole TYPE151 table page by page; ArcGIS: ordered, past empty pages."""
+    import urllib.parse
+
+    bres = [dict(urllib.parse.parse_qsl(q)) for _, q, _ in server.requests_for(PATHS["bres"])]
+    n_rows = 31 + len(FAR_LSOAS)
+    assert [int(q["recordoffset"]) for q in bres] == list(range(0, n_rows, BRES_PAGE_ROWS))
+    assert {q["geography"] for q in bres} == {"TYPE151"}
+    assert {(q["industry"], q["employment_status"], q["measure"], q["measures"])
+            for q in bres} == {("37748736", "4", "1", "20100")}
+    centroids = [dict(urllib.parse.parse_qsl(q))
+                 for _, q, _ in server.requests_for(PATHS["centroids"])]
+    assert {q["orderByFields"] for q in centroids} == {"LSOA21CD"}
+    # the 14 far LSOAs sort first: their two pages of 7 come back empty, flag set, and
+    # the client carries on (the 31 centroids were found, as the e2e test shows)
+    assert [int(q["resultOffset"]) for q in centroids[:3]] == [0, 7, 14]
+    assert not server.requests_for(PATHS["centroids_old"])
+
+
+def test_an_area_on_an_nptg_boundary_merges_both_regional_feeds(
+    fixture: FetchFixture, tmp_path: Path,
+) -> None:
+    """E01900099 lies in Cumberland: ONS North West, NPTG North East."""
+    with serve(fixture.server(nptg_boundary=True)) as running:
+        point_index_at(running)
+        (tmp_path / "sources.toml").write_text(FetchFixture.sources_toml(running))
+        done = fetch_study_area(CODE, tmp_path / "area",
+                                sources=load_fetch_sources(tmp_path / "sources.toml"),
+                                downloads_dir=tmp_path / "dl", today=dt.date(2026, 3, 1))
+        assert len(running.requests_for(PATHS["bods_ne"])) == 1
+    assert done.regions == ("north_west", "north_east")
+    feed = tmp_path / "area" / "gtfs" / "bods_north_west-north_east.zip"
+    with zipfile.ZipFile(feed) as z:
+        trips = pd.read_csv(z.open("trips.txt"), dtype=str)
+        stops = pd.read_csv(z.open("stops.txt"), dtype=str)
+    assert len(trips) == 1055 + 2 == done.n_trips  # the demo's, CROSS_T1 once, NE_T1
+    assert sorted(trips.loc[~trips["route_id"].isin(["1", "2", "3", "4", "5", "6"]),
+                            "trip_id"]) == ["CROSS_T1", "NE_T1"]
+    assert stops["stop_id"].is_unique and {"CUMB1", "CUMB2"} <= set(stops["stop_id"])
+    assert "`north_west`, `north_east`" in (tmp_path / "area" / "README.md").read_text()
+    result = CliRunner().invoke(main, ["--config", str(tmp_path / "area" / "routes.toml"),
+                                       "check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_regional_feed_with_no_stop_in_the_area_stops_with_one_line(
+    fixture: FetchFixture, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path,
+) -> None:
+    demo_zip = next(tmp_path_factory.getbasetemp().glob("fetch-fixture*/demo/gtfs/*.zip"))
+    with serve(fixture.server()) as running:
+        point_index_at(running)
+        running.routes[PATHS["bods"]] = StaticFile(far_only_feed(demo_zip))
+        (tmp_path / "sources.toml").write_text(FetchFixture.sources_toml(running))
+        result = CliRunner().invoke(main, ["-q", "fetch", "--lad", CODE, str(tmp_path / "a"),
+                                           "--sources", str(tmp_path / "sources.toml"),
+                                           "--downloads", str(tmp_path / "dl")])
+    assert result.exit_code == 1
+    message = result.output.strip()
+    assert "\n" not in message and "Traceback" not in message
+    assert "bods_north_west_gtfs.zip: no trip of the regional feed stops in the study area" \
+        in message
+    assert not (tmp_path / "a").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("missing", r"3 of the 31 LSOAs in the area are not in Nomis's table or have no "
+                    r"value \(e\.g\. E01900001, E01900002, E01900099\), so their jobs are "
+                    r"unknown, not 0"),
+        ("blank", r"1 of the 31 LSOAs .* \(e\.g\. E01900005\)"),
+        ("lsoa2011", r"holds \['2011 super output areas - lower layer'\] rows, not only "
+                     r"'2021 super output areas - lower layer' \(TYPE151\)"),
+    ],
+)
+def test_bres_lsoas_missing_from_the_answer_are_an_error_never_zero_jobs(
+    fixture: FetchFixture, tmp_path: Path, change: str, message: str,
+) -> None:
+    with serve(fixture.server()) as running:
+        point_index_at(running)
+        table = running.routes[PATHS["bres"]]
+        assert isinstance(table, BresTable)
+        if change == "missing":
+            for code in ("E01900001", "E01900002", OTHER_LSOA):
+                del table.jobs[code]
+        elif change == "blank":
+            table.jobs["E01900005"] = ""
+        else:
+            table.geography_type = "2011 super output areas - lower layer"
+        (tmp_path / "sources.toml").write_text(FetchFixture.sources_toml(running))
+        with pytest.raises(DownloadError, match=message):
+            fetch_study_area(CODE, tmp_path / "area",
+                             sources=load_fetch_sources(tmp_path / "sources.toml"),
+                             downloads_dir=tmp_path / "dl")
+    assert not (tmp_path / "area").exists()
+
+
+def test_centroids_fall_back_to_the_older_release(
+    fixture: FetchFixture, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    with serve(fixture.server()) as running:
+        point_index_at(running)
+        running.routes[PATHS["centroids_old"]] = running.routes.pop(PATHS["centroids"])
+        (tmp_path / "sources.toml").write_text(FetchFixture.sources_toml(running))
+        with caplog.at_level(logging.WARNING, logger="routes.fetch"):
+            done = fetch_study_area(CODE, tmp_path / "area",
+                                    sources=load_fetch_sources(tmp_path / "sources.toml"),
+                                    downloads_dir=tmp_path / "dl", today=dt.date(2026, 3, 1))
+        assert running.requests_for(PATHS["centroids_old"])
+    assert done.n_zones == 30
+    assert "answered HTTP 404" in caplog.text
+    assert "using the older release (lsoa_centroids_fallback)" in caplog.text
+
+
+def test_centroids_failing_at_both_addresses_name_both(
+    fixture: FetchFixture, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    with serve(fixture.server()) as running:
+        point_index_at(running)
+        layer = running.routes[PATHS["centroids"]]
+        assert isinstance(layer, ArcgisLayer)
+        layer.features = [f for f in layer.features if f["properties"]["LSOA21CD"] != "E01900007"]
+        (tmp_path / "sources.toml").write_text(FetchFixture.sources_toml(running))
+        with (caplog.at_level(logging.CRITICAL, logger="routes.fetch"),
+              pytest.raises(DownloadError, match=r"2 problems:\n.*none for 1 of the district's "
+                                                 r"LSOAs \(e\.g\. E01900007\) at the "
+                                                 r"lsoa_centroids address.*\n.*HTTP 404")):
+            fetch_study_area(CODE, tmp_path / "area",
+                             sources=load_fetch_sources(tmp_path / "sources.toml"),
+                             downloads_dir=tmp_path / "dl")
 
 
 def test_fetch_cli_by_code_reuses_downloads_and_refuses_to_overwrite(
@@ -347,7 +507,8 @@ def test_clipping_keeps_ways_that_cross_the_edge_whole(
         ('[sources]\nbods = "http://x"\n', r"\[sources\]\.bods: unknown key; allowed keys are"),
         ('[sources]\nbods_gtfs = "http://x/all/"\n', r"must contain '\{region\}'"),
         ('[sources]\niod_file7 = "not an address"\n', r"expected an address like"),
-        ('[sources]\narcgis_page_size = 0\n', r"expected a positive whole number"),
+        ('[sources]\narcgis_page_size = 0\n', r"expected a whole number of features from 1"),
+        ('[sources]\narcgis_page_size = 5000\n', r"from 1 to 2,000 .*got 5000"),
         ("[other]\n", r"\[other\]: unknown table"),
         ("[sources\n", r"cannot read the sources file"),
     ],
@@ -387,3 +548,160 @@ def test_restricting_a_real_feed_keeps_whole_trips_that_call_in_the_area(
                                            "date is taken from its first weeks"):
         old = choose_service_date(out, today=dt.date(2026, 12, 6))
     assert old.weekday() == 1 and old.year == 2016
+
+
+# ---------------------------------------------------------------------- corrections of issue 18
+
+
+def test_arcgis_pages_on_while_the_flag_is_set_even_past_empty_pages(tmp_path: Path) -> None:
+    """ArcGIS Online cuts a page before its spatial filter: pages come back short or empty."""
+    features = [{"type": "Feature", "properties": {"CODE": f"C{i:03d}"},
+                 "geometry": {"type": "Point", "coordinates": [i * 0.01, 50.0]}}
+                for i in reversed(range(250))]  # stored out of order: orderByFields sorts
+    with serve(FixtureServer(routes={"/q": ArcgisLayer(features, index_filtered=True)})) as run:
+        found = query_features(Downloads(tmp_path), run.url("/q"), out_fields=["CODE"],
+                               bbox=(0.995, 49.0, 1.205, 51.0), what="t", page_size=40)
+        offsets = [int(dict(urllib.parse.parse_qsl(q))["resultOffset"]) for _, q, _ in run.log]
+    assert sorted(found["CODE"]) == [f"C{i:03d}" for i in range(100, 121)]  # each once
+    # 0 and 40: empty, flag set; 80: C100-C119 (20 of 40); 100: C100-C120 (21);
+    # 121, 161, 201: empty; 241: the last candidates, no flag
+    assert offsets == [0, 40, 80, 100, 121, 161, 201, 241]
+
+
+def test_an_invalid_geofabrik_polygon_is_made_valid_before_it_is_compared() -> None:
+    """Two overlapping parts: GEOS says the raw multipolygon does not cover the area."""
+    lancashire = shapely.MultiPolygon([shapely.box(-3.1, 53.4, -2.4, 54.3),
+                                       shapely.box(-2.6, 53.4, -2.0, 54.3)])
+    assert not lancashire.is_valid
+    index = {"features": [
+        {"type": "Feature", "properties": {"id": i, "urls": {"pbf": f"{i}.pbf"}},
+         "geometry": shapely.geometry.mapping(g)}
+        for i, g in (("england", shapely.box(-6, 49, 2, 56)), ("lancashire", lancashire))]}
+    blackburn = shapely.box(-2.57, 53.61, -2.36, 53.79)  # across the overlap
+    assert not lancashire.covers(blackburn)
+    assert choose_geofabrik_extract(index, blackburn).id == "lancashire"
+
+
+@pytest.mark.parametrize(
+    ("lad", "ons_region", "expected"),
+    [
+        ("E07000243", "East of England", "south_east"),  # Stevenage, Hertfordshire
+        ("E07000103", "East of England", "south_east"),  # Watford, Hertfordshire
+        ("E07000070", "East of England", "south_east"),  # Chelmsford, Essex
+        ("E06000055", "East of England", "south_east"),  # Bedford
+        ("E06000056", "East of England", "south_east"),  # Central Bedfordshire
+        ("E06000032", "East of England", "south_east"),  # Luton
+        ("E06000033", "East of England", "south_east"),  # Southend-on-Sea
+        ("E06000034", "East of England", "south_east"),  # Thurrock
+        ("E06000031", "East of England", "east_midlands"),  # Peterborough
+        ("E06000013", "Yorkshire and The Humber", "east_midlands"),  # North Lincolnshire
+        ("E06000012", "Yorkshire and The Humber", "east_midlands"),  # North East Lincs
+        ("E06000063", "North West", "north_east"),  # Cumberland
+        ("E06000064", "North West", "north_east"),  # Westmorland and Furness
+        ("E07000094", "South East", "south_west"),  # Winchester, Hampshire
+        ("E06000045", "South East", "south_west"),  # Southampton
+        ("E06000044", "South East", "south_west"),  # Portsmouth
+        ("E06000046", "South East", "south_east"),  # Isle of Wight: NPTG South East too
+        ("E07000008", "East of England", "east_anglia"),  # Cambridge
+        ("E08000035", "Yorkshire and The Humber", "yorkshire"),  # Leeds
+        ("E06000008", "North West", "north_west"),  # Blackburn with Darwen
+    ],
+)
+def test_the_bods_region_is_the_nptg_region(lad: str, ons_region: str, expected: str) -> None:
+    assert bods_region_of(lad, ons_region) == expected
+
+
+def test_a_hertfordshire_district_picks_south_east_and_its_neighbours_regions(
+    tmp_path: Path,
+) -> None:
+    lookup = ArcgisLayer([{"type": "Feature", "geometry": None,
+                           "properties": {"LAD24CD": c, "RGN24NM": r}}
+                          for c, r in (("E07000243", "East of England"),
+                                       ("E07000012", "East of England"))])
+    with serve(FixtureServer(routes={"/lu": lookup})) as running:
+        sources = FetchSources(lad_regions=running.url("/lu"))
+        alone = choose_bods_regions(Downloads(tmp_path), sources, "E07000243",
+                                    {"E01023710": "E07000243", "E01023800": "E07000241"},
+                                    ["E01023710", "E01023800"])
+        assert running.log == []  # Hertfordshire districts need no lookup
+        wider = choose_bods_regions(
+            Downloads(tmp_path), sources, "E07000243",
+            {"E01023710": "E07000243", "E01018300": "E07000012"},
+            ["E01023710", "E01018300", "W01000001"])
+    assert alone == ("south_east",)
+    assert wider == ("south_east", "east_anglia", "wales")
+
+
+def test_blackburn_with_darwen_picks_north_west_from_real_lancashire_rows(
+    lancashire_dir: Path, tmp_path: Path,
+) -> None:
+    iod = tmp_path / "File_7.csv"
+    iod.write_bytes(lancashire_iod_file7(lancashire_dir))
+    district = load_district(iod, "Blackburn with Darwen")
+    assert district.code == "E06000008" and len(district.lsoas) == 91
+    assert district.lsoas.loc["E01012571", "imd_decile"] == 1  # the real decile
+    with (lancashire_dir / "lookup_lsoa21_ward24_ltla24_lancs14.csv").open() as fh:
+        lookup = pd.read_csv(fh, dtype=str)
+    everywhere = sorted(lookup["lsoa21_code"])
+    lsoa_districts = load_lsoa_districts(iod, everywhere)
+    assert lsoa_districts == dict(zip(lookup["lsoa21_code"], lookup["ltla24_code"], strict=True))
+    layer = ArcgisLayer([{"type": "Feature", "geometry": None,
+                          "properties": {"LAD24CD": c, "RGN24NM": "North West"}}
+                         for c in sorted(set(lookup["ltla24_code"]))])
+    with serve(FixtureServer(routes={"/lu": layer})) as running:
+        regions = choose_bods_regions(Downloads(tmp_path), FetchSources(
+            lad_regions=running.url("/lu")), district.code, lsoa_districts, everywhere)
+    assert regions == ("north_west",)
+
+
+def test_bres_whole_table_of_real_lancashire_codes_pages_and_reports_missing(
+    lancashire_dir: Path, tmp_path: Path,
+) -> None:
+    with (lancashire_dir / "lookup_lsoa21_ward24_ltla24_lancs14.csv").open() as fh:
+        lookup = pd.read_csv(fh, dtype=str)
+    # made-up jobs (BRES is not in the folder), keyed by the real codes: 7 per code digit sum
+    jobs = {c: 7 * sum(int(d) for d in c[3:]) for c in lookup["lsoa21_code"]}
+    bwd = sorted(lookup.loc[lookup["ltla24_code"] == "E06000008", "lsoa21_code"])
+    with serve(FixtureServer(routes={"/bres": BresTable(dict(jobs), page_rows=200)})) as run:
+        got = download_jobs(Downloads(tmp_path / "a"), run.url("/bres"), bwd)
+        assert len(run.log) == 5  # 945 rows, 200 a page
+        table = run.routes["/bres"]
+        assert isinstance(table, BresTable)
+        del table.jobs[bwd[0]], table.jobs[bwd[-1]]
+        with pytest.raises(DownloadError, match=f"2 of the 91 LSOAs .*e\\.g\\. {bwd[0]}, "
+                                                f"{bwd[-1]}"):
+            download_jobs(Downloads(tmp_path / "b"), run.url("/bres"), bwd)
+    assert got.to_dict() == {c: jobs[c] for c in bwd}
+
+
+def test_real_ts021_rows_give_blackburn_with_darwens_census_population(
+    lancashire_dir: Path, tmp_path: Path,
+) -> None:
+    lookup = pd.read_csv(lancashire_dir / "lookup_lsoa21_ward24_ltla24_lancs14.csv", dtype=str)
+    bwd = sorted(lookup.loc[lookup["ltla24_code"] == "E06000008", "lsoa21_code"])
+    (tmp_path / "ts021.zip").write_bytes(lancashire_ts021_zip(lancashire_dir))
+    groups = load_ethnic_groups(tmp_path / "ts021.zip", bwd)
+    assert int(groups["population"].sum()) == 154_762  # the folder README's published total
+    long = pd.read_csv(lancashire_dir / "census21_ts021_ethnicity_lsoa21_lancs14.csv")
+    asian = long[long["lsoa21_code"].isin(bwd)
+                 & (long["ethnic_group"] == "Asian, Asian British or Asian Welsh")]
+    assert int(groups["asian"].sum()) == int(asian["n"].sum())
+
+
+def test_merging_feeds_that_disagree_under_one_identifier_is_an_error() -> None:
+    import gtfs_kit
+
+    def feed(route_name: str) -> object:
+        return gtfs_kit.Feed(dist_units="km", routes=pd.DataFrame(
+            {"route_id": ["R1"], "route_short_name": [route_name], "route_type": [3]}))
+
+    assert len(merge_feeds([feed("1"), feed("1")], ["a.zip", "b.zip"]).routes) == 1
+    with pytest.raises(GtfsError, match=r"a\.zip \+ b\.zip: routes\.txt holds different rows "
+                                        r"for route_id='R1'.*--refresh"):
+        merge_feeds([feed("1"), feed("1X")], ["a.zip", "b.zip"])
+
+
+def test_every_default_address_names_its_evidence() -> None:
+    addresses = [f.name for f in dataclasses.fields(FetchSources) if f.type in (str, "str")]
+    assert sorted(SOURCE_EVIDENCE) == sorted(addresses)
+    assert "LSOA_PopCentroids_EW_2021_V4" in FetchSources().lsoa_centroids

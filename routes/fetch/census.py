@@ -1,4 +1,4 @@
-"""Community-group counts (Census 2021 TS021) and jobs (BRES) per LSOA."""
+"""Community-group counts per LSOA, from Census 2021 table TS021 (ethnic group)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from routes.errors import DownloadError, InputError
-from routes.fetch.download import Downloads
+from routes.errors import InputError
 
-__all__ = ["GROUP_COLUMNS", "download_jobs", "load_ethnic_groups"]
+__all__ = ["GROUP_COLUMNS", "load_ethnic_groups"]
 
 GROUP_COLUMNS = ("white_british", "white_other", "asian", "black", "mixed", "other")
 """The community groups written to the zones file, from Census 2021's five broad ethnic
@@ -30,7 +29,6 @@ _TS021 = {
     "other": "Ethnic group: Other ethnic group",
 }
 _CODE = "geography code"
-_CODES_PER_QUERY = 100
 
 
 def _normalise(label: str) -> str:
@@ -105,48 +103,3 @@ def load_ethnic_groups(ts021_zip: Path, lsoa_codes: Sequence[str]) -> pd.DataFra
     )
     groups.index = pd.Index(groups.index.astype(str), name="LSOA21CD")
     return groups
-
-
-def download_jobs(downloads: Downloads, url: str, lsoa_codes: Sequence[str]) -> pd.Series:
-    """Employment per LSOA from the Business Register and Employment Survey (Nomis NM_189_1).
-
-    Asks for the latest year, all industries, employment (employees plus working
-    owners), a hundred LSOAs per request.
-
-    Returns
-    -------
-    pandas.Series
-        Jobs (persons employed) per LSOA code; LSOAs Nomis does not list are 0.
-
-    Raises
-    ------
-    DownloadError
-        If a request fails or the answer is not the expected CSV.
-    """
-    jobs = pd.Series(0, index=pd.Index(list(lsoa_codes), dtype=str, name="LSOA21CD"),
-                     dtype="int64", name="jobs")
-    for start in range(0, len(lsoa_codes), _CODES_PER_QUERY):
-        chunk = ",".join(lsoa_codes[start:start + _CODES_PER_QUERY])
-        path = downloads.file(url, what="BRES employment by LSOA", params={
-            "geography": chunk, "date": "latest", "industry": "37748736",
-            "employment_status": "4", "measure": "1", "measures": "20100",
-            "select": "geography_code,obs_value",
-        })
-        try:
-            answer = pd.read_csv(path, dtype=str)
-        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-            path.unlink()
-            msg = f"BRES employment by LSOA: Nomis did not answer with a CSV ({exc}); check " \
-                  "the bres address in --sources"
-            raise DownloadError(msg) from exc
-        answer.columns = answer.columns.str.upper()
-        if not {"GEOGRAPHY_CODE", "OBS_VALUE"} <= set(answer.columns):
-            path.unlink()
-            msg = f"BRES employment by LSOA: the answer has columns {list(answer.columns)}, " \
-                  "not GEOGRAPHY_CODE and OBS_VALUE; check the bres address in --sources"
-            raise DownloadError(msg)
-        values = pd.to_numeric(answer["OBS_VALUE"], errors="coerce").fillna(0).astype("int64")
-        found = pd.Series(values.to_numpy(), index=answer["GEOGRAPHY_CODE"].astype(str))
-        found = found[found.index.isin(jobs.index)].groupby(level=0).sum()
-        jobs.loc[found.index] = found
-    return jobs

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from numpy.typing import NDArray
 
 from routes.errors import InputError
 
-__all__ = ["District", "load_district"]
+__all__ = ["District", "load_district", "load_lsoa_districts"]
 
 _LSOA_CODE = "LSOA code (2021)"
 _LSOA_NAME = "LSOA name (2021)"
@@ -55,6 +56,30 @@ def _column(columns: pd.Index, pattern: re.Pattern[str]) -> str | None:
     return next((c for c in columns if pattern.match(c)), None)
 
 
+def _find_columns(iod_csv: Path) -> dict[str, str]:
+    """File 7's column for each role, or an :class:`InputError` naming the missing ones."""
+    header = pd.read_csv(iod_csv, nrows=0, encoding="utf-8-sig").columns.str.strip()
+    found = {
+        "LSOA code": _LSOA_CODE if _LSOA_CODE in header else None,
+        "LSOA name": _LSOA_NAME if _LSOA_NAME in header else None,
+        "district code": _column(header, _LAD_CODE),
+        "district name": _column(header, _LAD_NAME),
+        "IMD rank": _IMD_RANK if _IMD_RANK in header else None,
+        "IMD decile": _IMD_DECILE if _IMD_DECILE in header else None,
+        "total population": _column(header, _POPULATION),
+    }
+    missing = [role for role, column in found.items() if column is None]
+    if missing:
+        msg = (
+            f"{iod_csv.name}: this is not IoD 2025 File 7 as expected: no column for "
+            f"{', '.join(missing)} (columns found: {', '.join(header[:8])}…); point "
+            "--sources iod_file7 at 'File_7_IoD2025_All_Ranks_Scores_Deciles_Population_"
+            "Denominators.csv'"
+        )
+        raise InputError(msg)
+    return {role: column for role, column in found.items() if column is not None}
+
+
 def load_district(iod_csv: Path, lad: str) -> District:
     """Find a district in IoD 2025 File 7 by its code or name.
 
@@ -77,26 +102,7 @@ def load_district(iod_csv: Path, lad: str) -> District:
         If the file lacks a needed column, or no district matches (the message
         suggests the closest names).
     """
-    header = pd.read_csv(iod_csv, nrows=0, encoding="utf-8-sig").columns.str.strip()
-    found = {
-        "LSOA code": _LSOA_CODE if _LSOA_CODE in header else None,
-        "LSOA name": _LSOA_NAME if _LSOA_NAME in header else None,
-        "district code": _column(header, _LAD_CODE),
-        "district name": _column(header, _LAD_NAME),
-        "IMD rank": _IMD_RANK if _IMD_RANK in header else None,
-        "IMD decile": _IMD_DECILE if _IMD_DECILE in header else None,
-        "total population": _column(header, _POPULATION),
-    }
-    missing = [role for role, column in found.items() if column is None]
-    if missing:
-        msg = (
-            f"{iod_csv.name}: this is not IoD 2025 File 7 as expected: no column for "
-            f"{', '.join(missing)} (columns found: {', '.join(header[:8])}…); point "
-            "--sources iod_file7 at 'File_7_IoD2025_All_Ranks_Scores_Deciles_Population_"
-            "Denominators.csv'"
-        )
-        raise InputError(msg)
-    col = {role: column for role, column in found.items() if column is not None}
+    col = _find_columns(iod_csv)
     table = pd.read_csv(iod_csv, encoding="utf-8-sig", dtype=str)
     table.columns = table.columns.str.strip()
     table = table[list(col.values())].apply(lambda values: values.str.strip())
@@ -138,3 +144,34 @@ def _whole_numbers(values: pd.Series, column: str, path: Path) -> NDArray[np.int
               f"(e.g. {examples}); run routes fetch again with --refresh to download File 7 again"
         raise InputError(msg)
     return np.asarray(numbers.to_numpy(dtype=np.int64), dtype=np.int64)
+
+
+def load_lsoa_districts(iod_csv: Path, lsoa_codes: Sequence[str]) -> dict[str, str]:
+    """Look up the local authority district of each of the given LSOAs in File 7.
+
+    Parameters
+    ----------
+    iod_csv
+        The File 7 CSV.
+    lsoa_codes
+        LSOA 2021 codes, e.g. every LSOA with a centroid in the buffered area.
+
+    Returns
+    -------
+    dict of str to str
+        LSOA code to district code, for the codes File 7 lists (English LSOAs
+        only: Welsh ``W01`` codes are not in it).
+
+    Raises
+    ------
+    InputError
+        If the file lacks a needed column.
+    """
+    col = _find_columns(iod_csv)
+    table = pd.read_csv(iod_csv, encoding="utf-8-sig", dtype=str,
+                        usecols=lambda c: c.strip() in (col["LSOA code"], col["district code"]))
+    table.columns = table.columns.str.strip()
+    codes = table[col["LSOA code"]].str.strip()
+    districts = table[col["district code"]].str.strip()
+    wanted = set(lsoa_codes)
+    return {c: d for c, d in zip(codes, districts, strict=True) if c in wanted}

@@ -4,7 +4,7 @@ A file is written to ``<name>.part`` and renamed into place only when it is
 complete (and matches its published MD5, where there is one), so an
 interrupted download is resumed with an HTTP ``Range`` request on the next run
 and a finished file is never half-written. Servers that ignore ``Range`` (and
-answer 200) are downloaded again from the start.
+answer 200, as BODS does for its GTFS files) are downloaded again from the start.
 """
 
 from __future__ import annotations

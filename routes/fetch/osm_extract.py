@@ -55,7 +55,7 @@ def choose_geofabrik_extract(index: Mapping[str, Any], area: BaseGeometry) -> Ge
     index
         The parsed index: a GeoJSON FeatureCollection whose features have
         ``properties.id``, ``properties.name``, ``properties.urls.pbf`` and the
-        extract's polygon.
+        extract's polygon (made valid before it is compared).
     area
         The study area with its buffer, WGS84.
 
@@ -79,7 +79,9 @@ def choose_geofabrik_extract(index: Mapping[str, Any], area: BaseGeometry) -> Ge
         pbf = (props.get("urls") or {}).get("pbf")
         if not feature.get("geometry") or not pbf:
             continue
-        polygon = shapely.geometry.shape(feature["geometry"])
+        # Geofabrik's polygons are drawn by hand and some are not valid (rings that
+        # touch or cross); GEOS predicates on them can be wrong or fail
+        polygon = shapely.make_valid(shapely.geometry.shape(feature["geometry"]))
         if polygon.covers(area) and (best is None or polygon.area < best[0]):
             best = (polygon.area, GeofabrikExtract(str(props.get("id")),
                                                    str(props.get("name", props.get("id"))),

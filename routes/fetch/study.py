@@ -5,7 +5,8 @@ district plus a buffer, and writes a folder that ``routes check`` and
 ``routes evaluate`` accept as it is::
 
     routes.toml                 the study area
-    gtfs/bods_<region>.zip      BODS regional GTFS, trips calling in the area
+    gtfs/bods_<regions>.zip     BODS regional GTFS (every NPTG region the area reaches,
+                                merged), trips calling in the area
     osm/<district>.osm.pbf      Geofabrik extract clipped to the area
     zones/lsoa.geojson          the district's LSOAs: population, IMD decile, groups
     zones/lsoa_centroids.geojson  their population-weighted centroids (origins)
@@ -36,14 +37,16 @@ from routes._crs import local_metric_crs
 from routes._progress import ProgressCallback, no_progress
 from routes.cache import default_cache_dir
 from routes.config import DEFAULT_PARAMETERS_TOML
-from routes.errors import DownloadError, InputError, OutputExistsError
-from routes.fetch.arcgis import query_features, query_records, where_in
-from routes.fetch.census import GROUP_COLUMNS, download_jobs, load_ethnic_groups
-from routes.fetch.deprivation import District, load_district
+from routes.errors import InputError, OutputExistsError
+from routes.fetch.census import GROUP_COLUMNS, load_ethnic_groups
+from routes.fetch.deprivation import District, load_district, load_lsoa_districts
 from routes.fetch.download import Downloads
+from routes.fetch.geography import download_centroids_in, download_district_polygons
+from routes.fetch.jobs import download_jobs
 from routes.fetch.osm_extract import choose_geofabrik_extract, restrict_osm_to_area
-from routes.fetch.sources import BODS_REGIONS, FetchSources
-from routes.fetch.timetables import choose_service_date, restrict_feed_to_area
+from routes.fetch.regions import choose_bods_regions
+from routes.fetch.sources import FetchSources
+from routes.fetch.timetables import choose_service_date, restrict_feeds_to_area
 
 __all__ = ["COMMUNITY_SPACE_TAGS", "FetchedStudyArea", "fetch_study_area"]
 
@@ -82,8 +85,9 @@ class FetchedStudyArea:
         Jobs (BRES employment) within the buffer.
     n_trips
         GTFS trips calling in the area (all service days).
-    region
-        The BODS region whose feed was used.
+    regions
+        The BODS regional files used (NPTG regions, e.g. ``("north_west",)``),
+        the district's own first.
     osm_extract
         The Geofabrik extract that was clipped.
     """
@@ -97,8 +101,13 @@ class FetchedStudyArea:
     n_job_points: int
     n_jobs: int
     n_trips: int
-    region: str
+    regions: tuple[str, ...]
     osm_extract: str
+
+    @property
+    def region(self) -> str:
+        """The BODS regional files used, joined with ``" + "`` (for messages)."""
+        return " + ".join(self.regions)
 
 
 def _refuse_full_folder(folder: Path | None, overwrite: bool) -> None:
@@ -179,7 +188,8 @@ def fetch_study_area(
     -----
     The folder is written beside itself and renamed into place at the end, so
     a failed run leaves nothing half-written; downloads are kept, and a second
-    run resumes an interrupted one.
+    run resumes an interrupted one (BODS answers a resumed request with the
+    whole file, so its downloads start again).
     """
     if not buffer_km >= 0:
         msg = f"buffer_km must be zero or a positive number of km, got {buffer_km!r}"
@@ -197,9 +207,9 @@ def fetch_study_area(
     codes = district.lsoas.index.tolist()
     logger.info("district %s %s: %d LSOAs", district.code, district.name, len(codes))
 
-    lsoas = _district_polygons(downloads, sources, district)
+    lsoas = download_district_polygons(downloads, sources, district)
     area = _buffered(shapely.union_all(lsoas.geometry.to_numpy()), buffer_km)
-    centroids = _centroids_in(downloads, sources, area, codes)
+    centroids = download_centroids_in(downloads, sources, area, codes)
     logger.info("LSOA boundaries of the district, and %d population-weighted centroids "
                 "within %g km of it", len(centroids), buffer_km)
     groups = load_ethnic_groups(
@@ -208,21 +218,25 @@ def fetch_study_area(
     jobs = download_jobs(downloads, sources.bres, centroids.index.tolist())
     logger.info("Census 2021: %s residents; BRES: %s jobs within the buffer",
                 f"{int(groups['population'].sum()):,}", f"{int(jobs.sum()):,}")
-    region = _region_of(downloads, sources, district)
-    logger.info("region: %s", region)
+    regions = choose_bods_regions(
+        downloads, sources, district.code,
+        load_lsoa_districts(iod, centroids.index.tolist()), centroids.index.tolist())
+    logger.info("BODS region(s): %s", ", ".join(regions))
     slug = _slug(district.name)
 
     parent = folder.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.fetching-", dir=parent))
     try:
-        feed_path = staging / "gtfs" / f"bods_{BODS_REGIONS[region]}.zip"
+        feed_path = staging / "gtfs" / f"bods_{'-'.join(regions)}.zip"
         feed_path.parent.mkdir()
-        regional = downloads.file(
-            sources.bods_gtfs.format(region=BODS_REGIONS[region]),
-            what=f"BODS GTFS ({region})", name=f"bods_{BODS_REGIONS[region]}_gtfs.zip",
-            progress=steps(f"BODS GTFS {region}"))
-        restricted = restrict_feed_to_area(regional, area, feed_path)
+        regional = [
+            downloads.file(sources.bods_gtfs.format(region=region),
+                           what=f"BODS GTFS ({region})", name=f"bods_{region}_gtfs.zip",
+                           progress=steps(f"BODS GTFS {region}"))
+            for region in regions
+        ]
+        restricted = restrict_feeds_to_area(regional, area, feed_path)
         n_trips = len(restricted.trips)
         service_date = choose_service_date(feed_path, today=today, feed=restricted)
 
@@ -246,7 +260,7 @@ def fetch_study_area(
         config = staging / "routes.toml"
         config.write_text(_render_toml(district, feed_path, osm_path, service_date),
                           encoding="utf-8")
-        (staging / "README.md").write_text(_render_readme(district, region, extract.id,
+        (staging / "README.md").write_text(_render_readme(district, regions, extract.id,
                                                           buffer_km), encoding="utf-8")
         (staging / "fetch_manifest.json").write_text(
             _render_manifest(district, lad, buffer_km, downloads), encoding="utf-8")
@@ -258,59 +272,8 @@ def fetch_study_area(
         folder=folder, config_path=folder / "routes.toml", district_code=district.code,
         district_name=district.name, service_date=service_date, n_zones=len(codes),
         n_job_points=len(job_points), n_jobs=int(job_points["jobs"].sum()), n_trips=n_trips,
-        region=region, osm_extract=extract.id,
+        regions=regions, osm_extract=extract.id,
     )
-
-
-def _district_polygons(
-    downloads: Downloads, sources: FetchSources, district: District,
-) -> gpd.GeoDataFrame:
-    codes = district.lsoas.index.tolist()
-    polygons = query_features(
-        downloads, sources.lsoa_boundaries, where=where_in("LSOA21CD", codes),
-        out_fields=["LSOA21CD", "LSOA21NM"], what="ONS LSOA 2021 boundaries",
-        page_size=sources.arcgis_page_size,
-    ).drop_duplicates("LSOA21CD").set_index("LSOA21CD")
-    missing = sorted(set(codes) - set(polygons.index))
-    if missing:
-        msg = (f"ONS LSOA 2021 boundaries: {len(missing)} of the district's {len(codes)} LSOAs "
-               f"have no boundary (e.g. {', '.join(missing[:3])}); check the lsoa_boundaries "
-               "address in --sources (it must be the December 2021 edition)")
-        raise DownloadError(msg)
-    polygons = polygons.loc[codes]
-    polygons["geometry"] = shapely.make_valid(polygons.geometry.to_numpy())
-    return polygons
-
-
-def _centroids_in(
-    downloads: Downloads, sources: FetchSources, area: BaseGeometry, codes: list[str],
-) -> gpd.GeoDataFrame:
-    """Population-weighted centroids of every LSOA inside ``area``, the district's included."""
-    points = query_features(
-        downloads, sources.lsoa_centroids, bbox=area.bounds, out_fields=["LSOA21CD"],
-        what="ONS LSOA 2021 population-weighted centroids", page_size=sources.arcgis_page_size,
-    ).drop_duplicates("LSOA21CD").set_index("LSOA21CD")
-    inside = points[shapely.contains(area, points.geometry.to_numpy())]
-    missing = sorted(set(codes) - set(inside.index))
-    if missing:
-        msg = (f"ONS LSOA population-weighted centroids: none for {len(missing)} of the "
-               f"district's LSOAs (e.g. {', '.join(missing[:3])}); check the lsoa_centroids "
-               "address in --sources")
-        raise DownloadError(msg)
-    return inside.sort_index()
-
-
-def _region_of(downloads: Downloads, sources: FetchSources, district: District) -> str:
-    records = query_records(
-        downloads, sources.lad_regions, where=f"LAD24CD = '{district.code}'",
-        out_fields=["LAD24CD", "RGN24NM"], what="ONS district-to-region lookup",
-        page_size=sources.arcgis_page_size)
-    regions = set(records["RGN24NM"].dropna())
-    if len(regions) != 1 or (region := str(next(iter(regions)))) not in BODS_REGIONS:
-        msg = (f"ONS district-to-region lookup: no English region for {district.code} "
-               f"({sorted(regions) or 'none found'}); check the lad_regions address in --sources")
-        raise DownloadError(msg)
-    return region
 
 
 def _write_zones(
@@ -371,7 +334,17 @@ osm_tags = {{ {spaces} }}
 """ + DEFAULT_PARAMETERS_TOML
 
 
-def _render_readme(district: District, region: str, extract: str, buffer_km: float) -> str:
+_OGL = "Open Government Licence v3.0"
+_ONS_SOURCE = ("Source: Office for National Statistics licensed under the Open Government "
+               "Licence v.3.0")
+_OS_DATA = "Contains OS data © Crown copyright and database right 2025"
+_PSI = "Contains public sector information licensed under the Open Government Licence v3.0."
+
+
+def _render_readme(
+    district: District, regions: tuple[str, ...], extract: str, buffer_km: float,
+) -> str:
+    files = ", ".join(f"`{r}`" for r in regions)
     return f"""\
 # {district.name} ({district.code}) study area
 
@@ -379,20 +352,36 @@ Written by `routes fetch --lad {district.code}` on {dt.date.today().isoformat()}
 Streets, timetables and job locations reach {buffer_km:g} km beyond the district.
 `fetch_manifest.json` lists every file it was made from, with its address and SHA-256.
 
-Sources and licences:
+## Sources, licences and attribution
 
-* Neighbourhoods: LSOA 2021 boundaries and population-weighted centroids, ONS Open
-  Geography Portal. Open Government Licence v3.0; contains OS data © Crown copyright
-  and database right.
-* Deprivation: IMD 2025 rank and decile and mid-year population (`pop_iod`), MHCLG
-  English Indices of Deprivation 2025, File 7. Open Government Licence v3.0.
-* Residents and community groups: ONS Census 2021 TS021 ethnic group, via Nomis.
-  Open Government Licence v3.0.
-* Jobs: ONS Business Register and Employment Survey (Nomis NM_189_1), employment.
-  Open Government Licence v3.0.
-* Bus timetables: DfT Bus Open Data Service, {region} GTFS. Open Government Licence v3.0.
-* Streets and community spaces: © OpenStreetMap contributors, via Geofabrik
-  ({extract}). Open Database License 1.0.
+Keep these statements with the data and with maps or tables made from it. The Open
+Government Licence v3.0: https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/
+
+* **Neighbourhoods** (`zones/lsoa.geojson`, `zones/lsoa_centroids.geojson`): Lower layer
+  Super Output Areas (December 2021) boundaries and population-weighted centroids, Office
+  for National Statistics (ONS), Open Geography Portal. Licence: {_OGL}.
+  "{_ONS_SOURCE}". "{_OS_DATA}".
+* **Deprivation** (`imd_decile`, `imd_rank`, `pop_iod`): English Indices of Deprivation
+  2025, File 7, Ministry of Housing, Communities and Local Government (MHCLG). Licence:
+  {_OGL}. "{_PSI}"
+* **Residents and community groups** (`pop` and the group columns): Census 2021 table
+  TS021, ethnic group, ONS, via Nomis. Licence: {_OGL}. "{_ONS_SOURCE}".
+* **Jobs** (`zones/jobs.geojson`): Business Register and Employment Survey (BRES),
+  employment (employees and working owners), latest year, ONS, via Nomis (dataset
+  NM_189_1). Licence: {_OGL}. "{_ONS_SOURCE}". These are the open-access
+  figures, rounded by ONS to protect confidentiality (to 5 or 10 below 50 jobs, to 25 or
+  50 from 50 to 249, and coarser above: https://www.nomisweb.co.uk/articles/1103.aspx),
+  so a small area's count is approximate.
+* **Bus timetables** (`gtfs/`): Bus Open Data Service (BODS), Department for Transport
+  (DfT), regional GTFS file(s) {files} (each holds every trip with a stop in that
+  NPTG region), merged and restricted to the trips that call in the area. Licence:
+  {_OGL}. "{_PSI}"
+* **Streets and community spaces** (`osm/`): OpenStreetMap, via Geofabrik (the
+  `{extract}` extract), clipped to the area. "© OpenStreetMap contributors". The data
+  is available under the Open Database License 1.0
+  (https://opendatacommons.org/licenses/odbl/1-0/; see
+  https://www.openstreetmap.org/copyright). The clipped extract is a derivative
+  database: if you share it, or a database made from it, share it under the ODbL too.
 
 Community groups: `white_british` (White: English, Welsh, Scottish, Northern Irish or
 British), `white_other` (the other White groups), `asian`, `black`, `mixed`, `other`

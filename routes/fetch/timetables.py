@@ -1,4 +1,4 @@
-"""The bus timetable of a study area: the BODS regional GTFS, restricted to the area."""
+"""The bus timetable of a study area: the BODS regional GTFS files, restricted and merged."""
 
 from __future__ import annotations
 
@@ -6,16 +6,18 @@ import datetime as dt
 import logging
 import os
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from routes._gtfs_read import Problems, parse_calendar, read_gtfs_feed
 from routes.errors import GtfsError, RoutesWarning
 
-__all__ = ["choose_service_date", "restrict_feed_to_area"]
+__all__ = ["choose_service_date", "merge_feeds", "restrict_feed_to_area", "restrict_feeds_to_area"]
 
 logger = logging.getLogger(__name__)
 
@@ -23,17 +25,100 @@ _TUESDAY = 1
 _WEEKS_CONSIDERED = 8
 
 
-def restrict_feed_to_area(source: Path, area: BaseGeometry, dest: Path) -> Any:
-    """Write the trips of a GTFS feed that stop inside ``area`` to a new feed.
+_TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "agency": ("agency_id",),
+    "stops": ("stop_id",),
+    "routes": ("route_id",),
+    "trips": ("trip_id",),
+    "stop_times": ("trip_id", "stop_sequence"),
+    "calendar": ("service_id",),
+    "calendar_dates": ("service_id", "date"),
+    "shapes": ("shape_id", "shape_pt_sequence"),
+    "frequencies": ("trip_id", "start_time"),
+    "transfers": ("from_stop_id", "to_stop_id"),
+    "fare_attributes": ("fare_id",),
+    "fare_rules": (),
+    "attributions": (),
+}
+"""The GTFS tables kept when feeds are merged, with the columns that identify a row."""
 
-    Uses :func:`gtfs_kit.restrict_to_area`: a trip is kept whole if at least
-    one of its stops lies in the area, so journeys that leave the district are
-    not cut short.
+
+def _restricted(source: Path, area: BaseGeometry) -> Any:
+    import gtfs_kit
+
+    feed = read_gtfs_feed(source, source.stem)
+    logger.info("%s: %s trips in the regional feed", source.name, f"{len(feed.trips):,}")
+    restricted = gtfs_kit.restrict_to_area(
+        feed, gpd.GeoDataFrame(geometry=[area], crs="EPSG:4326"))
+    logger.info("%s: %s trips call in the study area", source.name,
+                f"{len(restricted.trips):,}")
+    return restricted
+
+
+def merge_feeds(feeds: Sequence[Any], names: Sequence[str]) -> Any:
+    """One feed holding every row of ``feeds``, each row once.
+
+    BODS regional files come from one database, so a trip that calls in two
+    regions appears in both files with the same identifiers; identical rows
+    are kept once. ``feed_info`` keeps one row spanning all the feeds' dates.
 
     Parameters
     ----------
-    source
-        The regional GTFS zip.
+    feeds
+        ``gtfs_kit.Feed`` objects.
+    names
+        Their file names, for messages.
+
+    Returns
+    -------
+    gtfs_kit.Feed
+        The merged feed (distances in the first feed's units).
+
+    Raises
+    ------
+    GtfsError
+        If two feeds hold different rows under the same identifier (files
+        published on different days: download them again).
+    """
+    import gtfs_kit
+
+    tables: dict[str, pd.DataFrame | None] = {}
+    for table, key in _TABLE_KEYS.items():
+        parts = [t for f in feeds if (t := getattr(f, table, None)) is not None]
+        if not parts:
+            tables[table] = None
+            continue
+        merged = pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)
+        if key and all(k in merged.columns for k in key) and merged.duplicated(list(key)).any():
+            clash = merged.loc[merged.duplicated(list(key), keep=False), list(key)].iloc[0]
+            msg = (f"{' + '.join(names)}: {table}.txt holds different rows for "
+                   f"{', '.join(f'{k}={v!r}' for k, v in clash.items())}; the regional files "
+                   "were published on different days; run routes fetch again with --refresh")
+            raise GtfsError(msg)
+        tables[table] = merged
+    infos = [f.feed_info for f in feeds if getattr(f, "feed_info", None) is not None]
+    feed_info = None
+    if infos:
+        feed_info = infos[0].head(1).copy()
+        every = pd.concat(infos, ignore_index=True)
+        for column, pick in (("feed_start_date", min), ("feed_end_date", max)):
+            if column in every.columns and every[column].notna().any():
+                feed_info[column] = pick(every[column].dropna().astype(str))
+    return gtfs_kit.Feed(dist_units=feeds[0].dist_units, feed_info=feed_info, **tables)
+
+
+def restrict_feeds_to_area(sources: Sequence[Path], area: BaseGeometry, dest: Path) -> Any:
+    """Write the trips of one or more GTFS feeds that stop inside ``area`` to one feed.
+
+    Uses :func:`gtfs_kit.restrict_to_area` on each feed: a trip is kept whole
+    if at least one of its stops lies in the area, so journeys that leave the
+    district are not cut short. Several feeds (neighbouring BODS regions) are
+    then merged with :func:`merge_feeds`.
+
+    Parameters
+    ----------
+    sources
+        The regional GTFS zips.
     area
         WGS84 polygon (the district with its buffer).
     dest
@@ -48,24 +133,30 @@ def restrict_feed_to_area(source: Path, area: BaseGeometry, dest: Path) -> Any:
     Raises
     ------
     GtfsError
-        If the feed cannot be read or no trip stops in the area.
+        If a feed cannot be read, the feeds disagree, or no trip stops in the
+        area.
     """
-    import gtfs_kit
-
-    feed = read_gtfs_feed(source, source.stem)
-    logger.info("BODS GTFS: %s trips in the regional feed", f"{len(feed.trips):,}")
-    restricted = gtfs_kit.restrict_to_area(
-        feed, gpd.GeoDataFrame(geometry=[area], crs="EPSG:4326"))
-    n_trips = len(restricted.trips)
+    names = [s.name for s in sources]
+    restricted = [_restricted(s, area) for s in sources]
+    feed = restricted[0] if len(restricted) == 1 else merge_feeds(restricted, names)
+    n_trips = len(feed.trips)
     if n_trips == 0:
-        msg = f"{source.name}: no trip of the regional feed stops in the study area; is it " \
-              "the right region's feed?"
+        msg = (f"{' + '.join(names)}: no trip of the regional feed stops in the study area; "
+               "is it the right region's feed?")
         raise GtfsError(msg)
     tmp = dest.with_name(f".{dest.name}.part.zip")
-    restricted.to_file(tmp)
+    feed.to_file(tmp)
     os.replace(tmp, dest)
     logger.info("BODS GTFS: kept %s trips calling in the study area", f"{n_trips:,}")
-    return restricted
+    return feed
+
+
+def restrict_feed_to_area(source: Path, area: BaseGeometry, dest: Path) -> Any:
+    """Write the trips of a GTFS feed that stop inside ``area`` to a new feed.
+
+    The one-feed case of :func:`restrict_feeds_to_area`.
+    """
+    return restrict_feeds_to_area([source], area, dest)
 
 
 def choose_service_date(
