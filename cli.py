@@ -200,11 +200,36 @@ def _progress_bar(state: _State, description: str) -> Iterator[Callable[[int, in
 
 
 def _refuse_overwrite(path: Path, force: bool) -> None:
+    """Check an output *file* before any work: not a folder, not there unless ``--force``."""
     from routes.errors import OutputExistsError
 
+    if path.is_dir():
+        msg = f"{path} is a folder; give --out a file name, e.g. {path / ('out' + path.suffix)}"
+        raise OutputExistsError(msg)
     if path.exists() and not force:
         msg = f"{path} exists; pass --force to replace it or choose another --out"
         raise OutputExistsError(msg)
+
+
+def _check_run_out(folder: Path, force: bool) -> None:
+    """Check a run folder target (``--out`` of access, compare) before any work."""
+    from routes.outputs import check_folder_writable, check_run_target, remove_stale_temporaries
+
+    remove_stale_temporaries(folder.parent)
+    check_run_target(folder, force=force)
+    check_folder_writable(folder.parent)
+
+
+def _check_zone_ids(ids: tuple[str, ...], known: Any, option: str) -> None:
+    """Unknown zone ids are bad usage (exit 2), listed with the closest known ids."""
+    from routes._closest import check_known_ids
+    from routes.errors import InputError
+
+    try:
+        check_known_ids(list(ids), [str(k) for k in known], what=option, noun="zones",
+                        todo="give zone ids from the zones file's id column")
+    except InputError as exc:
+        raise click.BadParameter(str(exc).removeprefix(f"{option} "), param_hint=option) from None
 
 
 def _parse_int_list(value: str, what: str) -> tuple[int, ...]:
@@ -239,11 +264,41 @@ class _RoutesGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except RoutesError as exc:
+        except (RoutesError, OSError, MemoryError) as exc:
             state = ctx.obj
             if isinstance(state, _State) and state.verbosity >= 2:
                 raise
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(_one_line(exc)) from None
+
+
+def _one_line(exc: BaseException) -> str:
+    """Describe a library error, an OS fault (a full disk...) or running out of memory."""
+    if isinstance(exc, RoutesError):
+        return str(exc)
+    from routes._os_faults import describe_memory_error, describe_os_error
+
+    if isinstance(exc, OSError):
+        return describe_os_error(exc, action="access")
+    return describe_memory_error()
+
+
+class _Terminated(SystemExit):
+    """Raised by the SIGTERM handler, so cleanup (unfinished run folders) runs before exit."""
+
+
+def _exit_on_sigterm(signum: int, _frame: Any) -> None:
+    click.echo("Aborted: terminated (SIGTERM); unfinished outputs were removed.", err=True)
+    raise _Terminated(128 + signum)
+
+
+def _handle_sigterm(ctx: click.Context) -> None:
+    """Turn SIGTERM into an exit that runs cleanups, for this command only."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
 
 
 def _show_versions(ctx: click.Context, _param: Any, value: bool) -> None:
@@ -277,6 +332,7 @@ def main(ctx: click.Context, verbose: int, quiet: int, config: Path) -> None:
     """Community Routes: score bus routes on how they connect deprived neighbourhoods."""
     verbosity = verbose - quiet
     _configure_logging(verbosity)
+    _handle_sigterm(ctx)
     ctx.obj = _State(verbosity, config)
 
 
@@ -417,6 +473,7 @@ def isochrones(state: _State, zones: tuple[str, ...], cutoffs: str, departure: s
 
     study = state.study_area()
     origins = _points_for(state, study, None, "from")
+    _check_zone_ids(zones, origins.ids, "--zone")
     network = build_network(study, allow_feed_errors=allow_feed_errors,
                             allow_data_loss=allow_data_loss,
                             feed_doctor=_feed_doctor(keep_duplicate_trips))
@@ -495,18 +552,18 @@ def evaluate(state: _State, proposals: tuple[Path, ...], out: Path | None, force
     scorecard.json, map.html, report.html (report.pdf with --pdf) and
     manifest.json; the scorecard is printed here.
     """
-    from routes.evaluate import evaluate_proposals, load_study_inputs
+    from routes.evaluate import check_run_folders, evaluate_proposals, load_study_inputs
 
     _check_engine_options(engine, r5_classpath, scheduler, workers)
     study = state.study_area()
     out_root = out if out is not None else study.config_path.parent / "outputs"
-    for path in proposals:  # a run folder is named after its proposal file
-        _refuse_overwrite(out_root / path.stem, force)
+    check_run_folders(proposals, out_root, force=force)  # named after the proposal files
     with _engine_for(study, engine, r5_classpath, scheduler, workers,
                      allow_feed_errors) as chosen:
         inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors,
                                    allow_data_loss=allow_data_loss,
                                    feed_doctor=_feed_doctor(keep_duplicate_trips))
+        _check_zone_ids(map_zones, inputs.zones.table.index, "--map-zone")
         results = evaluate_proposals(inputs, list(proposals), out_root=out_root, force=force,
                                      progress_factory=_step_progress(state), engine=chosen,
                                      pdf=pdf, map_zones=map_zones or None)
@@ -535,14 +592,16 @@ def compare(state: _State, proposals: tuple[Path, ...], out: Path | None, force:
         raise click.UsageError("compare needs at least two proposals; use `routes evaluate` "
                                "for one")
     from routes.compare import compare_proposals
-    from routes.evaluate import load_study_inputs
+    from routes.evaluate import load_study_inputs, run_folders_for
 
     study = state.study_area()
     folder = out if out is not None else study.config_path.parent / "outputs" / "compare"
-    _refuse_overwrite(folder, force)
+    _check_run_out(folder, force)
+    run_folders_for(proposals, folder)
     inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors,
                                allow_data_loss=allow_data_loss,
                                feed_doctor=_feed_doctor(keep_duplicate_trips))
+    _check_zone_ids(map_zones, inputs.zones.table.index, "--map-zone")
     result = compare_proposals(inputs, list(proposals), out=folder, force=force, pdf=pdf,
                                progress_factory=_step_progress(state),
                                map_zones=map_zones or None)
@@ -565,19 +624,21 @@ def access(state: _State, out: Path | None, force: bool, allow_feed_errors: bool
            r5_classpath: Path | None, scheduler: str | None, workers: int | None) -> None:
     """Compute baseline accessibility of every zone; write zones.gpkg, zones.csv, manifest.json."""
     from routes.evaluate import compute_baseline, load_study_inputs, write_access
+    from routes.outputs import record_warnings
 
     _check_engine_options(engine, r5_classpath, scheduler, workers)
     study = state.study_area()
     folder = out if out is not None else study.config_path.parent / "outputs" / "access"
-    _refuse_overwrite(folder, force)
+    _check_run_out(folder, force)
     with _engine_for(study, engine, r5_classpath, scheduler, workers,
                      allow_feed_errors) as chosen:
         inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors,
                                    allow_data_loss=allow_data_loss,
                                    feed_doctor=_feed_doctor(keep_duplicate_trips))
-        baseline = compute_baseline(inputs, progress=_step_progress(state)("baseline"),
-                                    engine=chosen)
-    write_access(inputs, baseline, folder, force=force)
+        with record_warnings() as log:
+            baseline = compute_baseline(inputs, progress=_step_progress(state)("baseline"),
+                                        engine=chosen)
+    write_access(inputs, baseline, folder, force=force, warnings=log.messages)
     click.echo(f"{folder}  ({len(baseline.zones):,} zones)")
 
 

@@ -29,11 +29,19 @@ from routes.cache import sha256_file
 from routes.columns import ColumnKind, column_name
 from routes.config import ScoringParams
 from routes.errors import InputError
-from routes.outputs import InputFile, build_manifest, run_folder, write_json
+from routes.outputs import (
+    InputFile,
+    build_manifest,
+    record_warnings,
+    run_folder,
+    unique_messages,
+    write_json,
+)
 from routes.report import (
     REPORT_CSS,
     describe_scorecard,
     job_layer_of,
+    render_data_warnings,
     render_inputs,
     render_method,
     write_pdf,
@@ -228,7 +236,7 @@ def _links(evaluations: Sequence[Evaluation]) -> str:
     items = []
     for e in evaluations:
         name = e.scorecard.proposal
-        folder = quote(name, safe="")
+        folder = quote(name, safe="")  # run folders are named after their proposal
         items.append(element("li", escape(name) + ": "
                              + element("a", "report", href=f"{folder}/report.html") + ", "
                              + element("a", "interactive map", href=f"{folder}/map.html")))
@@ -304,6 +312,7 @@ def render_comparison(
         element("h1", escape(f"Comparing {len(names)} proposals")),
         element("p", escape(" · ".join(x for x in (study, ", ".join(names)) if x)),
                 class_="subtitle"),
+        render_data_warnings(info),
         element("h2", "Findings"),
         element("ul", "".join(element("li", escape(f)) for f in findings), class_="findings"),
         element("h3", "Each proposal in one line"),
@@ -363,40 +372,40 @@ def compare_proposals(
     Raises
     ------
     InputError
-        If fewer than two proposals are given or two share a name.
+        If fewer than two proposals are given, two would share a run folder
+        (the same file name), or a ``map_zones`` id is not a zone.
     OutputExistsError
         If ``out`` exists and ``force`` is false.
     """
-    from routes.evaluate import evaluate_proposals
+    from routes.evaluate import check_map_zones, evaluate_proposals, run_folders_for
 
-    stems = [Path(p).stem for p in proposal_paths]
-    if len(stems) < 2:
+    if len(proposal_paths) < 2:
         msg = "compare needs at least two proposals; use `routes evaluate` for one"
         raise InputError(msg)
-    twice = sorted({s for s in stems if stems.count(s) > 1})
-    if twice:
-        msg = (f"proposals {', '.join(map(repr, twice))} are named twice (names come from the "
-               "file names); rename one of the files")
-        raise InputError(msg)
     out = Path(out)
+    run_folders_for(proposal_paths, out)  # names that clash are refused before any work
+    check_map_zones(inputs, map_zones)
     study = inputs.study
-    with run_folder(out, force=force) as tmp:
+    with run_folder(out, force=force) as tmp, record_warnings() as log:
         evaluations = evaluate_proposals(inputs, list(proposal_paths), out_root=tmp, force=True,
                                          cache=cache, progress_factory=progress_factory,
                                          pdf=pdf, map_zones=map_zones)
         ranking = compute_ranking(evaluations)
         ranking.to_csv(tmp / "ranking.csv", index=False)
         written = ["ranking.csv", "report.html", *(["report.pdf"] if pdf else []),
-                   *(f"{e.proposal.name}/" for e in evaluations), "manifest.json"]
+                   *(f"{e.folder.name}/" for e in evaluations), "manifest.json"]
         proposal_inputs = tuple(InputFile("proposal", str(Path(p).resolve()),
                                           sha256_file(Path(p))) for p in proposal_paths)
-        manifest = build_manifest(study, "compare", written, extra_inputs=proposal_inputs)
+        run_warnings = unique_messages(*(e.warnings for e in evaluations), log.messages)
+        manifest = build_manifest(study, "compare", written, extra_inputs=proposal_inputs,
+                                  warnings=run_warnings)
         page = render_comparison(evaluations, inputs.zones.geometry, scoring=study.scoring,
                                  manifest=dataclasses.asdict(manifest), ranking=ranking)
         (tmp / "report.html").write_text(page, encoding="utf-8")
         if pdf:
             write_pdf(page, tmp / "report.pdf")
-        write_json(manifest, tmp / "manifest.json")
-    moved = tuple(dataclasses.replace(e, folder=out / e.proposal.name) for e in evaluations)
+        write_json(dataclasses.replace(manifest, warnings=unique_messages(
+            run_warnings, log.messages)), tmp / "manifest.json")
+    moved = tuple(dataclasses.replace(e, folder=out / e.folder.name) for e in evaluations)
     logger.info("compared %d proposals in %s", len(moved), out)
     return Comparison(ranking, moved, out)

@@ -15,7 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from routes.errors import InputError, join_problems
+from routes.errors import InputError
+from routes.parameters import (
+    DEFAULT_PARAMETERS_TOML,
+    Problems,
+    RoutingParams,
+    ScoringParams,
+    check_keys,
+    get_table,
+    parse_clock,
+    parse_routing,
+    parse_scoring,
+    parse_window,
+)
 
 __all__ = [
     "DEFAULT_PARAMETERS_TOML",
@@ -28,131 +40,6 @@ __all__ = [
     "parse_clock",
     "parse_window",
 ]
-
-DEFAULT_PARAMETERS_TOML = """\
-[routing]
-departure_window = "07:00-09:00"
-percentile = 50
-max_walk_min = 15
-walk_speed_kmh = 4.8
-max_rides = 3
-max_trip_min = 120
-
-[scoring]
-deprived_deciles = [1, 2, 3]
-job_cutoff_min = 45
-space_cutoff_min = 30
-"""
-"""The ``[routing]`` and ``[scoring]`` tables DESIGN §4 sketches, as the study areas
-written by ``routes demo`` and ``routes fetch`` spell them out (the values are the
-defaults of :class:`RoutingParams` and :class:`ScoringParams`)."""
-
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-
-
-def parse_clock(text: str) -> int:
-    """Parse ``HH:MM`` or ``HH:MM:SS`` (hours may exceed 23) into seconds after midnight.
-
-    Raises
-    ------
-    ValueError
-        If the text is not a clock time.
-    """
-    m = _CLOCK.match(text.strip())
-    if m is None or int(m.group(2)) > 59 or int(m.group(3) or 0) > 59:
-        msg = f"{text!r} is not a time of day like '07:30'"
-        raise ValueError(msg)
-    return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3) or 0)
-
-
-def parse_window(text: str) -> tuple[int, int]:
-    """Parse a window ``"07:00-09:00"`` into (start, end) seconds after midnight.
-
-    Raises
-    ------
-    ValueError
-        If either end is not a clock time or the end is not after the start.
-    """
-    parts = text.split("-")
-    if len(parts) != 2:
-        msg = f"{text!r} is not a window like '07:00-09:00'"
-        raise ValueError(msg)
-    start, end = parse_clock(parts[0]), parse_clock(parts[1])
-    if end <= start:
-        msg = f"{text!r} ends before it starts"
-        raise ValueError(msg)
-    return start, end
-
-
-@dataclass(frozen=True, slots=True)
-class RoutingParams:
-    """Parameters of the travel-time computation (DESIGN §4 ``[routing]``).
-
-    Attributes
-    ----------
-    departure_start_s, departure_end_s
-        The departure window, seconds after midnight; one departure per minute
-        from the start, the end excluded.
-    percentiles
-        Percentiles of the per-minute travel times to report (default the median).
-    max_walk_min
-        Longest walk to the first stop and from the last stop, and longest
-        walk-only trip, minutes.
-    walk_speed_kmh
-        Walking speed, km/h.
-    max_rides
-        Most vehicles boarded in one journey.
-    max_trip_min
-        Longest journey, minutes, waiting at the first stop included.
-    max_transfer_walk_min
-        Longest walk between two rides, minutes.
-    max_snap_m
-        Origins and destinations farther than this from every street are dropped,
-        metres (stops are linked up to R5's 1,600 m, see :mod:`routes.network`).
-    """
-
-    departure_start_s: int = 7 * 3600
-    departure_end_s: int = 9 * 3600
-    percentiles: tuple[int, ...] = (50,)
-    max_walk_min: float = 15.0
-    walk_speed_kmh: float = 4.8
-    max_rides: int = 3
-    max_trip_min: float = 120.0
-    max_transfer_walk_min: float = 10.0
-    max_snap_m: float = 500.0
-
-    @property
-    def walk_speed_m_s(self) -> float:
-        """Walking speed, metres per second."""
-        return self.walk_speed_kmh / 3.6
-
-    @property
-    def window_min(self) -> int:
-        """Length of the departure window, whole minutes (at least 1)."""
-        return max(1, (self.departure_end_s - self.departure_start_s) // 60)
-
-
-@dataclass(frozen=True, slots=True)
-class ScoringParams:
-    """Parameters of accessibility and scoring (DESIGN §4 ``[scoring]``).
-
-    Attributes
-    ----------
-    deprived_deciles
-        IMD deciles counted as deprived (1 = most deprived).
-    job_cutoff_min
-        Travel-time cutoff for jobs, minutes.
-    space_cutoff_min
-        Travel-time cutoff for shared community spaces and for cross-community
-        reach, minutes.
-    decay_half_life_min
-        Half-life of the exponential decay weighting, minutes.
-    """
-
-    deprived_deciles: tuple[int, ...] = (1, 2, 3)
-    job_cutoff_min: float = 45.0
-    space_cutoff_min: float = 30.0
-    decay_half_life_min: float = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,68 +151,20 @@ class StudyArea:
         return load_study_area(path)
 
 
-class _Problems:
-    """Collects validation problems, each prefixed with the file and key."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.items: list[str] = []
-
-    def add(self, key: str, text: str) -> None:
-        self.items.append(f"{self.path.name} {key}: {text}")
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            msg = join_problems(self.items)
-            raise InputError(msg)
-
-
 _SECTIONS = ("study_area", "zones", "destinations", "routing", "scoring")
 _STUDY_KEYS = ("name", "gtfs", "osm", "date", "walk_access")
 WALK_ACCESS_CHOICES = ("strict", "ignore_foot_no", "permissive")
 _ZONE_KEYS = ("file", "id", "population", "deprivation_decile", "groups", "name", "centroids")
 _DEST_KEYS = ("name", "file", "id", "weight", "category", "osm_tags")
-_ROUTING_KEYS = (
-    "departure_window", "percentile", "percentiles", "max_walk_min", "walk_speed_kmh",
-    "max_rides", "max_trip_min", "max_transfer_walk_min", "max_snap_m",
-)
-_SCORING_KEYS = ("deprived_deciles", "job_cutoff_min", "space_cutoff_min", "decay_half_life_min")
 
 
-def _check_keys(
-    table: Mapping[str, Any], allowed: tuple[str, ...], where: str, problems: _Problems
-) -> None:
-    for key in table:
-        if key not in allowed:
-            problems.add(
-                f"{where}.{key}" if where else f"[{key}]",
-                f"unknown key; allowed keys are {', '.join(allowed)}",
-            )
-
-
-def _table(data: Mapping[str, Any], key: str, problems: _Problems) -> dict[str, Any]:
-    value = data.get(key, {})
-    if not isinstance(value, dict):
-        problems.add(f"[{key}]", f"expected a table, got {value!r}")
-        return {}
-    return value
-
-
-def _positive(
-    table: Mapping[str, Any], key: str, where: str, default: float, unit: str,
-    problems: _Problems, *, integer: bool = False,
-) -> Any:
-    value = table.get(key, default)
-    kind = int if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
-        noun = "a positive whole number" if integer else "a positive number"
-        problems.add(f"{where}.{key}", f"expected {noun} of {unit}, got {value!r}")
-        return default
-    return value
+_OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.gz", ".osm.bz2")
+_LAYER_SUFFIXES = (".geojson", ".json", ".gpkg", ".csv", ".shp", ".fgb")
 
 
 def _resolve_file(
-    base: Path, value: Any, key: str, problems: _Problems, *, what: str
+    base: Path, value: Any, key: str, problems: Problems, *, what: str,
+    suffixes: tuple[str, ...] = _LAYER_SUFFIXES,
 ) -> Path | None:
     if value is None:
         problems.add(key, f"missing; give the path of the {what}")
@@ -337,16 +176,36 @@ def _resolve_file(
     if not path.exists():
         problems.add(key, f"{what} {value!r} does not exist (looked in {base}); fix the path")
         return None
+    if path.is_dir():
+        problems.add(key, _folder_not_file(value, path, what, suffixes))
+        return None
     return path
 
 
+def _folder_not_file(value: str, path: Path, what: str, suffixes: tuple[str, ...]) -> str:
+    """Say that a path is a folder, naming the files inside it that could be meant."""
+    try:
+        inside = sorted(p.name for p in path.iterdir()
+                        if p.is_file() and p.name.lower().endswith(suffixes))
+    except OSError:
+        inside = []
+    base = value.rstrip("/\\")
+    if inside:
+        shown = ", ".join(repr(f"{base}/{name}") for name in inside[:3])
+        more = f" and {len(inside) - 3} more" if len(inside) > 3 else ""
+        hint = f"it holds {shown}{more}"
+    else:
+        hint = f"it holds no {' or '.join(suffixes[:3])} file"
+    return f"{value!r} is a folder, not a file ({hint}); give the path of the {what} itself"
+
+
 def _parse_study(
-    data: Mapping[str, Any], base: Path, problems: _Problems
+    data: Mapping[str, Any], base: Path, problems: Problems
 ) -> tuple[str, tuple[Path, ...], Path | None, dt.date | None]:
-    study = _table(data, "study_area", problems)
+    study = get_table(data, "study_area", problems)
     if "study_area" not in data:
         problems.add("[study_area]", "missing; it must give at least gtfs, osm and date")
-    _check_keys(study, _STUDY_KEYS, "[study_area]", problems)
+    check_keys(study, _STUDY_KEYS, "[study_area]", problems)
     name = study.get("name", base.name)
     if not isinstance(name, str):
         problems.add("[study_area].name", f"expected a string, got {name!r}")
@@ -370,7 +229,8 @@ def _parse_study(
                 )
             gtfs.extend(matches)
 
-    osm = _resolve_file(base, study.get("osm"), "[study_area].osm", problems, what="OSM extract")
+    osm = _resolve_file(base, study.get("osm"), "[study_area].osm", problems, what="OSM extract",
+                        suffixes=_OSM_SUFFIXES)
 
     date_value = study.get("date")
     service_date: dt.date | None = None
@@ -389,7 +249,7 @@ def _parse_study(
     return name, tuple(gtfs), osm, service_date
 
 
-def _parse_walk_access(data: Mapping[str, Any], problems: _Problems) -> str:
+def _parse_walk_access(data: Mapping[str, Any], problems: Problems) -> str:
     value = data.get("study_area", {}).get("walk_access", "strict") if isinstance(
         data.get("study_area"), dict) else "strict"
     if value not in WALK_ACCESS_CHOICES:
@@ -399,11 +259,11 @@ def _parse_walk_access(data: Mapping[str, Any], problems: _Problems) -> str:
     return str(value)
 
 
-def _parse_zones(data: Mapping[str, Any], base: Path, problems: _Problems) -> ZoneLayer | None:
+def _parse_zones(data: Mapping[str, Any], base: Path, problems: Problems) -> ZoneLayer | None:
     if "zones" not in data:
         return None
-    zones = _table(data, "zones", problems)
-    _check_keys(zones, _ZONE_KEYS, "[zones]", problems)
+    zones = get_table(data, "zones", problems)
+    check_keys(zones, _ZONE_KEYS, "[zones]", problems)
     path = _resolve_file(base, zones.get("file"), "[zones].file", problems, what="zones file")
     centroids = (
         _resolve_file(base, zones["centroids"], "[zones].centroids", problems,
@@ -434,7 +294,7 @@ def _parse_zones(data: Mapping[str, Any], base: Path, problems: _Problems) -> Zo
     )
 
 
-def _parse_osm_tags(value: Any, where: str, problems: _Problems) -> dict[str, tuple[str, ...]]:
+def _parse_osm_tags(value: Any, where: str, problems: Problems) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict):
         problems.add(where, f"expected a table of tag = [values], got {value!r}")
         return {}
@@ -449,7 +309,7 @@ def _parse_osm_tags(value: Any, where: str, problems: _Problems) -> dict[str, tu
 
 
 def _parse_destinations(
-    data: Mapping[str, Any], base: Path, problems: _Problems
+    data: Mapping[str, Any], base: Path, problems: Problems
 ) -> tuple[DestinationLayer, ...]:
     layers = data.get("destinations", [])
     if not isinstance(layers, list):
@@ -462,7 +322,7 @@ def _parse_destinations(
         if not isinstance(layer, dict):
             problems.add(where, f"expected a table, got {layer!r}")
             continue
-        _check_keys(layer, _DEST_KEYS, where, problems)
+        check_keys(layer, _DEST_KEYS, where, problems)
         name = layer.get("name")
         if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             problems.add(
@@ -501,76 +361,6 @@ def _parse_destinations(
     return tuple(out)
 
 
-def _parse_percentiles(routing: Mapping[str, Any], problems: _Problems) -> tuple[int, ...]:
-    if "percentile" in routing and "percentiles" in routing:
-        problems.add("[routing]", "give either 'percentile' or 'percentiles', not both")
-    value = routing.get("percentiles", routing.get("percentile", 50))
-    values = value if isinstance(value, list) else [value]
-    ok = all(isinstance(v, int) and not isinstance(v, bool) and 0 < v < 100 for v in values)
-    if not values or not ok:
-        problems.add(
-            "[routing].percentile", f"expected whole numbers from 1 to 99, got {value!r}"
-        )
-        return (50,)
-    return tuple(sorted(set(values)))
-
-
-def _parse_routing(data: Mapping[str, Any], problems: _Problems) -> RoutingParams:
-    routing = _table(data, "routing", problems)
-    _check_keys(routing, _ROUTING_KEYS, "[routing]", problems)
-    defaults = RoutingParams()
-    start, end = defaults.departure_start_s, defaults.departure_end_s
-    if "departure_window" in routing:
-        window = routing["departure_window"]
-        try:
-            start, end = parse_window(window if isinstance(window, str) else repr(window))
-        except ValueError as exc:
-            problems.add("[routing].departure_window", f"{exc}; write it like '07:00-09:00'")
-    w = "[routing]"
-
-    def number(key: str, unit: str) -> float:
-        return float(_positive(routing, key, w, getattr(defaults, key), unit, problems))
-
-    return RoutingParams(
-        departure_start_s=start,
-        departure_end_s=end,
-        percentiles=_parse_percentiles(routing, problems),
-        max_walk_min=number("max_walk_min", "minutes"),
-        walk_speed_kmh=number("walk_speed_kmh", "km/h"),
-        max_rides=int(
-            _positive(routing, "max_rides", w, defaults.max_rides, "rides", problems, integer=True)
-        ),
-        max_trip_min=number("max_trip_min", "minutes"),
-        max_transfer_walk_min=number("max_transfer_walk_min", "minutes"),
-        max_snap_m=number("max_snap_m", "metres"),
-    )
-
-
-def _parse_scoring(data: Mapping[str, Any], problems: _Problems) -> ScoringParams:
-    scoring = _table(data, "scoring", problems)
-    _check_keys(scoring, _SCORING_KEYS, "[scoring]", problems)
-    defaults = ScoringParams()
-    deciles = scoring.get("deprived_deciles", list(defaults.deprived_deciles))
-    if not isinstance(deciles, list) or not all(
-        isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 10 for d in deciles
-    ):
-        problems.add(
-            "[scoring].deprived_deciles", f"expected a list of deciles 1 to 10, got {deciles!r}"
-        )
-        deciles = list(defaults.deprived_deciles)
-    w = "[scoring]"
-
-    def number(key: str) -> float:
-        return float(_positive(scoring, key, w, getattr(defaults, key), "minutes", problems))
-
-    return ScoringParams(
-        deprived_deciles=tuple(sorted(set(deciles))),
-        job_cutoff_min=number("job_cutoff_min"),
-        space_cutoff_min=number("space_cutoff_min"),
-        decay_half_life_min=number("decay_half_life_min"),
-    )
-
-
 def load_study_area(path: Path | str) -> StudyArea:
     """Read and validate a study area from ``routes.toml``.
 
@@ -605,14 +395,14 @@ def load_study_area(path: Path | str) -> StudyArea:
         msg = f"{path.name}: not valid TOML ({exc}); fix the syntax"
         raise InputError(msg) from exc
     base = path.resolve().parent
-    problems = _Problems(path)
-    _check_keys(data, _SECTIONS, "", problems)
+    problems = Problems(path)
+    check_keys(data, _SECTIONS, "", problems)
     name, gtfs, osm, service_date = _parse_study(data, base, problems)
     walk_access = _parse_walk_access(data, problems)
     zones = _parse_zones(data, base, problems)
     destinations = _parse_destinations(data, base, problems)
-    routing = _parse_routing(data, problems)
-    scoring = _parse_scoring(data, problems)
+    routing = parse_routing(data, problems)
+    scoring = parse_scoring(data, problems, routing)
     problems.raise_if_any()
     if osm is None or service_date is None:  # unreachable: both were reported as problems
         msg = f"{path.name}: [study_area] is incomplete"

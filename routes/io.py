@@ -12,7 +12,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from routes.errors import InputError, OutputExistsError
+from routes._os_faults import file_system_error
+from routes.errors import InputError, OutputExistsError, RoutesError
 
 __all__ = ["atomic_path", "write_layer", "write_table", "write_zip"]
 
@@ -31,20 +32,33 @@ def atomic_path(path: Path, *, overwrite: bool = False) -> Iterator[Path]:
     Raises
     ------
     OutputExistsError
-        If ``path`` exists and ``overwrite`` is false.
+        If ``path`` exists and ``overwrite`` is false, or is a folder.
+    routes._os_faults.FileSystemError
+        If the disk refuses the write (full, read-only...), naming ``path``.
     """
     path = Path(path)
+    if path.is_dir():
+        msg = f"{path} is a folder; give a file name, e.g. {path / ('out' + path.suffix)}"
+        raise OutputExistsError(msg)
     if path.exists() and not overwrite:
         msg = f"{path} exists; pass --force to overwrite it or choose another name"
         raise OutputExistsError(msg)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=path.suffix,
+                                        dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise file_system_error(OSError(exc.errno, exc.strerror), where=path) from exc
     tmp = Path(tmp_name)
     tmp.unlink()
     try:
         yield tmp
         os.replace(tmp, path)
+    except RoutesError:
+        raise
+    except OSError as exc:  # name the file being written, not its temporary sibling
+        raise file_system_error(OSError(exc.errno, exc.strerror), where=path) from exc
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import logging
 import warnings
 from collections.abc import Iterable
@@ -12,6 +11,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from routes._closest import describe_choices
 from routes.errors import GtfsError, ProposalError, RoutesWarning, join_problems
 from routes.proposal import ModificationKind, RouteModification
 
@@ -163,8 +163,7 @@ def _check_route_ids(mods: tuple[RouteModification, ...], routes: pd.DataFrame) 
             )
         seen.add(mod.gtfs_route_id)
         if mod.gtfs_route_id not in known:
-            close = difflib.get_close_matches(mod.gtfs_route_id, sorted(known), n=3, cutoff=0.5)
-            extra = f"close ids: {', '.join(map(repr, close))}" if close else "no close id"
+            extra = describe_choices(mod.gtfs_route_id, known, noun="route_ids")
             problems.append(
                 f"{where} gtfs_route_id: {mod.gtfs_route_id!r} is not a route_id of this feed "
                 f"({extra}); pass the raw route_id without the feed name"

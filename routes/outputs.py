@@ -1,28 +1,56 @@
-"""Run folders: written into a temporary sibling and renamed into place, manifest last.
+"""Run folders and their manifest: written aside, renamed into place, manifest last.
 
 A run folder ``outputs/<run>/`` is never overwritten without ``force``; a
-crash leaves the previous folder (or nothing) rather than a half-written one.
+crash or a killed process leaves the previous folder (or nothing) rather than a
+half-written one, and the next run removes the leftovers (see
+:mod:`routes._run_folder`). ``manifest.json`` records the inputs' SHA-256, the
+parameters, the version and every data warning of the run.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import json
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from routes._os_faults import FileSystemError
+from routes._run_folder import (
+    check_folder_writable,
+    check_run_target,
+    remove_stale_temporaries,
+    run_folder,
+    run_folder_name,
+)
 from routes.cache import sha256_file
 from routes.config import StudyArea
-from routes.errors import OutputExistsError
+from routes.errors import RoutesWarning
 
-__all__ = ["InputFile", "RunManifest", "build_manifest", "run_folder", "write_json"]
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = [
+    "InputFile",
+    "RunManifest",
+    "WarningLog",
+    "build_manifest",
+    "check_folder_writable",
+    "check_run_target",
+    "record_warnings",
+    "remove_stale_temporaries",
+    "run_folder",
+    "run_folder_name",
+    "unique_messages",
+    "write_gpkg",
+    "write_json",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +96,9 @@ class RunManifest:
         Every input file with its SHA-256.
     outputs
         Files written, relative to the run folder.
+    warnings
+        Every data warning of the run (:class:`~routes.errors.RoutesWarning`),
+        in the order raised, each once.
     """
 
     version: str
@@ -80,6 +111,7 @@ class RunManifest:
     scoring: dict[str, Any]
     inputs: tuple[InputFile, ...]
     outputs: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
 
 def _hash_path(path: Path) -> str:
@@ -90,7 +122,7 @@ def _hash_path(path: Path) -> str:
 
 def build_manifest(
     study: StudyArea, run: str, outputs: list[str], *, extra_inputs: tuple[InputFile, ...] = (),
-    engine: str = "builtin",
+    engine: str = "builtin", warnings: Sequence[str] = (),
 ) -> RunManifest:
     """Describe a run: inputs with their SHA-256, parameters and version.
 
@@ -122,6 +154,7 @@ def build_manifest(
         scoring=dataclasses.asdict(study.scoring),
         inputs=(*inputs, *extra_inputs),
         outputs=tuple(outputs),
+        warnings=unique_messages(warnings),
     )
 
 
@@ -134,33 +167,95 @@ def write_json(data: Any, path: Path) -> Path:
     return path
 
 
+def unique_messages(*groups: Sequence[str]) -> tuple[str, ...]:
+    """Join lists of messages, keeping the first of each repeated message, in order."""
+    return tuple(dict.fromkeys(m for group in groups for m in group))
+
+
+class WarningLog:
+    """The warnings caught by :func:`record_warnings` so far (filled while the block runs)."""
+
+    def __init__(self) -> None:
+        self.caught: list[warnings.WarningMessage] = []
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        """The :class:`~routes.errors.RoutesWarning` messages so far, each once, in order."""
+        return unique_messages([str(w.message) for w in self.caught
+                                if issubclass(w.category, RoutesWarning)])
+
+
 @contextmanager
-def run_folder(path: Path, *, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary sibling folder that replaces ``path`` when the block succeeds.
+def record_warnings() -> Iterator[WarningLog]:
+    """Record the data warnings raised in the block, for ``manifest.json`` and the report.
+
+    Every :class:`~routes.errors.RoutesWarning` is recorded; when the block
+    ends each is issued again as it was, so the filters in force outside
+    (printing, ignoring, turning warnings into errors) still apply to it. When
+    the block raises, those the filters would turn into errors are dropped so
+    the block's own error is the one that propagates. Other warnings meet the
+    outside filters as they are raised (an error at once, if so configured)
+    and are shown at the end.
+
+    Yields
+    ------
+    WarningLog
+        Its ``messages`` are the data warnings caught so far.
+    """
+    log = WarningLog()
+    failed = False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.filterwarnings("always", category=RoutesWarning)
+            log.caught = caught
+            yield log
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        for w in log.caught:
+            with suppress(*((Warning,) if failed else ())):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
+                                       source=w.source)
+
+
+def write_gpkg(layer: gpd.GeoDataFrame, path: Path, *, layer_name: str) -> Path:
+    """Write a GeoPackage, turning GDAL's write failures (a full disk...) into one-line errors.
 
     Raises
     ------
-    OutputExistsError
-        If ``path`` exists and ``force`` is false.
+    OSError
+        ``ENOSPC`` when the disk is full (as any other write would).
+    routes._os_faults.FileSystemError
+        If GDAL cannot write the file for another reason.
     """
-    path = Path(path)
-    if path.exists() and not force:
-        msg = f"{path} exists; pass --force to replace it or choose another --out"
-        raise OutputExistsError(msg)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a run folder is not
+    import pyogrio.errors
+
     try:
-        yield tmp
-        if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}-old-", dir=path.parent))
-            os.replace(path, old / path.name)
-            os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        layer.to_file(path, driver="GPKG", layer=layer_name)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        text = str(exc)
+        if "full" in text or "No space" in text or _disk_is_full(Path(path).parent):
+            # as any other write would fail; run_folder names the file and what to do
+            raise OSError(errno.ENOSPC, "No space left on device", str(path)) from exc
+        msg = f"cannot write {path}: {text}; check the disk and the folder, then run again"
+        raise FileSystemError(msg) from exc
+    return path
+
+
+def _disk_is_full(folder: Path, probe_bytes: int = 256 * 1024) -> bool:
+    """Whether ``probe_bytes`` more cannot be written in ``folder`` (after a failed GDAL write).
+
+    GDAL reports a full disk in SQLite's words, sometimes only as a later
+    failure ("no such table"), so the disk itself is asked.
+    """
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            probe.write(b"\0" * probe_bytes)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as exc:
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return False

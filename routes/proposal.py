@@ -1,6 +1,8 @@
 """Proposed bus routes: load a proposal GeoJSON, validate it and place its stops.
 
-A proposal is a GeoJSON FeatureCollection in WGS84 longitude/latitude (RFC 7946).
+A proposal is a GeoJSON FeatureCollection in WGS84 longitude/latitude (RFC 7946),
+or a GeoPackage, Shapefile or other vector file with the same attributes in any
+CRS it declares (read through GDAL).
 
 - Each ``LineString`` feature is a new route, drawn along the streets it runs on.
 - ``Point`` features with a ``route`` property are explicit stops of that route.
@@ -36,9 +38,9 @@ Distances are measured in a local metric CRS: the UTM zone of the route's extent
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import enum
-import json
 import logging
 import math
 import re
@@ -54,7 +56,13 @@ import pyproj
 import shapely
 from numpy.typing import NDArray
 
+from routes._closest import describe_choices
 from routes._crs import local_metric_crs
+from routes._proposal_files import (
+    MAX_PROPOSAL_BYTES,
+    MAX_PROPOSAL_VERTICES,
+    read_proposal_features,
+)
 from routes.errors import InputError, ProposalError, RoutesWarning, join_problems
 
 __all__ = [
@@ -62,6 +70,8 @@ __all__ = [
     "DEFAULT_MAX_OUTSIDE_M",
     "DEFAULT_SPEED_KMH",
     "DEFAULT_STOP_SPACING_M",
+    "MAX_PROPOSAL_BYTES",
+    "MAX_PROPOSAL_VERTICES",
     "HeadwayPeriod",
     "ModificationKind",
     "Proposal",
@@ -77,6 +87,7 @@ __all__ = [
     "load_proposal",
     "validate_against_network",
     "validate_modifications",
+    "validate_service_days",
 ]
 
 logger = logging.getLogger(__name__)
@@ -100,6 +111,8 @@ MAX_STOP_OFFSET_M = 200.0
 """Largest distance between an explicit stop and its route line."""
 DEFAULT_MAX_OUTSIDE_M = 500.0
 """How far outside the street network extent a stop may lie (about 6 min on foot)."""
+MAX_ROUTE_KM = 500.0
+"""Longest route line (longer is a stray vertex, or a proposal for another scale of study)."""
 
 _ROUTE_KEYS = frozenset(
     {
@@ -132,17 +145,7 @@ _STYLE_KEYS = frozenset(
         "marker-symbol",
     }
 )
-_WGS84_CRS_NAMES = frozenset(
-    {
-        "urn:ogc:def:crs:ogc:1.3:crs84",
-        "urn:ogc:def:crs:ogc::crs84",
-        "ogc:crs84",
-        "crs84",
-        "epsg:4326",
-        "urn:ogc:def:crs:epsg::4326",
-        "urn:ogc:def:crs:epsg:6.6:4326",
-    }
-)
+_KNOWN_KEYS = _ROUTE_KEYS | _STOP_KEYS | _REMOVE_KEYS | _CHANGE_KEYS | _STYLE_KEYS
 _GTFS_ROUTE_TYPES = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 11, 12})
 _HHMM = re.compile(r"^\s*(\d{1,2}):([0-5]\d)\s*$")
 _PERIOD = re.compile(r"^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
@@ -371,13 +374,16 @@ class Proposal:
 
 
 def load_proposal(path: Path) -> Proposal:
-    """Load and validate a proposal GeoJSON file.
+    """Load and validate a proposal file.
 
     Parameters
     ----------
     path
         A GeoJSON FeatureCollection in WGS84 lon/lat; see the module docstring
-        for the properties.
+        for the properties. Or any vector file GDAL reads (GeoPackage,
+        Shapefile... as QGIS saves them), in the CRS it declares, with the
+        same properties as attribute columns (see :mod:`routes._proposal_files`).
+        At most ``MAX_PROPOSAL_BYTES`` and ``MAX_PROPOSAL_VERTICES`` (20 MB, 100,000).
 
     Returns
     -------
@@ -399,44 +405,9 @@ def load_proposal(path: Path) -> Proposal:
     """
     path = Path(path)
     label = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        msg = f"{label}: file not found; check the path of the proposal GeoJSON"
-        raise ProposalError(msg) from None
-    except OSError as exc:
-        msg = f"{label}: cannot be read ({exc.strerror}); check the path and its permissions"
-        raise ProposalError(msg) from exc
-    try:
-        data = json.loads(raw.decode("utf-8-sig"), parse_constant=_reject_constant)
-    except UnicodeDecodeError:
-        msg = f"{label}: not UTF-8 text; save the proposal as UTF-8 GeoJSON"
-        raise ProposalError(msg) from None
-    except json.JSONDecodeError as exc:
-        msg = (
-            f"{label}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno});"
-            " fix the syntax or re-export the file as GeoJSON"
-        )
-        raise ProposalError(msg) from None
-    except ValueError as exc:
-        msg = f"{label}: {exc}; GeoJSON numbers must be finite"
-        raise ProposalError(msg) from None
+    features, labels = read_proposal_features(path, label, _KNOWN_KEYS)
 
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        got = data.get("type") if isinstance(data, dict) else type(data).__name__
-        msg = (
-            f"{label} type: expected a GeoJSON 'FeatureCollection', got {got!r};"
-            " put the routes in a FeatureCollection"
-        )
-        raise ProposalError(msg)
-    _check_crs(data, label)
-    features = data.get("features")
-    if not isinstance(features, list):
-        msg = f"{label} features: expected a list of features, got {type(features).__name__}"
-        msg += "; save the file as a GeoJSON FeatureCollection"
-        raise ProposalError(msg)
-
-    parser = _Parser(label)
+    parser = _Parser(label, labels)
     for index, feature in enumerate(features):
         parser.parse_feature(index, feature)
     routes = parser.finish()
@@ -452,28 +423,6 @@ def load_proposal(path: Path) -> Proposal:
         "proposal %s: %d routes, %d modifications", path.stem, len(routes), len(modifications)
     )
     return Proposal(name=path.stem, source=path, routes=routes, modifications=modifications)
-
-
-def _reject_constant(name: str) -> float:
-    msg = f"{name} is not valid JSON"
-    raise ValueError(msg)
-
-
-def _check_crs(data: Mapping[str, Any], label: str) -> None:
-    if "crs" not in data:
-        return
-    crs = data["crs"]
-    name: object = crs
-    if isinstance(crs, dict) and crs.get("type") == "name":
-        props = crs.get("properties")
-        name = props.get("name") if isinstance(props, dict) else None
-    if isinstance(name, str) and name.strip().lower() in _WGS84_CRS_NAMES:
-        return
-    msg = (
-        f"{label} crs: {name!r} is not WGS84 longitude/latitude; GeoJSON must be in WGS84"
-        " (RFC 7946): reproject it, e.g. `ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson`"
-    )
-    raise ProposalError(msg)
 
 
 @dataclass
@@ -495,8 +444,9 @@ class _StopDraft:
 class _Parser:
     """Collects routes, stops, modifications and problems feature by feature."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, feature_labels: list[str] | None = None) -> None:
         self.label = label
+        self.feature_labels = feature_labels
         self.problems: list[str] = []
         self.routes: list[_RouteDraft] = []
         self.stops: list[_StopDraft] = []
@@ -505,9 +455,11 @@ class _Parser:
         self.modified: dict[str, int] = {}
 
     def where(self, index: int, name: object = None) -> str:
+        base = (self.feature_labels[index] if self.feature_labels is not None
+                else f"{self.label} feature {index}")
         if isinstance(name, str) and name.strip():
-            return f"{self.label} feature {index} ({name.strip()!r})"
-        return f"{self.label} feature {index}"
+            return f"{base} ({name.strip()!r})"
+        return base
 
     def add(self, where: str, field: str, text: str) -> None:
         self.problems.append(f"{where} {field}: {text}")
@@ -980,6 +932,14 @@ class _Parser:
                     "the line has zero length; draw the route from its first to its last stop",
                 )
                 continue
+            if line_m.length > MAX_ROUTE_KM * 1000:
+                self.add(
+                    where,
+                    "coordinates",
+                    f"the line is {line_m.length / 1000:,.0f} km long, more than the "
+                    f"{MAX_ROUTE_KM:g} km a route may be; look for a stray vertex, or split it",
+                )
+                continue
             stops = by_route.get(draft.name)
             if stops is not None:
                 ordered = self.order_stops(where, line_m, to_metric, stops)
@@ -1271,15 +1231,39 @@ def validate_modifications(proposal: Proposal, known_route_ids: Collection[str])
     for mod in proposal.modifications:
         if mod.gtfs_route_id in known:
             continue
-        close = difflib.get_close_matches(mod.gtfs_route_id, sorted(known), n=3, cutoff=0.5)
-        if close:
-            extra = f"close ids: {', '.join(map(repr, close))}"
-        else:
-            extra = f"no close id among the {len(known):,} known routes"
+        extra = describe_choices(mod.gtfs_route_id, known, noun="routes")
         problems.append(
             f"{_feature_label(proposal, mod.feature_index, f'{mod.kind} {mod.gtfs_route_id}')} "
             f"gtfs_route_id: {mod.gtfs_route_id!r} is not a route of the loaded GTFS feeds "
             f"({extra}); write '<feed name>:<route_id>' with a route_id from the feed's routes.txt"
+        )
+    if problems:
+        raise ProposalError(join_problems(problems))
+
+
+def validate_service_days(proposal: Proposal, service_date: dt.date) -> None:
+    """Check that every route runs on the study's service date (its ``days``).
+
+    A route that does not run on the date adds no trips to the timetable that
+    is routed, yet its running cost would count against the proposal.
+
+    Raises
+    ------
+    ProposalError
+        Naming each route whose ``days`` leave out the date's day of the week.
+    """
+    day = list(Weekday)[service_date.weekday()]
+    problems = []
+    for route in proposal.routes:
+        if day in route.days:
+            continue
+        days = next((name for name, values in _DAY_SETS.items() if values == route.days),
+                    ", ".join(d.value for d in Weekday if d in route.days))
+        problems.append(
+            f"{_feature_label(proposal, route.feature_index, route.name)} days: {days!r} does "
+            f"not include {_FULL_DAY_NAMES[day.value].capitalize()}, the study date "
+            f"{service_date.isoformat()}, so the route would add no trips yet its running cost "
+            f"would count; add {day.value!r} to its days, or choose a [study_area].date it runs on"
         )
     if problems:
         raise ProposalError(join_problems(problems))

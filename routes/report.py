@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from routes._closest import check_known_ids
 from routes._html import element, escape, format_number, render_page, render_table
 from routes._optional import import_optional_dependency
 from routes._svg import render_bar_chart, render_histogram
@@ -41,6 +42,7 @@ __all__ = [
     "compute_decile_benefit",
     "describe_scorecard",
     "job_layer_of",
+    "render_data_warnings",
     "render_report",
     "write_pdf",
     "write_report",
@@ -76,6 +78,10 @@ figcaption{color:var(--muted);font-size:13px}
 .grid{display:flex;flex-wrap:wrap;gap:12px}
 .grid figure{margin:0;flex:1 1 280px;max-width:320px}
 .rank1{background:#eef6ee}
+.data-warnings{background:#fff8e6;border-left:5px solid #bf8700;padding:8px 16px 8px 16px;
+ margin:12px 0}
+.data-warnings h2{border:0;margin:4px 0;font-size:17px}
+.data-warnings li{margin:4px 0}
 a{color:var(--accent)}
 @page{size:A4;margin:14mm 12mm}
 @media print{
@@ -336,6 +342,23 @@ def render_method(manifest: Mapping[str, Any], scoring: ScoringParams, job: str)
     return element("ul", "".join(element("li", escape(i)) for i in items))
 
 
+def render_data_warnings(manifest: Mapping[str, Any]) -> str:
+    """Render the "Data warnings" box: every warning of the run, escaped; empty when none.
+
+    The warnings come from the manifest (``manifest["warnings"]``): inputs that
+    were suspicious but usable, such as stops or zones too far from any street.
+    """
+    messages = [str(m) for m in manifest.get("warnings") or ()]
+    if not messages:
+        return ""
+    items = "".join(element("li", escape(m)) for m in messages)
+    note = ("The results below were computed despite these; check that they do not change "
+            "the conclusions. They are also listed in manifest.json.")
+    return element("div", element("h2", "Data warnings") + element("ul", items)
+                   + element("p", escape(note), class_="note"),
+                   class_="data-warnings", role="note")
+
+
 def render_inputs(manifest: Mapping[str, Any]) -> str:
     """Render the inputs table (role, file, SHA-256) and the run facts from a manifest."""
     if not manifest:
@@ -493,6 +516,7 @@ def render_report(
     parts = [
         element("h1", "Proposal: " + escape(scorecard.proposal)),
         element("p", escape(subtitle), class_="subtitle"),
+        render_data_warnings(info),
         element("h2", "What it changes"),
         element("ul", lead + rest, class_="findings"),
     ]
@@ -609,10 +633,11 @@ def write_run_pages(
     list[pathlib.Path]
         The files written.
 
-    Warns
-    -----
-    RoutesWarning
-        If some of ``map_zones`` are not zones of the study area.
+    Raises
+    ------
+    InputError
+        If some of ``map_zones`` are not zones of the study area (listing the
+        closest zone ids).
     """
     from routes.access import space_layer_names
     from routes.maps import choose_isochrone_zones, compute_map_isochrones, write_map
@@ -623,13 +648,10 @@ def write_run_pages(
     job_metric = column_name(ColumnKind.WITHIN, layer=job, cutoff_min=study.scoring.job_cutoff_min)
     written: list[Path] = []
     if "map.html" in pages:
-        known = set(inputs.zones.table.index.astype(str))
-        unknown = [z for z in map_zones or () if z not in known]
-        if unknown:
-            msg = (f"--map-zone {', '.join(map(repr, unknown))}: not among the "
-                   f"{len(known):,} zones; the map of {proposal.name} leaves them out")
-            warnings.warn(msg, RoutesWarning, stacklevel=2)
-        zone_ids = [z for z in map_zones or () if z in known]
+        known = inputs.zones.table.index.astype(str)
+        check_known_ids(list(map_zones or ()), known, what="--map-zone", noun="zones",
+                        todo="give zone ids from the zones file's id column")
+        zone_ids = list(map_zones or ())
         if not zone_ids and n_map_zones > 0:
             zone_ids = choose_isochrone_zones(changes, job_metric, n=n_map_zones)
         isochrones = None

@@ -110,6 +110,7 @@ def build_scenario(
     *,
     cache: NetworkCache | None = None,
     work_dir: Path,
+    allow_feed_errors: bool = False,
 ) -> Scenario:
     """Apply a proposal to a study area and build the scenario network.
 
@@ -125,6 +126,8 @@ def build_scenario(
         Network cache.
     work_dir
         Folder for the scenario's GTFS files (kept, so they can be inspected).
+    allow_feed_errors
+        Drop malformed trips of the feeds with a warning, as the baseline did.
 
     Returns
     -------
@@ -155,6 +158,7 @@ def build_scenario(
     # Keyed by the bytes and names of these feeds (the proposal's feed is named
     # after the proposal), so the scenario network is cached apart from the baseline.
     network = build_network(study, cache=cache, feeds=tuple(feeds),
+                            allow_feed_errors=allow_feed_errors,
                             allow_data_loss=baseline.allow_data_loss,
                             feed_doctor=baseline.feed_doctor)
     logger.info(

@@ -1,105 +1,41 @@
-"""``routes check`` on bad inputs: exit code 1 and one line naming the file and what to do.
+"""The bad-input corpus: every bad input, parameter, proposal or fault, through the CLI.
 
 Each file of ``tests/data/bad/`` (written by ``make_bad_inputs.py`` there) holds
 one defect, named by the file, in an otherwise valid input of the tiny study
-area of ``tests/_study.py``. A test copies one bad file into a fresh study area,
-points routes.toml at it (or uses it as routes.toml) and runs ``routes check``.
-Also here: bad usage (exit 2), ``-vv`` (the exception propagates), and
-``routes check`` on valid study areas, tiny and real.
+area of ``tests/_study.py``. The corpus (``tests/_bad_corpus.py``) adds bad
+proposals, run-folder clashes, OS faults and bad usage. Each case runs in a copy
+of the study area holding a finished run in ``outputs/earlier``, and asserts
+the exit code, a short message naming the file, row or field and the fix, no
+traceback, and that nothing in the study folder changed (no partial or stray
+output, the earlier run intact). The study-area files also go through
+``routes check``. Also here: ``-vv`` (the exception propagates), real disk
+faults on a tiny tmpfs (as root), and ``routes check`` on valid study areas,
+tiny and real.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 import shutil
+import subprocess
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from _bad_corpus import BAD, CASES, DESTINATIONS_TOML, INPUT_FILES, PARAMETER_FILES, Case
 from _study import write_study_area
 from click.testing import CliRunner, Result
 
 import cli
 from routes.errors import GtfsError, InputError
 
-BAD = Path(__file__).parent / "data" / "bad"
-
-#: ``(file, what is wrong, what to do)``: both fragments must be in the message.
-CASES: list[tuple[str, str, str]] = [
-    # --- GTFS feeds (the study area's gtfs)
-    ("feed_broken.zip", "is not a zip archive (or the zip is damaged)", "download the feed again"),
-    ("feed_not_a_zip.zip", "is not a zip archive", "download the feed again"),
-    ("feed_corrupt_member.zip", "stop_times.txt cannot be read (BadZipFile",
-     "fix or re-export the feed"),
-    ("feed_missing_stop_times.zip", "stop_times.txt is missing or has no rows",
-     "fix or re-export the feed"),
-    ("feed_missing_calendar.zip", "calendar.txt and calendar_dates.txt are both missing",
-     "fix or re-export the feed"),
-    ("feed_stop_times_without_stop_sequence.zip", "stop_times.txt has no column 'stop_sequence'",
-     "fix or re-export the feed"),
-    ("feed_time_not_hhmmss.zip", "stop_times.txt row 4: departure_time '25:6:00' is not HH:MM:SS",
-     "fix the feed or pass --allow-feed-errors to drop the trip"),
-    ("feed_calendar_without_date.zip",
-     "has no service on 2019-05-13; it runs 2019-06-01 to 2019-06-30",
-     "choose another [study_area].date"),
-    ("feed_calendar_bad_date.zip", "calendar.txt row 1: start_date '2019-05-01'",
-     "fix the feed or pass --allow-feed-errors to ignore the row"),
-    ("feed_unknown_stop.zip", "stop_times.txt row 2: stop_id 'Z' is not in stops.txt",
-     "pass --allow-feed-errors to drop the trip"),
-    ("feed_trip_unknown_route.zip", "trips.txt row 1: route_id 'R9' is not in routes.txt",
-     "pass --allow-feed-errors to drop the trip"),
-    ("feed_duplicate_stop_id.zip", "stops.txt row 5: stop_id 'A' is empty or repeats",
-     "pass --allow-feed-errors to keep only the first row"),
-    # --- OSM extracts (the study area's osm)
-    ("osm_not_osm.osm.pbf", "cannot be read as OpenStreetMap data",
-     "re-download it or re-export it with osmium"),
-    ("osm_zip_named_pbf.osm.pbf", "is a ZIP archive, not an OSM extract",
-     "unzip it and use the .osm.pbf inside"),
-    ("osm_gzip_named_osm.osm", "is gzip-compressed", "name it .osm.gz"),
-    ("osm_truncated.osm", "cannot be read as OpenStreetMap data", "complete OSM extract"),
-    ("osm_no_highways.osm", "no walkable highway=* ways were found",
-     "use an extract that covers the study area's streets"),
-    ("osm_wrong_extension.xml", "unsupported OSM file extension",
-     "convert other formats with `osmium cat IN -o OUT.osm.pbf`"),
-    # --- routes.toml itself
-    ("routes_not_toml.toml", "not valid TOML", "fix the syntax"),
-    ("routes_unknown_key.toml", "[routing].max_walk: unknown key",
-     "allowed keys are departure_window, percentile"),
-    ("routes_unknown_section.toml", "[scenario]: unknown key", "allowed keys are study_area"),
-    ("routes_wrong_type.toml", "[routing].max_walk_min",
-     "expected a positive number of minutes, got 'fifteen'"),
-    ("routes_missing_osm.toml", "[study_area].osm: OSM extract 'missing.osm.pbf' does not exist",
-     "fix the path"),
-    ("routes_gtfs_matches_nothing.toml", "[study_area].gtfs: 'gtfs/*.zip' matches no file",
-     "fix the path or add the feed"),
-    ("routes_bad_date.toml", "[study_area].date",
-     "expected a date like 2026-03-10, got '2019-13-45'"),
-    ("routes_missing_date.toml", "[study_area].date: missing", "give the service date"),
-    ("routes_bad_window.toml", "[routing].departure_window: '09:00-07:00' ends before it starts",
-     "write it like '07:00-09:00'"),
-    ("routes_bad_percentile.toml", "[routing].percentile",
-     "expected whole numbers from 1 to 99, got 150"),
-    # --- zones
-    ("zones_duplicate_ids.geojson", "'id' is not unique (1 repeated, e.g. 'z1')",
-     "make the IDs unique"),
-    ("zones_without_crs.gpkg", "declares no coordinate reference system",
-     "set one (for example with ogr2ogr -a_srs"),
-    ("zones_missing_id_column.geojson", "no column 'id' (columns: 'code')",
-     "add the column, or name the right one in routes.toml"),
-    ("zones_csv_without_lon_lat.csv", "no 'lon' or 'lat' column",
-     "needs WGS84 'lon' and 'lat' columns"),
-    ("zones_csv_bad_coordinates.csv", "row 2: lon/lat (200.5, 0.0109044) is not a WGS84 coordinate",
-     "give longitude and latitude in degrees"),
-    ("zones_csv_empty_id.csv", "row 2: empty 'id'", "give every feature an ID"),
-    ("zones_empty_geometry.geojson", "feature 1: no geometry", "remove them or add coordinates"),
-    ("zones_not_geojson.geojson", "not a readable GeoJSON/GeoPackage file",
-     "fix it or export it again"),
-    ("zones_unsupported_type.txt", "unsupported file type '.txt'",
-     "use GeoJSON, GeoPackage or CSV"),
-]
+#: ``(file, what is wrong, what to do)`` of every study-area file: all three in the message.
+CHECK_CASES = INPUT_FILES + PARAMETER_FILES
 
 _ROLE = {"feed": "gtfs", "osm": "osm", "zones": "zones"}
 
@@ -125,6 +61,9 @@ def config_for(tmp_path: Path, bad_file: str) -> Path:
     """routes.toml for a bad-input case: the bad file itself when it is a routes.toml."""
     if bad_file.startswith("routes_"):
         write_study_area(tmp_path)
+        for role, name in (("osm", "grid.osm"), ("zones", "zones.csv")):  # *_is_a_folder
+            (tmp_path / role).mkdir()
+            shutil.copy(tmp_path / name, tmp_path / role / name)
         return Path(shutil.copy(BAD / bad_file, tmp_path / bad_file))
     return study_with(tmp_path, bad_file)
 
@@ -149,10 +88,165 @@ def one_line_error(result: Result) -> str:
 # --------------------------------------------------------------------------- the corpus
 
 
+def tree(folder: Path) -> dict[str, bytes | None]:
+    """Every entry under ``folder``, hidden ones too: relative path -> bytes (None: a folder)."""
+    return {str(p.relative_to(folder)): (None if p.is_dir() else p.read_bytes())
+            for p in sorted(folder.rglob("*"))}
+
+
+@pytest.fixture(scope="module")
+def corpus_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny study area with a jobs layer, proposals and the finished run outputs/earlier."""
+    sys.path.insert(0, str(BAD))
+    try:
+        from make_bad_inputs import grid_route
+    finally:
+        sys.path.remove(str(BAD))
+    folder = tmp_path_factory.mktemp("corpus") / "study"
+    toml = write_study_area(folder)
+    toml.write_text(toml.read_text(encoding="utf-8") + DESTINATIONS_TOML, encoding="utf-8")
+    proposal = json.dumps({"type": "FeatureCollection", "features": [grid_route()]}, indent=1)
+    for name in ("earlier", "good"):
+        (folder / f"{name}.geojson").write_text(proposal, encoding="utf-8")
+    result = run("--config", str(toml), "evaluate", str(folder / "earlier.geojson"))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (folder / "outputs").iterdir()) == ["earlier"]
+    return folder
+
+
+@pytest.fixture
+def corpus_study(corpus_template: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "study"
+    shutil.copytree(corpus_template, folder, symlinks=True)
+    return folder
+
+
+def _fill(text: str, study: Path) -> str:
+    return text.replace("{study}", str(study))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.kind}:{c.name}" for c in CASES])
+def test_bad_input_is_a_short_message_and_changes_nothing(
+    case: Case, corpus_study: Path, corpus_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if case.setup is not None:
+        case.setup(corpus_study, monkeypatch)
+    before = tree(corpus_study)
+    args = [_fill(a, corpus_study) for a in case.args]
+    result = run("--config", str(corpus_study / case.config), *args)
+    output = result.output.strip()
+    assert result.exit_code == case.code, output
+    assert "Traceback" not in output
+    if case.code == 1:
+        assert isinstance(result.exception, SystemExit), "".join(
+            traceback.format_exception(*result.exc_info))  # type: ignore[misc]
+        assert output.startswith("Error: "), output
+        lines = output.splitlines()
+        assert len(lines) == (1 if case.problems == 1 else case.problems + 1), output
+        assert all(len(line) < 700 for line in lines), output
+    for fragment in case.fragments:
+        assert _fill(fragment, corpus_study) in output
+    # nothing written, nothing half-written, nothing left over; the earlier run intact
+    monkeypatch.undo()
+    assert tree(corpus_study) == before
+    assert tree(corpus_study / "outputs" / "earlier") == tree(
+        corpus_template / "outputs" / "earlier")
+
+
+#: How many cases each class must hold at least (the issue asks for 80 in all).
+MINIMUM_BY_CLASS = {"input": 35, "parameter": 15, "proposal": 30, "run-folder": 15,
+                    "os-fault": 8, "usage": 10}
+
+
+def test_the_corpus_covers_every_class() -> None:
+    counts = {kind: sum(c.kind == kind for c in CASES) for kind in MINIMUM_BY_CLASS}
+    assert set(MINIMUM_BY_CLASS) == {c.kind for c in CASES}
+    for kind, minimum in MINIMUM_BY_CLASS.items():
+        assert counts[kind] >= minimum, (kind, counts[kind])
+    assert len(CASES) >= 80
+    assert len({c.name for c in CASES}) == len(CASES)
+
+
+# --------------------------------------------------------------------------- real disk faults
+
+
+@pytest.fixture
+def mount_tmpfs() -> Iterator[Callable[..., Path]]:
+    """Mount small tmpfs file systems (root only; skips elsewhere), unmounted afterwards."""
+    mounted: list[Path] = []
+
+    def mount(folder: Path, size: str = "64k") -> Path:
+        if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
+            pytest.skip("mounting a tmpfs needs root")
+        folder.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                               str(folder)], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for folder in reversed(mounted):
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def _remount_read_only(folder: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+
+
+def test_a_full_disk_for_real(corpus_study: Path, tmp_path: Path,
+                              mount_tmpfs: Callable[..., Path]) -> None:
+    disk = mount_tmpfs(tmp_path / "disk", "64k")
+    before = tree(corpus_study)
+    line = one_line_error(run("--config", str(corpus_study / "routes.toml"), "evaluate",
+                              str(corpus_study / "good.geojson"), "--out", str(disk / "o")))
+    assert line.startswith(f"Error: cannot write {disk}/o/good"), line
+    assert line.endswith(": no space left on the disk (ENOSPC); free some space on that disk, "
+                         "or write elsewhere with --out"), line
+    assert sorted(p.name for p in (disk / "o").iterdir()) == []  # nothing half-written
+    assert tree(corpus_study) == before
+
+
+def test_a_read_only_disk_for_real(corpus_study: Path, tmp_path: Path,
+                                   mount_tmpfs: Callable[..., Path]) -> None:
+    disk = mount_tmpfs(tmp_path / "disk", "1m")
+    shutil.copytree(corpus_study / "outputs" / "earlier", disk / "o" / "earlier")
+    _remount_read_only(disk)
+    runs_before = tree(disk)
+    for args in (("good.geojson",), ("earlier.geojson", "--force")):
+        line = one_line_error(run("--config", str(corpus_study / "routes.toml"), "evaluate",
+                                  str(corpus_study / args[0]), *args[1:], "--out",
+                                  str(disk / "o")))
+        assert line == (f"Error: cannot write in {disk}/o: the disk is read-only (EROFS); write "
+                        "elsewhere with --out (a writable folder)")
+    assert tree(disk) == runs_before
+
+
+def test_a_busy_run_folder_for_real(corpus_study: Path, mount_tmpfs: Callable[..., Path]) -> None:
+    """The run folder is a mount point: --force cannot swap it out (EBUSY)."""
+    busy = mount_tmpfs(corpus_study / "outputs" / "busy", "1m")
+    (busy / "manifest.json").write_text("{}", encoding="utf-8")
+    shutil.copy(corpus_study / "good.geojson", corpus_study / "busy.geojson")
+    before = tree(corpus_study)
+    line = one_line_error(run("--config", str(corpus_study / "routes.toml"), "evaluate",
+                              str(corpus_study / "busy.geojson"), "--force"))
+    assert line == (f"Error: cannot write {busy}: the folder is in use (a program has it open, "
+                    "or it is a mount point) (EBUSY); close the program using it and run again, "
+                    "or write elsewhere with --out")
+    assert tree(corpus_study) == before
+
+
+# --------------------------------------------------------------------------- the files
+
+
 def test_corpus_files_all_have_a_case() -> None:
     files = sorted(p.name for p in BAD.iterdir() if p.name != "make_bad_inputs.py")
-    assert files == sorted(name for name, _, _ in CASES)
-    assert len(files) >= 20
+    used = {name for name, _, _ in CHECK_CASES} | {
+        a.removeprefix("{study}/") for case in CASES for a in case.args} | {
+        case.config for case in CASES}
+    assert [f for f in files if f not in used] == []
+    assert len(files) >= 60
     assert sum((BAD / f).stat().st_size for f in files) < 200_000
 
 
@@ -165,13 +259,14 @@ def test_make_bad_inputs_rewrites_the_committed_files(tmp_path: Path) -> None:
     finally:
         sys.path.remove(str(BAD))
     corpus = make_bad_inputs.build_corpus(tmp_path)
-    assert sorted(corpus) == sorted(name for name, _, _ in CASES)
+    assert sorted(corpus) == sorted(p.name for p in BAD.iterdir() if p.name != "make_bad_inputs.py")
     for name, data in corpus.items():
         if not name.endswith((".zip", ".pbf", ".gpkg")) and name != "osm_gzip_named_osm.osm":
             assert (BAD / name).read_bytes() == data, name
 
 
-@pytest.mark.parametrize(("bad_file", "what", "todo"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("bad_file", "what", "todo"), CHECK_CASES,
+                         ids=[c[0] for c in CHECK_CASES])
 def test_check_bad_input_is_one_line_naming_the_file(
     tmp_path: Path, bad_file: str, what: str, todo: str
 ) -> None:
@@ -234,35 +329,6 @@ def test_vv_reraises_config_errors(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert isinstance(result.exception, InputError)
     assert result.exc_info is not None and result.exc_info[2] is not None
-
-
-# --------------------------------------------------------------------------- bad usage
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["check", "--bogus"], "No such option"),
-        (["--bogus", "check"], "No such option"),
-        (["nonsense"], "No such command 'nonsense'"),
-        (["matrix", "--out", "x.txt"], "x.txt: use a .csv or .parquet file"),
-        (["matrix", "--percentiles", "a,b", "--out", "x.csv"],
-         "'a,b': expected comma-separated whole numbers"),
-        (["matrix", "--percentiles", "50,100", "--out", "x.csv"],
-         "percentiles must be between 1 and 99"),
-        (["matrix"], "Missing option '--out'"),
-    ],
-    ids=["unknown-option", "unknown-group-option", "unknown-command", "matrix-out-txt",
-         "matrix-percentiles-not-numbers", "matrix-percentile-100", "matrix-no-out"],
-)
-def test_bad_usage_exits_2(tmp_path: Path, args: list[str], message: str) -> None:
-    toml = write_study_area(tmp_path)
-    args = [str(tmp_path / a) if a.startswith("x.") else a for a in args]
-    result = run("--config", str(toml), *args)
-    assert result.exit_code == 2, result.output
-    assert message in result.output
-    assert "Traceback" not in result.output
-    assert not list(tmp_path.glob("x.*"))
 
 
 # --------------------------------------------------------------------------- valid study areas

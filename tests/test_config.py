@@ -84,13 +84,14 @@ decay_half_life_min = 15
 
 @pytest.mark.parametrize(("body", "match"), [
     ("[routing]\nmax_walk_min = \"fifteen\"\n",
-     r"routes.toml \[routing\].max_walk_min: expected a positive number of minutes, got 'fifteen'"),
+     r"routes.toml \[routing\].max_walk_min: expected a number of minutes above 0 and at most "
+     r"120 \(the longest walk to or from a stop; 15 is typical\), got 'fifteen'"),
     ("[routing]\nspeed = 3\n",
      r"\[routing\].speed: unknown key; allowed keys are departure_window"),
     ("[extras]\n", r"routes.toml \[extras\]: unknown key"),
     ("[routing]\ndeparture_window = \"09:00-07:00\"\n", r"ends before it starts"),
     ("[routing]\npercentile = 100\n", r"whole numbers from 1 to 99"),
-    ("[routing]\nmax_rides = 1.5\n", r"max_rides: expected a positive whole number"),
+    ("[routing]\nmax_rides = 1.5\n", r"max_rides: expected a whole number of rides from 1 to 10"),
     ("[scoring]\ndeprived_deciles = [0]\n",
      r"deprived_deciles: expected a list of deciles 1 to 10"),
     ("walk_access = \"lax\"\n", r"walk_access: expected one of 'strict'"),
@@ -139,3 +140,109 @@ def test_the_parameter_tables_written_for_new_study_areas_are_the_defaults(tmp_p
     study = load_study_area(_write(tmp_path, DEFAULT_PARAMETERS_TOML))
     assert study.routing == RoutingParams()
     assert study.scoring == ScoringParams()
+
+
+# --------------------------------------------------------------------------- physical bounds
+
+#: ``(table, key, accepted values at and inside the bounds, refused values)``.
+BOUNDS_CASES = [
+    ("routing", "walk_speed_kmh", ["1", "4.8", "10"], ["0.9", "10.5", "1e6", "nan", "inf", "-3"]),
+    ("routing", "max_walk_min", ["0.5", "120"], ["0", "-1", "120.5", "inf"]),
+    ("routing", "max_rides", ["1", "10"], ["0", "11", "2.5", "true"]),
+    ("routing", "max_trip_min", ["45", "1440"], ["0", "1441", "nan"]),
+    ("routing", "max_transfer_walk_min", ["1", "60"], ["0", "61"]),
+    ("routing", "max_snap_m", ["1", "5000"], ["0", "-5", "5001"]),
+    ("scoring", "job_cutoff_min", ["1", "120"], ["0", "-45", "1441", "inf"]),
+    ("scoring", "space_cutoff_min", ["1", "120"], ["0", "nan"]),
+    ("scoring", "decay_half_life_min", ["1", "600"], ["0", "601", "inf"]),
+]
+
+
+@pytest.mark.parametrize(("table", "key", "good", "bad"), BOUNDS_CASES,
+                         ids=[c[1] for c in BOUNDS_CASES])
+def test_parameters_within_physical_bounds(tmp_path, table, key, good, bad):
+    from routes.parameters import BOUNDS
+
+    bound = BOUNDS[key]
+    extra = "max_trip_min = 1440\n" if table == "routing" and key != "max_trip_min" else ""
+    routing_extra = "" if table == "routing" else "[routing]\nmax_trip_min = 1440\n"
+    for value in good:
+        body = f"{routing_extra}[{table}]\n{extra}{key} = {value}\n"
+        study = load_study_area(_write(tmp_path, body))
+        got = getattr(study.routing if table == "routing" else study.scoring, key)
+        assert got == float(value), (key, value)
+    for value in bad:
+        body = f"{routing_extra}[{table}]\n{extra}{key} = {value}\n"
+        with pytest.raises(InputError) as info:
+            load_study_area(_write(tmp_path, body))
+        message = str(info.value)
+        assert message.startswith(f"routes.toml [{table}].{key}: expected {bound.describe()}, "
+                                  "got "), (value, message)
+
+
+def test_walk_speed_of_a_million_kmh_is_refused(tmp_path):
+    with pytest.raises(InputError) as info:
+        load_study_area(_write(tmp_path, "[routing]\nwalk_speed_kmh = 1e6\n"))
+    assert str(info.value) == ("routes.toml [routing].walk_speed_kmh: expected a number of km/h "
+                               "from 1 to 10 (a walking pace; 4.8 is typical), got 1000000.0")
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("[routing]\nmax_trip_min = 60\n[scoring]\njob_cutoff_min = 90\n",
+     "routes.toml [scoring].job_cutoff_min: 90 minutes is longer than [routing].max_trip_min "
+     "(60), so journeys that long are never computed; lower the cutoff or raise max_trip_min"),
+    ("[routing]\nmax_trip_min = 20\n",  # the default cutoffs (45 and 30) are longer too
+     "2 problems:"),
+    ("[routing]\nmax_trip_min = 10\nmax_walk_min = 15\n[scoring]\njob_cutoff_min = 10\n"
+     "space_cutoff_min = 10\n",
+     "routes.toml [routing].max_walk_min: 15 minutes is longer than [routing].max_trip_min (10); "
+     "lower it or raise max_trip_min"),
+    ("[routing]\ndeparture_window = \"47:00-49:00\"\n",
+     "routes.toml [routing].departure_window: '47:00-49:00' ends after 48:00"),
+    ("[routing]\ndeparture_window = \"06:00-31:00\"\n",
+     "routes.toml [routing].departure_window: '06:00-31:00' is longer than a day"),
+])
+def test_parameters_that_contradict_each_other(tmp_path, body, message):
+    with pytest.raises(InputError) as info:
+        load_study_area(_write(tmp_path, body))
+    assert str(info.value).startswith(message)
+
+
+def test_a_window_past_midnight_within_a_day_is_accepted(tmp_path):
+    study = load_study_area(_write(tmp_path, "[routing]\ndeparture_window = \"23:00-25:30\"\n"))
+    assert (study.routing.departure_start_s, study.routing.departure_end_s) == (82800, 91800)
+
+
+# --------------------------------------------------------------------------- folders for files
+
+
+@pytest.mark.parametrize(("body", "key", "listed", "what"), [
+    ('', "[study_area].osm", "'osm/a.osm.pbf', 'osm/b.osm'", "OSM extract"),
+    ('[zones]\nfile = "zones"\n', "[zones].file", "'zones/lsoa.geojson'", "zones file"),
+    ('[[destinations]]\nname = "jobs"\nfile = "zones"\n', "[[destinations]][0].file",
+     "'zones/lsoa.geojson'", "destination file"),
+])
+def test_a_folder_where_a_file_is_meant_names_the_files_inside(tmp_path, body, key, listed,
+                                                               what):
+    toml = _write(tmp_path, body)
+    toml.write_text(toml.read_text(encoding="utf-8").replace('osm = "streets.osm"',
+                                                             'osm = "osm"'), encoding="utf-8")
+    for name in ("osm/a.osm.pbf", "osm/b.osm", "osm/notes.txt", "zones/lsoa.geojson"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_study_area(toml)
+    message = str(info.value)
+    folder = "osm" if key.endswith("osm") else "zones"
+    assert (f"routes.toml {key}: '{folder}' is a folder, not a file (it holds {listed}); give "
+            f"the path of the {what} itself") in message
+
+
+def test_an_empty_folder_where_a_file_is_meant(tmp_path):
+    toml = _write(tmp_path, "")
+    toml.write_text(toml.read_text(encoding="utf-8").replace('osm = "streets.osm"',
+                                                             'osm = "osm"'), encoding="utf-8")
+    (tmp_path / "osm").mkdir()
+    with pytest.raises(InputError, match=r"\[study_area\].osm: 'osm' is a folder, not a file \(it "
+                                         r"holds no .osm.pbf or .pbf or .osm file\)"):
+        load_study_area(toml)

@@ -199,7 +199,8 @@ def test_every_workplace_off_the_extract_stops_the_run(town: Path, cache_dir: Pa
 @pytest.mark.slow
 def test_results_all_zero_stop_the_run(town: Path, cache_dir: Path) -> None:
     """A 2-minute longest trip: every zone is on the streets, and none reaches a workplace."""
-    set_routing(town, "max_trip_min", "2")
+    for key in ("max_trip_min", "max_walk_min", "job_cutoff_min", "space_cutoff_min"):
+        set_routing(town, key, "2")  # walks and cutoffs no longer than the longest trip
     before = files_of(town)
     assert_refused(run(town, cache_dir, "access"), town, before, (
         "30 of 30 zones on the street network reach no point of destination layer 'jobs' within "

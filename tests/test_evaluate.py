@@ -4,8 +4,9 @@
   per-zone metric, per-space mix and scorecard number is compared with the
   values derived by hand in that module's docstring.
 - Through the CLI on the same study area: run folders, refusing to overwrite,
-  byte-identical re-runs, the manifest, and every bad proposal of
-  ``tests/data/bad_proposals/`` (exit code 1, one line naming the feature and field).
+  byte-identical re-runs, the manifest, data warnings in the manifest and the
+  report, and what is checked before any computing. (Every bad proposal goes
+  through ``routes evaluate`` in ``tests/test_cli_bad_inputs.py``.)
 - On Porto Alegre (slow): a full run whose every scorecard value is recomputed
   from ``zones.csv`` by following the indicator's ``source``.
 """
@@ -47,11 +48,10 @@ from click.testing import CliRunner, Result
 
 import cli
 from routes.config import load_study_area
-from routes.errors import OutputExistsError
+from routes.errors import InputError, OutputExistsError, ProposalError
 from routes.evaluate import Evaluation, evaluate_proposals, load_study_inputs
 
 DATA = Path(__file__).parent / "data"
-BAD_PROPOSALS = DATA / "bad_proposals"
 #: Files every run folder of the line study area holds (maps and reports may join them).
 RUN_FILES = {"manifest.json", "matrix.parquet", "scorecard.json", "spaces.csv", "zones.csv",
              "zones.gpkg"}
@@ -319,55 +319,164 @@ def test_remove_route_through_the_cli(line_study: Path) -> None:
     assert values["benefit_per_vehicle_hour"] is None  # no vehicle-hours: n/a, not a division
 
 
-# --------------------------------------------------------------------------- bad proposals
-
-#: ``file stem -> fragments the one-line message must hold`` (feature and field). The last
-#: two are validated against the street network: their Porto Alegre / London coordinates
-#: lie thousands of km outside the line study area, which is what they report here.
-BAD_CASES: dict[str, list[str]] = {
-    "bidirectional_not_boolean": ["feature 0 ('Crosstown') bidirectional:", "got 'yes'"],
-    "change_headway_missing_headway": ["feature 1 ('change_headway poa_eptc:T12') headway_min:",
-                                       "missing"],
-    "coordinates_projected_metres": ["feature 0 ('Blackburn crosstown') coordinates:",
-                                     "reproject to WGS84"],
-    "crs_epsg27700": ["crs: 'urn:ogc:def:crs:EPSG::27700' is not WGS84"],
-    "days_unknown": ["feature 0 ('Crosstown') days: 'weekday'", "did you mean 'weekdays'"],
-    "duplicate_route_name": ["feature 1 ('Crosstown') name:", "already used by feature 0"],
-    "end_before_start": ["feature 0 ('Crosstown') end: '01:00' is not after start '22:00'"],
-    "headway_missing": ["feature 0 ('Crosstown') headway_min: missing"],
-    "headway_negative": ["feature 0 ('Crosstown') headway_min:", "got -10"],
-    "headway_zero": ["feature 0 ('Crosstown') headway_min:", "got 0;"],
-    "invalid_json": ["not valid JSON", "line 32, column 3"],
-    "multilinestring": ["feature 0 ('Crosstown') geometry: MultiLineString"],
-    "not_a_featurecollection": ["type: expected a GeoJSON 'FeatureCollection', got 'Feature'"],
-    "period_unparseable": ["feature 0 ('Crosstown') headway_min['7am-9am']: is not a period"],
-    "periods_overlap": ["feature 0 ('Crosstown') headway_min:", "'07:00-09:30' and '09:00-12:00'"],
-    "speed_out_of_range": ["feature 0 ('Crosstown') speed_kmh:", "got 120"],
-    "stop_far_from_route": ["feature 2 ('Lomba') coordinates: stop is", "from route 'Crosstown'"],
-    "stop_for_unknown_route": ["feature 1 ('Nonoai') route: 'Crosstwon'", "'Crosstown'"],
-    "unknown_property": ["feature 0 ('Crosstown') speed_kph: unknown property", "'speed_kmh'"],
-    "wrong_geometry_polygon": ["feature 0 ('Ring road') geometry: 'Polygon'"],
-    "route_far_outside": ["feature 0 ('Thames crosstown') coordinates: 10 of 10 stops",
-                          "km outside the street network (lon 1.367..1.39395"],
-    "unknown_gtfs_route": ["feature 0 ('Crosstown') coordinates: 24 of 24 stops",
-                           "km outside the street network"],
-}
+# --------------------------------------------------------------------------- checks first
 
 
-def test_every_bad_proposal_has_a_case() -> None:
-    assert sorted(p.stem for p in BAD_PROPOSALS.glob("*.geojson")) == sorted(BAD_CASES)
+def test_every_check_comes_before_any_computing(
+    line_study: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later proposal that fails validation (or an unknown map zone) stops the call first."""
+    import routes.evaluate
+
+    folder = line_study.parent
+    good = write_link_proposal(folder)
+    weekend = write_proposal(folder / "weekend.geojson",
+                             *link_features()[:1])  # the Link route, weekdays by default...
+    data = json.loads(weekend.read_text(encoding="utf-8"))
+    data["features"][0]["properties"]["days"] = ["sat", "sun"]  # ...now weekends only
+    weekend.write_text(json.dumps(data), encoding="utf-8")
+    inputs = load_study_inputs(load_study_area(line_study))
+
+    def no_computing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("computed before every check")
+
+    monkeypatch.setattr(routes.evaluate, "compute_baseline", no_computing)
+    out = folder / "runs"
+    with pytest.raises(ProposalError, match=r"weekend.geojson feature 0 \('Link'\) days: "
+                                            r"'weekends' does not include Monday, the study date"):
+        evaluate_proposals(inputs, [good, weekend], out_root=out)
+    with pytest.raises(InputError, match=r"--map-zone 'Z9' \(closest: 'Z4', 'Z3', 'Z2'\): not "
+                                         r"among the 4 zones"):
+        evaluate_proposals(inputs, [good], out_root=out, map_zones=["Z9"])
+    with pytest.raises(InputError, match=r"would both be written to"):
+        evaluate_proposals(inputs, [good, folder / "sub" / "link.geojson"], out_root=out)
+    assert not out.exists() or list(out.iterdir()) == []
 
 
-@pytest.mark.parametrize("stem", sorted(BAD_CASES))
-def test_cli_bad_proposal_is_one_line_naming_feature_and_field(line_study: Path,
-                                                               stem: str) -> None:
-    path = BAD_PROPOSALS / f"{stem}.geojson"
-    out = line_study.parent / "runs"
-    line = one_line_error(run("--config", line_study, "evaluate", path, "--out", out))
-    assert line.startswith(f"Error: {path}")
-    for fragment in BAD_CASES[stem]:
-        assert fragment in line
-    assert not out.exists() or not any(out.iterdir())  # nothing written, no temporary left
+def test_a_long_proposal_name_gets_a_short_folder(line_study: Path) -> None:
+    """A 245-character file name: the run folder (and the run's name) is cut with a hash."""
+    name = "crosstown_" + "x" * 235
+    proposal = write_link_proposal(line_study.parent, name)
+    result = run("--config", line_study, "evaluate", proposal)
+    assert result.exit_code == 0, result.output
+    [folder] = (line_study.parent / "outputs").iterdir()
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    assert folder.name == name[:91] + "-" + digest
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["run"] == folder.name
+    assert f"{folder.name}  ->  {folder}" in result.stdout
+
+
+# --------------------------------------------------------------------------- data warnings
+
+
+@pytest.fixture
+def warning_study(line_study: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The line study with three things to warn about, and a cold cache of its own.
+
+    - the feed has a trip calling at an unknown stop (dropped with --allow-feed-errors);
+    - jobs.csv has a site with no job count (counted as 0);
+    - the proposal gives start/end and a headway table (start/end ignored), and its
+      route has a hostile name.
+    """
+    from _evaluate_fixtures import feed_tables, lonlat
+    from _feeds import write_feed
+
+    folder = line_study.parent
+    monkeypatch.setenv("ROUTES_CACHE_DIR", str(tmp_path / "cold-cache"))
+    tables = feed_tables()
+    tables["stop_times"].append({"trip_id": "T2", "arrival_time": "07:20:00",
+                                 "departure_time": "07:20:00", "stop_id": "ZZ",
+                                 "stop_sequence": 3})
+    write_feed(folder / "feed.zip", **tables)
+    lon, lat = lonlat(1500.0, 0.0)
+    with (folder / "jobs.csv").open("a", encoding="utf-8") as jobs:
+        jobs.write(f"J9,{lon:.7f},{lat:.7f},\n")
+    features = link_features()
+    features[0]["properties"].update(name=HOSTILE, headway_min={"08:00-09:00": 10})
+    for stop in features[1:]:
+        stop["properties"]["route"] = HOSTILE
+    write_proposal(folder / "warn.geojson", *features)
+    return line_study
+
+
+HOSTILE = "<script>alert(1)</script>"
+FEED_WARNING = ("GTFS feed 'feed' ({folder}/feed.zip): ignored feed errors, dropping 1 trips "
+                "with an unknown stop; e.g. stop_times.txt row 5: stop_id 'ZZ' is not in "
+                "stops.txt")
+JOBS_WARNING = ("jobs.csv column 'jobs': 1 of 3 destinations have no value (e.g. row 3 (id "
+                "'J9')) and count as 0 jobs; fill them in if that is wrong")
+PROPOSAL_WARNING = ("{folder}/{name}.geojson feature 0 ('<script>alert(1)</script>'): "
+                    "'start'/'end' are ignored because headway_min is given by period; the "
+                    "periods define the service span")
+
+
+def _warnings_box(page: str) -> str:
+    start = page.index('<div class="data-warnings" role="note"><h2>Data warnings</h2>')
+    return page[start:page.index("</div>", start)]
+
+
+@pytest.mark.filterwarnings("default::routes.errors.RoutesWarning")
+def test_evaluate_records_every_warning_in_the_manifest_and_the_report(
+    warning_study: Path,
+) -> None:
+    import html
+
+    folder = warning_study.parent
+    result = run("--config", warning_study, "evaluate", folder / "warn.geojson",
+                 "--allow-feed-errors")
+    assert result.exit_code == 0, result.output
+    run_folder = folder / "outputs" / "warn"
+    manifest = json.loads((run_folder / "manifest.json").read_text(encoding="utf-8"))
+    expected = [JOBS_WARNING, FEED_WARNING.format(folder=folder),
+                PROPOSAL_WARNING.format(folder=folder, name="warn")]
+    assert sorted(manifest["warnings"]) == sorted(expected)  # each once
+    for text in expected:  # shown on stderr too, as the run went
+        assert f"warning: {text}" in result.output
+    box = _warnings_box((run_folder / "report.html").read_text(encoding="utf-8"))
+    assert HOSTILE not in box  # escaped
+    for text in expected:
+        assert f"<li>{html.escape(text)}</li>" in box
+
+
+@pytest.mark.filterwarnings("default::routes.errors.RoutesWarning")
+def test_access_records_the_warnings_in_its_manifest(warning_study: Path) -> None:
+    folder = warning_study.parent
+    result = run("--config", warning_study, "access", "--allow-feed-errors")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((folder / "outputs" / "access" / "manifest.json").read_text("utf-8"))
+    assert sorted(manifest["warnings"]) == sorted([JOBS_WARNING,
+                                                   FEED_WARNING.format(folder=folder)])
+
+
+@pytest.mark.filterwarnings("default::routes.errors.RoutesWarning")
+def test_compare_records_the_warnings_of_every_proposal(warning_study: Path) -> None:
+    import html
+    import shutil
+
+    folder = warning_study.parent
+    shutil.copy(folder / "warn.geojson", folder / "again.geojson")
+    result = run("--config", warning_study, "compare", folder / "warn.geojson",
+                 folder / "again.geojson", "--allow-feed-errors")
+    assert result.exit_code == 0, result.output
+    compare = folder / "outputs" / "compare"
+    manifest = json.loads((compare / "manifest.json").read_text(encoding="utf-8"))
+    expected = [JOBS_WARNING, FEED_WARNING.format(folder=folder),
+                *(PROPOSAL_WARNING.format(folder=folder, name=n) for n in ("warn", "again"))]
+    assert sorted(manifest["warnings"]) == sorted(expected)
+    box = _warnings_box((compare / "report.html").read_text(encoding="utf-8"))
+    assert all(f"<li>{html.escape(text)}</li>" in box for text in expected)
+    for name in ("warn", "again"):  # each run folder lists its own
+        own = json.loads((compare / name / "manifest.json").read_text(encoding="utf-8"))
+        assert PROPOSAL_WARNING.format(folder=folder, name=name) in own["warnings"]
+
+
+def test_a_run_without_warnings_has_an_empty_list_and_no_box(line_study: Path) -> None:
+    proposal = write_link_proposal(line_study.parent)
+    assert run("--config", line_study, "evaluate", proposal).exit_code == 0
+    folder = line_study.parent / "outputs" / "link"
+    assert json.loads((folder / "manifest.json").read_text("utf-8"))["warnings"] == []
+    assert "Data warnings" not in (folder / "report.html").read_text(encoding="utf-8")
 
 
 def test_cli_unknown_gtfs_route_of_the_study_feed(line_study: Path) -> None:
@@ -375,7 +484,7 @@ def test_cli_unknown_gtfs_route_of_the_study_feed(line_study: Path) -> None:
                               modification_feature("change_headway", "feed:R3", headway_min=5))
     line = one_line_error(run("--config", line_study, "evaluate", proposal))
     assert ("typo.geojson feature 0 ('change_headway feed:R3') gtfs_route_id: 'feed:R3' is not "
-            "a route of the loaded GTFS feeds (close ids: ") in line
+            "a route of the loaded GTFS feeds (closest: ") in line
     assert "'feed:R1'" in line and "'feed:R2'" in line
     assert not (line_study.parent / "outputs" / "typo").exists()
 

@@ -228,7 +228,7 @@ def test_unknown_route(feed: gk.Feed) -> None:
     with pytest.raises(
         ProposalError,
         match=r"feature 4 \(remove_route 'R9'\) gtfs_route_id: "
-        r"'R9' is not a route_id of this feed \(close ids: 'R\d', 'R\d', 'R\d'\)",
+        r"'R9' is not a route_id of this feed \(closest: 'R\d', 'R\d', 'R\d'\)",
     ):
         apply_modifications(feed, [mod])
 

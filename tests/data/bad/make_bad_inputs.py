@@ -11,7 +11,9 @@ Run from anywhere with the project's environment::
 
 Prefixes say which input a file replaces: ``feed_`` the GTFS feed, ``osm_`` the
 OSM extract, ``zones_`` the zones file, ``routes_`` routes.toml itself (which
-points at the valid ``feed.zip``, ``grid.osm`` and ``zones.csv``).
+points at the valid ``feed.zip``, ``grid.osm`` and ``zones.csv``; among them bad
+parameters, such as a walking speed of 10⁶ km/h). ``proposal_`` files are
+proposals for ``routes evaluate`` drawn on the study area's street lattice.
 """
 
 from __future__ import annotations
@@ -127,6 +129,11 @@ def _gpkg_without_crs(path: Path) -> bytes:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "'crs' was not provided": the point
         frame.to_file(tmp, driver="GPKG", layer="zones", SPATIAL_INDEX="NO")
+    return _shrink_gpkg(tmp)
+
+
+def _shrink_gpkg(tmp: Path) -> bytes:
+    """A GeoPackage's bytes, small (512-byte pages) and with GDAL's varying counters fixed."""
     con = sqlite3.connect(tmp)
     con.execute("UPDATE gpkg_contents SET last_change = '2019-05-13T00:00:00.000Z'")
     con.commit()
@@ -182,6 +189,45 @@ def _routing_line(line: str) -> str:
     return routes_toml().replace("[routing]\n", f"[routing]\n{line}\n")
 
 
+def _scoring(valid_toml: str, line: str) -> str:
+    """The valid routes.toml with a [scoring] table of one line."""
+    return valid_toml + f"\n[scoring]\n{line}\n"
+
+
+def grid_route(**props: object) -> dict[str, object]:
+    """A valid proposal route along the lattice: node 1 -> 3 -> 9 (0,0 -> 200,0 -> 200,200 m)."""
+    coords = [[round(v, 7) for v in lonlat(x, y)] for x, y in ((0, 0), (200, 0), (200, 200))]
+    return {"type": "Feature",
+            "properties": {"name": "Grid", "headway_min": 10, "start": "07:00", "end": "09:00",
+                           **props},
+            "geometry": {"type": "LineString", "coordinates": coords}}
+
+
+def _modification(kind: str, route_id: str, **props: object) -> dict[str, object]:
+    return {"type": "Feature", "properties": {"type": kind, "gtfs_route_id": route_id, **props},
+            "geometry": None}
+
+
+def _gpkg_proposal(path: Path, *, crs: str | None, **props: object) -> bytes:
+    """The grid route as a one-layer GeoPackage (``crs`` None: no CRS declared)."""
+    import geopandas as gpd
+    import shapely
+
+    feature = grid_route(**props)
+    tmp = path.with_suffix(".tmp.gpkg")
+    tmp.unlink(missing_ok=True)
+    properties = dict(feature["properties"])  # type: ignore[call-overload]
+    frame = gpd.GeoDataFrame(
+        {k: [v] for k, v in properties.items()},
+        geometry=[shapely.LineString(feature["geometry"]["coordinates"])],  # type: ignore[index]
+        crs=crs,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "'crs' was not provided": the point
+        frame.to_file(tmp, driver="GPKG", layer="routes", SPATIAL_INDEX="NO")
+    return _shrink_gpkg(tmp)
+
+
 def build_corpus(folder: Path) -> dict[str, bytes]:
     """Return every bad file's name and bytes."""
     valid_feed = _feed(lambda tables: None)
@@ -205,6 +251,42 @@ def build_corpus(folder: Path) -> dict[str, bytes]:
         "routes_missing_date.toml": valid_toml.replace('date = "2019-05-13"\n', ""),
         "routes_bad_window.toml": valid_toml.replace('"07:50-08:10"', '"09:00-07:00"'),
         "routes_bad_percentile.toml": _routing_line("percentile = 150"),
+        # --- routes.toml: parameters outside their physical bounds
+        "routes_walk_speed_absurd.toml": _routing_line("walk_speed_kmh = 1e6"),
+        "routes_walk_speed_nan.toml": _routing_line("walk_speed_kmh = nan"),
+        "routes_max_walk_zero.toml": _routing_line("max_walk_min = 0"),
+        "routes_max_walk_ten_hours.toml": _routing_line("max_walk_min = 600"),
+        "routes_max_trip_too_long.toml": _routing_line("max_trip_min = 100000"),
+        "routes_max_rides_fraction.toml": _routing_line("max_rides = 2.5"),
+        "routes_max_rides_absurd.toml": _routing_line("max_rides = 100"),
+        "routes_max_snap_negative.toml": _routing_line("max_snap_m = -5"),
+        "routes_transfer_walk_hours.toml": _routing_line("max_transfer_walk_min = 120"),
+        "routes_window_past_48h.toml": valid_toml.replace('"07:50-08:10"', '"47:00-49:00"'),
+        "routes_window_longer_than_a_day.toml": valid_toml.replace('"07:50-08:10"',
+                                                                   '"00:00-30:00"'),
+        "routes_percentile_zero.toml": _routing_line("percentiles = [0, 50]"),
+        "routes_cutoff_beyond_max_trip.toml": _scoring(_routing_line("max_trip_min = 60"),
+                                                       "job_cutoff_min = 90"),
+        "routes_half_life_infinite.toml": _scoring(valid_toml, "decay_half_life_min = inf"),
+        "routes_space_cutoff_text.toml": _scoring(valid_toml, 'space_cutoff_min = "thirty"'),
+        # --- routes.toml: a folder where a file is meant (the test makes the folders)
+        "routes_osm_is_a_folder.toml": _toml(osm="osm"),
+        "routes_zones_is_a_folder.toml": _toml(zones="zones"),
+        # --- proposals
+        "proposal_days_not_on_date.geojson": _geojson([grid_route(days="weekends")]),
+        "proposal_days_list_without_monday.geojson": _geojson([grid_route(days=["tue", "wed"])]),
+        "proposal_remove_unknown_route.geojson": _geojson([_modification("remove_route",
+                                                                         "feed:R9")]),
+        "proposal_change_headway_unknown_feed.geojson": _geojson(
+            [_modification("change_headway", "buses:R1", headway_min=5)]),
+        "proposal_route_too_long.geojson": _geojson([{
+            **grid_route(), "geometry": {"type": "LineString", "coordinates": [
+                [round(v, 7) for v in lonlat(0, 0)], [round(v, 7) for v in lonlat(600_000, 0)]]},
+        }]),
+        "proposal_empty.geojson": _geojson([]),
+        "proposal_nan_coordinate.geojson": _geojson([grid_route()]).replace(
+            str(round(lonlat(200, 200)[1], 7)), "NaN", 1),
+        "proposal_not_vector.dat": "route,headway\nGrid,10\n",
         # --- zones
         "zones_duplicate_ids.geojson": _geojson(
             _zone_features(z3={"properties": {"id": "z1", "population": 100}})
@@ -249,6 +331,12 @@ def build_corpus(folder: Path) -> dict[str, bytes]:
         "osm_gzip_named_osm.osm": gzip.compress(study_osm_xml().encode(), mtime=0),
         # --- zones
         "zones_without_crs.gpkg": _gpkg_without_crs(folder / "zones_without_crs.gpkg"),
+        # --- proposals drawn in a GIS
+        "proposal_binary.geojson": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+        "proposal_without_crs.gpkg": _gpkg_proposal(folder / "proposal_without_crs.gpkg",
+                                                    crs=None),
+        "proposal_bad_headway.gpkg": _gpkg_proposal(folder / "proposal_bad_headway.gpkg",
+                                                    crs="EPSG:4326", headway_min=0),
     }
     corpus = {name: data.encode("utf-8") for name, data in text.items()}
     corpus.update(binary)
@@ -258,7 +346,8 @@ def build_corpus(folder: Path) -> dict[str, bytes]:
 def main() -> None:
     corpus = build_corpus(HERE)
     for old in HERE.iterdir():
-        if old.name.startswith(("feed_", "osm_", "routes_", "zones_")) and old.name not in corpus:
+        if (old.name.startswith(("feed_", "osm_", "routes_", "zones_", "proposal_"))
+                and old.name not in corpus):
             old.unlink()
     for name, data in corpus.items():
         (HERE / name).write_bytes(data)
