@@ -51,7 +51,6 @@ from pathlib import Path
 import pandas as pd
 
 ROUTES = Path(sys.executable).with_name("routes")
-TIMED_LINE = re.compile(r"(;|\bin) ([\d.]+) s\b")
 OURS = re.compile(r"\((?:.*/)?(routes/[^:]*|cli\.py):\d+\)$")  # a frame in routes/ or cli.py
 
 
@@ -203,10 +202,10 @@ def summarise(name: str, runs: list[Run]) -> dict[str, object]:
 
 
 def print_steps(name: str, run: Run) -> None:
-    """The log lines that carry a duration, with the RSS peak since the previous line."""
+    """The log lines, each with its time and the RSS peak since the previous line."""
     print(f"  steps of {name} (t s, peak RSS MB since the previous line, line):")
     for t, peak, line in run.log:
-        if TIMED_LINE.search(line) and line.startswith("INFO"):
+        if line.startswith(("INFO", "warning")):
             print(f"    {t:7.1f}  {peak:7.0f}  {line[:150]}")
 
 

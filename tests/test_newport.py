@@ -195,13 +195,15 @@ def test_the_dropped_duplicates_each_have_a_kept_twin(
     """Each trip the doctor drops has a twin it keeps: same agency, route short name, stops
     and times (recomputed here with pandas from the GTFS text, not with routes' code).
 
-    Why they are there: every twin set is one ``route_id`` (one line of one operator) with
-    the same headsign and shape, published under two ``service_id`` values that both run
-    on the date (calendar_dates.txt is empty). Stagecoach South Wales holds 356 of the 383
-    sets, Cardiff Bus 23, Henleys 3; in 359 the two ``vehicle_journey_code`` values are
-    consecutive (e.g. VJ1069 / VJ1070: one TransXChange document listing the journey
-    twice, under two operating profiles); the 23 Cardiff Bus 52 sets repeat the same code
-    in two services (the journey in two overlapping documents).
+    Why they are there: each twin set is a pair of trips of one ``route_id`` (one line of
+    one operator) with the same headsign and shape_id, under two ``service_id`` values that
+    both run on the date by calendar.txt (calendar_dates.txt is empty). Of the 383 pairs,
+    Stagecoach South Wales has 357 (one of them carried over from the Monday), Cardiff
+    Bus 23 and Henleys 3. In 359 pairs the two ``vehicle_journey_code`` values are
+    consecutive (e.g. VJ1069 / VJ1070) and in one nearly so (VJ436 / VJ439): most likely one
+    TransXChange document listing the journey twice, under two operating profiles that
+    the export no longer tells apart on this date. The 23 Cardiff Bus pairs (route 52)
+    repeat the same code under two services: likely the journey in two overlapping documents.
     """
     day, _ = bus_day
     with pytest.warns(RoutesWarning, match="feed doctor dropped"):
