@@ -56,7 +56,7 @@ keep_duplicate_trips_option = click.option(
 
 def _feed_doctor(keep_duplicate_trips: bool) -> Any:
     """Return the feed doctor's rules for --keep-duplicate-trips."""
-    from routes.feed_doctor import DOCTOR_RULES, DoctorRules
+    from routes.timetable.doctor import DOCTOR_RULES, DoctorRules
 
     return DoctorRules(drop=False) if keep_duplicate_trips else DOCTOR_RULES
 
@@ -134,11 +134,11 @@ def _engine_for(study: Any, engine: str, r5_classpath: Path | None, scheduler: s
                 workers: int | None, allow_feed_errors: bool) -> Iterator[Any]:
     """Yield the engine the options ask for; ``None`` for the built-in one in this process."""
     if engine.lower() == "r5py":
-        from routes.engine.r5 import R5Engine
+        from routes.engine.r5.backend import R5Engine
 
         yield R5Engine(study, classpath=r5_classpath, allow_feed_errors=allow_feed_errors)
     elif scheduler or workers:
-        from routes.distributed import DaskEngine, dask_client
+        from routes.engine.dask import DaskEngine, dask_client
 
         with dask_client(scheduler=scheduler, workers=workers) as client:
             yield DaskEngine(client, study, allow_feed_errors=allow_feed_errors)
@@ -152,7 +152,7 @@ class _State:
         self.config = config
 
     def study_area(self) -> Any:
-        from routes.config import load_study_area
+        from routes.config.study_area import load_study_area
 
         return load_study_area(self.config)
 
@@ -213,7 +213,11 @@ def _refuse_overwrite(path: Path, force: bool) -> None:
 
 def _check_run_out(folder: Path, force: bool) -> None:
     """Check a run folder target (``--out`` of access, compare) before any work."""
-    from routes.outputs import check_folder_writable, check_run_target, remove_stale_temporaries
+    from routes.runs.manifest import (
+        check_folder_writable,
+        check_run_target,
+        remove_stale_temporaries,
+    )
 
     remove_stale_temporaries(folder.parent)
     check_run_target(folder, force=force)
@@ -245,7 +249,7 @@ def _parse_int_list(value: str, what: str) -> tuple[int, ...]:
 def _parse_departure(value: str | None) -> int | None:
     if value is None:
         return None
-    from routes.config import parse_clock
+    from routes.config.study_area import parse_clock
 
     try:
         return parse_clock(value)
@@ -352,7 +356,7 @@ def check(state: _State, allow_feed_errors: bool, allow_data_loss: bool,
     routes and stops running on the chosen date, the street network, and how
     stops, zones and destinations snap to it.
     """
-    from routes.check import compute_data_report
+    from routes.network.check import compute_data_report
 
     study = state.study_area()
     with warnings.catch_warnings(record=True) as caught:
@@ -364,7 +368,7 @@ def check(state: _State, allow_feed_errors: bool, allow_data_loss: bool,
 
 
 def _points_for(state: _State, study: Any, path: Path | None, what: str) -> Any:
-    from routes.points import load_layer, points_from_layer
+    from routes.inputs.points import load_layer, points_from_layer
 
     if path is not None:
         return points_from_layer(load_layer(path))
@@ -379,7 +383,7 @@ def _points_for(state: _State, study: Any, path: Path | None, what: str) -> Any:
 def _check_points(study: Any, network: Any, points: Any, path: Path | None, what: str,
                   allow_data_loss: bool) -> None:
     """Stop when most points are off the street network (the engine warns about a few)."""
-    from routes.coverage import check_point_coverage
+    from routes.network.coverage import check_point_coverage
 
     source = path if path is not None else (study.zones.centroids_path or study.zones.path)
     check_point_coverage(network.streets, points, study.routing.max_snap_m, what=what,
@@ -422,7 +426,7 @@ def matrix(state: _State, departure: str | None, window_min: int | None,
     _refuse_overwrite(out, force)
     from routes.engine.backends import BuiltinEngine, compute_travel_times_with
     from routes.io import write_table
-    from routes.network import build_network
+    from routes.network.transit import build_network
 
     study = state.study_area()
     origins = _points_for(state, study, from_path, "from")
@@ -467,9 +471,9 @@ def isochrones(state: _State, zones: tuple[str, ...], cutoffs: str, departure: s
     cutoff_list = _parse_int_list(cutoffs, "cutoff")
     departure_s = _parse_departure(departure)
     _refuse_overwrite(out, force)
+    from routes.engine.isochrones import compute_isochrones
     from routes.io import write_layer
-    from routes.isochrones import compute_isochrones
-    from routes.network import build_network
+    from routes.network.transit import build_network
 
     study = state.study_area()
     origins = _points_for(state, study, None, "from")
@@ -552,7 +556,7 @@ def evaluate(state: _State, proposals: tuple[Path, ...], out: Path | None, force
     scorecard.json, map.html, report.html (report.pdf with --pdf) and
     manifest.json; the scorecard is printed here.
     """
-    from routes.evaluate import check_run_folders, evaluate_proposals, load_study_inputs
+    from routes.evaluation.evaluate import check_run_folders, evaluate_proposals, load_study_inputs
 
     _check_engine_options(engine, r5_classpath, scheduler, workers)
     study = state.study_area()
@@ -591,8 +595,8 @@ def compare(state: _State, proposals: tuple[Path, ...], out: Path | None, force:
     if len(proposals) < 2:
         raise click.UsageError("compare needs at least two proposals; use `routes evaluate` "
                                "for one")
-    from routes.compare import compare_proposals
-    from routes.evaluate import load_study_inputs, run_folders_for
+    from routes.evaluation.compare import compare_proposals
+    from routes.evaluation.evaluate import load_study_inputs, run_folders_for
 
     study = state.study_area()
     folder = out if out is not None else study.config_path.parent / "outputs" / "compare"
@@ -623,8 +627,8 @@ def access(state: _State, out: Path | None, force: bool, allow_feed_errors: bool
            allow_data_loss: bool, keep_duplicate_trips: bool, engine: str,
            r5_classpath: Path | None, scheduler: str | None, workers: int | None) -> None:
     """Compute baseline accessibility of every zone; write zones.gpkg, zones.csv, manifest.json."""
-    from routes.evaluate import compute_baseline, load_study_inputs, write_access
-    from routes.outputs import record_warnings
+    from routes.evaluation.evaluate import compute_baseline, load_study_inputs, write_access
+    from routes.runs.manifest import record_warnings
 
     _check_engine_options(engine, r5_classpath, scheduler, workers)
     study = state.study_area()
@@ -653,8 +657,8 @@ def proposal() -> None:
 @force_option
 def proposal_export(proposal_path: Path, out: Path, force: bool) -> None:
     """Write the new routes of a proposal as a GTFS zip."""
-    from routes.gtfs_export import write_proposal_feed
-    from routes.proposal import load_proposal
+    from routes.proposal.export import write_proposal_feed
+    from routes.proposal.model import load_proposal
 
     if out.suffix.lower() != ".zip":
         raise click.BadParameter(f"{out.name}: use a .zip file", param_hint="--out")
@@ -672,7 +676,7 @@ def demo(folder: Path, force: bool) -> None:
     It holds routes.toml, gtfs/, osm/, zones/ and examples/*.geojson proposals;
     the same files every time.
     """
-    from routes.demo import write_demo_study_area
+    from routes.demo.study_area import write_demo_study_area
 
     written = write_demo_study_area(folder, overwrite=force)
     for path in written.paths:
@@ -761,8 +765,8 @@ def compare_engines(state: _State, departure: str | None, window_min: int | None
     if out is not None:
         _refuse_overwrite(out, force)
     from routes.engine.backends import BuiltinEngine, compute_engine_agreement
-    from routes.engine.r5 import R5Engine
-    from routes.network import build_network
+    from routes.engine.r5.backend import R5Engine
+    from routes.network.transit import build_network
 
     study = state.study_area()
     r5 = R5Engine(study, classpath=r5_classpath, allow_feed_errors=allow_feed_errors)

@@ -501,8 +501,8 @@ def costing_values(proposal_path: Path) -> dict[str, float]:
 
     Peak vehicles are ⌈cycle time / shortest headway⌉ per route, summed.
     """
-    from routes.costing import compute_proposal_cost
-    from routes.proposal import load_proposal
+    from routes.proposal.costing import compute_proposal_cost
+    from routes.proposal.model import load_proposal
 
     cost = compute_proposal_cost(load_proposal(proposal_path))
     return {

@@ -55,7 +55,7 @@ from xml.sax.saxutils import quoteattr
 import osmium
 import pytest
 
-from routes.streets import StreetNetwork, load_street_network
+from routes.streets.osm import StreetNetwork, load_street_network
 
 LON0 = 0.5
 LAT0 = 0.01

@@ -1,4 +1,4 @@
-"""Per-zone accessibility on one network (:func:`routes.access.compute_access`).
+"""Per-zone accessibility on one network (:func:`routes.access.zone_access.compute_access`).
 
 - The baseline of the line study area (``tests/_evaluate_fixtures.py``) against
   the travel times and metrics derived by hand there.
@@ -32,13 +32,13 @@ from _evaluate_fixtures import (
     write_proposal,
 )
 
-from routes.access import AccessResult, compute_access, space_layer_names
+from routes.access.zone_access import AccessResult, compute_access, space_layer_names
 from routes.cache import NetworkCache
-from routes.config import load_study_area
-from routes.evaluate import StudyInputs, compute_baseline, load_study_inputs
-from routes.proposal import load_proposal
-from routes.scenario import build_scenario
-from routes.scoring import compute_zone_changes
+from routes.config.study_area import load_study_area
+from routes.evaluation.evaluate import StudyInputs, compute_baseline, load_study_inputs
+from routes.evaluation.scenario import build_scenario
+from routes.evaluation.scoring import compute_zone_changes
+from routes.proposal.model import load_proposal
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests for routes.accessibility.
+"""Tests for routes.access.metrics.
 
 Three kinds of check:
 
@@ -23,8 +23,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
-from routes import accessibility
-from routes.accessibility import (
+from routes.access import metrics as accessibility
+from routes.access.metrics import (
     compute_cumulative_opportunities,
     compute_decay_opportunities,
     compute_meeting_potential,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from routes.config import RoutingParams, load_study_area, parse_clock, parse_window
+from routes.config.study_area import RoutingParams, load_study_area, parse_clock, parse_window
 from routes.errors import InputError
 
 
@@ -135,7 +135,7 @@ def test_parse_window():
 
 
 def test_the_parameter_tables_written_for_new_study_areas_are_the_defaults(tmp_path):
-    from routes.config import DEFAULT_PARAMETERS_TOML, ScoringParams
+    from routes.config.study_area import DEFAULT_PARAMETERS_TOML, ScoringParams
 
     study = load_study_area(_write(tmp_path, DEFAULT_PARAMETERS_TOML))
     assert study.routing == RoutingParams()
@@ -161,7 +161,7 @@ BOUNDS_CASES = [
 @pytest.mark.parametrize(("table", "key", "good", "bad"), BOUNDS_CASES,
                          ids=[c[1] for c in BOUNDS_CASES])
 def test_parameters_within_physical_bounds(tmp_path, table, key, good, bad):
-    from routes.parameters import BOUNDS
+    from routes.config.parameters import BOUNDS
 
     bound = BOUNDS[key]
     extra = "max_trip_min = 1440\n" if table == "routing" and key != "max_trip_min" else ""

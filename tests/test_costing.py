@@ -1,4 +1,4 @@
-"""Tests for routes.costing, on hand-derived cases.
+"""Tests for routes.proposal.costing, on hand-derived cases.
 
 The base case is the straight 4 km line of tests/test_proposal.py (11 stops every
 400 m, 18 km/h = 5 m/s, 20 s dwell, every 10 min from 07:00 to 09:00)::
@@ -23,13 +23,13 @@ from typing import Any
 import pyproj
 import pytest
 
-from routes.costing import (
+from routes.proposal.costing import (
     ProposalCost,
     RouteCost,
     compute_proposal_cost,
     compute_route_cost,
 )
-from routes.proposal import HeadwayPeriod, Proposal, ProposalRoute, Weekday, load_proposal
+from routes.proposal.model import HeadwayPeriod, Proposal, ProposalRoute, Weekday, load_proposal
 
 _FROM_UTM30N = pyproj.Transformer.from_crs("EPSG:32630", "EPSG:4326", always_xy=True)
 _X0, _Y0 = 400_000.0, 5_955_000.0  # near Blackburn

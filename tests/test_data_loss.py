@@ -1,4 +1,4 @@
-"""Loud failures for lost data (routes.coverage, routes.network.check_stop_links).
+"""Loud failures for lost data (routes.network.coverage, routes.network.transit.check_stop_links).
 
 The issue's cases on Demo Town (``routes demo``): every ``stop_lon`` shifted
 by 1 degree (about 66 km east, far off the street extract), every zone moved
@@ -27,14 +27,14 @@ from click.testing import CliRunner, Result
 
 from cli import main
 from routes.cache import NetworkCache
-from routes.config import load_study_area
-from routes.coverage import check_reach
-from routes.demo import DemoFiles, write_demo_study_area
+from routes.config.study_area import load_study_area
+from routes.demo.study_area import DemoFiles, write_demo_study_area
 from routes.errors import DataLossError, RoutesWarning
-from routes.evaluate import compute_baseline, load_study_inputs
-from routes.network import build_network, served_stops
-from routes.proposal import load_proposal
-from routes.scenario import build_scenario
+from routes.evaluation.evaluate import compute_baseline, load_study_inputs
+from routes.evaluation.scenario import build_scenario
+from routes.network.coverage import check_reach
+from routes.network.transit import build_network, served_stops
+from routes.proposal.model import load_proposal
 
 ALLOW = "or pass --allow-data-loss (in Python: allow_data_loss=True) to go on with what is left"
 

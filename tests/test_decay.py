@@ -1,4 +1,4 @@
-"""Tests for routes.decay."""
+"""Tests for routes.access.decay."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from routes import decay
-from routes.decay import DecayKind, compute_decay_weights
+from routes.access import decay
+from routes.access.decay import DecayKind, compute_decay_weights
 from routes.errors import InputError
 
 NAN = math.nan

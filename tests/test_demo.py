@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from routes.cache import NetworkCache
-from routes.check import compute_data_report
-from routes.config import load_study_area
-from routes.demo import DemoFiles, write_demo_study_area
+from routes.config.study_area import load_study_area
+from routes.demo.study_area import DemoFiles, write_demo_study_area
 from routes.errors import GtfsError, OutputExistsError
-from routes.points import load_layer
-from routes.proposal import load_proposal, validate_against_network
-from routes.streets import load_street_network
-from routes.timetable import load_timetable
+from routes.inputs.points import load_layer
+from routes.network.check import compute_data_report
+from routes.proposal.model import load_proposal, validate_against_network
+from routes.streets.osm import load_street_network
+from routes.timetable.timetable import load_timetable
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_NAMES = (

@@ -1,4 +1,4 @@
-"""Tests for routes.destinations: file layers, OSM-tag layers, validation, real data."""
+"""Tests for routes.inputs.destinations: file layers, OSM-tag layers, validation, real data."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 import shapely
 
-from routes.config import DestinationLayer
-from routes.destinations import (
+from routes.config.study_area import DestinationLayer
+from routes.errors import InputError, OsmError, RoutesWarning
+from routes.inputs.destinations import (
     DEFAULT_SPACE_TAGS,
     Destinations,
     load_destinations,
     load_osm_destinations,
 )
-from routes.errors import InputError, OsmError, RoutesWarning
 
 # --------------------------------------------------------------------------- file layers
 
@@ -477,7 +477,7 @@ def test_default_space_tags_are_shared_spaces() -> None:
 
 
 def test_table_feeds_accessibility(tiny_osm: Path) -> None:
-    from routes.accessibility import compute_nearest
+    from routes.access.metrics import compute_nearest
 
     spaces = load_osm_destinations(tiny_osm, DEFAULT_SPACE_TAGS, name="community_spaces")
     matrix = pd.DataFrame(

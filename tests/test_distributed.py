@@ -22,16 +22,16 @@ from click.testing import CliRunner
 import cli
 from routes._optional import OptionalDependencyError
 from routes.cache import NetworkCache
-from routes.config import load_study_area
+from routes.config.study_area import load_study_area
 from routes.engine.backends import compute_travel_times_with
 from routes.engine.raptor import compute_travel_time_array, compute_travel_times
 from routes.errors import CacheError, RoutesWarning
-from routes.network import build_network
-from routes.points import load_layer, points_from_layer
+from routes.inputs.points import load_layer, points_from_layer
+from routes.network.transit import build_network
 
 distributed = pytest.importorskip("distributed")
 
-from routes.distributed import (  # noqa: E402
+from routes.engine.dask import (  # noqa: E402
     ClusterError,
     DaskEngine,
     NetworkSpec,

@@ -1,4 +1,4 @@
-"""Tests for routes.equity: textbook Gini and Palma values, naive oracles, decile split."""
+"""Tests for routes.access.equity: textbook Gini and Palma values, naive oracles, decile split."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
-from routes import equity
-from routes.equity import compute_by_decile, compute_gini, compute_palma
+from routes.access import equity
+from routes.access.equity import compute_by_decile, compute_gini, compute_palma
 from routes.errors import InputError
 
 NAN = math.nan

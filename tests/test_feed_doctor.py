@@ -1,4 +1,4 @@
-"""The feed doctor (routes/feed_doctor.py): one micro feed per quirk, with hand-derived counts.
+"""The feed doctor (routes/timetable/doctor.py): one micro feed per quirk, with hand-derived counts.
 
 Every feed runs on the line A - B - C - D of ``tests/_feeds.py`` (agency AG,
 Monday 2019-05-13 unless said otherwise). ``timed_trip(id, "08:00")`` leaves A
@@ -17,20 +17,20 @@ from _feeds import MONDAY, line_feed, route, service, stop_times, timed_trip, wr
 from _study import study_feed_tables, write_study_area
 from click.testing import CliRunner
 
-from routes._gtfs_read import DAY_S  # imports gtfs_kit at collection, before sockets are blocked
 from routes.cache import NetworkCache
-from routes.check import compute_data_report
-from routes.config import load_study_area
+from routes.config.study_area import load_study_area
 from routes.errors import RoutesWarning
-from routes.feed_doctor import (
+from routes.network.check import compute_data_report
+from routes.network.transit import build_network
+from routes.timetable.doctor import (
     DoctorRules,
     FeedDiagnosis,
     TripTable,
     compute_feed_diagnosis,
     restrict_to_kept_trips,
 )
-from routes.network import build_network
-from routes.timetable import Timetable, load_timetable
+from routes.timetable.read import DAY_S
+from routes.timetable.timetable import Timetable, load_timetable
 
 DAY = dt.date.fromisoformat(MONDAY)
 
@@ -357,11 +357,11 @@ def test_restrict_returns_a_new_table_and_leaves_its_input_alone() -> None:
 
 def test_hash_collisions_never_make_copies(monkeypatch: pytest.MonkeyPatch) -> None:
     """With a hash that sends every trip to one bucket, only the exact copy is found."""
-    import routes._doctor_rules
+    import routes.timetable._doctor_rules
 
-    monkeypatch.setattr(routes._doctor_rules, "_mix", lambda x: x * np.uint64(0))
+    monkeypatch.setattr(routes.timetable._doctor_rules, "_mix", lambda x: x * np.uint64(0))
     table = hand_table()
-    assert routes._doctor_rules.find_copies(table).tolist() == [0, -1, 0]
+    assert routes.timetable._doctor_rules.find_copies(table).tolist() == [0, -1, 0]
     _, diagnosis = restrict_to_kept_trips(table, feed_name="hand", service_date=DAY)
     assert diagnosis.duplicate_trip_ids == ("c",)
 
@@ -400,13 +400,14 @@ def test_timetable_cache_key_follows_the_doctor(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A new doctor version rebuilds the timetable instead of reusing the cached one."""
-    import routes.feed_doctor
+    import routes.timetable.doctor
 
     study = load_study_area(write_study_area(tmp_path / "study"))
     cache = NetworkCache(tmp_path / "cache")
     first = build_network(study, cache=cache)
     assert build_network(study, cache=cache).digest == first.digest
-    monkeypatch.setattr(routes.feed_doctor, "DOCTOR_VERSION", routes.feed_doctor.DOCTOR_VERSION + 1)
+    doctor = routes.timetable.doctor
+    monkeypatch.setattr(doctor, "DOCTOR_VERSION", doctor.DOCTOR_VERSION + 1)
     assert build_network(study, cache=cache).digest != first.digest
 
 

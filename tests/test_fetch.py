@@ -25,7 +25,7 @@ import shapely
 from click.testing import CliRunner
 
 from cli import main
-from routes.config import load_study_area
+from routes.config.study_area import load_study_area
 from routes.errors import DownloadError, GtfsError, InputError, OutputExistsError, RoutesWarning
 from routes.fetch import fetch_study_area, load_fetch_sources
 from routes.fetch.arcgis import query_features, where_in

@@ -1,4 +1,4 @@
-"""Tests of routes._gtfs_integrity: tables in subfolders or twice in a feed; dangling trip ids.
+"""Tests of routes.timetable._integrity: tables in subfolders or twice in a feed; dangling trip ids.
 
 Feeds are the one-route feed of tests/_feeds.py (trip T1 over stops A-D on
 Mondays of May 2019), zipped or in a folder with extra members added.
@@ -18,10 +18,10 @@ from click.testing import CliRunner
 
 from cli import main
 from routes.cache import NetworkCache
-from routes.check import compute_data_report
-from routes.config import load_study_area
+from routes.config.study_area import load_study_area
 from routes.errors import GtfsError, RoutesWarning
-from routes.timetable import describe_feeds, load_timetable
+from routes.network.check import compute_data_report
+from routes.timetable.timetable import describe_feeds, load_timetable
 
 DAY = dt.date.fromisoformat(MONDAY)
 

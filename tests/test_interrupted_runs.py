@@ -106,13 +106,16 @@ def study(study_template: Path, tmp_path: Path) -> Study:
 
 #: ``(id, function wrapped, call, before/after, proposals, runs finished when killed)``
 MOMENTS = [
-    ("during-the-baseline", "routes.evaluate:compute_baseline", 1, "before", ("a", "b"), []),
-    ("scenario-built-in-temporary-folder", "routes.evaluate:build_scenario", 1, "after",
+    ("during-the-baseline", "routes.evaluation.evaluate:compute_baseline", 1, "before",
      ("a", "b"), []),
-    ("zone-files-written", "routes.evaluate:_write_zone_files", 1, "after", ("a", "b"), []),
-    ("manifest-written-before-rename", "routes._run_folder:_publish", 1, "before", ("a", "b"),
+    ("scenario-built-in-temporary-folder", "routes.evaluation.evaluate:build_scenario", 1, "after",
+     ("a", "b"), []),
+    ("zone-files-written", "routes.evaluation.evaluate:_write_zone_files", 1, "after",
+     ("a", "b"), []),
+    ("manifest-written-before-rename", "routes.runs.folder:_publish", 1, "before", ("a", "b"),
      []),
-    ("between-two-proposals", "routes.evaluate:build_scenario", 2, "before", ("a", "b"), ["a"]),
+    ("between-two-proposals", "routes.evaluation.evaluate:build_scenario", 2, "before",
+     ("a", "b"), ["a"]),
 ]
 
 
@@ -155,7 +158,7 @@ def test_sigterm_removes_the_unfinished_run_at_once(
 def test_kill_9_while_force_swaps_out_the_old_run(study: Study) -> None:
     """Killed after the new run is in place but before the old one (now aside) is deleted."""
     inode = (study.outputs / "old").stat().st_ino
-    child = study.start_stopped("routes._run_folder:_remove_tree", 1, "before", "old",
+    child = study.start_stopped("routes.runs.folder:_remove_tree", 1, "before", "old",
                                 force=True)
     finish(child, signal.SIGKILL)
     hidden = [n for n in runs(study.outputs) if n.startswith(".")]
@@ -170,7 +173,7 @@ def test_kill_9_while_force_swaps_out_the_old_run(study: Study) -> None:
 
 
 def test_kill_9_with_force_before_the_swap_keeps_the_old_run(study: Study) -> None:
-    child = study.start_stopped("routes._run_folder:_publish", 1, "before", "old", force=True)
+    child = study.start_stopped("routes.runs.folder:_publish", 1, "before", "old", force=True)
     finish(child, signal.SIGKILL)
     assert tree(study.outputs / "old") == study.old
     assert study.evaluate("c").returncode == 0
@@ -183,7 +186,7 @@ def test_kill_9_with_force_before_the_swap_keeps_the_old_run(study: Study) -> No
 
 def test_a_run_never_replaces_a_folder_another_run_wrote_meanwhile(study: Study) -> None:
     """A is held just before its final rename; B writes the same folder; A must refuse."""
-    first = study.start_stopped("routes._run_folder:_publish", 1, "before", "a")
+    first = study.start_stopped("routes.runs.folder:_publish", 1, "before", "a")
     second = study.evaluate("a")
     assert second.returncode == 0, second.stderr
     written = tree(study.outputs / "a")
@@ -196,7 +199,7 @@ def test_a_run_never_replaces_a_folder_another_run_wrote_meanwhile(study: Study)
 
 
 def test_an_empty_folder_that_appears_meanwhile_is_not_replaced_either(study: Study) -> None:
-    first = study.start_stopped("routes._run_folder:_publish", 1, "before", "a")
+    first = study.start_stopped("routes.runs.folder:_publish", 1, "before", "a")
     (study.outputs / "a").mkdir()
     code, err = finish(first)
     assert code == 1 and "was created by another run" in err
@@ -205,7 +208,7 @@ def test_an_empty_folder_that_appears_meanwhile_is_not_replaced_either(study: St
 
 
 def test_with_force_the_later_run_replaces_the_earlier(study: Study) -> None:
-    first = study.start_stopped("routes._run_folder:_publish", 1, "before", "a", force=True)
+    first = study.start_stopped("routes.runs.folder:_publish", 1, "before", "a", force=True)
     assert study.evaluate("a").returncode == 0
     between = (study.outputs / "a").stat().st_ino
     code, err = finish(first)

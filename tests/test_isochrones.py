@@ -8,12 +8,12 @@ import shapely
 from _study import write_study_area
 
 from routes.cache import NetworkCache
-from routes.config import load_study_area
+from routes.config.study_area import load_study_area
+from routes.engine.isochrones import compute_isochrones
 from routes.engine.raptor import compute_travel_time_array
 from routes.errors import InputError
-from routes.isochrones import compute_isochrones
-from routes.network import build_network
-from routes.points import Points, load_layer, points_from_layer
+from routes.inputs.points import Points, load_layer, points_from_layer
+from routes.network.transit import build_network
 
 
 @pytest.fixture

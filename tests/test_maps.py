@@ -1,4 +1,4 @@
-"""Tests for routes.maps: map.html layers, legend, offline assets and escaping."""
+"""Tests for routes.render.maps: map.html layers, legend, offline assets and escaping."""
 
 from __future__ import annotations
 
@@ -27,16 +27,16 @@ from _pages import (
     write_proposal,
 )
 
-from routes._svg import NO_CHANGE_COLOUR, compute_class_breaks
-from routes.config import ScoringParams
-from routes.maps import (
+from routes.config.study_area import ScoringParams
+from routes.proposal.model import load_proposal
+from routes.render.maps import (
     MapLayers,
     choose_isochrone_zones,
     compute_zone_cells,
     render_map,
     write_map,
 )
-from routes.proposal import load_proposal
+from routes.render.svg import NO_CHANGE_COLOUR, compute_class_breaks
 
 pytest.importorskip("folium")
 pytest.importorskip("offlinefolium")
@@ -191,7 +191,7 @@ def test_class_breaks(values: list[float], gains: tuple[float, ...],
 
 
 def test_map_styles_are_not_mutated(tmp_path: Path) -> None:
-    import routes.maps as maps
+    import routes.render.maps as maps
 
     before = {k: dict(v) for k, v in vars(maps).items() if k.startswith("_STYLE_")}
     proposal = load_proposal(write_proposal(tmp_path, stem="plain", route="R1"))

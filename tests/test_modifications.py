@@ -1,4 +1,4 @@
-"""Tests for routes.modifications on a hand-made feed.
+"""Tests for routes.proposal.modifications on a hand-made feed.
 
 ::
 
@@ -27,8 +27,8 @@ import pytest
 from _feeds import service, shared_data_dir, write_feed
 
 from routes.errors import GtfsError, ProposalError, RoutesWarning
-from routes.modifications import apply_modifications
-from routes.proposal import ModificationKind, RouteModification
+from routes.proposal.model import ModificationKind, RouteModification
+from routes.proposal.modifications import apply_modifications
 
 TABLES = ("routes", "trips", "stop_times", "frequencies", "stops", "calendar")
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from _study import write_study_area
 
-from routes import network as network_module
 from routes.cache import NetworkCache
-from routes.config import load_study_area
-from routes.network import STOP_LINK_RADIUS_M, build_network
+from routes.config.study_area import load_study_area
+from routes.network import transit as network_module
+from routes.network.transit import STOP_LINK_RADIUS_M, build_network
 
 
 @pytest.fixture

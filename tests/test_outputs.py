@@ -18,12 +18,13 @@ import pytest
 from _evaluate_fixtures import feed_tables, routes_toml, write_line_study
 from _feeds import write_feed
 
-from routes import __version__, _run_folder
+from routes import __version__
 from routes._os_faults import FileSystemError
-from routes._run_folder import RUN_NAME_MAX_BYTES
-from routes.config import load_study_area
+from routes.config.study_area import load_study_area
 from routes.errors import InputError, OutputExistsError, RoutesWarning
-from routes.outputs import (
+from routes.runs import folder as _run_folder
+from routes.runs.folder import RUN_NAME_MAX_BYTES
+from routes.runs.manifest import (
     InputFile,
     RunManifest,
     build_manifest,

@@ -1,4 +1,4 @@
-"""Tests for routes.proposal (loading, stops, validation) and routes.gtfs_export.
+"""Tests for routes.proposal.model (loading, stops, validation) and routes.proposal.export.
 
 The hand-derived case is a straight 4 km line drawn east from a point near
 Blackburn, constructed in UTM zone 30N (the zone the code picks from the extent),
@@ -32,8 +32,8 @@ import pytest
 from _feeds import shared_data_dir
 
 from routes.errors import OutputExistsError, ProposalError, RoutesWarning
-from routes.gtfs_export import build_proposal_feed, write_proposal_feed
-from routes.proposal import (
+from routes.proposal.export import build_proposal_feed, write_proposal_feed
+from routes.proposal.model import (
     DEFAULT_DWELL_S,
     DEFAULT_SPEED_KMH,
     DEFAULT_STOP_SPACING_M,
@@ -491,7 +491,7 @@ def test_departures() -> None:
 
 
 # --------------------------------------------------------------------------- #
-# GTFS export (routes.gtfs_export)
+# GTFS export (routes.proposal.export)
 # --------------------------------------------------------------------------- #
 
 

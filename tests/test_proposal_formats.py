@@ -17,10 +17,10 @@ import geopandas as gpd
 import pytest
 import shapely
 
-import routes._proposal_files
-import routes.proposal
+import routes.proposal._files
+import routes.proposal.model
 from routes.errors import ProposalError
-from routes.proposal import Proposal, Weekday, load_proposal, validate_service_days
+from routes.proposal.model import Proposal, Weekday, load_proposal, validate_service_days
 
 #: Porto Alegre, as in tests/test_proposal.py.
 LINE = [[-51.235, -30.09], [-51.2146, -30.0849], [-51.1862, -30.0645], [-51.15, -30.07]]
@@ -163,9 +163,9 @@ def test_a_folder_is_not_a_proposal(tmp_path: Path) -> None:
 def test_the_file_size_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = geojson(tmp_path / "p.geojson", {"name": "Crosstown", "headway_min": 10})
     size = path.stat().st_size
-    monkeypatch.setattr(routes._proposal_files, "MAX_PROPOSAL_BYTES", size)
+    monkeypatch.setattr(routes.proposal._files, "MAX_PROPOSAL_BYTES", size)
     assert load_proposal(path).routes  # at the bound
-    monkeypatch.setattr(routes._proposal_files, "MAX_PROPOSAL_BYTES", size - 1)
+    monkeypatch.setattr(routes.proposal._files, "MAX_PROPOSAL_BYTES", size - 1)
     with pytest.raises(ProposalError, match=rf"p.geojson: {size / 1e6:,.1f} MB, more than the "):
         load_proposal(path)
 
@@ -173,9 +173,9 @@ def test_the_file_size_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def test_the_vertices_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = geojson(tmp_path / "p.geojson", {"name": "Crosstown", "headway_min": 10},
                    stops=True)  # 4 line vertices and 2 stops
-    monkeypatch.setattr(routes._proposal_files, "MAX_PROPOSAL_VERTICES", 6)
+    monkeypatch.setattr(routes.proposal._files, "MAX_PROPOSAL_VERTICES", 6)
     assert load_proposal(path).routes
-    monkeypatch.setattr(routes._proposal_files, "MAX_PROPOSAL_VERTICES", 5)
+    monkeypatch.setattr(routes.proposal._files, "MAX_PROPOSAL_VERTICES", 5)
     with pytest.raises(ProposalError, match=r"p.geojson: 6 vertices, more than the 5 a proposal "
                                             r"may have; simplify the route lines"):
         load_proposal(path)
@@ -183,8 +183,8 @@ def test_the_vertices_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 def test_the_route_length_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = geojson(tmp_path / "p.geojson", {"name": "Crosstown", "headway_min": 10})
-    length_km = routes.proposal.compute_route_length_m(load_proposal(path).routes[0]) / 1000
-    monkeypatch.setattr(routes.proposal, "MAX_ROUTE_KM", length_km * 0.99)
+    length_km = routes.proposal.model.compute_route_length_m(load_proposal(path).routes[0]) / 1000
+    monkeypatch.setattr(routes.proposal.model, "MAX_ROUTE_KM", length_km * 0.99)
     with pytest.raises(ProposalError, match=rf"feature 0 \('Crosstown'\) coordinates: the line "
                                             rf"is {length_km:,.0f} km long, more than the"):
         load_proposal(path)

@@ -28,10 +28,10 @@ from _study import write_study_area
 from click.testing import CliRunner
 
 import cli
-from routes.config import RoutingParams, load_study_area
-from routes.engine import r5
+from routes.config.study_area import RoutingParams, load_study_area
 from routes.engine.backends import BuiltinEngine, compute_engine_agreement
-from routes.engine.r5 import (
+from routes.engine.r5 import backend as r5
+from routes.engine.r5.backend import (
     JavaRuntime,
     R5Engine,
     R5Runtime,
@@ -42,8 +42,8 @@ from routes.engine.r5 import (
     r5py_travel_time_kwargs,
 )
 from routes.errors import InputError, RoutesWarning
-from routes.network import build_network
-from routes.points import Points, load_layer, points_from_layer
+from routes.inputs.points import Points, load_layer, points_from_layer
+from routes.network.transit import build_network
 
 MONDAY = dt.date(2019, 5, 13)
 
@@ -277,7 +277,7 @@ _NO_NETWORK_SCRIPT = textwrap.dedent("""
     socket.create_connection = refuse
     socket.getaddrinfo = refuse
     from pathlib import Path
-    from routes.engine.r5 import R5UnavailableError, find_r5_runtime, import_r5py
+    from routes.engine.r5.backend import R5UnavailableError, find_r5_runtime, import_r5py
     try:
         import_r5py(find_r5_runtime(Path(sys.argv[1])))
     except R5UnavailableError as exc:

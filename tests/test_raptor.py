@@ -24,12 +24,12 @@ from _tiny_networks import (
     timetable_from_trips,
 )
 
-from routes.config import RoutingParams
+from routes.config.study_area import RoutingParams
 from routes.engine import _kernels, raptor
 from routes.engine.raptor import compute_snapped_travel_times, percentile_ranks
 from routes.engine.walking import WalkLegs, invert_legs
-from routes.network import StopLinks, TransitNetwork, compute_transfers
-from routes.snapping import SnappedPoints, snap_points_xy
+from routes.network.transit import StopLinks, TransitNetwork, compute_transfers
+from routes.streets.snapping import SnappedPoints, snap_points_xy
 
 
 def _links(net: Network | PlacedNetwork) -> tuple[SnappedPoints, SnappedPoints, SnappedPoints]:

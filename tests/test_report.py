@@ -1,4 +1,5 @@
-"""Tests for routes.report and routes.compare: report.html, report.pdf, `routes compare`."""
+"""Tests for routes.render.report and routes.evaluation.compare: report.html, report.pdf,
+`routes compare`."""
 
 from __future__ import annotations
 
@@ -25,9 +26,9 @@ from _pages import (
 from click.testing import CliRunner
 
 from cli import main
-from routes.compare import compute_ranking, describe_ranking, render_comparison
-from routes.config import ScoringParams
-from routes.report import (
+from routes.config.study_area import ScoringParams
+from routes.evaluation.compare import compute_ranking, describe_ranking, render_comparison
+from routes.render.report import (
     compute_decile_benefit,
     describe_scorecard,
     render_report,
@@ -297,7 +298,7 @@ def test_cli_compare_refuses_to_overwrite(demo_compare: Path) -> None:
 @pytest.mark.slow
 def test_cli_evaluate_pdf(tmp_path: Path) -> None:
     pytest.importorskip("weasyprint")
-    from routes.demo import write_demo_study_area
+    from routes.demo.study_area import write_demo_study_area
 
     write_demo_study_area(tmp_path)
     result = CliRunner().invoke(main, [
@@ -317,7 +318,7 @@ def test_cli_evaluate_pdf(tmp_path: Path) -> None:
 def test_report_lists_changes_to_existing_routes(tmp_path: Path) -> None:
     import dataclasses
 
-    from routes.proposal import ModificationKind, RouteModification
+    from routes.proposal.model import ModificationKind, RouteModification
 
     e = tiny_evaluation(tmp_path, "mods")
     proposal = dataclasses.replace(e.proposal, modifications=(

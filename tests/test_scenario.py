@@ -25,11 +25,11 @@ from _evaluate_fixtures import (
     write_proposal,
 )
 
-from routes.config import StudyArea, load_study_area
+from routes.config.study_area import StudyArea, load_study_area
 from routes.errors import ProposalError
-from routes.network import TransitNetwork, build_network
-from routes.proposal import load_proposal
-from routes.scenario import build_scenario
+from routes.evaluation.scenario import build_scenario
+from routes.network.transit import TransitNetwork, build_network
+from routes.proposal.model import load_proposal
 
 
 @pytest.fixture

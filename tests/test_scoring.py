@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from _evaluate_fixtures import naive_gini, naive_palma, recompute_indicator, write_line_study
 
-from routes.access import AccessResult, TravelTimes
-from routes.config import StudyArea, load_study_area
-from routes.costing import ProposalCost
-from routes.scoring import Indicator, Scorecard, compute_zone_changes, score_proposal
+from routes.access.zone_access import AccessResult, TravelTimes
+from routes.config.study_area import StudyArea, load_study_area
+from routes.evaluation.scoring import Indicator, Scorecard, compute_zone_changes, score_proposal
+from routes.proposal.costing import ProposalCost
 
 NAN = math.nan
 

@@ -12,7 +12,8 @@ import pytest
 from _tiny_networks import split_network
 
 from routes.errors import InputError
-from routes.snapping import (
+from routes.streets.osm import StreetNetwork, load_street_network
+from routes.streets.snapping import (
     R5_ENDPOINT_SNAP_M,
     SnappedPoints,
     build_edge_index,
@@ -20,7 +21,6 @@ from routes.snapping import (
     snap_points,
     snap_points_xy,
 )
-from routes.streets import StreetNetwork, load_street_network
 
 grid_osm = _osm.grid_osm
 shared_data_dir = _osm.shared_data_dir

@@ -14,7 +14,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from routes._crs import local_metric_crs
 from routes.errors import CacheError, InputError, OsmError
-from routes.streets import (
+from routes.streets.osm import (
     WALK_ACCESS_POLICIES,
     StreetNetwork,
     load_street_network,
@@ -162,7 +162,7 @@ def test_unknown_walk_access_is_rejected(grid_osm: Path, walk_access: object) ->
 
 def test_progress_and_log(grid_osm: Path, caplog: pytest.LogCaptureFixture) -> None:
     calls: list[tuple[int, int]] = []
-    with caplog.at_level(logging.INFO, logger="routes.streets"):
+    with caplog.at_level(logging.INFO, logger="routes.streets.osm"):
         load_street_network(grid_osm, progress=lambda done, total: calls.append((done, total)))
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert "street network: 14 nodes, 36 edges;" in caplog.text
@@ -518,7 +518,7 @@ def test_rhein_neckar_logs_dropped_components(
 ) -> None:
     # The extract is made for car routing: it has no footways, and roads whose
     # sidewalks are mapped separately carry foot=no, which cuts off islands.
-    with caplog.at_level(logging.WARNING, logger="routes.streets"):
+    with caplog.at_level(logging.WARNING, logger="routes.streets.osm"):
         load_street_network(shared_data_dir / "rnv" / "rnv.osm.pbf")
     assert "in 169 smaller components, are cut off from the main street network" in caplog.text
     assert "ways tagged foot=no were left out" in caplog.text

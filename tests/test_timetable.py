@@ -1,4 +1,4 @@
-"""Tests of routes.timetable: GTFS feeds to routing arrays for one service date."""
+"""Tests of routes.timetable.timetable: GTFS feeds to routing arrays for one service date."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from _feeds import MONDAY, line_feed, service, shared_data_dir, stop_times, write_feed
 
-from routes._gtfs_read import haversine_m, map_route_types, parse_gtfs_times
 from routes.errors import GtfsError, RoutesWarning
-from routes.timetable import (
+from routes.timetable.read import haversine_m, map_route_types, parse_gtfs_times
+from routes.timetable.timetable import (
     FeedSummary,
     Timetable,
     compute_timetable_stats,
@@ -73,7 +73,7 @@ def test_line_feed_layout(tmp_path: Path) -> None:
 
 def test_folder_feed_progress_and_log(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     calls: list[tuple[int, int]] = []
-    with caplog.at_level(logging.INFO, logger="routes.timetable"):
+    with caplog.at_level(logging.INFO, logger="routes.timetable.timetable"):
         load(write_feed(tmp_path / "folder", **line_feed()),
              progress=lambda done, total: calls.append((done, total)))
     assert calls == [(1, 2), (2, 2)]
@@ -720,7 +720,7 @@ def test_repeated_stop_id(tmp_path: Path) -> None:
     ],
 )
 def test_unique_feed_names(files: list[str], names: list[str]) -> None:
-    from routes._gtfs_read import unique_feed_names
+    from routes.timetable.read import unique_feed_names
 
     assert unique_feed_names([Path(f) for f in files]) == names
 
@@ -745,7 +745,7 @@ def test_frequencies_past_midnight_spill_over(tmp_path: Path) -> None:
 def test_pattern_split_matches_naive_greedy(seed: int) -> None:
     """Random trips on one 5-stop route, some fast, some slow: every pattern is sorted at
     every stop, and the number of patterns is what a naive greedy finds."""
-    from routes.timetable import _build_patterns
+    from routes.timetable.timetable import _build_patterns
 
     rng = np.random.default_rng(seed)
     n_trips, n_stops = 40, 5

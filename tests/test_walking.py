@@ -20,11 +20,11 @@ import pytest
 from _oracle import build_split_graph, street_distances_m
 from _tiny_networks import split_network, timetable_from_trips
 
-from routes.config import RoutingParams
+from routes.config.study_area import RoutingParams
 from routes.engine.raptor import compute_snapped_travel_times
 from routes.engine.walking import WalkLegs, compute_walk_legs
-from routes.network import StopLinks, TransitNetwork, compute_transfers
-from routes.snapping import R5_ENDPOINT_SNAP_M, snap_points_xy
+from routes.network.transit import StopLinks, TransitNetwork, compute_transfers
+from routes.streets.snapping import R5_ENDPOINT_SNAP_M, snap_points_xy
 
 POINTS = ["P", "Q", "R", "E"]
 STOPS = ["R", "S"]

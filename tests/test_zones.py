@@ -1,4 +1,4 @@
-"""Tests for routes.zones: hand-made zone layers, every validation rule, real data."""
+"""Tests for routes.inputs.zones: hand-made zone layers, every validation rule, real data."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from routes.config import ZoneLayer
+from routes.config.study_area import ZoneLayer
 from routes.errors import InputError, RoutesWarning
-from routes.zones import Zones, load_zones
+from routes.inputs.zones import Zones, load_zones
 
 # --------------------------------------------------------------------------- hand-made layer
 
@@ -429,7 +429,7 @@ def test_centroids_must_be_points(tmp_path: Path, zones_path: Path) -> None:
 
 
 def test_table_feeds_accessibility(zones: Zones) -> None:
-    from routes.accessibility import compute_reach_other_groups
+    from routes.access.metrics import compute_reach_other_groups
 
     ids = zones.table.index.tolist()
     matrix = pd.DataFrame(

@@ -147,7 +147,7 @@ def walk_to_targets(  # type: ignore[no-untyped-def]
         The CSR street graph (metres).
     src_node_a, src_along_a_m, src_node_b, src_along_b_m
         Entry nodes of each source and the distances along its segment to
-        them (see :class:`routes.snapping.SnappedPoints`).
+        them (see :class:`routes.streets.snapping.SnappedPoints`).
     src_segment
         Segment of each source (``-1``: linked to a node).
     limit_m
@@ -600,7 +600,7 @@ def range_raptor(  # type: ignore[no-untyped-def]
     Parameters
     ----------
     pattern_stop_ptr, pattern_stops, pattern_trip_ptr, trip_time_ptr, arr_s, dep_s
-        The timetable (see :class:`routes.timetable.Timetable`).
+        The timetable (see :class:`routes.timetable.timetable.Timetable`).
     stop_occ_ptr, stop_occ_pattern, stop_occ_pos
         CSR from stop to its occurrences (pattern, position) in patterns.
     transfer_ptr, transfer_stop, transfer_s

@@ -22,14 +22,14 @@ from numpy.typing import NDArray
 
 from routes._progress import ProgressCallback, no_progress
 from routes.columns import ColumnKind, column_name
-from routes.config import RoutingParams
+from routes.config.study_area import RoutingParams
 from routes.engine import _kernels
 from routes.engine.walking import WalkLegs, compute_walk_legs, invert_legs
 from routes.errors import InputError, RoutesWarning
-from routes.network import TransitNetwork
-from routes.points import Points
-from routes.snapping import EdgeIndex, SnappedPoints, build_edge_index, snap_points
-from routes.timetable import Timetable
+from routes.inputs.points import Points
+from routes.network.transit import TransitNetwork
+from routes.streets.snapping import EdgeIndex, SnappedPoints, build_edge_index, snap_points
+from routes.timetable.timetable import Timetable
 
 __all__ = [
     "compute_snapped_travel_times",
@@ -223,7 +223,7 @@ def compute_snapped_travel_times(
         Streets, timetable and stop links.
     origins, destinations
         Where the origins and destinations join ``network.streets``
-        (:func:`routes.snapping.snap_points`); dropped points are unreachable.
+        (:func:`routes.streets.snapping.snap_points`); dropped points are unreachable.
         Pass the same object twice for an all-to-all matrix (its walks are
         then searched once).
     routing, departure_s, window_min, percentiles, progress, n_threads
@@ -371,7 +371,7 @@ def compute_travel_times(
     Travel time for a departure at *t* is the earliest arrival minus *t*, so
     waiting at the first stop counts. Points and stops join the streets at the
     nearest point of their nearest street segment (R5's linking, see
-    :mod:`routes.snapping`); walks are shortest street paths between those
+    :mod:`routes.streets.snapping`); walks are shortest street paths between those
     split points plus the straight off-street distances at both ends.
     Percentiles use the nearest rank (:func:`percentile_ranks`).
     """

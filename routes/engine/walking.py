@@ -8,8 +8,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routes.engine import _kernels
-from routes.snapping import SnappedPoints
-from routes.streets import StreetNetwork
+from routes.streets.osm import StreetNetwork
+from routes.streets.snapping import SnappedPoints
 
 # Sources searched per kernel call: bounds the (sources x targets) output buffers.
 _SOURCE_BATCH = 512

@@ -36,7 +36,7 @@ from shapely.geometry.base import BaseGeometry
 from routes._crs import local_metric_crs
 from routes._progress import ProgressCallback, no_progress
 from routes.cache import default_cache_dir
-from routes.config import DEFAULT_PARAMETERS_TOML
+from routes.config.study_area import DEFAULT_PARAMETERS_TOML
 from routes.errors import InputError, OutputExistsError
 from routes.fetch.census import GROUP_COLUMNS, load_ethnic_groups
 from routes.fetch.deprivation import District, load_district, load_lsoa_districts

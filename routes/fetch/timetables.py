@@ -14,8 +14,8 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from routes._gtfs_read import Problems, parse_calendar, read_gtfs_feed
 from routes.errors import GtfsError, RoutesWarning
+from routes.timetable.read import Problems, parse_calendar, read_gtfs_feed
 
 __all__ = ["choose_service_date", "merge_feeds", "restrict_feed_to_area", "restrict_feeds_to_area"]
 

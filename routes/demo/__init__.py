@@ -1,0 +1,1 @@
+"""The synthetic Demo Town study area (``routes demo``)."""

@@ -1,0 +1,1 @@
+"""Run folders on disk: written aside and renamed into place, with their manifest."""

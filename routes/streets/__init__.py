@@ -1,0 +1,1 @@
+"""The walking street network: read from OpenStreetMap, snapped to."""

@@ -1,0 +1,1 @@
+"""GTFS timetables: reading feeds, times, the feed doctor, the routing timetable."""
