@@ -22,15 +22,11 @@ from routes.config.study_area import load_study_area
 from routes.errors import RoutesWarning
 from routes.network.check import compute_data_report
 from routes.network.transit import build_network
-from routes.timetable.doctor import (
-    DoctorRules,
-    FeedDiagnosis,
-    TripTable,
-    compute_feed_diagnosis,
-    restrict_to_kept_trips,
-)
-from routes.timetable.read import DAY_S
+from routes.timetable.diagnosis import DoctorRules, FeedDiagnosis
+from routes.timetable.doctor import compute_feed_diagnosis, restrict_to_kept_trips
+from routes.timetable.gtfs_time import DAY_S
 from routes.timetable.timetable import Timetable, load_timetable
+from routes.timetable.trips import TripTable
 
 DAY = dt.date.fromisoformat(MONDAY)
 
@@ -406,7 +402,7 @@ def test_timetable_cache_key_follows_the_doctor(
     cache = NetworkCache(tmp_path / "cache")
     first = build_network(study, cache=cache)
     assert build_network(study, cache=cache).digest == first.digest
-    doctor = routes.timetable.doctor
+    doctor = routes.timetable.diagnosis
     monkeypatch.setattr(doctor, "DOCTOR_VERSION", doctor.DOCTOR_VERSION + 1)
     assert build_network(study, cache=cache).digest != first.digest
 

@@ -28,6 +28,7 @@ from _evaluate_fixtures import (
 from routes.config.study_area import StudyArea, load_study_area
 from routes.errors import ProposalError
 from routes.evaluation.scenario import build_scenario
+from routes.io import ZIP_DATE_TIME
 from routes.network.transit import TransitNetwork, build_network
 from routes.proposal.model import load_proposal
 
@@ -156,7 +157,7 @@ def test_modified_feed_bytes_do_not_depend_on_when_it_is_written(
     with zipfile.ZipFile(zips[0]) as archive:
         names = archive.namelist()
         assert names == sorted(names)
-        assert {i.date_time for i in archive.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+        assert {i.date_time for i in archive.infolist()} == {ZIP_DATE_TIME}
 
 
 def test_unknown_gtfs_route(tmp_path: Path, study: StudyArea, baseline: TransitNetwork) -> None:

@@ -14,7 +14,9 @@ import pytest
 from _feeds import MONDAY, line_feed, service, shared_data_dir, stop_times, write_feed
 
 from routes.errors import GtfsError, RoutesWarning
-from routes.timetable.read import haversine_m, map_route_types, parse_gtfs_times
+from routes.timetable._stop_times import haversine_m
+from routes.timetable.feed import map_route_types
+from routes.timetable.gtfs_time import parse_gtfs_times
 from routes.timetable.timetable import (
     FeedSummary,
     Timetable,

@@ -45,12 +45,9 @@ import itertools
 import json
 import logging
 import math
-import os
 import random
 import re
-import tempfile
 import time
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +56,8 @@ from xml.sax.saxutils import quoteattr
 
 from routes.config.study_area import DEFAULT_PARAMETERS_TOML
 from routes.errors import OutputExistsError
+from routes.io import write_bytes, zip_bytes
+from routes.timetable.gtfs_time import format_gtfs_time
 
 __all__ = ["DEMO_SEED", "DemoFiles", "write_demo_study_area"]
 
@@ -83,7 +82,6 @@ PROPOSAL_FILES = (
 _LON0, _LAT0 = -2.48, 53.75
 _M_PER_DEG_LON = 65_968.0  # at latitude 53.75
 _M_PER_DEG_LAT = 111_300.0
-_ZIP_DATE = (2026, 1, 1, 0, 0, 0)
 
 # Street grid: index (i, j) sits at radius S0 * rho + S1 * rho**2 metres, rho = |(i, j)|,
 # so blocks are ~75 m across in the centre and ~180 m in the suburbs.
@@ -374,7 +372,7 @@ def write_demo_study_area(folder: Path, *, overwrite: bool = False) -> DemoFiles
         raise OutputExistsError(msg)
     contents = _build_demo_contents()
     for name in names:
-        _write_atomic(folder / name, contents[name])
+        write_bytes(contents[name], folder / name, overwrite=True)
     logger.info(
         "demo study area: %d files, %s bytes written to %s; %.1f s",
         len(names),
@@ -427,19 +425,6 @@ def _build_demo_contents() -> dict[str, bytes]:
     }
     contents.update(_render_proposals(town))
     return contents
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- randomness
@@ -1019,10 +1004,6 @@ def _speed_kmh(t_min: int, service: str) -> float:
     return 19.0 if t_min < 19 * 60 else 21.0
 
 
-def _clock(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-
-
 def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -1061,7 +1042,8 @@ def _render_gtfs(lines: list[_BusLine]) -> bytes:
                         depart = arrive + (_DWELL_S if 1 < seq < last else 0)
                         timepoint = 1 if seq in (1, last) else 0
                         stop_times.append(
-                            (trip_id, _clock(arrive), _clock(depart), stop.stop_id, seq, timepoint)
+                            (trip_id, format_gtfs_time(arrive), format_gtfs_time(depart),
+                             stop.stop_id, seq, timepoint)
                         )
     tables = {
         "agency.txt": _csv(
@@ -1169,15 +1151,7 @@ def _render_gtfs(lines: list[_BusLine]) -> bytes:
             trips,
         ),
     }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name in sorted(tables):
-            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, tables[name], compresslevel=9)
-    return buffer.getvalue()
+    return zip_bytes(tables)
 
 
 # --------------------------------------------------------------------------- zones

@@ -43,7 +43,7 @@ from routes.config.study_area import RoutingParams, StudyArea
 from routes.errors import CacheError, RoutesError, RoutesWarning
 from routes.inputs.points import Points
 from routes.network.transit import TransitNetwork
-from routes.timetable.doctor import DOCTOR_RULES, DoctorRules
+from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules
 
 __all__ = [
     "ClusterError",

@@ -54,7 +54,7 @@ from routes.runs.manifest import (
     write_gpkg,
     write_json,
 )
-from routes.timetable.doctor import DOCTOR_RULES, DoctorRules
+from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules
 
 __all__ = [
     "Evaluation",

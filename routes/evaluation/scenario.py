@@ -60,6 +60,7 @@ def _write_modified_feeds(
     if not proposal.modifications:
         return {}
     from routes.proposal.modifications import apply_modifications
+    from routes.timetable.export import write_gtfs_feed
     from routes.timetable.read import read_gtfs_feed
 
     by_name = _feed_names(study)
@@ -81,26 +82,9 @@ def _write_modified_feeds(
         target = folder / "modified" / (source.name if source.suffix == ".zip" else
                                         f"{source.name}.zip")
         target.parent.mkdir(parents=True, exist_ok=True)
-        _write_feed_zip(feed, target)
+        write_gtfs_feed(feed, target)
         copies[source] = target
     return copies
-
-
-def _write_feed_zip(feed: object, target: Path) -> None:
-    """Write a gtfs_kit feed as a zip whose bytes depend only on the feed.
-
-    ``Feed.to_file`` zips with the files' modification times (and directory
-    order), so re-running a scenario gave a different zip, a different network
-    digest and a cache miss; members are sorted and get a fixed timestamp.
-    """
-    import tempfile
-
-    from routes.io import write_zip
-
-    with tempfile.TemporaryDirectory() as tmp:
-        feed.to_file(Path(tmp))  # type: ignore[attr-defined]
-        write_zip({p.name: p.read_bytes() for p in Path(tmp).iterdir()}, target,
-                  overwrite=True)
 
 
 def build_scenario(

@@ -14,7 +14,7 @@ from routes.inputs.points import load_layer, points_from_layer
 from routes.network.coverage import check_point_coverage
 from routes.network.transit import build_network, compute_stop_usage
 from routes.streets.snapping import snap_points
-from routes.timetable.doctor import DOCTOR_RULES, DoctorRules, FeedDiagnosis
+from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules, FeedDiagnosis
 from routes.timetable.timetable import FeedSummary, compute_timetable_stats, describe_feeds
 
 __all__ = ["DataReport", "LayerSnapping", "compute_data_report"]

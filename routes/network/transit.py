@@ -36,7 +36,7 @@ from routes.streets.snapping import (
     build_edge_index,
     snap_points,
 )
-from routes.timetable.doctor import DOCTOR_RULES, DoctorRules, feed_doctor_key
+from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules, feed_doctor_key
 from routes.timetable.timetable import Timetable, load_timetable
 
 __all__ = [

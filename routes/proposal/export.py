@@ -26,10 +26,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
 
 from routes.errors import OutputExistsError
-from routes.io import write_zip
 from routes.proposal.model import (
     Proposal,
     ProposalRoute,
@@ -38,6 +36,8 @@ from routes.proposal.model import (
     compute_route_stops,
     compute_stop_offsets_s,
 )
+from routes.timetable.export import write_gtfs_tables
+from routes.timetable.gtfs_time import format_gtfs_times
 
 __all__ = [
     "DEFAULT_AGENCY_URL",
@@ -84,19 +84,6 @@ def _route_slugs(routes: tuple[ProposalRoute, ...]) -> list[str]:
         seen.add(slug)
         out.append(slug)
     return out
-
-
-def _format_times(seconds: NDArray[np.int64]) -> NDArray[np.str_]:
-    """Seconds after midnight as GTFS ``HH:MM:SS`` (hours may pass 24)."""
-    h, rest = np.divmod(seconds, 3600)
-    m, s = np.divmod(rest, 60)
-    return np.char.add(
-        np.char.add(
-            np.char.add(np.char.zfill(h.astype(str), 2), ":"),
-            np.char.add(np.char.zfill(m.astype(str), 2), ":"),
-        ),
-        np.char.zfill(s.astype(str), 2),
-    )
 
 
 def build_proposal_feed(
@@ -210,7 +197,7 @@ def build_proposal_feed(
             order = np.arange(len(route_stops))[::-1] if reverse else np.arange(len(route_stops))
             trip_ids = np.char.add(
                 f"{route_id}_d{direction}_",
-                np.char.replace(_format_times(departures_s), ":", ""),
+                np.char.replace(format_gtfs_times(departures_s), ":", ""),
             )
             trips.append(
                 pd.DataFrame(
@@ -228,10 +215,10 @@ def build_proposal_feed(
                 pd.DataFrame(
                     {
                         "trip_id": np.repeat(trip_ids, n_stops),
-                        "arrival_time": _format_times(
+                        "arrival_time": format_gtfs_times(
                             (departures_s[:, None] + arrival_s[None, :]).ravel()
                         ),
-                        "departure_time": _format_times(
+                        "departure_time": format_gtfs_times(
                             (departures_s[:, None] + departure_s[None, :]).ravel()
                         ),
                         "stop_id": np.tile(stop_ids[order], n_trips),
@@ -349,9 +336,7 @@ def write_proposal_feed(
         )
         raise OutputExistsError(msg)
     tables = build_proposal_feed(proposal, service_dates, timezone=timezone)
-    members = {f"{name}.txt": tables[name].to_csv(index=False, lineterminator="\n").encode()
-               for name in _TABLE_ORDER}
-    write_zip(members, out_path, overwrite=True)
+    write_gtfs_tables({name: tables[name] for name in _TABLE_ORDER}, out_path, overwrite=True)
     logger.info(
         "proposal %s: wrote %s (%d routes, %d trips)",
         proposal.name,

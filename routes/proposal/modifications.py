@@ -14,13 +14,11 @@ from numpy.typing import NDArray
 from routes._closest import describe_choices
 from routes.errors import GtfsError, ProposalError, RoutesWarning, join_problems
 from routes.proposal.model import ModificationKind, RouteModification
+from routes.timetable.gtfs_time import format_gtfs_times, parse_gtfs_times
 
 __all__ = ["apply_modifications"]
 
 logger = logging.getLogger(__name__)
-
-_TIME_PATTERN = r"^\s*(\d+):([0-5]\d):([0-5]\d)\s*$"
-
 
 def apply_modifications(
     feed: gtfs_kit.Feed, modifications: Iterable[RouteModification]
@@ -172,30 +170,23 @@ def _check_route_ids(mods: tuple[RouteModification, ...], routes: pd.DataFrame) 
         raise ProposalError(join_problems(problems))
 
 
-def _parse_times_s(times: pd.Series) -> NDArray[np.float64]:
-    """``HH:MM:SS`` strings to seconds (NaN where missing); malformed → GtfsError."""
-    text = times.astype("string")
-    parts = text.str.extract(_TIME_PATTERN)
-    bad = text.notna() & parts[0].isna()
-    if bad.any():
-        first = text[bad].iloc[0]
+def _parse_times_s(times: pd.Series) -> NDArray[np.int64]:
+    """``HH:MM:SS`` strings to seconds (-1 where missing); malformed → GtfsError."""
+    seconds, malformed = parse_gtfs_times(times)
+    if malformed.any():
+        first = times[malformed].iloc[0]
         msg = (
-            f"stop_times.txt: {int(bad.sum())} times are not HH:MM:SS, e.g. {first!r}; fix the feed"
+            f"stop_times.txt: {int(malformed.sum())} times are not HH:MM:SS, e.g. {first!r}; "
+            "fix the feed"
         )
         raise GtfsError(msg)
-    numbers = np.asarray(parts.astype("float64").to_numpy(), dtype=np.float64)
-    return numbers[:, 0] * 3600 + numbers[:, 1] * 60 + numbers[:, 2]
+    return seconds
 
 
-def _format_times(seconds: NDArray[np.float64]) -> pd.Series:
-    """Seconds to ``HH:MM:SS`` strings (``<NA>`` where NaN)."""
-    out = pd.Series(pd.NA, index=range(len(seconds)), dtype="string")
-    ok = ~np.isnan(seconds)
-    whole = seconds[ok].astype(np.int64)
-    h, rest = np.divmod(whole, 3600)
-    m, s = np.divmod(rest, 60)
-    out[ok] = [f"{a:02d}:{b:02d}:{c:02d}" for a, b, c in zip(h, m, s, strict=True)]
-    return out
+def _format_times(seconds: NDArray[np.int64]) -> pd.Series:
+    """Seconds to ``HH:MM:SS`` strings (``<NA>`` where missing, -1)."""
+    text = pd.Series(format_gtfs_times(seconds), dtype="string")
+    return text.mask(np.asarray(seconds) < 0)
 
 
 def _replace_route_trips(
@@ -209,12 +200,12 @@ def _replace_route_trips(
     times = times.sort_values(["trip_id", "stop_sequence"], kind="stable")
     arrival = _parse_times_s(times["arrival_time"])
     departure = _parse_times_s(times["departure_time"])
-    departure = np.where(np.isnan(departure), arrival, departure)
-    arrival = np.where(np.isnan(arrival), departure, arrival)
+    departure = np.where(departure < 0, arrival, departure)
+    arrival = np.where(arrival < 0, departure, arrival)
     trip_col = times["trip_id"].astype(str).to_numpy()
     first_row = np.r_[True, trip_col[1:] != trip_col[:-1]]
     first_dep = pd.Series(departure[first_row], index=trip_col[first_row])
-    untimed = first_dep[first_dep.isna()]
+    untimed = first_dep[first_dep < 0]
     if not untimed.empty:
         msg = (
             f"stop_times.txt trip {untimed.index[0]!r}: the first stop has no time; "
@@ -232,6 +223,10 @@ def _replace_route_trips(
         if not freq.empty:
             start = _parse_times_s(freq["start_time"])
             end = _parse_times_s(freq["end_time"])
+            if (start < 0).any() or (end < 0).any():
+                msg = ("frequencies.txt: a start_time or end_time of the route's trips is "
+                       "missing; fix the feed")
+                raise GtfsError(msg)
             step = freq["headway_secs"].astype("float64").to_numpy()
             expanded = [
                 pd.DataFrame({"trip_id": trip, "dep_s": np.arange(a, b, h, dtype=np.float64)})
@@ -272,19 +267,25 @@ def _replace_route_trips(
         positions = np.flatnonzero(trip_col == template_id)
         rows = times.iloc[positions]
         base = first_dep[template_id]
-        rel_arr = _parse_times_s(rows["arrival_time"]) - base
-        rel_dep = _parse_times_s(rows["departure_time"]) - base
+        arrival_s = np.tile(_parse_times_s(rows["arrival_time"]), len(new_deps))
+        departure_s = np.tile(_parse_times_s(rows["departure_time"]), len(new_deps))
         n = len(rows)
         new_times = times.iloc[np.tile(positions, len(new_deps))].reset_index(drop=True)
-        shift = np.repeat(new_deps.astype(np.float64), n)
+        shift = np.repeat(new_deps.astype(np.int64) - int(base), n)
         new_times["trip_id"] = pd.array(np.repeat(new_ids, n), dtype=rows["trip_id"].dtype)
-        new_times["arrival_time"] = _format_times(np.tile(rel_arr, len(new_deps)) + shift)
-        new_times["departure_time"] = _format_times(np.tile(rel_dep, len(new_deps)) + shift)
+        new_times["arrival_time"] = _format_times(_shifted_s(arrival_s, shift))
+        new_times["departure_time"] = _format_times(_shifted_s(departure_s, shift))
         time_frames.append(new_times)
     return (
         pd.concat(trip_frames, ignore_index=True),
         pd.concat(time_frames, ignore_index=True),
     )
+
+
+def _shifted_s(times_s: NDArray[np.int64], shift_s: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Shift times by ``shift_s``; missing times (-1) stay missing."""
+    shifted: NDArray[np.int64] = np.where(times_s < 0, -1, times_s + shift_s)
+    return shifted
 
 
 def _concat(frames: list[pd.DataFrame], like: pd.DataFrame) -> pd.DataFrame:

@@ -45,6 +45,7 @@ from routes.render.svg import (
     ClassBreaks,
     compute_class_breaks,
 )
+from routes.timetable.gtfs_time import format_clock
 
 __all__ = [
     "MapLayers",
@@ -314,9 +315,8 @@ def _change_features(changes: pd.DataFrame, cells: gpd.GeoSeries, metric: str, w
 def _headway_text(route: ProposalRoute) -> str:
     parts = []
     for period in route.headways:
-        start = f"{period.start_s // 3600:02d}:{period.start_s % 3600 // 60:02d}"
-        end = f"{period.end_s // 3600:02d}:{period.end_s % 3600 // 60:02d}"
-        parts.append(f"every {period.headway_s / 60:g} min {start}-{end}")
+        parts.append(f"every {period.headway_s / 60:g} min "
+                     f"{format_clock(period.start_s)}-{format_clock(period.end_s)}")
     return "; ".join(parts)
 
 

@@ -32,6 +32,7 @@ from routes.proposal.model import ModificationKind, Proposal
 from routes.render.html import element, escape, format_number, render_page, render_table
 from routes.render.svg import render_bar_chart, render_histogram
 from routes.runs.manifest import RunManifest
+from routes.timetable.gtfs_time import format_clock
 
 if TYPE_CHECKING:
     from routes.evaluation.evaluate import StudyInputs
@@ -306,10 +307,7 @@ def _scoring_from(manifest: Mapping[str, Any], scoring: ScoringParams | None) ->
 
 
 def _clock(seconds: object) -> str:
-    if not isinstance(seconds, int | float):
-        return "?"
-    s = int(seconds)
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
+    return format_clock(int(seconds)) if isinstance(seconds, int | float) else "?"
 
 
 def render_method(manifest: Mapping[str, Any], scoring: ScoringParams, job: str) -> str:

@@ -1,6 +1,6 @@
 """The detection behind :mod:`routes.timetable.doctor`, vectorised.
 
-Everything works on a :class:`routes.timetable.doctor.TripTable`; nothing loops over
+Everything works on a :class:`routes.timetable.trips.TripTable`; nothing loops over
 trips or stop times in Python (only over the few examples). The rules are
 stated in :func:`routes.timetable.doctor.compute_feed_diagnosis`.
 """
@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from routes.timetable.doctor import DoctorRules, FeedDiagnosis, TripTable
-from routes.timetable.read import DAY_S, concat_ranges
+from routes._csr import concat_ranges, offsets_from_counts
+from routes.timetable.diagnosis import DoctorRules, FeedDiagnosis
+from routes.timetable.gtfs_time import DAY_S
+from routes.timetable.trips import TripTable
 
 __all__ = ["Duplicates", "Superseded", "diagnose", "find_copies", "find_duplicates",
            "find_superseded"]
@@ -97,7 +99,7 @@ def find_copies(trips: TripTable) -> NDArray[np.int64]:
     same = ((trips.stops[mine] == trips.stops[theirs])
             & (trips.arrival_s[mine] == trips.arrival_s[theirs])
             & (trips.departure_s[mine] == trips.departure_s[theirs]))
-    offsets = np.r_[0, np.cumsum(lengths[other])[:-1]].astype(np.int64)
+    offsets = offsets_from_counts(lengths[other])[:-1]
     exact = np.logical_and.reduceat(same, offsets) if len(other) else same[:0]
     group[other[exact]] = key[other[exact]]
     group[np.unique(original[exact])] = key[np.unique(original[exact])]

@@ -20,14 +20,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from routes._csr import concat_ranges, offsets_from_counts, offsets_from_keys, owners
 from routes._progress import ProgressCallback
 from routes.errors import GtfsError, RoutesWarning
-from routes.timetable.doctor import DOCTOR_RULES, DoctorRules, FeedDiagnosis
+from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules, FeedDiagnosis
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from routes.timetable.read import FeedData
+    from routes.timetable.feed import FeedData
 
 __all__ = [
     "FeedSummary",
@@ -256,7 +257,8 @@ def load_timetable(
       by departure, and split greedily into non-overtaking sub-patterns, so
       that within a pattern trips are sorted at every stop.
     """
-    from routes.timetable.read import load_feed_for_date, unique_feed_names
+    from routes.timetable.feed import load_feed_for_date
+    from routes.timetable.read import unique_feed_names
 
     started = time.perf_counter()
     paths = [Path(p) for p in feeds]
@@ -322,11 +324,9 @@ def _no_service(d: FeedData, service_date: dt.date) -> str:
 
 def _assemble(data: Sequence[FeedData], service_date: dt.date) -> Timetable:
     """Concatenate feeds (offsetting indexes) and build patterns."""
-    from routes.timetable.read import concat_ranges
-
-    stop_offset = np.cumsum([0] + [len(d.stop_ids) for d in data])
-    route_offset = np.cumsum([0] + [len(d.route_ids) for d in data])
-    row_offset = np.cumsum([0] + [int(d.trip_ptr[-1]) for d in data])
+    stop_offset = offsets_from_counts([len(d.stop_ids) for d in data])
+    route_offset = offsets_from_counts([len(d.route_ids) for d in data])
+    row_offset = offsets_from_counts([int(d.trip_ptr[-1]) for d in data])
     trip_ptr = np.concatenate(
         [[0]] + [d.trip_ptr[1:] + row_offset[i] for i, d in enumerate(data)]
     ).astype(np.int64)
@@ -358,7 +358,7 @@ def _assemble(data: Sequence[FeedData], service_date: dt.date) -> Timetable:
         pattern_stops=pattern_stops.astype(i32),
         pattern_trip_ptr=pattern_trip_ptr.astype(i32),
         trip_ids=trip_ids[trip_order],
-        trip_time_ptr=np.r_[0, np.cumsum(lengths)].astype(i32),
+        trip_time_ptr=offsets_from_counts(lengths, dtype=i32),
         arrival_s=arrival[rows].astype(i32),
         departure_s=departure[rows].astype(i32),
         stop_pattern_ptr=stop_pattern_ptr.astype(i32),
@@ -383,8 +383,6 @@ def _build_patterns(
         ``pattern_route``, ``pattern_stop_ptr``, ``pattern_stops`` and
         ``pattern_trip_ptr``.
     """
-    from routes.timetable.read import concat_ranges
-
     n_trips = len(trip_route)
     lengths = np.diff(trip_ptr)
     group = np.zeros(n_trips, dtype=np.int64)  # same route and stop sequence
@@ -418,7 +416,7 @@ def _build_patterns(
     rep = trip_order[first_trip]
     pattern_lengths = lengths[rep]
     pattern_stops = stops[concat_ranges(trip_ptr[rep], pattern_lengths)]
-    pattern_stop_ptr = np.r_[0, np.cumsum(pattern_lengths)].astype(np.int64)
+    pattern_stop_ptr = offsets_from_counts(pattern_lengths)
     return trip_order, trip_route[rep], pattern_stop_ptr, pattern_stops, pattern_trip_ptr
 
 
@@ -449,9 +447,9 @@ def _build_stop_patterns(
     """CSR from each stop to the patterns serving it (each pattern once, ascending)."""
     n_patterns = len(pattern_stop_ptr) - 1
     width = max(n_patterns, 1)
-    pattern_of = np.repeat(np.arange(n_patterns), np.diff(pattern_stop_ptr))
+    pattern_of = owners(pattern_stop_ptr)
     pairs = np.unique(pattern_stops.astype(np.int64) * width + pattern_of)  # sorted by stop
-    ptr = np.r_[0, np.cumsum(np.bincount(pairs // width, minlength=n_stops))].astype(np.int64)
+    ptr = offsets_from_keys(pairs // width, n_stops)
     return ptr, pairs % width
 
 
@@ -480,7 +478,8 @@ def describe_feeds(
         ``allow_feed_errors`` is false.
     """
     from routes.timetable._integrity import unknown_trip_rows
-    from routes.timetable.read import Problems, parse_calendar, read_gtfs_feed, unique_feed_names
+    from routes.timetable.calendar import parse_calendar
+    from routes.timetable.read import Problems, read_gtfs_feed, unique_feed_names
 
     paths = [Path(p) for p in feeds]
     out = []
@@ -529,7 +528,7 @@ def compute_timetable_stats(tt: Timetable) -> pd.DataFrame:
     """
     import pandas as pd
 
-    from routes.timetable.read import PREVIOUS_DAY_SUFFIX
+    from routes.timetable.gtfs_time import PREVIOUS_DAY_SUFFIX
 
     feed_index = {name: i for i, name in enumerate(tt.feed_names)}
     route_feed = np.array(

@@ -48,6 +48,7 @@ from routes.cache import default_cache_dir, sha256_file
 from routes.config.study_area import RoutingParams, StudyArea
 from routes.errors import GtfsError, InputError, RoutesError
 from routes.inputs.points import Points
+from routes.io import atomic_path, write_zip
 from routes.network.transit import TransitNetwork
 
 __all__ = [
@@ -483,11 +484,9 @@ def osm_pbf_for_r5(osm_path: Path) -> Path:
 
     target = _input_folder() / f"{sha256_file(osm_path)[:24]}.osm.pbf"
     if not target.exists():
-        tmp = target.with_suffix(".tmp.pbf")
-        with osmium.SimpleWriter(str(tmp), overwrite=True) as writer:
+        with atomic_path(target, overwrite=True) as tmp, osmium.SimpleWriter(str(tmp)) as writer:
             for obj in osmium.FileProcessor(str(osm_path)):
                 writer.add(obj)
-        tmp.replace(target)
     return target
 
 
@@ -499,11 +498,8 @@ def gtfs_zip_for_r5(feed: Path) -> Path:
 
     target = _input_folder() / f"{feed.name}-{hash_inputs([feed], {})[:16]}.zip"
     if not target.exists():
-        tmp = target.with_suffix(".tmp")
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-            for file in sorted(feed.glob("*.txt")):
-                zf.write(file, file.name)
-        tmp.replace(target)
+        write_zip({file.name: file.read_bytes() for file in feed.glob("*.txt")}, target,
+                  overwrite=True)
     return target
 
 
