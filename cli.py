@@ -56,7 +56,7 @@ keep_duplicate_trips_option = click.option(
 
 def _feed_doctor(keep_duplicate_trips: bool) -> Any:
     """Return the feed doctor's rules for --keep-duplicate-trips."""
-    from routes.timetable.doctor import DOCTOR_RULES, DoctorRules
+    from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules
 
     return DoctorRules(drop=False) if keep_duplicate_trips else DOCTOR_RULES
 
@@ -213,11 +213,7 @@ def _refuse_overwrite(path: Path, force: bool) -> None:
 
 def _check_run_out(folder: Path, force: bool) -> None:
     """Check a run folder target (``--out`` of access, compare) before any work."""
-    from routes.runs.manifest import (
-        check_folder_writable,
-        check_run_target,
-        remove_stale_temporaries,
-    )
+    from routes.runs.folder import check_folder_writable, check_run_target, remove_stale_temporaries
 
     remove_stale_temporaries(folder.parent)
     check_run_target(folder, force=force)
@@ -556,7 +552,9 @@ def evaluate(state: _State, proposals: tuple[Path, ...], out: Path | None, force
     scorecard.json, map.html, report.html (report.pdf with --pdf) and
     manifest.json; the scorecard is printed here.
     """
-    from routes.evaluation.evaluate import check_run_folders, evaluate_proposals, load_study_inputs
+    from routes.evaluation.study import load_study_inputs
+    from routes.runs.evaluate import evaluate_proposals
+    from routes.runs.write import check_run_folders
 
     _check_engine_options(engine, r5_classpath, scheduler, workers)
     study = state.study_area()
@@ -595,8 +593,9 @@ def compare(state: _State, proposals: tuple[Path, ...], out: Path | None, force:
     if len(proposals) < 2:
         raise click.UsageError("compare needs at least two proposals; use `routes evaluate` "
                                "for one")
-    from routes.evaluation.compare import compare_proposals
-    from routes.evaluation.evaluate import load_study_inputs, run_folders_for
+    from routes.evaluation.study import load_study_inputs
+    from routes.runs.compare import compare_proposals
+    from routes.runs.write import run_folders_for
 
     study = state.study_area()
     folder = out if out is not None else study.config_path.parent / "outputs" / "compare"
@@ -627,8 +626,9 @@ def access(state: _State, out: Path | None, force: bool, allow_feed_errors: bool
            allow_data_loss: bool, keep_duplicate_trips: bool, engine: str,
            r5_classpath: Path | None, scheduler: str | None, workers: int | None) -> None:
     """Compute baseline accessibility of every zone; write zones.gpkg, zones.csv, manifest.json."""
-    from routes.evaluation.evaluate import compute_baseline, load_study_inputs, write_access
-    from routes.runs.manifest import record_warnings
+    from routes._warnings import record_warnings
+    from routes.evaluation.study import compute_baseline, load_study_inputs
+    from routes.runs.write import write_access
 
     _check_engine_options(engine, r5_classpath, scheduler, workers)
     study = state.study_area()

@@ -6,24 +6,30 @@ sibling renamed into place), and every zip through :func:`zip_bytes`.
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import io
+import json
 import os
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from routes._os_faults import file_system_error
+from routes._os_faults import FileSystemError, file_system_error
 from routes.errors import InputError, OutputExistsError, RoutesError
 
 __all__ = [
     "ZIP_DATE_TIME",
     "atomic_path",
     "write_bytes",
+    "write_gpkg",
+    "write_json",
     "write_layer",
     "write_table",
     "write_zip",
@@ -174,3 +180,54 @@ def write_zip(members: Mapping[str, bytes], path: Path, *, overwrite: bool = Fal
         The written file.
     """
     return write_bytes(zip_bytes(members), path, overwrite=overwrite)
+
+
+def write_json(data: Any, path: Path) -> Path:
+    """Write JSON with sorted keys and a final newline (stable bytes for equal data)."""
+    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+        data = dataclasses.asdict(data)
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def write_gpkg(layer: gpd.GeoDataFrame, path: Path, *, layer_name: str) -> Path:
+    """Write a GeoPackage, turning GDAL's write failures (a full disk...) into one-line errors.
+
+    Raises
+    ------
+    OSError
+        ``ENOSPC`` when the disk is full (as any other write would).
+    routes._os_faults.FileSystemError
+        If GDAL cannot write the file for another reason.
+    """
+    import pyogrio.errors
+
+    try:
+        layer.to_file(path, driver="GPKG", layer=layer_name)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        text = str(exc)
+        if "full" in text or "No space" in text or _disk_is_full(Path(path).parent):
+            # as any other write would fail; run_folder names the file and what to do
+            raise OSError(errno.ENOSPC, "No space left on device", str(path)) from exc
+        msg = f"cannot write {path}: {text}; check the disk and the folder, then run again"
+        raise FileSystemError(msg) from exc
+    return path
+
+
+def _disk_is_full(folder: Path, probe_bytes: int = 256 * 1024) -> bool:
+    """Whether ``probe_bytes`` more cannot be written in ``folder`` (after a failed GDAL write).
+
+    GDAL reports a full disk in SQLite's words, sometimes only as a later
+    failure ("no such table"), so the disk itself is asked.
+    """
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            probe.write(b"\0" * probe_bytes)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as exc:
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return False

@@ -35,9 +35,9 @@ from _evaluate_fixtures import (
 from routes.access.zone_access import AccessResult, compute_access, space_layer_names
 from routes.cache import NetworkCache
 from routes.config.study_area import load_study_area
-from routes.evaluation.evaluate import StudyInputs, compute_baseline, load_study_inputs
 from routes.evaluation.scenario import build_scenario
 from routes.evaluation.scoring import compute_zone_changes
+from routes.evaluation.study import StudyInputs, compute_baseline, load_study_inputs
 from routes.proposal.model import load_proposal
 
 

@@ -30,8 +30,8 @@ from routes.cache import NetworkCache
 from routes.config.study_area import load_study_area
 from routes.demo.study_area import DemoFiles, write_demo_study_area
 from routes.errors import DataLossError, RoutesWarning
-from routes.evaluation.evaluate import compute_baseline, load_study_inputs
 from routes.evaluation.scenario import build_scenario
+from routes.evaluation.study import compute_baseline, load_study_inputs
 from routes.network.coverage import check_reach
 from routes.network.transit import build_network, served_stops
 from routes.proposal.model import load_proposal

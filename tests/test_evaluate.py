@@ -49,7 +49,9 @@ from click.testing import CliRunner, Result
 import cli
 from routes.config.study_area import load_study_area
 from routes.errors import InputError, OutputExistsError, ProposalError
-from routes.evaluation.evaluate import Evaluation, evaluate_proposals, load_study_inputs
+from routes.evaluation.evaluate import Evaluation
+from routes.evaluation.study import load_study_inputs
+from routes.runs.evaluate import evaluate_proposals
 
 DATA = Path(__file__).parent / "data"
 #: Files every run folder of the line study area holds (maps and reports may join them).
@@ -326,7 +328,7 @@ def test_every_check_comes_before_any_computing(
     line_study: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A later proposal that fails validation (or an unknown map zone) stops the call first."""
-    import routes.evaluation.evaluate
+    import routes.runs.evaluate
 
     folder = line_study.parent
     good = write_link_proposal(folder)
@@ -340,7 +342,7 @@ def test_every_check_comes_before_any_computing(
     def no_computing(*args: object, **kwargs: object) -> None:
         raise AssertionError("computed before every check")
 
-    monkeypatch.setattr(routes.evaluation.evaluate, "compute_baseline", no_computing)
+    monkeypatch.setattr(routes.runs.evaluate, "compute_baseline", no_computing)
     out = folder / "runs"
     with pytest.raises(ProposalError, match=r"weekend.geojson feature 0 \('Link'\) days: "
                                             r"'weekends' does not include Monday, the study date"):

@@ -106,15 +106,15 @@ def study(study_template: Path, tmp_path: Path) -> Study:
 
 #: ``(id, function wrapped, call, before/after, proposals, runs finished when killed)``
 MOMENTS = [
-    ("during-the-baseline", "routes.evaluation.evaluate:compute_baseline", 1, "before",
+    ("during-the-baseline", "routes.runs.evaluate:compute_baseline", 1, "before",
      ("a", "b"), []),
-    ("scenario-built-in-temporary-folder", "routes.evaluation.evaluate:build_scenario", 1, "after",
+    ("scenario-built-in-temporary-folder", "routes.runs.evaluate:build_scenario", 1, "after",
      ("a", "b"), []),
-    ("zone-files-written", "routes.evaluation.evaluate:_write_zone_files", 1, "after",
+    ("zone-files-written", "routes.runs.evaluate:_write_zone_files", 1, "after",
      ("a", "b"), []),
     ("manifest-written-before-rename", "routes.runs.folder:_publish", 1, "before", ("a", "b"),
      []),
-    ("between-two-proposals", "routes.evaluation.evaluate:build_scenario", 2, "before",
+    ("between-two-proposals", "routes.runs.evaluate:build_scenario", 2, "before",
      ("a", "b"), ["a"]),
 ]
 

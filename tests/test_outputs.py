@@ -20,20 +20,18 @@ from _feeds import write_feed
 
 from routes import __version__
 from routes._os_faults import FileSystemError
+from routes._warnings import record_warnings
 from routes.config.study_area import load_study_area
 from routes.errors import InputError, OutputExistsError, RoutesWarning
+from routes.evaluation.manifest import InputFile, RunManifest, build_manifest
+from routes.io import write_json
 from routes.runs import folder as _run_folder
-from routes.runs.folder import RUN_NAME_MAX_BYTES
-from routes.runs.manifest import (
-    InputFile,
-    RunManifest,
-    build_manifest,
+from routes.runs.folder import (
+    RUN_NAME_MAX_BYTES,
     check_folder_writable,
-    record_warnings,
     remove_stale_temporaries,
     run_folder,
     run_folder_name,
-    write_json,
 )
 
 

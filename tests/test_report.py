@@ -27,13 +27,10 @@ from click.testing import CliRunner
 
 from cli import main
 from routes.config.study_area import ScoringParams
-from routes.evaluation.compare import compute_ranking, describe_ranking, render_comparison
-from routes.render.report import (
-    compute_decile_benefit,
-    describe_scorecard,
-    render_report,
-    write_report,
-)
+from routes.evaluation.compare import compute_ranking
+from routes.render.comparison import describe_ranking, render_comparison
+from routes.render.report import render_report, write_report
+from routes.render.report_text import compute_decile_benefit, describe_scorecard
 
 HEADLINE = ("3,000 residents of the most deprived neighbourhoods (deprivation deciles 1 to 3) "
             "gain access to 600 more jobs within 45 minutes, on average.")

@@ -19,7 +19,7 @@ from routes.columns import ColumnKind, column_name
 from routes.config.study_area import StudyArea
 from routes.proposal.costing import ProposalCost
 
-__all__ = ["Indicator", "Scorecard", "compute_zone_changes", "score_proposal"]
+__all__ = ["Indicator", "Scorecard", "compute_zone_changes", "job_layer_of", "score_proposal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,3 +263,11 @@ def score_proposal(
     add("annual_vehicle_km", "annual vehicle-km", cost.annual_vehicle_km, "km",
         "proposal costing")
     return Scorecard(proposal_name, tuple(rows))
+
+
+def job_layer_of(scorecard: Scorecard) -> str | None:
+    """Return the job layer a scorecard measures (from its ``residents_gaining_<layer>`` key)."""
+    for indicator in scorecard.indicators:
+        if indicator.key.startswith("residents_gaining_"):
+            return indicator.key.removeprefix("residents_gaining_")
+    return None

@@ -20,6 +20,7 @@ __all__ = ["apply_modifications"]
 
 logger = logging.getLogger(__name__)
 
+
 def apply_modifications(
     feed: gtfs_kit.Feed, modifications: Iterable[RouteModification]
 ) -> gtfs_kit.Feed:

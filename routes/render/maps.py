@@ -89,6 +89,7 @@ _LINKED = re.compile(
 
 _ISOCHRONE_GRID_M = 100.0  # route to one street node per 100 m square: fast enough for maps
 
+
 @dataclass(frozen=True, slots=True)
 class MapLayers:
     """The names of the map's layers, as listed in its layer control.

@@ -225,7 +225,6 @@ def _describe_pair(
             f"({n_new:,} trips, {n_matched:,} matched within {gap_s / 60:g} min)")
 
 
-
 def diagnose(
     trips: TripTable, feed_name: str, service_date: dt.date, rules: DoctorRules
 ) -> tuple[NDArray[np.bool_], FeedDiagnosis]:
