@@ -502,7 +502,7 @@ def costing_values(proposal_path: Path) -> dict[str, float]:
     Peak vehicles are ⌈cycle time / shortest headway⌉ per route, summed.
     """
     from routes.proposal.costing import compute_proposal_cost
-    from routes.proposal.model import load_proposal
+    from routes.proposal.load import load_proposal
 
     cost = compute_proposal_cost(load_proposal(proposal_path))
     return {

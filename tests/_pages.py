@@ -33,7 +33,7 @@ from routes.evaluation.scoring import Indicator, Scorecard
 from routes.inputs.destinations import Destinations
 from routes.inputs.points import Points
 from routes.proposal.costing import compute_proposal_cost
-from routes.proposal.model import load_proposal
+from routes.proposal.load import load_proposal
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_PROPOSAL = "<img src=x onerror=alert(2)>"

@@ -38,7 +38,7 @@ from routes.config.study_area import load_study_area
 from routes.evaluation.scenario import build_scenario
 from routes.evaluation.scoring import compute_zone_changes
 from routes.evaluation.study import StudyInputs, compute_baseline, load_study_inputs
-from routes.proposal.model import load_proposal
+from routes.proposal.load import load_proposal
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,8 @@ from routes.proposal.costing import (
     compute_proposal_cost,
     compute_route_cost,
 )
-from routes.proposal.model import HeadwayPeriod, Proposal, ProposalRoute, Weekday, load_proposal
+from routes.proposal.load import load_proposal
+from routes.proposal.model import HeadwayPeriod, Proposal, ProposalRoute, Weekday
 
 _FROM_UTM30N = pyproj.Transformer.from_crs("EPSG:32630", "EPSG:4326", always_xy=True)
 _X0, _Y0 = 400_000.0, 5_955_000.0  # near Blackburn

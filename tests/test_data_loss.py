@@ -34,7 +34,7 @@ from routes.evaluation.scenario import build_scenario
 from routes.evaluation.study import compute_baseline, load_study_inputs
 from routes.network.coverage import check_reach
 from routes.network.transit import build_network, served_stops
-from routes.proposal.model import load_proposal
+from routes.proposal.load import load_proposal
 
 ALLOW = "or pass --allow-data-loss (in Python: allow_data_loss=True) to go on with what is left"
 

@@ -15,7 +15,8 @@ from routes.demo.study_area import DemoFiles, write_demo_study_area
 from routes.errors import GtfsError, OutputExistsError
 from routes.inputs.points import load_layer
 from routes.network.check import compute_data_report
-from routes.proposal.model import load_proposal, validate_against_network
+from routes.proposal.load import load_proposal
+from routes.proposal.validate import validate_against_network
 from routes.streets.osm import load_street_network
 from routes.timetable.timetable import load_timetable
 

@@ -28,7 +28,7 @@ from _pages import (
 )
 
 from routes.config.study_area import ScoringParams
-from routes.proposal.model import load_proposal
+from routes.proposal.load import load_proposal
 from routes.render.maps import (
     MapLayers,
     choose_isochrone_zones,

@@ -33,6 +33,7 @@ from _feeds import shared_data_dir
 
 from routes.errors import OutputExistsError, ProposalError, RoutesWarning
 from routes.proposal.export import build_proposal_feed, write_proposal_feed
+from routes.proposal.load import load_proposal
 from routes.proposal.model import (
     DEFAULT_DWELL_S,
     DEFAULT_SPEED_KMH,
@@ -42,14 +43,10 @@ from routes.proposal.model import (
     Proposal,
     ProposalRoute,
     Weekday,
-    compute_departures_s,
-    compute_route_length_m,
-    compute_route_stops,
-    compute_stop_offsets_s,
-    load_proposal,
-    validate_against_network,
-    validate_modifications,
 )
+from routes.proposal.schedule import compute_departures_s, compute_stop_offsets_s
+from routes.proposal.stops import compute_route_length_m, compute_route_stops
+from routes.proposal.validate import validate_against_network, validate_modifications
 
 DATA = Path(__file__).parent / "data"
 BAD = DATA / "bad_proposals"

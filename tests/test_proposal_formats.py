@@ -18,9 +18,12 @@ import pytest
 import shapely
 
 import routes.proposal._files
-import routes.proposal.model
+import routes.proposal.load
+import routes.proposal.stops
 from routes.errors import ProposalError
-from routes.proposal.model import Proposal, Weekday, load_proposal, validate_service_days
+from routes.proposal.load import load_proposal
+from routes.proposal.model import Proposal, Weekday
+from routes.proposal.validate import validate_service_days
 
 #: Porto Alegre, as in tests/test_proposal.py.
 LINE = [[-51.235, -30.09], [-51.2146, -30.0849], [-51.1862, -30.0645], [-51.15, -30.07]]
@@ -183,8 +186,8 @@ def test_the_vertices_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 def test_the_route_length_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = geojson(tmp_path / "p.geojson", {"name": "Crosstown", "headway_min": 10})
-    length_km = routes.proposal.model.compute_route_length_m(load_proposal(path).routes[0]) / 1000
-    monkeypatch.setattr(routes.proposal.model, "MAX_ROUTE_KM", length_km * 0.99)
+    length_km = routes.proposal.stops.compute_route_length_m(load_proposal(path).routes[0]) / 1000
+    monkeypatch.setattr(routes.proposal.load, "MAX_ROUTE_KM", length_km * 0.99)
     with pytest.raises(ProposalError, match=rf"feature 0 \('Crosstown'\) coordinates: the line "
                                             rf"is {length_km:,.0f} km long, more than the"):
         load_proposal(path)

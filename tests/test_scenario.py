@@ -30,7 +30,7 @@ from routes.errors import ProposalError
 from routes.evaluation.scenario import build_scenario
 from routes.io import ZIP_DATE_TIME
 from routes.network.transit import TransitNetwork, build_network
-from routes.proposal.model import load_proposal
+from routes.proposal.load import load_proposal
 
 
 @pytest.fixture

@@ -15,12 +15,8 @@ from routes.cache import NetworkCache
 from routes.config.study_area import StudyArea
 from routes.errors import ProposalError
 from routes.network.transit import TransitNetwork, build_network
-from routes.proposal.model import (
-    Proposal,
-    RouteModification,
-    validate_against_network,
-    validate_modifications,
-)
+from routes.proposal.model import Proposal, RouteModification
+from routes.proposal.validate import validate_against_network, validate_modifications
 
 __all__ = ["Scenario", "build_scenario"]
 

@@ -22,9 +22,9 @@ from routes.errors import InputError, ProposalError, join_problems
 from routes.inputs.destinations import Destinations, load_destinations
 from routes.inputs.zones import Zones, load_zones
 from routes.network.transit import TransitNetwork, build_network
-from routes.proposal.model import (
-    Proposal,
-    load_proposal,
+from routes.proposal.load import load_proposal
+from routes.proposal.model import Proposal
+from routes.proposal.validate import (
     validate_against_network,
     validate_modifications,
     validate_service_days,

@@ -12,13 +12,9 @@ from dataclasses import dataclass
 
 import pyproj
 
-from routes.proposal.model import (
-    Proposal,
-    ProposalRoute,
-    compute_departures_s,
-    compute_route_stops,
-    compute_stop_offsets_s,
-)
+from routes.proposal.model import Proposal, ProposalRoute
+from routes.proposal.schedule import compute_departures_s, compute_stop_offsets_s
+from routes.proposal.stops import compute_route_stops
 
 __all__ = [
     "DEFAULT_LAYOVER_FRACTION",

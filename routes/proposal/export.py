@@ -28,14 +28,9 @@ import numpy as np
 import pandas as pd
 
 from routes.errors import OutputExistsError
-from routes.proposal.model import (
-    Proposal,
-    ProposalRoute,
-    Weekday,
-    compute_departures_s,
-    compute_route_stops,
-    compute_stop_offsets_s,
-)
+from routes.proposal.model import Proposal, ProposalRoute, Weekday
+from routes.proposal.schedule import compute_departures_s, compute_stop_offsets_s
+from routes.proposal.stops import compute_route_stops
 from routes.timetable.export import write_gtfs_tables
 from routes.timetable.gtfs_time import format_gtfs_times
 
@@ -135,9 +130,9 @@ def build_proposal_feed(
     Notes
     -----
     Trips leave the first stop at every departure of
-    :func:`routes.proposal.model.compute_departures_s`; bidirectional routes run the
+    :func:`routes.proposal.schedule.compute_departures_s`; bidirectional routes run the
     reverse direction at the same times from the other end. Times at stops come
-    from :func:`routes.proposal.model.compute_stop_offsets_s`: running time
+    from :func:`routes.proposal.schedule.compute_stop_offsets_s`: running time
     ``distance / speed`` between stops, and at intermediate stops a bus arrives,
     then departs ``dwell_s`` later. Stops are not shared between routes.
     """

@@ -36,7 +36,8 @@ from routes.config.study_area import RoutingParams, ScoringParams
 from routes.inputs.destinations import Destinations
 from routes.inputs.zones import Zones
 from routes.network.transit import TransitNetwork
-from routes.proposal.model import Proposal, ProposalRoute, compute_route_stops
+from routes.proposal.model import Proposal, ProposalRoute
+from routes.proposal.stops import compute_route_stops
 from routes.render.html import escape, format_number
 from routes.render.svg import (
     AFTER_COLOUR,
