@@ -24,13 +24,15 @@ import pytest
 from hypothesis import given, settings
 
 from routes.access import metrics as accessibility
+from routes.access.community import (
+    compute_meeting_potential,
+    compute_reach_other_groups,
+    compute_space_mix,
+)
 from routes.access.metrics import (
     compute_cumulative_opportunities,
     compute_decay_opportunities,
-    compute_meeting_potential,
     compute_nearest,
-    compute_reach_other_groups,
-    compute_space_mix,
 )
 from routes.errors import InputError, RoutesWarning
 

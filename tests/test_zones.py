@@ -429,7 +429,7 @@ def test_centroids_must_be_points(tmp_path: Path, zones_path: Path) -> None:
 
 
 def test_table_feeds_accessibility(zones: Zones) -> None:
-    from routes.access.metrics import compute_reach_other_groups
+    from routes.access.community import compute_reach_other_groups
 
     ids = zones.table.index.tolist()
     matrix = pd.DataFrame(

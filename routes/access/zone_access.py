@@ -17,13 +17,15 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from routes._progress import ProgressCallback
+from routes.access.community import (
+    compute_meeting_potential,
+    compute_reach_other_groups,
+    compute_space_mix,
+)
 from routes.access.metrics import (
     compute_cumulative_opportunities,
     compute_decay_opportunities,
-    compute_meeting_potential,
     compute_nearest,
-    compute_reach_other_groups,
-    compute_space_mix,
 )
 from routes.cache import NetworkCache, hash_inputs
 from routes.columns import ColumnKind, column_name
