@@ -25,7 +25,7 @@ from _tiny_networks import (
 )
 
 from routes.config.study_area import RoutingParams
-from routes.engine import _kernels, raptor
+from routes.engine import _raptor_kernels, raptor
 from routes.engine.raptor import compute_snapped_travel_times, percentile_ranks
 from routes.engine.walking import WalkLegs, invert_legs
 from routes.network.transit import StopLinks, TransitNetwork, compute_transfers
@@ -257,14 +257,16 @@ def test_rank_selection_equals_sorting(max_trip_s, n_minutes):
     times[1::2] = np.maximum(times[::2][: n_minutes // 2] - 60, 0)
     times[:, ::7] = times[0, ::7]
     times[:, 5::11] = max_trip_s
-    times[rng.random(times.shape) < 0.2] = _kernels.UNREACHED
-    times[:, ::13] = _kernels.UNREACHED
+    times[rng.random(times.shape) < 0.2] = _raptor_kernels.UNREACHED
+    times[:, ::13] = _raptor_kernels.UNREACHED
     times = times.astype(np.int32)
     ranks = percentile_ranks((95, 5, 50, 25, 75, 1), n_minutes)
-    shift = _kernels._bucket_shift(max_trip_s)
+    shift = _raptor_kernels._bucket_shift(max_trip_s)
     out = np.empty((len(ranks), n_dests), np.int32)
-    _kernels._select_ranks(times, ranks, shift, np.empty((max_trip_s >> shift) + 2, np.int32),
-                           np.empty(n_minutes, np.int32), np.empty(n_minutes, np.int32), out)
+    _raptor_kernels._select_ranks(times, ranks, shift,
+                                  np.empty((max_trip_s >> shift) + 2, np.int32),
+                                  np.empty(n_minutes, np.int32), np.empty(n_minutes, np.int32),
+                                  out)
     np.testing.assert_array_equal(out, np.sort(times, axis=0)[ranks])
 
 

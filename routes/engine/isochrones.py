@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from routes._csr import owners
 from routes.config.study_area import RoutingParams
 from routes.engine.raptor import compute_snapped_travel_times
 from routes.errors import InputError
@@ -104,7 +105,7 @@ def compute_isochrones(
     speed = routing.walk_speed_m_s
     slack_m += _SLACK_S * speed
     longest_m = np.zeros(streets.n_nodes)
-    rows_of_edges = np.repeat(np.arange(streets.n_nodes), np.diff(streets.indptr))
+    rows_of_edges = owners(streets.indptr)
     np.maximum.at(longest_m, rows_of_edges, streets.length_m)
     cap_m = routing.max_snap_m + longest_m[nodes]
     rows = []

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from routes.engine import _kernels
+from routes._csr import offsets_from_keys
+from routes.engine import _walk_kernels
 from routes.streets.osm import StreetNetwork
 from routes.streets.snapping import SnappedPoints
 
@@ -77,8 +78,7 @@ def compute_walk_legs(
     entry_id = np.concatenate([idx, idx_b])
     entry_along = np.concatenate([targets.along_a_m[idx], targets.along_b_m[idx_b]])
     order = np.argsort(entry_node, kind="stable")
-    target_ptr = np.zeros(n_nodes + 1, dtype=np.int64)
-    np.cumsum(np.bincount(entry_node, minlength=n_nodes), out=target_ptr[1:])
+    target_ptr = offsets_from_keys(entry_node, n_nodes)
     target_ids = np.ascontiguousarray(entry_id[order], dtype=np.int32)
     target_along = np.ascontiguousarray(entry_along[order], dtype=np.float64)
     on_seg = np.flatnonzero(ok & (targets.segment >= 0))
@@ -98,14 +98,14 @@ def compute_walk_legs(
         stop = min(start + _SOURCE_BATCH, n_src)
         part = sources.take(np.arange(start, stop))
         limit = np.where(part.snapped, max_distance_m - source_off[start:stop], -1.0)
-        counts, out_t, out_d = _kernels.walk_to_targets(
+        counts, out_t, out_d = _walk_kernels.walk_to_targets(
             streets.indptr, streets.indices, streets.length_m,
             part.node_a, part.along_a_m, part.node_b, part.along_b_m, part.segment,
             limit.astype(np.float64),
             target_ptr, target_ids, target_along, seg_keys, seg_ids, seg_along,
             targets.n_points, max_out,
         )
-        ptr, target, dist = _kernels.finish_legs(counts, out_t, out_d, source_off[start:stop],
+        ptr, target, dist = _walk_kernels.finish_legs(counts, out_t, out_d, source_off[start:stop],
                                                  target_off, float(max_distance_m))
         ptrs.append(ptr[1:] + ptrs[-1][-1])
         out_targets.append(target)
@@ -120,6 +120,6 @@ def invert_legs(legs: WalkLegs, n_targets: int) -> WalkLegs:
 
     Each target's legs come sorted by distance, then by source.
     """
-    ptr, source, distance_m = _kernels.invert_legs(legs.ptr, legs.target, legs.distance_m,
+    ptr, source, distance_m = _walk_kernels.invert_legs(legs.ptr, legs.target, legs.distance_m,
                                                    n_targets)
     return WalkLegs(ptr, source, distance_m)

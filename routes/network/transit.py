@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from routes._csr import offsets_from_keys, owners
 from routes.cache import NetworkCache, hash_inputs
 from routes.config.study_area import RoutingParams, StudyArea
 from routes.engine.walking import WalkLegs, compute_walk_legs
@@ -157,11 +158,9 @@ def compute_transfers(
     """
     legs = compute_walk_legs(streets, stops, stops, max_transfer_m)
     n_stops = stops.n_points
-    sources = np.repeat(np.arange(n_stops), np.diff(legs.ptr))
+    sources = owners(legs.ptr)
     keep = legs.target != sources
-    counts = np.bincount(sources[keep], minlength=n_stops)
-    ptr = np.zeros(n_stops + 1, dtype=np.int64)
-    np.cumsum(counts, out=ptr[1:])
+    ptr = offsets_from_keys(sources[keep], n_stops)
     return WalkLegs(ptr, legs.target[keep], legs.distance_m[keep])
 
 
@@ -245,9 +244,8 @@ def compute_stop_usage(timetable: Timetable, links: StopLinks) -> StopUsage:
     """Count the served stops, and the trips, that the street network can use."""
     served = served_stops(timetable)
     linked = links.linked
-    stops_per_pattern = np.diff(timetable.pattern_stop_ptr)
     trips_per_pattern = np.diff(timetable.pattern_trip_ptr).astype(np.int64)
-    pattern_of_stop = np.repeat(np.arange(timetable.n_patterns), stops_per_pattern)
+    pattern_of_stop = owners(timetable.pattern_stop_ptr)
     n_linked = np.bincount(pattern_of_stop, weights=linked[timetable.pattern_stops],
                            minlength=timetable.n_patterns)
     feed_of_stop = np.array([s.split(":", 1)[0] for s in timetable.stop_ids], dtype=object)

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routes._crs import local_metric_crs, project_lonlat
+from routes._csr import offsets_from_keys
 from routes._progress import ProgressCallback, no_progress
 from routes.errors import CacheError, InputError, OsmError, join_problems
 
@@ -528,8 +529,7 @@ def _assemble(
     rows = np.concatenate([edge_a, edge_b])
     cols = np.concatenate([edge_b, edge_a])
     order = np.lexsort((cols, rows))
-    indptr = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    indptr = offsets_from_keys(rows, n, dtype=np.int32)
     return StreetNetwork(
         crs=crs,
         node_osm_ids=node_ids.astype(np.int64, copy=False),

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from routes._crs import project_lonlat
+from routes._csr import owners
 from routes.errors import InputError
 from routes.streets.osm import StreetNetwork
 
@@ -177,7 +178,7 @@ def compute_street_segments(
         of every undirected segment, in CSR order of ``(a, b)``. A segment's
         index in these arrays is :attr:`SnappedPoints.segment`.
     """
-    rows = np.repeat(np.arange(network.n_nodes, dtype=np.int32), np.diff(network.indptr))
+    rows = owners(network.indptr, dtype=np.int32)
     first = rows < network.indices
     return rows[first], network.indices[first], network.length_m[first]
 

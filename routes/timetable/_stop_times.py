@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from routes._csr import concat_ranges, offsets_from_counts
+from routes._csr import concat_ranges, offsets_from_counts, owners
 from routes.timetable.gtfs_time import (
     DAY_S,
     PREVIOUS_DAY_SUFFIX,
@@ -194,7 +194,7 @@ def _distance_along_trips(st: _StopTimes, stops: pd.DataFrame) -> NDArray[np.flo
     (coordinates missing) the stop's position along the trip.
     """
     starts, lengths = st.trip_runs()
-    trip_of_row = np.repeat(np.arange(len(starts)), lengths)
+    trip_of_row = owners(offsets_from_counts(lengths))
     first = np.zeros(len(st.row), dtype=bool)
     first[starts] = True
     position = (np.arange(len(st.row)) - starts[trip_of_row]).astype(np.float64)
