@@ -91,7 +91,8 @@ from routes.network.transit import (
     build_network,
     compute_transfers,
 )
-from routes.streets.osm import StreetNetwork, load_street_network
+from routes.streets.graph import StreetNetwork
+from routes.streets.osm import load_street_network
 from routes.streets.snapping import R5_ENDPOINT_SNAP_M, SnappedPoints, snap_points
 from routes.timetable.timetable import Timetable
 

@@ -23,8 +23,8 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 _EXPORTS = {
     "StudyArea": "routes.config.study_area",
-    "RoutingParams": "routes.config.study_area",
-    "ScoringParams": "routes.config.study_area",
+    "RoutingParams": "routes.config.parameters",
+    "ScoringParams": "routes.config.parameters",
     "ZoneLayer": "routes.config.study_area",
     "DestinationLayer": "routes.config.study_area",
     "load_study_area": "routes.config.study_area",
@@ -35,7 +35,7 @@ _EXPORTS = {
     "load_destinations": "routes.inputs.destinations",
     "Timetable": "routes.timetable.timetable",
     "load_timetable": "routes.timetable.timetable",
-    "StreetNetwork": "routes.streets.osm",
+    "StreetNetwork": "routes.streets.graph",
     "load_street_network": "routes.streets.osm",
     "TransitNetwork": "routes.network.transit",
     "build_network": "routes.network.transit",
@@ -43,10 +43,10 @@ _EXPORTS = {
     "compute_isochrones": "routes.engine.isochrones",
     "compute_access": "routes.access.zone_access",
     "Proposal": "routes.proposal.model",
-    "load_proposal": "routes.proposal.model",
+    "load_proposal": "routes.proposal.load",
     "Scorecard": "routes.evaluation.scoring",
-    "load_study_inputs": "routes.evaluation.evaluate",
-    "evaluate_proposals": "routes.evaluation.evaluate",
+    "load_study_inputs": "routes.evaluation.study",
+    "evaluate_proposals": "routes.runs.evaluate",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -81,7 +81,7 @@ from typing import Any
 
 import numpy as np
 
-from routes.streets.osm import StreetNetwork
+from routes.streets.graph import StreetNetwork
 from routes.timetable.timetable import Timetable
 
 __all__ = [

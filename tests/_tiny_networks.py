@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from routes.streets.osm import StreetNetwork
+from routes.streets.graph import StreetNetwork
 from routes.timetable.timetable import Timetable
 
 FEED = "t"

@@ -12,7 +12,8 @@ import pytest
 from _tiny_networks import split_network
 
 from routes.errors import InputError
-from routes.streets.osm import StreetNetwork, load_street_network
+from routes.streets.graph import StreetNetwork
+from routes.streets.osm import load_street_network
 from routes.streets.snapping import (
     R5_ENDPOINT_SNAP_M,
     SnappedPoints,

@@ -14,13 +14,8 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from routes._crs import local_metric_crs
 from routes.errors import CacheError, InputError, OsmError
-from routes.streets.osm import (
-    WALK_ACCESS_POLICIES,
-    StreetNetwork,
-    load_street_network,
-    network_from_arrays,
-    network_to_arrays,
-)
+from routes.streets.graph import StreetNetwork, network_from_arrays, network_to_arrays
+from routes.streets.osm import WALK_ACCESS_POLICIES, load_street_network
 
 grid_osm = _osm.grid_osm
 shared_data_dir = _osm.shared_data_dir

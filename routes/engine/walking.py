@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 from routes._csr import offsets_from_keys
 from routes.engine import _walk_kernels
-from routes.streets.osm import StreetNetwork
+from routes.streets.graph import StreetNetwork
 from routes.streets.snapping import SnappedPoints
 
 # Sources searched per kernel call: bounds the (sources x targets) output buffers.

@@ -13,7 +13,7 @@ import logging
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from routes.config.study_area import DestinationLayer
 from routes.errors import InputError, OsmError, RoutesWarning, join_problems
+from routes.inputs.osm_file import check_osm_path, iter_osm
 from routes.inputs.points import Points, load_layer
 from routes.inputs.zones import (
     _check_counts,
@@ -34,7 +35,6 @@ from routes.inputs.zones import (
     _peek_columns,
     _RowLabels,
 )
-from routes.streets.osm import OSM_EXTENSIONS
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -232,7 +232,7 @@ def load_osm_destinations(
     Other relations (routes, sites) are skipped.
     """
     osm_path = Path(osm_path)
-    fmt = _check_osm_path(osm_path)
+    fmt = check_osm_path(osm_path)
     pairs = _tag_pairs(tags, name)
     found = _read_tagged(osm_path, fmt, pairs)
     if found.relation_outer_ways:
@@ -431,21 +431,6 @@ class _Found:
             feature.lon, feature.lat = float(lon), float(lat)
 
 
-def _check_osm_path(osm_path: Path) -> str:
-    """Return the osmium format for the extract, or raise OsmError."""
-    lower = osm_path.name.lower()
-    fmt = next((f for ext, f in OSM_EXTENSIONS.items() if lower.endswith(ext)), None)
-    if fmt is None:
-        msg = (
-            f"{osm_path}: unsupported OSM file extension; accepted are {', '.join(OSM_EXTENSIONS)}"
-        )
-        raise OsmError(msg)
-    if not osm_path.is_file():
-        msg = f"{osm_path}: OSM extract not found; check the study area's `osm` setting"
-        raise OsmError(msg)
-    return fmt
-
-
 def _tag_pairs(tags: Mapping[str, Sequence[str]], name: str) -> list[tuple[str, str]]:
     """``(key, value)`` pairs in the order given; a lone string is one value."""
     if not isinstance(tags, Mapping) or not tags:
@@ -475,25 +460,6 @@ def _describe_tags(pairs: Sequence[tuple[str, str]]) -> str:
     return ", ".join(f"{key}={'|'.join(values)}" for key, values in keys.items())
 
 
-def _iter_osm(processor: osmium.FileProcessor, osm_path: Path) -> Iterator[_OsmObject]:
-    """Iterate ``processor``, turning osmium's read errors into OsmError."""
-    import osmium
-
-    iterator = iter(processor)
-    while True:
-        try:
-            obj = next(iterator)
-        except StopIteration:
-            return
-        except (RuntimeError, ValueError, osmium.InvalidLocationError) as exc:
-            msg = (
-                f"{osm_path}: cannot be read as OpenStreetMap data (osmium: {exc}); check "
-                "that it is a complete extract in the format its extension says"
-            )
-            raise OsmError(msg) from exc
-        yield obj
-
-
 def _read_tagged(osm_path: Path, fmt: str, pairs: Sequence[tuple[str, str]]) -> _Found:
     """First pass: every node, way and relation carrying one of the tag pairs."""
     import osmium
@@ -504,7 +470,7 @@ def _read_tagged(osm_path: Path, fmt: str, pairs: Sequence[tuple[str, str]]) -> 
         .with_filter(osmium.filter.TagFilter(*pairs))
     )
     found = _Found()
-    for obj in _iter_osm(processor, osm_path):
+    for obj in iter_osm(processor, osm_path):
         tags = obj.tags
         category = next(v for k, v in pairs if tags.get(k) == v)
         feature = _Feature(
@@ -564,7 +530,7 @@ def _read_way_lines(
         .with_filter(osmium.filter.IdFilter(wanted))
     )
     lines: dict[int, NDArray[np.float64]] = {}
-    for way in _iter_osm(processor, osm_path):
+    for way in iter_osm(processor, osm_path):
         if not isinstance(way, osmium.osm.Way):  # never, given the entity filter
             continue
         coords = [(n.location.lon, n.location.lat) for n in way.nodes if n.location.valid()]

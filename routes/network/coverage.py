@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 from routes.errors import DataLossError, RoutesWarning
 from routes.inputs.points import Points
-from routes.streets.osm import StreetNetwork
+from routes.streets.graph import StreetNetwork
 from routes.streets.snapping import EdgeIndex, snap_points
 
 __all__ = [

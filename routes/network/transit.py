@@ -28,7 +28,8 @@ from routes.config.study_area import RoutingParams, StudyArea
 from routes.engine.walking import WalkLegs, compute_walk_legs
 from routes.errors import RoutesWarning
 from routes.network.coverage import MAX_LOST_SHARE, report_loss
-from routes.streets.osm import StreetNetwork, load_street_network
+from routes.streets.graph import StreetNetwork
+from routes.streets.osm import load_street_network
 from routes.streets.snapping import (
     R5_ENDPOINT_SNAP_M,
     R5_LINK_RADIUS_M,

@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 from routes._crs import project_lonlat
 from routes._csr import owners
 from routes.errors import InputError
-from routes.streets.osm import StreetNetwork
+from routes.streets.graph import StreetNetwork
 
 if TYPE_CHECKING:
     import shapely
