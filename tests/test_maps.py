@@ -29,13 +29,8 @@ from _pages import (
 
 from routes.config.study_area import ScoringParams
 from routes.proposal.load import load_proposal
-from routes.render.maps import (
-    MapLayers,
-    choose_isochrone_zones,
-    compute_zone_cells,
-    render_map,
-    write_map,
-)
+from routes.render.map_layers import choose_isochrone_zones, compute_zone_cells
+from routes.render.maps import MapLayers, render_map, write_map
 from routes.render.svg import NO_CHANGE_COLOUR, compute_class_breaks
 
 pytest.importorskip("folium")

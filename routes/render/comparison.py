@@ -98,7 +98,7 @@ def describe_ranking(table: pd.DataFrame, job: str = "jobs") -> list[str]:
 def _small_multiples(evaluations: Sequence[Evaluation], zone_geometry: gpd.GeoSeries,
                      job_metric: str, title: str) -> str:
     from routes._crs import local_metric_crs
-    from routes.render.maps import compute_zone_cells
+    from routes.render.map_layers import compute_zone_cells
 
     cells = compute_zone_cells(zone_geometry)
     crs = local_metric_crs(*(float(v) for v in cells.total_bounds))

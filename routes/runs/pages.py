@@ -75,7 +75,7 @@ def write_run_pages(
         (default: :func:`run_page_names`).
     map_zones
         Zones to draw isochrones from (default, or when none is known:
-        :func:`routes.render.maps.choose_isochrone_zones`).
+        :func:`routes.render.map_layers.choose_isochrone_zones`).
     n_map_zones
         How many zones to choose by default; 0 draws no isochrones.
 
@@ -91,7 +91,8 @@ def write_run_pages(
         closest zone ids).
     """
     from routes.access.zone_access import space_layer_names
-    from routes.render.maps import choose_isochrone_zones, compute_map_isochrones, write_map
+    from routes.render.map_layers import choose_isochrone_zones, compute_map_isochrones
+    from routes.render.maps import write_map
 
     pages = run_page_names() if pages is None else list(pages)
     study = inputs.study
