@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from routes import __version__
+from routes._format import format_number
 from routes.errors import RoutesError
 
 logger = logging.getLogger("routes.cli")
@@ -176,27 +177,6 @@ def _configure_logging(verbosity: int) -> None:
 
 def _progress_enabled(verbosity: int) -> bool:
     return verbosity >= 0 and sys.stderr.isatty() and not os.environ.get("CI")
-
-
-@contextmanager
-def _progress_bar(state: _State, description: str) -> Iterator[Callable[[int, int], None]]:
-    """Show a tqdm bar on stderr fed by the library's ``progress(done, total)`` callback."""
-    if not _progress_enabled(state.verbosity):
-        yield lambda done, total: None
-        return
-    from tqdm import tqdm
-
-    bar = tqdm(desc=description, total=0, file=sys.stderr, unit="origin", leave=False)
-
-    def update(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    try:
-        yield update
-    finally:
-        bar.close()
 
 
 def _refuse_overwrite(path: Path, force: bool) -> None:
@@ -438,12 +418,12 @@ def matrix(state: _State, departure: str | None, window_min: int | None,
             if destinations is not None:
                 _check_points(study, network, destinations, to_path, "destinations",
                               allow_data_loss)
-        with _progress_bar(state, "travel times") as progress:
-            table = compute_travel_times_with(
-                chosen or BuiltinEngine(), network, origins, destinations,
-                routing=study.routing, departure_s=departure_s, window_min=window_min,
-                percentiles=pcts, progress=progress, n_threads=threads,
-            )
+        table = compute_travel_times_with(
+            chosen or BuiltinEngine(), network, origins, destinations,
+            routing=study.routing, departure_s=departure_s, window_min=window_min,
+            percentiles=pcts, progress=_step_progress(state, unit="origin")("travel times"),
+            n_threads=threads,
+        )
     write_table(table, out, overwrite=force)
     click.echo(f"{out}  ({len(table):,} origin-destination pairs)")
 
@@ -485,42 +465,11 @@ def isochrones(state: _State, zones: tuple[str, ...], cutoffs: str, departure: s
     click.echo(f"{out}  ({len(layer)} polygons)")
 
 
-def _step_progress(
-    state: _State, unit: str = "zone"
-) -> Callable[[str], Callable[[int, int], None]]:
+def _step_progress(state: _State, unit: str = "zone") -> Callable[[str], Any]:
     """Make progress bars, one per named step, for the library (``unit="B"`` for bytes)."""
-    enabled = _progress_enabled(state.verbosity)
+    from routes._progress import tqdm_progress
 
-    def make(name: str) -> Callable[[int, int], None]:
-        if not enabled:
-            return lambda done, total: None
-        from tqdm import tqdm
-
-        bar = tqdm(desc=name, total=0, file=sys.stderr, unit=unit, leave=False,
-                   unit_scale=unit == "B", unit_divisor=1024 if unit == "B" else 1000)
-
-        def update(done: int, total: int) -> None:
-            bar.total = total or None
-            bar.n = done
-            bar.refresh()
-            if total and done >= total:
-                bar.close()
-
-        return update
-
-    return make
-
-
-def _format_number(value: float) -> str:
-    if value != value:
-        return "n/a"
-    if abs(value) >= 100 or float(value).is_integer():
-        text = f"{value:,.0f}"
-    elif abs(value) >= 1:
-        text = f"{value:,.2f}"
-    else:
-        text = f"{value:.3f}"
-    return "0" if text.lstrip("-").strip("0.,") == "" else text
+    return tqdm_progress(enabled=_progress_enabled(state.verbosity), unit=unit)
 
 
 def _print_scorecard(evaluation: Any) -> None:
@@ -528,7 +477,7 @@ def _print_scorecard(evaluation: Any) -> None:
     click.echo(f"\n{evaluation.proposal.name}  ->  {evaluation.folder}")
     width = max(len(s) for s in frame["indicator"])
     for row in frame.itertuples(index=False):
-        value = _format_number(row.value)
+        value = format_number(row.value)
         click.echo(f"  {row.indicator:<{width}}  {value:>14}  {row.unit}")
 
 
@@ -611,9 +560,9 @@ def compare(state: _State, proposals: tuple[Path, ...], out: Path | None, force:
     click.echo(str(folder / "report.html"))
     for row in result.ranking.itertuples(index=False):
         click.echo(f"  {row.rank}. {row.proposal}  benefit per vehicle-hour "
-                   f"{_format_number(row.benefit_per_vehicle_hour)}  "
-                   f"({_format_number(row.benefit)} resident-jobs for {row.benefit_group}, "
-                   f"{_format_number(row.annual_vehicle_hours)} vehicle-hours a year)")
+                   f"{format_number(row.benefit_per_vehicle_hour)}  "
+                   f"({format_number(row.benefit)} resident-jobs for {row.benefit_group}, "
+                   f"{format_number(row.annual_vehicle_hours)} vehicle-hours a year)")
 
 
 @main.command(short_help="Baseline accessibility per zone.")
@@ -658,7 +607,7 @@ def proposal() -> None:
 def proposal_export(proposal_path: Path, out: Path, force: bool) -> None:
     """Write the new routes of a proposal as a GTFS zip."""
     from routes.proposal.export import write_proposal_feed
-    from routes.proposal.model import load_proposal
+    from routes.proposal.load import load_proposal
 
     if out.suffix.lower() != ".zip":
         raise click.BadParameter(f"{out.name}: use a .zip file", param_hint="--out")
@@ -779,12 +728,11 @@ def compare_engines(state: _State, departure: str | None, window_min: int | None
                             allow_data_loss=allow_data_loss,
                             feed_doctor=_feed_doctor(keep_duplicate_trips))
     _check_points(study, network, origins, from_path, "origins", allow_data_loss)
-    with _progress_bar(state, "builtin") as progress:
-        ours = BuiltinEngine().compute_travel_time_array(
-            network, origins, destinations, progress=progress, n_threads=threads, **kwargs)
-    with _progress_bar(state, "r5py") as progress:
-        theirs = r5.compute_travel_time_array(None, origins, destinations, progress=progress,
-                                              **kwargs)
+    bars = _step_progress(state, unit="origin")
+    ours = BuiltinEngine().compute_travel_time_array(
+        network, origins, destinations, progress=bars("builtin"), n_threads=threads, **kwargs)
+    theirs = r5.compute_travel_time_array(None, origins, destinations, progress=bars("r5py"),
+                                          **kwargs)
     agreement = compute_engine_agreement(ours, theirs, ignore_diagonal=destinations is origins)
     if out is not None:
         import numpy as np
@@ -804,7 +752,7 @@ def compare_engines(state: _State, departure: str | None, window_min: int | None
         click.echo(json.dumps(agreement.to_dict(), indent=1))
         return
     for row in agreement.to_frame().itertuples(index=False):
-        click.echo(f"  {row.indicator:<40} {_format_number(row.value):>10}  {row.unit}")
+        click.echo(f"  {row.indicator:<40} {format_number(row.value):>10}  {row.unit}")
     if out is not None:
         click.echo(str(out))
 

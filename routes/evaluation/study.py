@@ -33,8 +33,6 @@ from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules
 
 __all__ = ["StudyInputs", "check_map_zones", "compute_baseline", "load_study_inputs"]
 
-ProgressFactory = Callable[[str], ProgressCallback]
-
 
 @dataclass(frozen=True, slots=True)
 class StudyInputs:

@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from routes._format import format_number
 from routes.columns import ColumnKind, column_name
 from routes.config.study_area import ScoringParams
 from routes.evaluation.compare import compute_ranking
 from routes.evaluation.scoring import job_layer_of
-from routes.render.html import element, escape, format_number, render_page, render_table
+from routes.render.html import element, escape, render_page, render_table
 from routes.render.report_parts import (
     REPORT_CSS,
     render_data_warnings,

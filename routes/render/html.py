@@ -1,4 +1,6 @@
-"""Small helpers for the HTML outputs: escaping, number formatting, page skeletons.
+"""Small helpers for the HTML outputs: escaping, tables, page skeletons.
+
+Numbers are formatted by :func:`routes._format.format_number`.
 
 Every string that reaches HTML from a user file (route, zone, space and
 proposal names, paths) goes through :func:`escape` or :func:`element`; the
@@ -13,10 +15,11 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from routes._format import format_number
+
 __all__ = [
     "escape",
     "element",
-    "format_number",
     "json_for_script",
     "render_page",
     "render_table",
@@ -51,40 +54,6 @@ def element(tag: str, content: str = "", **attributes: object) -> str:
     return f"<{' '.join(parts)}>{content}</{tag}>"
 
 
-def format_number(value: float | None, *, digits: int | None = None, signed: bool = False) -> str:
-    """Format a number for people: thousands separators, few decimals, ``n/a`` for missing.
-
-    Parameters
-    ----------
-    value
-        The number.
-    digits
-        Decimal places; by default 0 from 100 up, 1 from 10, 2 from 1, else 3.
-    signed
-        Prefix positive numbers with ``+``.
-
-    Examples
-    --------
-    >>> format_number(2340.4), format_number(0.1664), format_number(-3.0, signed=True)
-    ('2,340', '0.166', '−3')
-    """
-    if value is None or not math.isfinite(float(value)):
-        return "n/a"
-    value = float(value)
-    if value == 0:
-        return "0"
-    if digits is None:
-        size = abs(value)
-        digits = 0 if size >= 100 else 1 if size >= 10 else 2 if size >= 1 else 3
-        if value == round(value) and size >= 1:
-            digits = 0
-    text = f"{abs(value):,.{digits}f}"
-    if float(text.replace(",", "")) == 0:
-        return "0"
-    sign = "−" if value < 0 else "+" if signed else ""
-    return sign + text
-
-
 def json_for_script(data: Any) -> str:
     """JSON that is safe inside a ``<script>`` element (no ``<``, ``>``, ``&`` or quotes)."""
     text = json.dumps(data, allow_nan=False, sort_keys=True)
@@ -106,7 +75,7 @@ def render_table(
     header
         Column headings (plain text).
     rows
-        Cell values: numbers go through :func:`format_number`, anything else
+        Cell values: numbers go through :func:`routes._format.format_number`, anything else
         is escaped as text.
     numeric
         Per column, whether to right-align it (default: numbers are).

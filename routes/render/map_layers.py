@@ -17,13 +17,14 @@ import pandas as pd
 import shapely
 
 from routes._crs import local_metric_crs
+from routes._format import format_number
 from routes.config.study_area import RoutingParams
 from routes.inputs.destinations import Destinations
 from routes.inputs.zones import Zones
 from routes.network.transit import TransitNetwork
 from routes.proposal.model import Proposal, ProposalRoute
 from routes.proposal.stops import compute_route_stops
-from routes.render.html import escape, format_number
+from routes.render.html import escape
 from routes.render.svg import (
     ClassBreaks,
 )

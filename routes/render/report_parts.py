@@ -12,12 +12,13 @@ from typing import Any
 
 import pandas as pd
 
+from routes._format import format_number
 from routes.config.study_area import ScoringParams
 from routes.evaluation.manifest import RunManifest
 from routes.evaluation.scoring import Scorecard
 from routes.proposal.costing import ProposalCost
 from routes.proposal.model import ModificationKind, Proposal
-from routes.render.html import element, escape, format_number, render_table
+from routes.render.html import element, escape, render_table
 from routes.render.report_text import _deciles_text, compute_decile_benefit
 from routes.render.svg import render_bar_chart, render_histogram
 from routes.timetable.gtfs_time import format_clock

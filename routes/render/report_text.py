@@ -8,10 +8,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from routes._format import format_number
 from routes.columns import ColumnKind, column_name
 from routes.config.study_area import ScoringParams
 from routes.evaluation.scoring import Scorecard, job_layer_of
-from routes.render.html import format_number
 
 __all__ = ["compute_decile_benefit", "describe_scorecard"]
 

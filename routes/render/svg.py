@@ -15,7 +15,8 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-from routes.render.html import escape, format_number
+from routes._format import format_number
+from routes.render.html import escape
 
 __all__ = [
     "BEFORE_COLOUR",

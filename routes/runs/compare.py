@@ -28,9 +28,10 @@ from routes.render.report import write_pdf
 from routes.runs.folder import run_folder
 
 if TYPE_CHECKING:
+    from routes._progress import ProgressFactory
     from routes.cache import NetworkCache
     from routes.evaluation.evaluate import Evaluation
-    from routes.evaluation.study import ProgressFactory, StudyInputs
+    from routes.evaluation.study import StudyInputs
 
 __all__ = ["Comparison", "compare_proposals"]
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from routes._progress import no_progress
+from routes._progress import ProgressFactory, no_progress
 from routes._warnings import record_warnings, unique_messages
 from routes.access.zone_access import compute_access
 from routes.cache import NetworkCache, sha256_file
@@ -26,7 +26,6 @@ from routes.evaluation.manifest import InputFile, build_manifest
 from routes.evaluation.scenario import build_scenario
 from routes.evaluation.scoring import compute_zone_changes, score_proposal
 from routes.evaluation.study import (
-    ProgressFactory,
     StudyInputs,
     _load_proposals,
     _validate_against_study,
