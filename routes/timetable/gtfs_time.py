@@ -82,6 +82,8 @@ def format_gtfs_time(seconds: int) -> str:
 def format_gtfs_times(seconds: ArrayLike) -> NDArray[np.str_]:
     """Format seconds after midnight as GTFS ``HH:MM:SS``, vectorised; ``""`` where negative."""
     s = np.asarray(seconds, dtype=np.int64)
+    if not s.size:
+        return np.zeros(s.shape, dtype="<U8")
     h, rest = np.divmod(s, 3600)
     m, sec = np.divmod(rest, 60)
     text = np.char.add(

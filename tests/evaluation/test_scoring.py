@@ -1,7 +1,7 @@
 """Scoring: per-zone changes and the scorecard, on hand-made tables.
 
 The end-to-end checks (a real scenario on the line study area, and Porto
-Alegre) are in ``tests/test_evaluate.py``; here every number comes from a
+Alegre) are in ``tests/runs/test_evaluate.py``; here every number comes from a
 three-zone table small enough to score by hand.
 """
 

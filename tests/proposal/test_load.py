@@ -48,7 +48,7 @@ from routes.proposal.schedule import compute_departures_s, compute_stop_offsets_
 from routes.proposal.stops import compute_route_length_m, compute_route_stops
 from routes.proposal.validate import validate_against_network, validate_modifications
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 BAD = DATA / "bad_proposals"
 EXAMPLES = DATA / "proposals"
 POA_BBOX = (-51.27, -30.12, -51.13, -29.98)  # Porto Alegre street extent, rounded out

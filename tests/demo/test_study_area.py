@@ -20,7 +20,7 @@ from routes.proposal.validate import validate_against_network
 from routes.streets.osm import load_street_network
 from routes.timetable.timetable import load_timetable
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DEMO_NAMES = (
     "routes.toml",
     "gtfs/demo_town.zip",

@@ -1,6 +1,6 @@
 """Tests for routes.proposal.costing, on hand-derived cases.
 
-The base case is the straight 4 km line of tests/test_proposal.py (11 stops every
+The base case is the straight 4 km line of tests/proposal/test_load.py (11 stops every
 400 m, 18 km/h = 5 m/s, 20 s dwell, every 10 min from 07:00 to 09:00)::
 
     run time        = 4000 m / 5 m/s + 9 x 20 s        =   980 s
@@ -167,7 +167,7 @@ def test_proposal_totals() -> None:
 
 
 def test_crosstown_example() -> None:
-    path = Path(__file__).parent / "data" / "proposals" / "poa_crosstown.geojson"
+    path = Path(__file__).parents[1] / "data" / "proposals" / "poa_crosstown.geojson"
     cost = compute_proposal_cost(load_proposal(path))
     (c,) = cost.routes
     assert 10 < c.route_km < 12

@@ -53,7 +53,7 @@ from routes.evaluation.evaluate import Evaluation
 from routes.evaluation.study import load_study_inputs
 from routes.runs.evaluate import evaluate_proposals
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 #: Files every run folder of the line study area holds (maps and reports may join them).
 RUN_FILES = {"manifest.json", "matrix.parquet", "scorecard.json", "spaces.csv", "zones.csv",
              "zones.gpkg"}

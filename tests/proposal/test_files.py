@@ -25,7 +25,7 @@ from routes.proposal.load import load_proposal
 from routes.proposal.model import Proposal, Weekday
 from routes.proposal.validate import validate_service_days
 
-#: Porto Alegre, as in tests/test_proposal.py.
+#: Porto Alegre, as in tests/proposal/test_load.py.
 LINE = [[-51.235, -30.09], [-51.2146, -30.0849], [-51.1862, -30.0645], [-51.15, -30.07]]
 STOPS = [("Nonoai", -51.235, -30.09), ("Lomba", -51.1862, -30.0645)]
 PERIODS = {"07:00-09:30": 10, "09:30-18:00": 15}

@@ -22,7 +22,7 @@ from _evaluate_fixtures import write_line_study, write_link_proposal
 
 pytestmark = pytest.mark.slow
 
-HARNESS = Path(__file__).parent / "_interrupt.py"
+HARNESS = Path(__file__).parents[1] / "_interrupt.py"
 
 
 def tree(folder: Path) -> dict[str, bytes | None]:
