@@ -32,41 +32,14 @@ from pathlib import Path
 
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from _evaluate_fixtures import POA_TOML  # noqa: E402  (the POA study area the tests evaluate)
+
 REPO = Path(__file__).resolve().parents[1]
 POA = REPO.parent / "shared" / "data" / "poa"
 PROPOSALS = REPO / "tests" / "data" / "proposals"
 ROUTES = Path(sys.executable).parent / "routes"
 
-POA_TOML = """\
-[study_area]
-name = "Porto Alegre"
-gtfs = ["{poa}/poa_eptc.zip", "{poa}/poa_trensurb.zip"]
-osm = "{poa}/poa_osm.pbf"
-date = 2019-05-13
-
-[zones]
-file = "{poa}/poa_hexgrid.csv"
-id = "id"
-population = "population"
-
-[[destinations]]
-name = "jobs"
-file = "{poa}/poa_hexgrid.csv"
-weight = "jobs"
-
-[[destinations]]
-name = "spaces"
-file = "{poa}/poa_points_of_interest.csv"
-
-[routing]
-departure_window = "14:00-15:00"
-max_walk_min = 20
-walk_speed_kmh = 5.04
-
-[scoring]
-job_cutoff_min = 45
-space_cutoff_min = 30
-"""
 
 COMPARED = ("scorecard.json", "zones.csv", "ranking.csv")
 

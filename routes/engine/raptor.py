@@ -25,11 +25,11 @@ from routes._progress import ProgressCallback, no_progress
 from routes.columns import ColumnKind, column_name
 from routes.config.study_area import RoutingParams
 from routes.engine import _raptor_kernels
-from routes.engine.walking import WalkLegs, compute_walk_legs, invert_legs
 from routes.errors import InputError, RoutesWarning
 from routes.inputs.points import Points
 from routes.network.transit import TransitNetwork
 from routes.streets.snapping import EdgeIndex, SnappedPoints, build_edge_index, snap_points
+from routes.streets.walking import WalkLegs, compute_walk_legs, invert_legs
 from routes.timetable.timetable import Timetable
 
 __all__ = [

@@ -25,7 +25,6 @@ from numpy.typing import NDArray
 from routes._csr import offsets_from_keys, owners
 from routes.cache import NetworkCache, hash_inputs
 from routes.config.study_area import RoutingParams, StudyArea
-from routes.engine.walking import WalkLegs, compute_walk_legs
 from routes.errors import RoutesWarning
 from routes.network.coverage import MAX_LOST_SHARE, report_loss
 from routes.streets.graph import StreetNetwork
@@ -38,6 +37,7 @@ from routes.streets.snapping import (
     build_edge_index,
     snap_points,
 )
+from routes.streets.walking import WalkLegs, compute_walk_legs
 from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules, feed_doctor_key
 from routes.timetable.timetable import Timetable, load_timetable
 

@@ -27,9 +27,9 @@ from _tiny_networks import (
 from routes.config.study_area import RoutingParams
 from routes.engine import _raptor_kernels, raptor
 from routes.engine.raptor import compute_snapped_travel_times, percentile_ranks
-from routes.engine.walking import WalkLegs, invert_legs
 from routes.network.transit import StopLinks, TransitNetwork, compute_transfers
 from routes.streets.snapping import SnappedPoints, snap_points_xy
+from routes.streets.walking import WalkLegs, invert_legs
 
 
 def _links(net: Network | PlacedNetwork) -> tuple[SnappedPoints, SnappedPoints, SnappedPoints]:

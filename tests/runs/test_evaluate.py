@@ -29,6 +29,7 @@ from _evaluate_fixtures import (
     BASELINE_MIN,
     METRICS,
     NEW_ZONE_PAIRS,
+    POA_TOML,
     POINTS,
     SCENARIO_MIN,
     SCORECARD,
@@ -541,36 +542,6 @@ def test_cli_access_out_option(line_study: Path) -> None:
 
 # --------------------------------------------------------------------------- Porto Alegre
 
-POA_TOML = """\
-[study_area]
-name = "Porto Alegre"
-gtfs = ["{poa}/poa_eptc.zip", "{poa}/poa_trensurb.zip"]
-osm = "{poa}/poa_osm.pbf"
-date = 2019-05-13
-
-[zones]
-file = "{poa}/poa_hexgrid.csv"
-id = "id"
-population = "population"
-
-[[destinations]]
-name = "jobs"
-file = "{poa}/poa_hexgrid.csv"
-weight = "jobs"
-
-[[destinations]]
-name = "spaces"
-file = "{poa}/poa_points_of_interest.csv"
-
-[routing]
-departure_window = "14:00-15:00"
-max_walk_min = 20
-walk_speed_kmh = 5.04
-
-[scoring]
-job_cutoff_min = 45
-space_cutoff_min = 30
-"""
 
 #: The warnings a Porto Alegre run gives (the extract covers only part of the feeds).
 POA_WARNINGS = [

@@ -22,9 +22,9 @@ from _tiny_networks import split_network, timetable_from_trips
 
 from routes.config.study_area import RoutingParams
 from routes.engine.raptor import compute_snapped_travel_times
-from routes.engine.walking import WalkLegs, compute_walk_legs
 from routes.network.transit import StopLinks, TransitNetwork, compute_transfers
 from routes.streets.snapping import R5_ENDPOINT_SNAP_M, snap_points_xy
+from routes.streets.walking import WalkLegs, compute_walk_legs
 
 POINTS = ["P", "Q", "R", "E"]
 STOPS = ["R", "S"]

@@ -1,7 +1,7 @@
 """Compiled hot loops of the walking searches: bounded Dijkstra on the CSR street graph.
 
 Everything here takes and returns contiguous numpy arrays only; IDs, units and
-validation live in the Python wrapper (:mod:`routes.engine.walking`).
+validation live in the Python wrapper (:mod:`routes.streets.walking`).
 """
 
 from __future__ import annotations

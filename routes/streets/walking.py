@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routes._csr import offsets_from_keys
-from routes.engine import _walk_kernels
+from routes.streets import _walk_kernels
 from routes.streets.graph import StreetNetwork
 from routes.streets.snapping import SnappedPoints
 
