@@ -1,4 +1,4 @@
-"""Proposed bus routes: load a proposal GeoJSON, validate it and place its stops.
+"""Load a proposal file: GeoJSON or another vector file, validated, every problem at once.
 
 A proposal is a GeoJSON FeatureCollection in WGS84 longitude/latitude (RFC 7946),
 or a GeoPackage, Shapefile or other vector file with the same attributes in any

@@ -1,4 +1,4 @@
-"""The r5py backend: the same study area and scenario routed by R5, to cross-check.
+"""R5's runtime: find Java and the R5 jar, then import r5py without letting it download.
 
 R5 is Conveyal's Java routing engine; r5py drives it through JPype. It needs
 
