@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from routes import __version__
+from routes._format import format_number
 from routes.errors import RoutesError
 
 logger = logging.getLogger("routes.cli")
@@ -56,7 +57,7 @@ keep_duplicate_trips_option = click.option(
 
 def _feed_doctor(keep_duplicate_trips: bool) -> Any:
     """Return the feed doctor's rules for --keep-duplicate-trips."""
-    from routes.feed_doctor import DOCTOR_RULES, DoctorRules
+    from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules
 
     return DoctorRules(drop=False) if keep_duplicate_trips else DOCTOR_RULES
 
@@ -134,11 +135,11 @@ def _engine_for(study: Any, engine: str, r5_classpath: Path | None, scheduler: s
                 workers: int | None, allow_feed_errors: bool) -> Iterator[Any]:
     """Yield the engine the options ask for; ``None`` for the built-in one in this process."""
     if engine.lower() == "r5py":
-        from routes.engine.r5 import R5Engine
+        from routes.engine.r5.backend import R5Engine
 
         yield R5Engine(study, classpath=r5_classpath, allow_feed_errors=allow_feed_errors)
     elif scheduler or workers:
-        from routes.distributed import DaskEngine, dask_client
+        from routes.engine.dask import DaskEngine, dask_client
 
         with dask_client(scheduler=scheduler, workers=workers) as client:
             yield DaskEngine(client, study, allow_feed_errors=allow_feed_errors)
@@ -152,7 +153,7 @@ class _State:
         self.config = config
 
     def study_area(self) -> Any:
-        from routes.config import load_study_area
+        from routes.config.study_area import load_study_area
 
         return load_study_area(self.config)
 
@@ -178,27 +179,6 @@ def _progress_enabled(verbosity: int) -> bool:
     return verbosity >= 0 and sys.stderr.isatty() and not os.environ.get("CI")
 
 
-@contextmanager
-def _progress_bar(state: _State, description: str) -> Iterator[Callable[[int, int], None]]:
-    """Show a tqdm bar on stderr fed by the library's ``progress(done, total)`` callback."""
-    if not _progress_enabled(state.verbosity):
-        yield lambda done, total: None
-        return
-    from tqdm import tqdm
-
-    bar = tqdm(desc=description, total=0, file=sys.stderr, unit="origin", leave=False)
-
-    def update(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    try:
-        yield update
-    finally:
-        bar.close()
-
-
 def _refuse_overwrite(path: Path, force: bool) -> None:
     """Check an output *file* before any work: not a folder, not there unless ``--force``."""
     from routes.errors import OutputExistsError
@@ -213,7 +193,7 @@ def _refuse_overwrite(path: Path, force: bool) -> None:
 
 def _check_run_out(folder: Path, force: bool) -> None:
     """Check a run folder target (``--out`` of access, compare) before any work."""
-    from routes.outputs import check_folder_writable, check_run_target, remove_stale_temporaries
+    from routes.runs.folder import check_folder_writable, check_run_target, remove_stale_temporaries
 
     remove_stale_temporaries(folder.parent)
     check_run_target(folder, force=force)
@@ -245,7 +225,7 @@ def _parse_int_list(value: str, what: str) -> tuple[int, ...]:
 def _parse_departure(value: str | None) -> int | None:
     if value is None:
         return None
-    from routes.config import parse_clock
+    from routes.config.study_area import parse_clock
 
     try:
         return parse_clock(value)
@@ -352,7 +332,7 @@ def check(state: _State, allow_feed_errors: bool, allow_data_loss: bool,
     routes and stops running on the chosen date, the street network, and how
     stops, zones and destinations snap to it.
     """
-    from routes.check import compute_data_report
+    from routes.network.check import compute_data_report
 
     study = state.study_area()
     with warnings.catch_warnings(record=True) as caught:
@@ -364,7 +344,7 @@ def check(state: _State, allow_feed_errors: bool, allow_data_loss: bool,
 
 
 def _points_for(state: _State, study: Any, path: Path | None, what: str) -> Any:
-    from routes.points import load_layer, points_from_layer
+    from routes.inputs.points import load_layer, points_from_layer
 
     if path is not None:
         return points_from_layer(load_layer(path))
@@ -379,7 +359,7 @@ def _points_for(state: _State, study: Any, path: Path | None, what: str) -> Any:
 def _check_points(study: Any, network: Any, points: Any, path: Path | None, what: str,
                   allow_data_loss: bool) -> None:
     """Stop when most points are off the street network (the engine warns about a few)."""
-    from routes.coverage import check_point_coverage
+    from routes.network.coverage import check_point_coverage
 
     source = path if path is not None else (study.zones.centroids_path or study.zones.path)
     check_point_coverage(network.streets, points, study.routing.max_snap_m, what=what,
@@ -422,7 +402,7 @@ def matrix(state: _State, departure: str | None, window_min: int | None,
     _refuse_overwrite(out, force)
     from routes.engine.backends import BuiltinEngine, compute_travel_times_with
     from routes.io import write_table
-    from routes.network import build_network
+    from routes.network.transit import build_network
 
     study = state.study_area()
     origins = _points_for(state, study, from_path, "from")
@@ -438,12 +418,12 @@ def matrix(state: _State, departure: str | None, window_min: int | None,
             if destinations is not None:
                 _check_points(study, network, destinations, to_path, "destinations",
                               allow_data_loss)
-        with _progress_bar(state, "travel times") as progress:
-            table = compute_travel_times_with(
-                chosen or BuiltinEngine(), network, origins, destinations,
-                routing=study.routing, departure_s=departure_s, window_min=window_min,
-                percentiles=pcts, progress=progress, n_threads=threads,
-            )
+        table = compute_travel_times_with(
+            chosen or BuiltinEngine(), network, origins, destinations,
+            routing=study.routing, departure_s=departure_s, window_min=window_min,
+            percentiles=pcts, progress=_step_progress(state, unit="origin")("travel times"),
+            n_threads=threads,
+        )
     write_table(table, out, overwrite=force)
     click.echo(f"{out}  ({len(table):,} origin-destination pairs)")
 
@@ -467,9 +447,9 @@ def isochrones(state: _State, zones: tuple[str, ...], cutoffs: str, departure: s
     cutoff_list = _parse_int_list(cutoffs, "cutoff")
     departure_s = _parse_departure(departure)
     _refuse_overwrite(out, force)
+    from routes.engine.isochrones import compute_isochrones
     from routes.io import write_layer
-    from routes.isochrones import compute_isochrones
-    from routes.network import build_network
+    from routes.network.transit import build_network
 
     study = state.study_area()
     origins = _points_for(state, study, None, "from")
@@ -485,42 +465,11 @@ def isochrones(state: _State, zones: tuple[str, ...], cutoffs: str, departure: s
     click.echo(f"{out}  ({len(layer)} polygons)")
 
 
-def _step_progress(
-    state: _State, unit: str = "zone"
-) -> Callable[[str], Callable[[int, int], None]]:
+def _step_progress(state: _State, unit: str = "zone") -> Callable[[str], Any]:
     """Make progress bars, one per named step, for the library (``unit="B"`` for bytes)."""
-    enabled = _progress_enabled(state.verbosity)
+    from routes._progress import tqdm_progress
 
-    def make(name: str) -> Callable[[int, int], None]:
-        if not enabled:
-            return lambda done, total: None
-        from tqdm import tqdm
-
-        bar = tqdm(desc=name, total=0, file=sys.stderr, unit=unit, leave=False,
-                   unit_scale=unit == "B", unit_divisor=1024 if unit == "B" else 1000)
-
-        def update(done: int, total: int) -> None:
-            bar.total = total or None
-            bar.n = done
-            bar.refresh()
-            if total and done >= total:
-                bar.close()
-
-        return update
-
-    return make
-
-
-def _format_number(value: float) -> str:
-    if value != value:
-        return "n/a"
-    if abs(value) >= 100 or float(value).is_integer():
-        text = f"{value:,.0f}"
-    elif abs(value) >= 1:
-        text = f"{value:,.2f}"
-    else:
-        text = f"{value:.3f}"
-    return "0" if text.lstrip("-").strip("0.,") == "" else text
+    return tqdm_progress(enabled=_progress_enabled(state.verbosity), unit=unit)
 
 
 def _print_scorecard(evaluation: Any) -> None:
@@ -528,7 +477,7 @@ def _print_scorecard(evaluation: Any) -> None:
     click.echo(f"\n{evaluation.proposal.name}  ->  {evaluation.folder}")
     width = max(len(s) for s in frame["indicator"])
     for row in frame.itertuples(index=False):
-        value = _format_number(row.value)
+        value = format_number(row.value)
         click.echo(f"  {row.indicator:<{width}}  {value:>14}  {row.unit}")
 
 
@@ -552,7 +501,9 @@ def evaluate(state: _State, proposals: tuple[Path, ...], out: Path | None, force
     scorecard.json, map.html, report.html (report.pdf with --pdf) and
     manifest.json; the scorecard is printed here.
     """
-    from routes.evaluate import check_run_folders, evaluate_proposals, load_study_inputs
+    from routes.evaluation.study import load_study_inputs
+    from routes.runs.evaluate import evaluate_proposals
+    from routes.runs.write import check_run_folders
 
     _check_engine_options(engine, r5_classpath, scheduler, workers)
     study = state.study_area()
@@ -591,8 +542,9 @@ def compare(state: _State, proposals: tuple[Path, ...], out: Path | None, force:
     if len(proposals) < 2:
         raise click.UsageError("compare needs at least two proposals; use `routes evaluate` "
                                "for one")
-    from routes.compare import compare_proposals
-    from routes.evaluate import load_study_inputs, run_folders_for
+    from routes.evaluation.study import load_study_inputs
+    from routes.runs.compare import compare_proposals
+    from routes.runs.write import run_folders_for
 
     study = state.study_area()
     folder = out if out is not None else study.config_path.parent / "outputs" / "compare"
@@ -608,9 +560,9 @@ def compare(state: _State, proposals: tuple[Path, ...], out: Path | None, force:
     click.echo(str(folder / "report.html"))
     for row in result.ranking.itertuples(index=False):
         click.echo(f"  {row.rank}. {row.proposal}  benefit per vehicle-hour "
-                   f"{_format_number(row.benefit_per_vehicle_hour)}  "
-                   f"({_format_number(row.benefit)} resident-jobs for {row.benefit_group}, "
-                   f"{_format_number(row.annual_vehicle_hours)} vehicle-hours a year)")
+                   f"{format_number(row.benefit_per_vehicle_hour)}  "
+                   f"({format_number(row.benefit)} resident-jobs for {row.benefit_group}, "
+                   f"{format_number(row.annual_vehicle_hours)} vehicle-hours a year)")
 
 
 @main.command(short_help="Baseline accessibility per zone.")
@@ -623,8 +575,9 @@ def access(state: _State, out: Path | None, force: bool, allow_feed_errors: bool
            allow_data_loss: bool, keep_duplicate_trips: bool, engine: str,
            r5_classpath: Path | None, scheduler: str | None, workers: int | None) -> None:
     """Compute baseline accessibility of every zone; write zones.gpkg, zones.csv, manifest.json."""
-    from routes.evaluate import compute_baseline, load_study_inputs, write_access
-    from routes.outputs import record_warnings
+    from routes._warnings import record_warnings
+    from routes.evaluation.study import compute_baseline, load_study_inputs
+    from routes.runs.write import write_access
 
     _check_engine_options(engine, r5_classpath, scheduler, workers)
     study = state.study_area()
@@ -653,8 +606,8 @@ def proposal() -> None:
 @force_option
 def proposal_export(proposal_path: Path, out: Path, force: bool) -> None:
     """Write the new routes of a proposal as a GTFS zip."""
-    from routes.gtfs_export import write_proposal_feed
-    from routes.proposal import load_proposal
+    from routes.proposal.export import write_proposal_feed
+    from routes.proposal.load import load_proposal
 
     if out.suffix.lower() != ".zip":
         raise click.BadParameter(f"{out.name}: use a .zip file", param_hint="--out")
@@ -672,7 +625,7 @@ def demo(folder: Path, force: bool) -> None:
     It holds routes.toml, gtfs/, osm/, zones/ and examples/*.geojson proposals;
     the same files every time.
     """
-    from routes.demo import write_demo_study_area
+    from routes.demo.study_area import write_demo_study_area
 
     written = write_demo_study_area(folder, overwrite=force)
     for path in written.paths:
@@ -761,8 +714,8 @@ def compare_engines(state: _State, departure: str | None, window_min: int | None
     if out is not None:
         _refuse_overwrite(out, force)
     from routes.engine.backends import BuiltinEngine, compute_engine_agreement
-    from routes.engine.r5 import R5Engine
-    from routes.network import build_network
+    from routes.engine.r5.backend import R5Engine
+    from routes.network.transit import build_network
 
     study = state.study_area()
     r5 = R5Engine(study, classpath=r5_classpath, allow_feed_errors=allow_feed_errors)
@@ -775,12 +728,11 @@ def compare_engines(state: _State, departure: str | None, window_min: int | None
                             allow_data_loss=allow_data_loss,
                             feed_doctor=_feed_doctor(keep_duplicate_trips))
     _check_points(study, network, origins, from_path, "origins", allow_data_loss)
-    with _progress_bar(state, "builtin") as progress:
-        ours = BuiltinEngine().compute_travel_time_array(
-            network, origins, destinations, progress=progress, n_threads=threads, **kwargs)
-    with _progress_bar(state, "r5py") as progress:
-        theirs = r5.compute_travel_time_array(None, origins, destinations, progress=progress,
-                                              **kwargs)
+    bars = _step_progress(state, unit="origin")
+    ours = BuiltinEngine().compute_travel_time_array(
+        network, origins, destinations, progress=bars("builtin"), n_threads=threads, **kwargs)
+    theirs = r5.compute_travel_time_array(None, origins, destinations, progress=bars("r5py"),
+                                          **kwargs)
     agreement = compute_engine_agreement(ours, theirs, ignore_diagonal=destinations is origins)
     if out is not None:
         import numpy as np
@@ -800,7 +752,7 @@ def compare_engines(state: _State, departure: str | None, window_min: int | None
         click.echo(json.dumps(agreement.to_dict(), indent=1))
         return
     for row in agreement.to_frame().itertuples(index=False):
-        click.echo(f"  {row.indicator:<40} {_format_number(row.value):>10}  {row.unit}")
+        click.echo(f"  {row.indicator:<40} {format_number(row.value):>10}  {row.unit}")
     if out is not None:
         click.echo(str(out))
 

@@ -81,19 +81,20 @@ from bench_engine import DEPARTURE_S, _agreement, _study  # noqa: E402
 
 from routes._crs import local_metric_crs, project_lonlat  # noqa: E402
 from routes.cache import NetworkCache  # noqa: E402
-from routes.config import RoutingParams, load_study_area  # noqa: E402
+from routes.config.study_area import RoutingParams, load_study_area
 from routes.engine.raptor import compute_snapped_travel_times  # noqa: E402
 from routes.errors import RoutesWarning  # noqa: E402
-from routes.network import (  # noqa: E402
+from routes.network.transit import (
     STOP_LINK_RADIUS_M,
     StopLinks,
     TransitNetwork,
     build_network,
     compute_transfers,
 )
-from routes.snapping import R5_ENDPOINT_SNAP_M, SnappedPoints, snap_points  # noqa: E402
-from routes.streets import StreetNetwork, load_street_network  # noqa: E402
-from routes.timetable import Timetable  # noqa: E402
+from routes.streets.graph import StreetNetwork
+from routes.streets.osm import load_street_network
+from routes.streets.snapping import R5_ENDPOINT_SNAP_M, SnappedPoints, snap_points
+from routes.timetable.timetable import Timetable
 
 FERRO_SPEED = 1.4  # m/s, ferrobus's WALKING_SPEED
 FERRO_MAX_WALK_S = 1200  # max_walking_time of the transit points
@@ -240,7 +241,7 @@ def ferrobus_snap(
 def _stop_links(
     streets: StreetNetwork, stops: SnappedPoints, max_transfer_m: float, radius_m: float
 ) -> StopLinks:
-    """Stop links for given stop links (as routes.network.build_stop_links makes them)."""
+    """Stop links for given stop links (as routes.network.transit.build_stop_links makes them)."""
     return StopLinks(stops, compute_transfers(streets, stops, max_transfer_m), max_transfer_m,
                      radius_m)
 

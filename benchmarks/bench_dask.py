@@ -53,12 +53,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _poa import POA_DATE, load_hex_centroids, poa_paths  # noqa: E402
 
 from routes.cache import NetworkCache  # noqa: E402
-from routes.config import load_study_area  # noqa: E402
-from routes.distributed import DaskEngine, dask_client, load_worker_network  # noqa: E402
+from routes.config.study_area import load_study_area
+from routes.engine.dask import DaskEngine, dask_client, load_worker_network
 from routes.engine.raptor import compute_travel_time_array  # noqa: E402
 from routes.errors import RoutesWarning  # noqa: E402
-from routes.network import build_network  # noqa: E402
-from routes.points import Points  # noqa: E402
+from routes.inputs.points import Points
+from routes.network.transit import build_network
 
 RNV_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "rnv"
 

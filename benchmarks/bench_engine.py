@@ -37,11 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _poa import POA_DATE, load_hex_centroids, poa_paths  # noqa: E402
 
 from routes.cache import NetworkCache  # noqa: E402
-from routes.config import load_study_area  # noqa: E402
+from routes.config.study_area import load_study_area
 from routes.engine.raptor import compute_travel_time_array  # noqa: E402
 from routes.errors import RoutesWarning  # noqa: E402
-from routes.network import build_network  # noqa: E402
-from routes.points import Points  # noqa: E402
+from routes.inputs.points import Points
+from routes.network.transit import build_network
 
 WALK_KMH = 1.4 * 3.6
 DEPARTURE_S = 14 * 3600

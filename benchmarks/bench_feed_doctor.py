@@ -2,10 +2,10 @@
 
 A BODS region (e.g. north_west: ~10 M stop_times rows over all days) runs some
 60,000 trips of ~30 stops on a weekday. This builds such a day as a
-:class:`routes.feed_doctor.TripTable`: services of hourly-to-10-minute trips,
+:class:`routes.timetable.trips.TripTable`: services of hourly-to-10-minute trips,
 10 % of them with a superseded older version beside (times moved by up to a
 minute or not), 2 % of the trips published twice. It then prints the median time of
-:func:`routes.feed_doctor.compute_feed_diagnosis` and what it found.
+:func:`routes.timetable.doctor.compute_feed_diagnosis` and what it found.
 
     python benchmarks/bench_feed_doctor.py [--trips 60000] [--stops 30] [--repeats 3]
 """
@@ -19,7 +19,8 @@ import time
 
 import numpy as np
 
-from routes.feed_doctor import TripTable, compute_feed_diagnosis
+from routes.timetable.doctor import compute_feed_diagnosis
+from routes.timetable.trips import TripTable
 
 
 def synthetic_day(n_trips: int, n_stops: int, seed: int = 0) -> TripTable:

@@ -1,21 +1,40 @@
-"""Writing result files atomically, never overwriting without being asked."""
+"""Writing files atomically, never overwriting without being asked; deterministic zips.
+
+Every file the package writes goes through :func:`atomic_path` (a temporary
+sibling renamed into place), and every zip through :func:`zip_bytes`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import errno
+import io
+import json
 import os
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from routes._os_faults import file_system_error
+from routes._os_faults import FileSystemError, file_system_error
 from routes.errors import InputError, OutputExistsError, RoutesError
 
-__all__ = ["atomic_path", "write_layer", "write_table", "write_zip"]
+__all__ = [
+    "ZIP_DATE_TIME",
+    "atomic_path",
+    "write_bytes",
+    "write_gpkg",
+    "write_json",
+    "write_layer",
+    "write_table",
+    "write_zip",
+    "zip_bytes",
+]
 
 
 @contextmanager
@@ -109,14 +128,36 @@ def write_layer(layer: gpd.GeoDataFrame, path: Path, *, overwrite: bool = False)
     return path
 
 
-_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+ZIP_DATE_TIME = (2026, 1, 1, 0, 0, 0)
+"""The timestamp of every zip member this package writes (any fixed date would do)."""
 
 
-def write_zip(members: Mapping[str, bytes], path: Path, *, overwrite: bool = False) -> Path:
-    """Write a zip, atomically, whose bytes depend only on its members.
+def zip_bytes(members: Mapping[str, bytes]) -> bytes:
+    """Zip members into bytes that depend only on the members.
 
-    Members are stored in name order with a fixed timestamp, so writing the
-    same content twice gives the same file (and the same cache key).
+    Members are stored in name order, deflated at level 9, with a fixed
+    timestamp (:data:`ZIP_DATE_TIME`), Unix permissions ``rw-r--r--`` and a
+    fixed host system, so the same content gives the same bytes on every
+    machine (the same cache key, and the committed demo feed stays the same).
+
+    Examples
+    --------
+    >>> zip_bytes({"b.txt": b"2", "a.txt": b"1"}) == zip_bytes({"a.txt": b"1", "b.txt": b"2"})
+    True
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, members[name], compresslevel=9)
+    return buffer.getvalue()
+
+
+def write_bytes(data: bytes, path: Path, *, overwrite: bool = False) -> Path:
+    """Write bytes to a file atomically (:func:`atomic_path`), readable by everyone (0644).
 
     Returns
     -------
@@ -125,10 +166,68 @@ def write_zip(members: Mapping[str, bytes], path: Path, *, overwrite: bool = Fal
     """
     path = Path(path)
     with atomic_path(path, overwrite=overwrite) as tmp:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name in sorted(members):
-                info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, members[name])
+        tmp.write_bytes(data)
         os.chmod(tmp, 0o644)
     return path
+
+
+def write_zip(members: Mapping[str, bytes], path: Path, *, overwrite: bool = False) -> Path:
+    """Write a zip, atomically, whose bytes depend only on its members (:func:`zip_bytes`).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    return write_bytes(zip_bytes(members), path, overwrite=overwrite)
+
+
+def write_json(data: Any, path: Path) -> Path:
+    """Write JSON with sorted keys and a final newline (stable bytes for equal data)."""
+    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+        data = dataclasses.asdict(data)
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def write_gpkg(layer: gpd.GeoDataFrame, path: Path, *, layer_name: str) -> Path:
+    """Write a GeoPackage, turning GDAL's write failures (a full disk...) into one-line errors.
+
+    Raises
+    ------
+    OSError
+        ``ENOSPC`` when the disk is full (as any other write would).
+    routes._os_faults.FileSystemError
+        If GDAL cannot write the file for another reason.
+    """
+    import pyogrio.errors
+
+    try:
+        layer.to_file(path, driver="GPKG", layer=layer_name)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        text = str(exc)
+        if "full" in text or "No space" in text or _disk_is_full(Path(path).parent):
+            # as any other write would fail; run_folder names the file and what to do
+            raise OSError(errno.ENOSPC, "No space left on device", str(path)) from exc
+        msg = f"cannot write {path}: {text}; check the disk and the folder, then run again"
+        raise FileSystemError(msg) from exc
+    return path
+
+
+def _disk_is_full(folder: Path, probe_bytes: int = 256 * 1024) -> bool:
+    """Whether ``probe_bytes`` more cannot be written in ``folder`` (after a failed GDAL write).
+
+    GDAL reports a full disk in SQLite's words, sometimes only as a later
+    failure ("no such table"), so the disk itself is asked.
+    """
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            probe.write(b"\0" * probe_bytes)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as exc:
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return False

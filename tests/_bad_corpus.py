@@ -557,16 +557,16 @@ def _os_fault_cases() -> list[Case]:
     return [
         Case("disk-full-while-writing-the-scorecard", "os-fault", _evaluate("good.geojson"),
              ("cannot write {study}/outputs/good/scorecard.json: ", *full),
-             setup=_os_error(errno.ENOSPC, at="routes.evaluate:write_json", when=_scorecard_json,
-                             file_from=_path_arg)),
+             setup=_os_error(errno.ENOSPC, at="routes.runs.evaluate:write_json",
+                             when=_scorecard_json, file_from=_path_arg)),
         Case("disk-full-while-writing-access", "os-fault", ("access",),
              ("cannot write {study}/outputs/access: ", *full),
-             setup=_os_error(errno.ENOSPC, at="routes.evaluate:_write_zone_files")),
+             setup=_os_error(errno.ENOSPC, at="routes.runs.write:_write_zone_files")),
         Case("disk-full-while-writing-compare", "os-fault",
              ("compare", "{study}/good.geojson", "{study}/other.geojson"),
              ("cannot write {study}/outputs/compare/manifest.json: ", *full),
              setup=_steps(_good_copy("other.geojson"),
-                          _os_error(errno.ENOSPC, at="routes.compare:write_json",
+                          _os_error(errno.ENOSPC, at="routes.runs.compare:write_json",
                                     file_from=_path_arg))),
         Case("disk-full-while-writing-a-matrix", "os-fault",
              ("matrix", "--out", "{study}/times.csv"),
@@ -584,7 +584,7 @@ def _os_fault_cases() -> list[Case]:
              ("cannot write {study}/outputs/earlier: the folder is in use (a program has it "
               "open, or it is a mount point) (EBUSY)",
               "close the program using it and run again, or write elsewhere with --out"),
-             setup=_os_error(errno.EBUSY, at="routes._run_folder:_rename2", when=_is_exchange)),
+             setup=_os_error(errno.EBUSY, at="routes.runs.folder:_rename2", when=_is_exchange)),
         Case("name-too-long", "os-fault",
              _evaluate("good.geojson", extra=("--out", "{study}/" + "o" * 300)),
              ("cannot write in {study}/" + "o" * 300 + ": the path is too long for the file "
@@ -593,11 +593,11 @@ def _os_fault_cases() -> list[Case]:
         Case("out-of-memory", "os-fault", _evaluate("good.geojson"),
              ("out of memory during the run", "evaluate fewer proposals at once, shorten "
               "[routing].departure_window"),
-             setup=_memory_error("routes.evaluate:compute_access")),
+             setup=_memory_error("routes.runs.evaluate:compute_access")),
         Case("input-output-error-reading-the-zones", "os-fault", _evaluate("good.geojson"),
              ("cannot access {study}/zones.csv: an input/output error (the disk may be "
               "failing or disconnected) (EIO)", "check the disk, then run again"),
-             setup=_os_error(errno.EIO, at="routes.evaluate:load_zones",
+             setup=_os_error(errno.EIO, at="routes.evaluation.study:load_zones",
                              file_from=lambda layer: str(layer.path))),
     ]
 

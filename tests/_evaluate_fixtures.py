@@ -501,8 +501,8 @@ def costing_values(proposal_path: Path) -> dict[str, float]:
 
     Peak vehicles are ⌈cycle time / shortest headway⌉ per route, summed.
     """
-    from routes.costing import compute_proposal_cost
-    from routes.proposal import load_proposal
+    from routes.proposal.costing import compute_proposal_cost
+    from routes.proposal.load import load_proposal
 
     cost = compute_proposal_cost(load_proposal(proposal_path))
     return {
@@ -547,3 +547,37 @@ def assert_same_value(key: str, written: float | None, expected: float, *,
         assert written is None, (key, written, expected)
     else:
         assert written == pytest.approx(expected, rel=rel, abs=1e-9), key
+
+
+#: The Porto Alegre study area of ``../shared/data/poa`` (``{poa}``: that folder), as the
+#: real-data evaluation tests and ``benchmarks/check_same_results.py`` run it.
+POA_TOML = """\
+[study_area]
+name = "Porto Alegre"
+gtfs = ["{poa}/poa_eptc.zip", "{poa}/poa_trensurb.zip"]
+osm = "{poa}/poa_osm.pbf"
+date = 2019-05-13
+
+[zones]
+file = "{poa}/poa_hexgrid.csv"
+id = "id"
+population = "population"
+
+[[destinations]]
+name = "jobs"
+file = "{poa}/poa_hexgrid.csv"
+weight = "jobs"
+
+[[destinations]]
+name = "spaces"
+file = "{poa}/poa_points_of_interest.csv"
+
+[routing]
+departure_window = "14:00-15:00"
+max_walk_min = 20
+walk_speed_kmh = 5.04
+
+[scoring]
+job_cutoff_min = 45
+space_cutoff_min = 30
+"""

@@ -47,7 +47,7 @@ from typing import Any
 
 import shapely
 
-from routes.demo import write_demo_study_area
+from routes.demo.study_area import write_demo_study_area
 from tests._fetch_server import ArcgisLayer, BresTable, FixtureServer, StaticFile
 
 CODE, NAME = "E06009999", "Demo Borough"

@@ -81,8 +81,8 @@ from typing import Any
 
 import numpy as np
 
-from routes.streets import StreetNetwork
-from routes.timetable import Timetable
+from routes.streets.graph import StreetNetwork
+from routes.timetable.timetable import Timetable
 
 __all__ = [
     "AFTER_RIDE",
@@ -165,7 +165,7 @@ def build_split_graph(
 ) -> tuple[SplitGraph, np.ndarray, np.ndarray]:
     """Insert places (stops, origins, destinations) into the street graph, R5-style.
 
-    Brute force in plain Python, sharing nothing with ``routes.snapping``: each
+    Brute force in plain Python, sharing nothing with ``routes.streets.snapping``: each
     place at ``xy`` (metres, the network's CRS) is projected onto every street
     segment (each undirected edge, ``a < b``, in CSR order); the nearest foot
     (clamped to the segment; ties: the first segment) within ``max_link_m``

@@ -55,7 +55,8 @@ from xml.sax.saxutils import quoteattr
 import osmium
 import pytest
 
-from routes.streets import StreetNetwork, load_street_network
+from routes.streets.graph import StreetNetwork
+from routes.streets.osm import load_street_network
 
 LON0 = 0.5
 LAT0 = 0.01

@@ -29,11 +29,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from routes.costing import compute_proposal_cost
-from routes.destinations import Destinations
-from routes.points import Points
-from routes.proposal import load_proposal
-from routes.scoring import Indicator, Scorecard
+from routes.evaluation.scoring import Indicator, Scorecard
+from routes.inputs.destinations import Destinations
+from routes.inputs.points import Points
+from routes.proposal.costing import compute_proposal_cost
+from routes.proposal.load import load_proposal
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_PROPOSAL = "<img src=x onerror=alert(2)>"
@@ -156,7 +156,7 @@ def tiny_evaluation(folder: Path, name: str = HOSTILE_PROPOSAL, *,
 
 def write_hostile_demo(folder: Path) -> Path:
     """Demo Town with hostile names; returns the hostile proposal's path."""
-    from routes.demo import write_demo_study_area
+    from routes.demo.study_area import write_demo_study_area
 
     write_demo_study_area(folder)
     zones = folder / "zones" / "neighbourhoods.geojson"

@@ -31,8 +31,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from routes.streets import StreetNetwork
-from routes.timetable import Timetable
+from routes.streets.graph import StreetNetwork
+from routes.timetable.timetable import Timetable
 
 FEED = "t"
 SERVICE_DATE = dt.date(2024, 3, 4)  # any date (a Monday)

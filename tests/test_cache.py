@@ -27,10 +27,10 @@ from numpy.typing import NDArray
 
 from cli import main
 from routes.cache import NetworkCache, code_digest, hash_inputs
-from routes.config import load_study_area
-from routes.demo import DemoFiles, write_demo_study_area
+from routes.config.study_area import load_study_area
+from routes.demo.study_area import DemoFiles, write_demo_study_area
 from routes.errors import CacheError, RoutesWarning
-from routes.evaluate import compute_baseline, load_study_inputs
+from routes.evaluation.study import compute_baseline, load_study_inputs
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -92,7 +92,7 @@ def test_street_distances_match_scipy(seed):
 
 
 def test_split_graph_by_hand():
-    # Hand-derived in tests/test_walking.py from the diagram of split_network.
+    # Hand-derived in tests/streets/test_walking.py from the diagram of split_network.
     streets, places = split_network()
     names = ["P", "Q", "R", "E", "S", "R"]
     graph, node, linked = build_split_graph(

@@ -4,9 +4,9 @@ Three backends compute the same dense array of travel times (origins x
 percentiles x destinations, minutes, NaN where unreachable):
 
 * :class:`BuiltinEngine` — range-RAPTOR in this process (:mod:`routes.engine.raptor`);
-* :class:`routes.distributed.DaskEngine` — the built-in engine with origins sharded
+* :class:`routes.engine.dask.DaskEngine` — the built-in engine with origins sharded
   over a Dask cluster (identical results);
-* :class:`routes.engine.r5.R5Engine` — R5 through r5py, to cross-check.
+* :class:`routes.engine.r5.backend.R5Engine` — R5 through r5py, to cross-check.
 
 Downstream code (``routes matrix``, ``access``, ``evaluate``) takes any of them.
 """
@@ -25,9 +25,9 @@ from numpy.typing import NDArray
 
 from routes._progress import ProgressCallback
 from routes.columns import ColumnKind, column_name
-from routes.config import RoutingParams
-from routes.network import TransitNetwork
-from routes.points import Points
+from routes.config.study_area import RoutingParams
+from routes.inputs.points import Points
+from routes.network.transit import TransitNetwork
 
 __all__ = [
     "BuiltinEngine",

@@ -20,16 +20,17 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from routes._csr import offsets_from_counts, offsets_from_keys, owners
 from routes._progress import ProgressCallback, no_progress
 from routes.columns import ColumnKind, column_name
-from routes.config import RoutingParams
-from routes.engine import _kernels
-from routes.engine.walking import WalkLegs, compute_walk_legs, invert_legs
+from routes.config.study_area import RoutingParams
+from routes.engine import _raptor_kernels
 from routes.errors import InputError, RoutesWarning
-from routes.network import TransitNetwork
-from routes.points import Points
-from routes.snapping import EdgeIndex, SnappedPoints, build_edge_index, snap_points
-from routes.timetable import Timetable
+from routes.inputs.points import Points
+from routes.network.transit import TransitNetwork
+from routes.streets.snapping import EdgeIndex, SnappedPoints, build_edge_index, snap_points
+from routes.streets.walking import WalkLegs, compute_walk_legs, invert_legs
+from routes.timetable.timetable import Timetable
 
 __all__ = [
     "compute_snapped_travel_times",
@@ -66,13 +67,11 @@ class _StopOccurrences:
 def _stop_occurrences(pattern_stop_ptr: NDArray[np.integer], pattern_stops: NDArray[np.int32],
                       n_stops: int) -> _StopOccurrences:
     lengths = np.diff(pattern_stop_ptr)
-    pattern = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+    pattern = owners(pattern_stop_ptr, dtype=np.int32)
     position = (np.arange(len(pattern_stops)) -
                 np.repeat(pattern_stop_ptr[:-1], lengths)).astype(np.int32)
     order = np.argsort(pattern_stops, kind="stable")
-    counts = np.bincount(pattern_stops, minlength=n_stops)
-    ptr = np.zeros(n_stops + 1, dtype=np.int64)
-    np.cumsum(counts, out=ptr[1:])
+    ptr = offsets_from_keys(pattern_stops, n_stops)
     return _StopOccurrences(ptr, pattern[order], position[order])
 
 
@@ -94,8 +93,7 @@ def _renumber_sources(legs: WalkLegs, old_of_new: NDArray[np.int64],
                       new_of_old: NDArray[np.int64]) -> WalkLegs:
     """Legs between stops, with rows and targets in a new stop numbering."""
     lengths = np.diff(legs.ptr)[old_of_new]
-    ptr = np.zeros(len(old_of_new) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=ptr[1:])
+    ptr = offsets_from_counts(lengths)
     rows = np.repeat(legs.ptr[old_of_new] - ptr[:-1], lengths) + np.arange(ptr[-1])
     return WalkLegs(ptr, new_of_old[legs.target[rows]].astype(np.int32), legs.distance_m[rows])
 
@@ -117,12 +115,10 @@ def _snap(network: TransitNetwork, points: Points, routing: RoutingParams, what:
 def _split_legs(legs: WalkLegs, n_stops: int) -> tuple[WalkLegs, WalkLegs]:
     """Split legs to (stops, then destinations) into legs to stops and legs to destinations."""
     n_src = len(legs.ptr) - 1
-    src = np.repeat(np.arange(n_src), np.diff(legs.ptr))
+    src = owners(legs.ptr)
     parts = []
     for mask, shift in ((legs.target < n_stops, 0), (legs.target >= n_stops, n_stops)):
-        counts = np.bincount(src[mask], minlength=n_src)
-        ptr = np.zeros(n_src + 1, dtype=np.int64)
-        np.cumsum(counts, out=ptr[1:])
+        ptr = offsets_from_keys(src[mask], n_src)
         parts.append(WalkLegs(ptr, (legs.target[mask] - shift).astype(np.int32),
                               legs.distance_m[mask]))
     return parts[0], parts[1]
@@ -132,9 +128,7 @@ def _legs_within(legs: WalkLegs, walk_s: NDArray[np.int32], limit_s: float) -> W
     """Keep the legs whose rounded walking time is within ``limit_s``."""
     keep = walk_s <= limit_s
     n_src = len(legs.ptr) - 1
-    src = np.repeat(np.arange(n_src), np.diff(legs.ptr))
-    ptr = np.zeros(n_src + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src[keep], minlength=n_src), out=ptr[1:])
+    ptr = offsets_from_keys(owners(legs.ptr)[keep], n_src)
     return WalkLegs(ptr, legs.target[keep], legs.distance_m[keep])
 
 
@@ -159,7 +153,7 @@ def _smallest_uint(values: NDArray[np.integer], bound: int) -> NDArray[np.intege
 def _kernel_legs(legs: WalkLegs, walk_s: NDArray[np.int32], n_targets: int,
                  max_walk_s: float) -> _KernelLegs:
     """Legs for the kernel, each row sorted by walking time (it stops at the first too long)."""
-    src = np.repeat(np.arange(len(legs.ptr) - 1), np.diff(legs.ptr))
+    src = owners(legs.ptr)
     if len(walk_s) > 1 and ((np.diff(walk_s) < 0) & (src[1:] == src[:-1])).any():
         order = np.lexsort((walk_s, src))
         legs = WalkLegs(legs.ptr, legs.target[order], legs.distance_m[order])
@@ -223,7 +217,7 @@ def compute_snapped_travel_times(
         Streets, timetable and stop links.
     origins, destinations
         Where the origins and destinations join ``network.streets``
-        (:func:`routes.snapping.snap_points`); dropped points are unreachable.
+        (:func:`routes.streets.snapping.snap_points`); dropped points are unreachable.
         Pass the same object twice for an all-to-all matrix (its walks are
         then searched once).
     routing, departure_s, window_min, percentiles, progress, n_threads
@@ -289,7 +283,7 @@ def compute_snapped_travel_times(
         b1 = min(b0 + batch, n_orig)
         a_sl = slice(access.ptr[b0], access.ptr[b1])
         w_sl = slice(direct.ptr[b0], direct.ptr[b1])
-        out[b0:b1] = _kernels.range_raptor(
+        out[b0:b1] = _raptor_kernels.range_raptor(
             tt.pattern_stop_ptr, pattern_stops, tt.pattern_trip_ptr, tt.trip_time_ptr,
             tt.arrival_s, tt.departure_s,
             occ.ptr, occ.pattern, occ.position,
@@ -311,7 +305,7 @@ def compute_snapped_travel_times(
         "travel times: %s origins x %s destinations, %d departures; %.1f s",
         f"{n_orig:,}", f"{n_dest:,}", n_minutes, time.perf_counter() - started,
     )
-    return np.where(out == _kernels.UNREACHED, np.nan, out / 60.0)
+    return np.where(out == _raptor_kernels.UNREACHED, np.nan, out / 60.0)
 
 
 def compute_travel_times(
@@ -371,7 +365,7 @@ def compute_travel_times(
     Travel time for a departure at *t* is the earliest arrival minus *t*, so
     waiting at the first stop counts. Points and stops join the streets at the
     nearest point of their nearest street segment (R5's linking, see
-    :mod:`routes.snapping`); walks are shortest street paths between those
+    :mod:`routes.streets.snapping`); walks are shortest street paths between those
     split points plus the straight off-street distances at both ends.
     Percentiles use the nearest rank (:func:`percentile_ranks`).
     """

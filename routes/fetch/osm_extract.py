@@ -9,7 +9,6 @@ area stay whole.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from routes._progress import ProgressCallback, no_progress
 from routes.errors import DownloadError, OsmError
+from routes.io import atomic_path
 
 __all__ = ["GeofabrikExtract", "choose_geofabrik_extract", "restrict_osm_to_area"]
 
@@ -126,14 +126,19 @@ def restrict_osm_to_area(
     OsmError
         If the source cannot be read or no node lies inside the area.
     """
-    import osmium
-
     progress = progress or no_progress
     shapely.prepare(area)
+    with atomic_path(dest, overwrite=True) as tmp:
+        kept, read = _write_nodes_inside(source, area, tmp, progress)
+    return _log_kept(dest, kept, read)
+
+
+def _write_nodes_inside(source: Path, area: BaseGeometry, tmp: Path,
+                        progress: ProgressCallback) -> tuple[int, int]:
+    """Write the nodes of ``source`` inside ``area``, with the ways using them, to ``tmp``."""
+    import osmium
+
     minx, miny, maxx, maxy = area.bounds
-    tmp = dest.with_name(f".{dest.name}.part.osm.pbf")
-    if tmp.exists():
-        tmp.unlink()
     kept = read = 0
     try:
         with osmium.ForwardReferenceWriter(str(tmp), str(source), overwrite=True) as writer:
@@ -152,17 +157,18 @@ def restrict_osm_to_area(
                     writer.add_node(node)
                     kept += 1
     except RuntimeError as exc:
-        tmp.unlink(missing_ok=True)
         msg = f"{source.name}: cannot read the OpenStreetMap extract ({exc}); run routes " \
               "fetch again with --refresh to download it again"
         raise OsmError(msg) from exc
     if kept == 0:
-        tmp.unlink(missing_ok=True)
         msg = f"{source.name}: no node of the extract lies inside the study area; the " \
               "Geofabrik extract chosen does not cover it"
         raise OsmError(msg)
     progress(read, read)
-    os.replace(tmp, dest)
+    return kept, read
+
+
+def _log_kept(dest: Path, kept: int, read: int) -> Path:
     logger.info("OpenStreetMap: kept %s of %s nodes (and the ways using them) in %s",
                 f"{kept:,}", f"{read:,}", dest.name)
     return dest

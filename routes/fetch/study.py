@@ -24,7 +24,6 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,9 +33,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from routes._crs import local_metric_crs
-from routes._progress import ProgressCallback, no_progress
+from routes._progress import ProgressFactory, no_progress
 from routes.cache import default_cache_dir
-from routes.config import DEFAULT_PARAMETERS_TOML
+from routes.config.study_area import DEFAULT_PARAMETERS_TOML
 from routes.errors import InputError, OutputExistsError
 from routes.fetch.census import GROUP_COLUMNS, load_ethnic_groups
 from routes.fetch.deprivation import District, load_district, load_lsoa_districts
@@ -52,7 +51,6 @@ __all__ = ["COMMUNITY_SPACE_TAGS", "FetchedStudyArea", "fetch_study_area"]
 
 logger = logging.getLogger(__name__)
 
-ProgressFactory = Callable[[str], ProgressCallback]
 
 COMMUNITY_SPACE_TAGS: dict[str, tuple[str, ...]] = {
     "amenity": ("community_centre", "library", "arts_centre", "social_centre"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,8 +13,10 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from routes._gtfs_read import Problems, parse_calendar, read_gtfs_feed
 from routes.errors import GtfsError, RoutesWarning
+from routes.io import atomic_path
+from routes.timetable.calendar import parse_calendar
+from routes.timetable.read import Problems, read_gtfs_feed
 
 __all__ = ["choose_service_date", "merge_feeds", "restrict_feed_to_area", "restrict_feeds_to_area"]
 
@@ -144,9 +145,8 @@ def restrict_feeds_to_area(sources: Sequence[Path], area: BaseGeometry, dest: Pa
         msg = (f"{' + '.join(names)}: no trip of the regional feed stops in the study area; "
                "is it the right region's feed?")
         raise GtfsError(msg)
-    tmp = dest.with_name(f".{dest.name}.part.zip")
-    feed.to_file(tmp)
-    os.replace(tmp, dest)
+    with atomic_path(dest, overwrite=True) as tmp:
+        feed.to_file(tmp)
     logger.info("BODS GTFS: kept %s trips calling in the study area", f"{n_trips:,}")
     return feed
 

@@ -1,0 +1,1 @@
+"""Accessibility metrics per zone: opportunities, decay, community metrics, equity."""

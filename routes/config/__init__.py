@@ -1,0 +1,1 @@
+"""Study-area configuration: the routes.toml dataclasses and their TOML loading."""

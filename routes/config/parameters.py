@@ -1,0 +1,376 @@
+"""Routing and scoring parameters: their dataclasses, and parsing them from ``routes.toml``.
+
+Every number is checked against physical bounds (a walking pace, minutes in a
+day...), so a typo such as ``walk_speed_kmh = 1e6`` is an error naming the key,
+the accepted range and a typical value, not a silently wrong result.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from routes.errors import InputError, join_problems
+
+__all__ = [
+    "BOUNDS",
+    "DEFAULT_PARAMETERS_TOML",
+    "Bound",
+    "RoutingParams",
+    "ScoringParams",
+    "parse_clock",
+    "parse_window",
+]
+
+DEFAULT_PARAMETERS_TOML = """\
+[routing]
+departure_window = "07:00-09:00"
+percentile = 50
+max_walk_min = 15
+walk_speed_kmh = 4.8
+max_rides = 3
+max_trip_min = 120
+
+[scoring]
+deprived_deciles = [1, 2, 3]
+job_cutoff_min = 45
+space_cutoff_min = 30
+"""
+"""The ``[routing]`` and ``[scoring]`` tables DESIGN §4 sketches, as the study areas
+written by ``routes demo`` and ``routes fetch`` spell them out (the values are the
+defaults of :class:`RoutingParams` and :class:`ScoringParams`)."""
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def parse_clock(text: str) -> int:
+    """Parse ``HH:MM`` or ``HH:MM:SS`` (hours may exceed 23) into seconds after midnight.
+
+    Raises
+    ------
+    ValueError
+        If the text is not a clock time.
+    """
+    m = _CLOCK.match(text.strip())
+    if m is None or int(m.group(2)) > 59 or int(m.group(3) or 0) > 59:
+        msg = f"{text!r} is not a time of day like '07:30'"
+        raise ValueError(msg)
+    return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3) or 0)
+
+
+def parse_window(text: str) -> tuple[int, int]:
+    """Parse a window ``"07:00-09:00"`` into (start, end) seconds after midnight.
+
+    Raises
+    ------
+    ValueError
+        If either end is not a clock time or the end is not after the start.
+    """
+    parts = text.split("-")
+    if len(parts) != 2:
+        msg = f"{text!r} is not a window like '07:00-09:00'"
+        raise ValueError(msg)
+    start, end = parse_clock(parts[0]), parse_clock(parts[1])
+    if end <= start:
+        msg = f"{text!r} ends before it starts"
+        raise ValueError(msg)
+    return start, end
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingParams:
+    """Parameters of the travel-time computation (DESIGN §4 ``[routing]``).
+
+    Attributes
+    ----------
+    departure_start_s, departure_end_s
+        The departure window, seconds after midnight; one departure per minute
+        from the start, the end excluded.
+    percentiles
+        Percentiles of the per-minute travel times to report (default the median).
+    max_walk_min
+        Longest walk to the first stop and from the last stop, and longest
+        walk-only trip, minutes.
+    walk_speed_kmh
+        Walking speed, km/h.
+    max_rides
+        Most vehicles boarded in one journey.
+    max_trip_min
+        Longest journey, minutes, waiting at the first stop included.
+    max_transfer_walk_min
+        Longest walk between two rides, minutes.
+    max_snap_m
+        Origins and destinations farther than this from every street are dropped,
+        metres (stops are linked up to R5's 1,600 m, see :mod:`routes.network.transit`).
+    """
+
+    departure_start_s: int = 7 * 3600
+    departure_end_s: int = 9 * 3600
+    percentiles: tuple[int, ...] = (50,)
+    max_walk_min: float = 15.0
+    walk_speed_kmh: float = 4.8
+    max_rides: int = 3
+    max_trip_min: float = 120.0
+    max_transfer_walk_min: float = 10.0
+    max_snap_m: float = 500.0
+
+    @property
+    def walk_speed_m_s(self) -> float:
+        """Walking speed, metres per second."""
+        return self.walk_speed_kmh / 3.6
+
+    @property
+    def window_min(self) -> int:
+        """Length of the departure window, whole minutes (at least 1)."""
+        return max(1, (self.departure_end_s - self.departure_start_s) // 60)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringParams:
+    """Parameters of accessibility and scoring (DESIGN §4 ``[scoring]``).
+
+    Attributes
+    ----------
+    deprived_deciles
+        IMD deciles counted as deprived (1 = most deprived).
+    job_cutoff_min
+        Travel-time cutoff for jobs, minutes.
+    space_cutoff_min
+        Travel-time cutoff for shared community spaces and for cross-community
+        reach, minutes.
+    decay_half_life_min
+        Half-life of the exponential decay weighting, minutes.
+    """
+
+    deprived_deciles: tuple[int, ...] = (1, 2, 3)
+    job_cutoff_min: float = 45.0
+    space_cutoff_min: float = 30.0
+    decay_half_life_min: float = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """The accepted range of a numeric parameter.
+
+    Attributes
+    ----------
+    low, high
+        Smallest and largest accepted values (``low`` excluded when ``low_open``).
+    unit
+        Unit named in messages (``"minutes"``, ``"km/h"``).
+    hint
+        What the number is and a typical value, for messages.
+    low_open
+        Whether ``low`` itself is refused (``> 0`` rather than ``>= 0``).
+    integer
+        Whether only whole numbers are accepted.
+    """
+
+    low: float
+    high: float
+    unit: str
+    hint: str
+    low_open: bool = False
+    integer: bool = False
+
+    def describe(self) -> str:
+        """Describe the range, e.g. ``"a number of km/h from 1 to 10 (a walking pace...)"``."""
+        noun = "a whole number" if self.integer else "a number"
+        if self.low_open and self.low == 0:
+            span = f"above 0 and at most {self.high:g}"
+        else:
+            span = f"from {self.low:g} to {self.high:g}"
+        return f"{noun} of {self.unit} {span} ({self.hint})"
+
+    def accepts(self, value: object) -> bool:
+        """Whether ``value`` is a number (not a bool) within the range."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if self.integer and not isinstance(value, int):
+            return False
+        if not math.isfinite(value):
+            return False
+        above = value > self.low if self.low_open else value >= self.low
+        return above and value <= self.high
+
+
+#: Physical bounds of every numeric ``[routing]`` and ``[scoring]`` key.
+BOUNDS: dict[str, Bound] = {
+    "max_walk_min": Bound(0, 120, "minutes", "the longest walk to or from a stop; 15 is "
+                          "typical", low_open=True),
+    "walk_speed_kmh": Bound(1, 10, "km/h", "a walking pace; 4.8 is typical"),
+    "max_rides": Bound(1, 10, "rides", "vehicles boarded in one journey; 3 is typical",
+                       integer=True),
+    "max_trip_min": Bound(0, 1440, "minutes", "the longest journey, at most a day; 120 is "
+                          "typical", low_open=True),
+    "max_transfer_walk_min": Bound(0, 60, "minutes", "the longest walk between two rides; 10 "
+                                   "is typical", low_open=True),
+    "max_snap_m": Bound(0, 5000, "metres", "how far a zone or destination may lie from a "
+                        "street; 500 is typical", low_open=True),
+    "job_cutoff_min": Bound(0, 1440, "minutes", "a travel-time cutoff; 45 is typical",
+                            low_open=True),
+    "space_cutoff_min": Bound(0, 1440, "minutes", "a travel-time cutoff; 30 is typical",
+                              low_open=True),
+    "decay_half_life_min": Bound(0, 600, "minutes", "the half-life of the decay weighting; 20 "
+                                 "is typical", low_open=True),
+}
+MAX_WINDOW_END_S = 48 * 3600
+"""Latest end of the departure window (GTFS times run to 47:59:59 of the service day)."""
+MAX_WINDOW_S = 24 * 3600
+"""Longest departure window: one service day."""
+
+ROUTING_KEYS = (
+    "departure_window", "percentile", "percentiles", "max_walk_min", "walk_speed_kmh",
+    "max_rides", "max_trip_min", "max_transfer_walk_min", "max_snap_m",
+)
+SCORING_KEYS = ("deprived_deciles", "job_cutoff_min", "space_cutoff_min", "decay_half_life_min")
+
+
+class Problems:
+    """Collects validation problems of a file, each prefixed with the file name and key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.items: list[str] = []
+
+    def add(self, key: str, text: str) -> None:
+        """Record a problem of ``key`` (e.g. ``[routing].max_walk_min``)."""
+        self.items.append(f"{self.path.name} {key}: {text}")
+
+    def raise_if_any(self) -> None:
+        """Raise one :class:`InputError` listing every problem, if there are any."""
+        if self.items:
+            msg = join_problems(self.items)
+            raise InputError(msg)
+
+
+def check_keys(
+    table: Mapping[str, Any], allowed: tuple[str, ...], where: str, problems: Problems
+) -> None:
+    """Record every key of ``table`` that is not ``allowed``."""
+    for key in table:
+        if key not in allowed:
+            problems.add(
+                f"{where}.{key}" if where else f"[{key}]",
+                f"unknown key; allowed keys are {', '.join(allowed)}",
+            )
+
+
+def get_table(data: Mapping[str, Any], key: str, problems: Problems) -> dict[str, Any]:
+    """Return ``data[key]`` (empty when absent); record a problem if it is not a table."""
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        problems.add(f"[{key}]", f"expected a table, got {value!r}")
+        return {}
+    return value
+
+
+def _bounded(table: Mapping[str, Any], key: str, where: str, default: float,
+             problems: Problems) -> float:
+    value = table.get(key, default)
+    bound = BOUNDS[key]
+    if not bound.accepts(value):
+        problems.add(f"{where}.{key}", f"expected {bound.describe()}, got {value!r}")
+        return default
+    return float(value)
+
+
+def _parse_percentiles(routing: Mapping[str, Any], problems: Problems) -> tuple[int, ...]:
+    if "percentile" in routing and "percentiles" in routing:
+        problems.add("[routing]", "give either 'percentile' or 'percentiles', not both")
+    value = routing.get("percentiles", routing.get("percentile", 50))
+    values = value if isinstance(value, list) else [value]
+    ok = all(isinstance(v, int) and not isinstance(v, bool) and 0 < v < 100 for v in values)
+    if not values or not ok:
+        problems.add(
+            "[routing].percentile", f"expected whole numbers from 1 to 99, got {value!r}"
+        )
+        return (50,)
+    return tuple(sorted(set(values)))
+
+
+def _parse_window(routing: Mapping[str, Any], problems: Problems) -> tuple[int, int]:
+    defaults = RoutingParams()
+    if "departure_window" not in routing:
+        return defaults.departure_start_s, defaults.departure_end_s
+    window = routing["departure_window"]
+    key = "[routing].departure_window"
+    try:
+        start, end = parse_window(window if isinstance(window, str) else repr(window))
+    except ValueError as exc:
+        problems.add(key, f"{exc}; write it like '07:00-09:00'")
+        return defaults.departure_start_s, defaults.departure_end_s
+    if end > MAX_WINDOW_END_S:
+        problems.add(key, f"{window!r} ends after 48:00, the end of a GTFS service day; "
+                          "write it like '07:00-09:00' (or '23:00-25:00' past midnight)")
+    elif end - start > MAX_WINDOW_S:
+        problems.add(key, f"{window!r} is longer than a day; give at most 24 hours, e.g. "
+                          "'07:00-09:00'")
+    return start, end
+
+
+def parse_routing(data: Mapping[str, Any], problems: Problems) -> RoutingParams:
+    """Parse and check the ``[routing]`` table (defaults for missing keys)."""
+    routing = get_table(data, "routing", problems)
+    check_keys(routing, ROUTING_KEYS, "[routing]", problems)
+    defaults = RoutingParams()
+    start, end = _parse_window(routing, problems)
+
+    def number(key: str) -> float:
+        return _bounded(routing, key, "[routing]", getattr(defaults, key), problems)
+
+    params = RoutingParams(
+        departure_start_s=start,
+        departure_end_s=end,
+        percentiles=_parse_percentiles(routing, problems),
+        max_walk_min=number("max_walk_min"),
+        walk_speed_kmh=number("walk_speed_kmh"),
+        max_rides=int(number("max_rides")),
+        max_trip_min=number("max_trip_min"),
+        max_transfer_walk_min=number("max_transfer_walk_min"),
+        max_snap_m=number("max_snap_m"),
+    )
+    if "max_walk_min" in routing and params.max_walk_min > params.max_trip_min:
+        problems.add("[routing].max_walk_min",
+                     f"{params.max_walk_min:g} minutes is longer than [routing].max_trip_min "
+                     f"({params.max_trip_min:g}); lower it or raise max_trip_min")
+    return params
+
+
+def parse_scoring(data: Mapping[str, Any], problems: Problems,
+                  routing: RoutingParams | None = None) -> ScoringParams:
+    """Parse and check the ``[scoring]`` table; cutoffs may not exceed ``max_trip_min``."""
+    scoring = get_table(data, "scoring", problems)
+    check_keys(scoring, SCORING_KEYS, "[scoring]", problems)
+    defaults = ScoringParams()
+    deciles = scoring.get("deprived_deciles", list(defaults.deprived_deciles))
+    if not isinstance(deciles, list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 10 for d in deciles
+    ):
+        problems.add(
+            "[scoring].deprived_deciles", f"expected a list of deciles 1 to 10, got {deciles!r}"
+        )
+        deciles = list(defaults.deprived_deciles)
+
+    def number(key: str) -> float:
+        return _bounded(scoring, key, "[scoring]", getattr(defaults, key), problems)
+
+    params = ScoringParams(
+        deprived_deciles=tuple(sorted(set(deciles))),
+        job_cutoff_min=number("job_cutoff_min"),
+        space_cutoff_min=number("space_cutoff_min"),
+        decay_half_life_min=number("decay_half_life_min"),
+    )
+    if routing is not None:
+        for key in ("job_cutoff_min", "space_cutoff_min"):
+            cutoff = getattr(params, key)
+            if cutoff > routing.max_trip_min:
+                problems.add(f"[scoring].{key}",
+                             f"{cutoff:g} minutes is longer than [routing].max_trip_min "
+                             f"({routing.max_trip_min:g}), so journeys that long are never "
+                             "computed; lower the cutoff or raise max_trip_min")
+    return params

@@ -1,0 +1,386 @@
+"""Compiled hot loops of range-RAPTOR: rounds over patterns, trips and transfers.
+
+Everything here takes and returns contiguous numpy arrays only; IDs, units,
+validation and the sentinel-to-NaN conversion live in the Python wrapper
+(:mod:`routes.engine.raptor`).
+
+Times are ``int32`` seconds after service-day midnight; ``UNREACHED`` marks a
+label that has not been reached.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+UNREACHED = np.int32(2**31 - 1)
+"""Sentinel for an unreached time label (int32 max)."""
+
+
+# --------------------------------------------------------------------------------------
+# Range-RAPTOR
+# --------------------------------------------------------------------------------------
+
+
+@nb.njit(cache=True, nogil=True)
+def _find_trip(dep_s, trip_time_ptr, first_trip, last_trip, pos, earliest):  # type: ignore[no-untyped-def]
+    """Index of the first trip in [first_trip, last_trip) leaving ``pos`` at or after ``earliest``.
+
+    Trips of a pattern never overtake one another, so their departures at any
+    position are sorted; a binary search suffices. Returns -1 if none.
+    """
+    lo = first_trip
+    hi = last_trip
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if dep_s[trip_time_ptr[mid] + pos] < earliest:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < last_trip:
+        return lo
+    return -1
+
+
+@nb.njit(cache=True, nogil=True)
+def _lower(labels, k_first, k_end, s, v):  # type: ignore[no-untyped-def]
+    """Lower ``labels[k, s]`` to ``v`` for ``k_first <= k < k_end``; True if the last row changed.
+
+    Label rows are non-increasing in ``k`` (allowing more rides is never
+    worse), so the first row already at or below ``v`` ends the update.
+    """
+    for k in range(k_first, k_end):
+        if v < labels[k, s]:
+            labels[k, s] = v
+        else:
+            return False
+    return True
+
+
+@nb.njit(cache=True, nogil=True)
+def _legs_end(leg_s, first, end, budget_s):  # type: ignore[no-untyped-def]
+    """End of the legs in ``[first, end)``, sorted by time, that take at most ``budget_s``."""
+    while end > first and leg_s[end - 1] > budget_s:
+        end -= 1
+    return end
+
+
+@nb.njit(cache=True, nogil=True)
+def _queue_patterns(  # type: ignore[no-untyped-def]
+    stop_occ_ptr, stop_occ_pattern, stop_occ_pos, marked, marked_list, n_marked, first_pos, queue
+):
+    """Queue the patterns through the marked stops, each from its first marked position.
+
+    Clears the marks; returns the queue length. ``first_pos`` is -1 for
+    patterns not queued (and is reset by the scan).
+    """
+    n_queue = 0
+    for m in range(n_marked):
+        s = marked_list[m]
+        marked[s] = False
+        for q in range(stop_occ_ptr[s], stop_occ_ptr[s + 1]):
+            p = stop_occ_pattern[q]
+            pos = stop_occ_pos[q]
+            if first_pos[p] < 0:
+                first_pos[p] = pos
+                queue[n_queue] = p
+                n_queue += 1
+            elif pos < first_pos[p]:
+                first_pos[p] = pos
+    return n_queue
+
+
+@nb.njit(cache=True, nogil=True)
+def _raptor_one_origin(  # type: ignore[no-untyped-def]
+    pattern_stop_ptr, pattern_stops, pattern_trip_ptr, trip_time_ptr, arr_s, dep_s,
+    stop_occ_ptr, stop_occ_pattern, stop_occ_pos,
+    transfer_ptr, transfer_stop, transfer_s,
+    acc_stop, acc_s, egress_ptr, egress_dest, egress_s, direct_dest, direct_s,
+    departures_s, max_rides, max_trip_s, times_out,
+    ride, board, best_dest, marked, marked_list, ridden, ridden_list, dirty, dirty_list,
+    first_pos, queue, improved,
+):
+    """Range-RAPTOR for one origin over all departures; fills ``times_out[minute, dest]``.
+
+    Labels are kept from later to earlier departures (Rönkä/Delling range-RAPTOR
+    as in R5): a journey found for a later departure is also available, by
+    waiting, to an earlier one. ``ride[k, s]`` is the earliest arrival at stop
+    ``s`` by vehicle using at most ``k`` rides; ``board[k, s]`` the earliest time
+    one can be at ``s`` ready to board after at most ``k`` rides (after the access
+    walk for ``k = 0``, or after alighting and at most one transfer walk). An
+    improvement of row ``k`` is written at once to the rows above it, which
+    keeps both non-increasing in ``k``. ``board`` has rows ``0 .. max_rides - 1``
+    only: nothing boards after the last ride, so its transfers are skipped.
+
+    The other arguments after ``times_out`` are work arrays shared by the
+    origins of a batch: ``ride``, ``board`` and ``best_dest`` are reset here;
+    the flags (``marked``, ``ridden``, ``dirty``) must be all False and are
+    left so; ``first_pos`` must be all -1 and is left so; ``queue`` and
+    ``improved`` are scratch.
+    """
+    ride[:] = UNREACHED
+    board[:] = UNREACHED
+    best_dest[:] = UNREACHED
+
+    for w in range(len(departures_s) - 1, -1, -1):
+        t0 = departures_s[w]
+        # Round 0: access walks, and walk-only journeys.
+        n_marked = 0
+        for a in range(len(acc_stop)):
+            s = acc_stop[a]
+            v = t0 + acc_s[a]
+            if v < board[0, s]:
+                _lower(board, 0, max_rides, s, v)
+                if not marked[s]:
+                    marked[s] = True
+                    marked_list[n_marked] = s
+                    n_marked += 1
+        for a in range(len(direct_dest)):
+            v = t0 + direct_s[a]
+            d = direct_dest[a]
+            if v < best_dest[d]:
+                best_dest[d] = v
+
+        n_dirty = 0  # stops whose best arrival (ride[max_rides]) improved for this departure
+        for k in range(1, max_rides + 1):
+            if n_marked == 0:
+                break
+            n_queue = _queue_patterns(stop_occ_ptr, stop_occ_pattern, stop_occ_pos, marked,
+                                      marked_list, n_marked, first_pos, queue)
+            n_marked = 0
+            # Ride each queued pattern with the earliest catchable trip, from its
+            # first marked position on.
+            n_ridden = 0
+            for qi in range(n_queue):
+                p = queue[qi]
+                start = first_pos[p]
+                first_pos[p] = -1
+                ps = pattern_stop_ptr[p]
+                n_pos = pattern_stop_ptr[p + 1] - ps
+                t_first = pattern_trip_ptr[p]
+                t_last = pattern_trip_ptr[p + 1]
+                trip = -1
+                for i in range(start, n_pos):
+                    s = pattern_stops[ps + i]
+                    if trip >= 0:
+                        a = arr_s[trip_time_ptr[trip] + i]
+                        if a < ride[k, s] and a - t0 <= max_trip_s:
+                            if _lower(ride, k, max_rides + 1, s, a) and not dirty[s]:
+                                dirty[s] = True
+                                dirty_list[n_dirty] = s
+                                n_dirty += 1
+                            if not ridden[s]:
+                                ridden[s] = True
+                                ridden_list[n_ridden] = s
+                                n_ridden += 1
+                    if i == n_pos - 1:
+                        break
+                    b = board[k - 1, s]
+                    if b == UNREACHED:
+                        continue
+                    if trip < 0:
+                        trip = _find_trip(dep_s, trip_time_ptr, t_first, t_last, i, b)
+                    elif trip > t_first and b <= dep_s[trip_time_ptr[trip - 1] + i]:
+                        # An earlier trip is catchable here (trips are sorted at every stop).
+                        earlier = _find_trip(dep_s, trip_time_ptr, t_first, trip - 1, i, b)
+                        trip = earlier if earlier >= 0 else trip - 1
+            # Transfers (staying put included) from the stops just ridden to.
+            for r in range(n_ridden):
+                s = ridden_list[r]
+                ridden[s] = False
+                if k == max_rides:
+                    continue
+                v = ride[k, s]
+                if v < board[k, s]:
+                    _lower(board, k, max_rides, s, v)
+                    if not marked[s]:
+                        marked[s] = True
+                        marked_list[n_marked] = s
+                        n_marked += 1
+                # Lower row k without branching, listing the stops it improved ...
+                n_improved = 0
+                first = transfer_ptr[s]
+                for e in range(first, _legs_end(transfer_s, first, transfer_ptr[s + 1],
+                                                t0 + max_trip_s - v)):
+                    v2 = v + transfer_s[e]
+                    s2 = transfer_stop[e]
+                    before = board[k, s2]
+                    board[k, s2] = min(before, v2)
+                    improved[n_improved] = s2
+                    n_improved += v2 < before
+                # ... then the rows above it, and mark those stops for the next round.
+                for m in range(n_improved):
+                    s2 = improved[m]
+                    _lower(board, k + 1, max_rides, s2, board[k, s2])
+                    if not marked[s2]:
+                        marked[s2] = True
+                        marked_list[n_marked] = s2
+                        n_marked += 1
+        for m in range(n_marked):
+            marked[marked_list[m]] = False
+        # Egress walks from the stops whose best arrival improved.
+        for r in range(n_dirty):
+            s = dirty_list[r]
+            dirty[s] = False
+            v = ride[max_rides, s]
+            first = egress_ptr[s]
+            for e in range(first, _legs_end(egress_s, first, egress_ptr[s + 1],
+                                            t0 + max_trip_s - v)):
+                d = egress_dest[e]
+                best_dest[d] = min(best_dest[d], v + egress_s[e])  # branch-free: faster
+        for d in range(len(best_dest)):
+            travel_s = best_dest[d] - t0
+            times_out[w, d] = travel_s if travel_s <= max_trip_s else UNREACHED
+
+
+@nb.njit(cache=True, nogil=True)
+def _bucket_shift(max_trip_s):  # type: ignore[no-untyped-def]
+    """``shift`` such that buckets of ``2**shift`` s cover ``0 .. max_trip_s`` in at most 127."""
+    shift = 0
+    while (max_trip_s >> shift) + 2 > 128:
+        shift += 1
+    return shift
+
+
+@nb.njit(cache=True, nogil=True)
+def _select_ranks(times_s, ranks, shift, counts, column, scratch, out):  # type: ignore[no-untyped-def]
+    """``out[j, d]``: the ``ranks[j]``-th smallest of ``times_s[:, d]`` (``UNREACHED`` sorts last).
+
+    Travel times are ``0 .. max_trip_s`` or ``UNREACHED``. A counting pass
+    over buckets of ``2**shift`` s (``counts`` has one per bucket plus a last
+    one for ``UNREACHED``) finds the bucket holding each rank; only the few
+    times in that bucket are then sorted. ``column`` and ``scratch`` are work
+    arrays of one entry per departure.
+    """
+    n_minutes, n_dests = times_s.shape
+    unreached_bucket = len(counts) - 1
+    for d in range(n_dests):
+        counts[:] = 0
+        for w in range(n_minutes):
+            v = times_s[w, d]
+            column[w] = v
+            counts[min(v >> shift, unreached_bucket)] += 1
+        for j in range(len(ranks)):
+            r = ranks[j]
+            b = 0
+            below = 0
+            while below + counts[b] <= r:
+                below += counts[b]
+                b += 1
+            if b == unreached_bucket:
+                out[j, d] = UNREACHED
+                continue
+            # Gather the times of bucket b without branching, then insertion-sort them.
+            n_in = 0
+            for w in range(n_minutes):
+                v = column[w]
+                scratch[n_in] = v
+                n_in += (v >> shift) == b
+            for i in range(1, n_in):
+                v = scratch[i]
+                m = i
+                while m > 0 and scratch[m - 1] > v:
+                    scratch[m] = scratch[m - 1]
+                    m -= 1
+                scratch[m] = v
+            out[j, d] = scratch[r - below]
+
+
+@nb.njit(cache=True, nogil=True)
+def range_raptor(  # type: ignore[no-untyped-def]
+    pattern_stop_ptr, pattern_stops, pattern_trip_ptr, trip_time_ptr, arr_s, dep_s,
+    stop_occ_ptr, stop_occ_pattern, stop_occ_pos,
+    transfer_ptr, transfer_stop, transfer_s,
+    access_ptr, access_stop, access_s, egress_ptr, egress_dest, egress_s,
+    direct_ptr, direct_dest, direct_s,
+    departures_s, max_rides, max_trip_s, n_dests, percentile_ranks,
+):
+    """Range-RAPTOR for a batch of origins.
+
+    The GIL is released, so batches run in parallel from Python threads.
+
+    Parameters
+    ----------
+    pattern_stop_ptr, pattern_stops, pattern_trip_ptr, trip_time_ptr, arr_s, dep_s
+        The timetable (see :class:`routes.timetable.timetable.Timetable`).
+    stop_occ_ptr, stop_occ_pattern, stop_occ_pos
+        CSR from stop to its occurrences (pattern, position) in patterns.
+    transfer_ptr, transfer_stop, transfer_s
+        CSR of transfer walks between stops, seconds, each stop's legs sorted
+        by walking time.
+    access_ptr, access_stop, access_s
+        CSR from origin (of this batch) to access stops, seconds.
+    egress_ptr, egress_dest, egress_s
+        CSR from stop to destinations, seconds, each stop's legs sorted by
+        walking time.
+    direct_ptr, direct_dest, direct_s
+        CSR from origin to destinations reachable on foot only, seconds.
+    departures_s
+        Departure times, ascending, seconds after midnight.
+    max_rides, max_trip_s
+        Limits on boardings (at least 1) and on total travel time.
+    n_dests
+        Number of destinations.
+    percentile_ranks
+        0-based rank, in the ascending list of per-departure travel times, of
+        each requested percentile.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int32`` travel times in seconds, shape ``(n_origins, n_percentiles,
+        n_dests)``; ``UNREACHED`` where the ranked time is unreachable.
+
+    Notes
+    -----
+    Index arrays may be any integer type (the wrapper passes ``uint16`` where
+    the values fit, which keeps more of them in cache); numba compiles one
+    specialisation per combination.
+    """
+    n_orig = len(access_ptr) - 1
+    n_minutes = len(departures_s)
+    n_stops = len(stop_occ_ptr) - 1
+    n_patterns = len(pattern_stop_ptr) - 1
+    out = np.empty((n_orig, len(percentile_ranks), n_dests), dtype=np.int32)
+    times = np.empty((n_minutes, n_dests), dtype=np.int32)
+    # Work arrays, allocated once per batch.
+    ride = np.empty((max_rides + 1, n_stops), dtype=np.int32)
+    board = np.empty((max(max_rides, 1), n_stops), dtype=np.int32)  # row 0 even for 0 rides
+    best_dest = np.empty(n_dests, dtype=np.int32)
+    marked = np.zeros(n_stops, dtype=np.bool_)
+    marked_list = np.empty(n_stops, dtype=np.int32)
+    ridden = np.zeros(n_stops, dtype=np.bool_)
+    ridden_list = np.empty(n_stops, dtype=np.int32)
+    dirty = np.zeros(n_stops, dtype=np.bool_)
+    dirty_list = np.empty(n_stops, dtype=np.int32)
+    first_pos = np.full(n_patterns, -1, dtype=np.int32)
+    queue = np.empty(n_patterns, dtype=np.int32)
+    longest_row = 0
+    for s in range(n_stops):
+        longest_row = max(longest_row, transfer_ptr[s + 1] - transfer_ptr[s])
+    improved = np.empty(longest_row, dtype=np.int32)
+    shift = _bucket_shift(max_trip_s)
+    counts = np.empty((max_trip_s >> shift) + 2, dtype=np.int32)
+    column = np.empty(n_minutes, dtype=np.int32)
+    scratch = np.empty(n_minutes, dtype=np.int32)
+    for o in range(n_orig):
+        a0 = access_ptr[o]
+        a1 = access_ptr[o + 1]
+        d0 = direct_ptr[o]
+        d1 = direct_ptr[o + 1]
+        _raptor_one_origin(
+            pattern_stop_ptr, pattern_stops, pattern_trip_ptr, trip_time_ptr, arr_s, dep_s,
+            stop_occ_ptr, stop_occ_pattern, stop_occ_pos,
+            transfer_ptr, transfer_stop, transfer_s,
+            access_stop[a0:a1], access_s[a0:a1], egress_ptr, egress_dest, egress_s,
+            direct_dest[d0:d1], direct_s[d0:d1],
+            departures_s, max_rides, max_trip_s, times,
+            ride, board, best_dest, marked, marked_list, ridden, ridden_list, dirty, dirty_list,
+            first_pos, queue, improved,
+        )
+        if n_minutes == 1:
+            for j in range(len(percentile_ranks)):
+                out[o, j] = times[0]
+        else:
+            _select_ranks(times, percentile_ranks, shift, counts, column, scratch, out[o])
+    return out

@@ -1,0 +1,1 @@
+"""Evaluating proposals: study inputs, scenarios, scorecards and rankings."""

@@ -1,0 +1,1 @@
+"""The transit network: streets, timetable, stop links and transfers, and data checks."""

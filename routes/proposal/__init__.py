@@ -1,0 +1,1 @@
+"""Proposals: the model, loading and validation, stops and schedules, costing, GTFS export."""

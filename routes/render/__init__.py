@@ -1,0 +1,1 @@
+"""Rendering results for people: HTML pages, SVG charts, maps and reports."""

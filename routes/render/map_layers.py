@@ -1,0 +1,283 @@
+"""The map's content: zone cells, isochrones and GeoJSON features with escaped tooltips.
+
+Every user-supplied string (route, stop, zone, space and proposal names)
+reaches a feature HTML-escaped inside its properties, never spliced into HTML
+or JavaScript source.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from routes._crs import local_metric_crs
+from routes._format import format_number
+from routes.config.study_area import RoutingParams
+from routes.inputs.destinations import Destinations
+from routes.inputs.zones import Zones
+from routes.network.transit import TransitNetwork
+from routes.proposal.model import Proposal, ProposalRoute
+from routes.proposal.stops import compute_route_stops
+from routes.render.html import escape
+from routes.render.svg import (
+    ClassBreaks,
+)
+from routes.timetable.gtfs_time import format_clock
+
+__all__ = ["choose_isochrone_zones", "compute_map_isochrones", "compute_zone_cells"]
+
+_COORD_DIGITS = 5  # about 1 m
+
+
+_ISOCHRONE_GRID_M = 100.0  # route to one street node per 100 m square: fast enough for maps
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def compute_zone_cells(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Areas to colour for each zone: its polygon, or a cell around its point.
+
+    Point zones (e.g. hexagon centres in a CSV) get the Voronoi cell of their
+    point, clipped to a disc of 0.6 × the median nearest-neighbour distance,
+    which gives close to hexagonal cells on a regular grid.
+
+    Parameters
+    ----------
+    geometry
+        Zone polygons or points, any CRS, indexed by zone id.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        Polygons, EPSG:4326, same index.
+    """
+    wgs = geometry.to_crs("EPSG:4326")
+    is_point = wgs.geom_type == "Point"
+    if not bool(is_point.any()):
+        return wgs
+    lon_min, lat_min, lon_max, lat_max = (float(v) for v in wgs.total_bounds)
+    metric = wgs.to_crs(local_metric_crs(lon_min, lat_min, lon_max, lat_max))
+    points = metric[is_point.to_numpy()]
+    xy = shapely.get_coordinates(points.to_numpy())
+    if len(xy) > 1:
+        from scipy.spatial import cKDTree
+
+        dist, _ = cKDTree(xy).query(xy, k=2)
+        radius = 0.6 * float(np.median(dist[:, 1]))
+    else:
+        radius = 200.0
+    discs = shapely.buffer(points.to_numpy(), radius, quad_segs=8)
+    if len(xy) > 2:
+        voronoi = shapely.voronoi_polygons(shapely.MultiPoint(xy),
+                                           extend_to=shapely.box(*metric.total_bounds)
+                                           .buffer(radius * 4))
+        cells = np.asarray(shapely.get_parts(voronoi), dtype=object)
+        # Voronoi parts come in no particular order: match each to its point.
+        owner = shapely.STRtree(cells).query(shapely.points(xy), predicate="intersects")
+        cell_of = np.empty(len(xy), dtype=object)
+        cell_of[owner[0]] = cells[owner[1]]
+        discs = shapely.intersection(discs, cell_of)
+    out = metric.copy()
+    out[is_point.to_numpy()] = discs
+    return gpd.GeoSeries(out, index=geometry.index, crs=metric.crs).to_crs("EPSG:4326")
+
+
+def choose_isochrone_zones(changes: pd.DataFrame, job_column: str, *, n: int = 3) -> list[str]:
+    """Default origins for the isochrones: the most deprived zones that gain.
+
+    Parameters
+    ----------
+    changes
+        Per-zone table (``zones.csv``) with ``population``,
+        ``deprivation_decile`` and ``baseline_``/``delta_`` job columns.
+    job_column
+        The job-access column, e.g. ``jobs_within_45min``.
+    n
+        How many zones.
+
+    Returns
+    -------
+    list[str]
+        Zone ids: among populated zones whose job access improves (all
+        populated zones when none does), the most deprived (lowest decile),
+        or where there are no deciles the lowest baseline job access; ties go
+        to the bigger gain.
+    """
+    table = changes
+    if "population" in table:
+        table = table[table["population"].fillna(0) > 0]
+    delta = f"delta_{job_column}"
+    if delta in table and bool((table[delta] > 0).any()):
+        table = table[table[delta] > 0]
+    keys: list[pd.Series] = []
+    decile = table.get("deprivation_decile")
+    if decile is not None and bool(decile.notna().any()):
+        keys.append(decile.astype("Float64").fillna(11.0).astype(float))
+    elif f"baseline_{job_column}" in table:
+        keys.append(table[f"baseline_{job_column}"].fillna(np.inf).astype(float))
+    if delta in table:
+        keys.append(-table[delta].fillna(0.0).astype(float))
+    if not keys:
+        return [str(i) for i in table.index[:n]]
+    order = np.lexsort([k.to_numpy() for k in reversed(keys)])
+    return [str(i) for i in table.index.to_numpy()[order[:n]]]
+
+
+def compute_map_isochrones(
+    baseline: TransitNetwork, scenario: TransitNetwork, zones: Zones, zone_ids: Sequence[str],
+    *, routing: RoutingParams, cutoff_min: float,
+) -> gpd.GeoDataFrame:
+    """Isochrones from chosen zones on the baseline and on the scenario network.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326, columns ``network`` (``"baseline"`` or ``"scenario"``),
+        ``from_id`` (zone id), ``cutoff_min`` (minutes) and ``geometry``.
+    """
+    from routes.engine.isochrones import compute_isochrones
+
+    frames = []
+    for name, network in (("baseline", baseline), ("scenario", scenario)):
+        layer = compute_isochrones(network, zones.points, list(zone_ids), [cutoff_min],
+                                   routing=routing, grid_m=_ISOCHRONE_GRID_M)
+        frames.append(layer.assign(network=name))
+    out = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(out[["network", "from_id", "cutoff_min", "geometry"]],
+                            geometry="geometry", crs="EPSG:4326")
+
+
+# --------------------------------------------------------------------------- features
+
+
+def _round_geometry(geom: shapely.Geometry) -> shapely.Geometry:
+    return shapely.set_precision(geom, 10.0 ** -_COORD_DIGITS)
+
+
+def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _feature(geom: shapely.Geometry, tooltip: str, **props: Any) -> dict[str, Any]:
+    return {"type": "Feature", "geometry": shapely.geometry.mapping(_round_geometry(geom)),
+            "properties": {"tooltip": tooltip, **props}}
+
+
+def _zone_label(changes: pd.DataFrame, zone_id: str) -> str:
+    name = changes["name"].get(zone_id) if "name" in changes else None
+    if name is None or (isinstance(name, float) and math.isnan(name)) or str(name) == zone_id:
+        return f"zone {zone_id}"
+    return f"{name} ({zone_id})"
+
+
+def _zone_header(changes: pd.DataFrame, zone_id: str) -> str:
+    row = changes.loc[zone_id]
+    lines = [f"<b>{escape(_zone_label(changes, zone_id))}</b>"]
+    facts = []
+    if "population" in changes and pd.notna(row["population"]):
+        facts.append(f"{format_number(row['population'])} residents")
+    if "deprivation_decile" in changes and pd.notna(row["deprivation_decile"]):
+        facts.append(f"deprivation decile {int(row['deprivation_decile'])} of 10 "
+                     "(1 = most deprived)")
+    if facts:
+        lines.append(escape(", ".join(facts)))
+    return "<br>".join(lines)
+
+
+def _change_sentence(before: float, after: float, what: str) -> str:
+    if not (math.isfinite(before) and math.isfinite(after)):
+        return f"{what}: not reachable from this zone's streets"
+    delta = after - before
+    change = ("no change" if abs(delta) < 1e-9 else
+              f"{format_number(delta, signed=True)}")
+    return (f"{what}: {format_number(before)} today, {format_number(after)} with the "
+            f"proposal ({change})")
+
+
+def _change_features(changes: pd.DataFrame, cells: gpd.GeoSeries, metric: str, what: str,
+                     breaks: ClassBreaks) -> list[dict[str, Any]]:
+    features = []
+    for zone_id, geom in cells.items():
+        if geom is None or geom.is_empty or zone_id not in changes.index:
+            continue
+        before = float(changes.at[zone_id, f"baseline_{metric}"])
+        after = float(changes.at[zone_id, f"scenario_{metric}"])
+        delta = float(changes.at[zone_id, f"delta_{metric}"])
+        tip = (_zone_header(changes, str(zone_id)) + "<br>"
+               + escape(_change_sentence(before, after, what)))
+        features.append(_feature(geom, tip, fill=breaks.colour(delta)))
+    return features
+
+
+def _headway_text(route: ProposalRoute) -> str:
+    parts = []
+    for period in route.headways:
+        parts.append(f"every {period.headway_s / 60:g} min "
+                     f"{format_clock(period.start_s)}-{format_clock(period.end_s)}")
+    return "; ".join(parts)
+
+
+def _route_features(proposal: Proposal) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    lines, stops = [], []
+    for route in proposal.routes:
+        route_stops = compute_route_stops(route)
+        length_km = route_stops[-1].distance_m / 1000 if route_stops else float("nan")
+        tip = (f"<b>{escape(route.name)}</b><br>New bus route, "
+               f"{escape(format_number(length_km))} km, {len(route_stops)} stops<br>"
+               f"{escape(_headway_text(route))}")
+        lines.append(_feature(shapely.LineString(route.coords_lonlat), tip))
+        for i, stop in enumerate(route_stops, start=1):
+            label = f"Stop {i} of {len(route_stops)} on {route.name}"
+            if stop.name:
+                label = f"{stop.name}: {label.lower()}"
+            stops.append(_feature(shapely.Point(stop.lon, stop.lat), escape(label)))
+    return lines, stops
+
+
+def _destination_features(layer: Destinations, *, spaces: bool) -> list[dict[str, Any]]:
+    table = layer.table
+    features = []
+    weights = table["weight"].to_numpy(dtype=float)
+    biggest = float(np.nanmax(weights)) if len(weights) else 0.0
+    for i, (dest_id, row) in enumerate(table.iterrows()):
+        name = row.get("name")
+        label = str(name) if isinstance(name, str) and name else str(dest_id)
+        point = shapely.Point(layer.points.lon[i], layer.points.lat[i])
+        if spaces:
+            category = str(row.get("category") or "").replace("_", " ")
+            detail = "shared community space" + (f" ({category})" if category and
+                                                 category != "other" else "")
+            tip = f"<b>{escape(label)}</b><br>{escape(detail)}"
+            features.append(_feature(point, tip))
+        elif weights[i] > 0:
+            radius = 3.0 + 12.0 * math.sqrt(weights[i] / biggest) if biggest > 0 else 3.0
+            tip = f"<b>{escape(format_number(weights[i]))} {escape(layer.name)}</b>"
+            if isinstance(name, str) and name:
+                tip += f"<br>{escape(name)}"
+            features.append(_feature(point, tip, radius=round(radius, 1)))
+    return features
+
+
+def _isochrone_features(isochrones: gpd.GeoDataFrame, network: str, changes: pd.DataFrame,
+                        when: str) -> list[dict[str, Any]]:
+    """One (multi)polygon per cutoff: the union of the areas reachable from every origin."""
+    rows = isochrones[isochrones["network"] == network].to_crs("EPSG:4326")
+    features = []
+    for cutoff, group in rows.groupby("cutoff_min", sort=True):
+        geom = shapely.simplify(shapely.union_all(group.geometry.to_numpy()),
+                                10.0 ** -(_COORD_DIGITS - 1))
+        if geom is None or geom.is_empty:
+            continue
+        origins = [_zone_label(changes, z) if z in changes.index else f"zone {z}"
+                   for z in dict.fromkeys(group["from_id"].astype(str))]
+        tip = escape(f"Where people in {'; '.join(origins)} can get to within {cutoff:g} min "
+                     f"by walking and bus {when}")
+        features.append(_feature(geom, tip))
+    return features

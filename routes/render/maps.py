@@ -1,0 +1,312 @@
+"""The interactive map of a run: ``map.html``, one self-contained folium page.
+
+Layers: where people in chosen zones can get to today and with the proposal
+(isochrones), the change in jobs (and in cross-community reach) per zone, the
+proposed routes and stops, shared community spaces and jobs. Leaflet's
+JavaScript and CSS are written into the page from the ``folium-offline``
+package, so the map opens with no internet; only the background tiles need it.
+
+Every user-supplied string (route, stop, zone, space and proposal names)
+reaches the page HTML-escaped inside JSON data, never spliced into HTML or
+JavaScript source.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from routes._optional import import_optional_dependency
+from routes.columns import ColumnKind, column_name
+from routes.config.study_area import ScoringParams
+from routes.inputs.destinations import Destinations
+from routes.proposal.model import Proposal
+from routes.render._leaflet import _LEAFLET_CSS, _LEAFLET_JS, _stable_ids, inline_assets
+from routes.render.html import escape
+from routes.render.map_layers import (
+    _change_features,
+    _collection,
+    _destination_features,
+    _isochrone_features,
+    _route_features,
+    _zone_label,
+    compute_zone_cells,
+)
+from routes.render.svg import (
+    AFTER_COLOUR,
+    BEFORE_COLOUR,
+    ROUTE_COLOUR,
+    ClassBreaks,
+    compute_class_breaks,
+)
+
+__all__ = ["MapLayers", "render_map", "write_map"]
+
+logger = logging.getLogger(__name__)
+
+SPACE_COLOUR = "#1b9e77"
+JOBS_COLOUR = "#8c6d31"
+STOP_FILL = "#ffffff"
+_STYLE_ZONE = {"color": "#9e9e9e", "weight": 0.4, "fillOpacity": 0.7}
+_STYLE_ISO_BASELINE = {"color": "#424242", "weight": 2, "dashArray": "6 4", "fill": True,
+                       "fillColor": BEFORE_COLOUR, "fillOpacity": 0.15}
+_STYLE_ISO_SCENARIO = {"color": AFTER_COLOUR, "weight": 2, "fill": True,
+                       "fillColor": AFTER_COLOUR, "fillOpacity": 0.18}
+_STYLE_ROUTE = {"color": ROUTE_COLOUR, "weight": 5, "opacity": 0.9}
+_STYLE_STOP = {"radius": 4, "color": ROUTE_COLOUR, "weight": 2, "fill": True,
+               "fillColor": STOP_FILL,
+               "fillOpacity": 1.0}
+_STYLE_SPACE = {"radius": 6, "color": "#ffffff", "weight": 1.5, "fill": True,
+                "fillColor": SPACE_COLOUR,
+                "fillOpacity": 0.95}
+_STYLE_JOBS = {"color": JOBS_COLOUR, "weight": 0.5, "fill": True, "fillColor": JOBS_COLOUR,
+               "fillOpacity": 0.35}
+_TOOLTIP_STYLE = "font-size:13px;max-width:320px;white-space:normal;"
+
+
+@dataclass(frozen=True, slots=True)
+class MapLayers:
+    """The names of the map's layers, as listed in its layer control.
+
+    Attributes
+    ----------
+    baseline_isochrones, scenario_isochrones
+        Area reachable from the chosen zones, today and with the proposal.
+    change_jobs
+        Change in jobs within the job cutoff, per zone.
+    change_reach
+        Change in residents of other community groups within the reach cutoff.
+    routes, stops
+        The proposal's new routes and their stops.
+    spaces
+        Shared community spaces.
+    jobs
+        Where the jobs are.
+    """
+
+    baseline_isochrones: str
+    scenario_isochrones: str
+    change_jobs: str
+    change_reach: str
+    routes: str
+    stops: str
+    spaces: str
+    jobs: str
+
+    @classmethod
+    def for_scoring(cls, scoring: ScoringParams) -> MapLayers:
+        """Layer names for the cutoffs of a study area."""
+        t, r = f"{scoring.job_cutoff_min:g}", f"{scoring.space_cutoff_min:g}"
+        return cls(
+            baseline_isochrones=f"Reachable today within {t} min",
+            scenario_isochrones=f"Reachable with the proposal within {t} min",
+            change_jobs=f"Change in jobs within {t} min",
+            change_reach=f"Change in people of other groups within {r} min",
+            routes="Proposed routes",
+            stops="Proposed stops",
+            spaces="Shared community spaces",
+            jobs="Jobs",
+        )
+
+
+def _legend_html(layers: MapLayers, breaks: ClassBreaks, title: str,
+                 isochrone_note: str | None) -> str:
+    swatches = "".join(
+        f'<div class="row"><span class="sw" style="background:{colour}"></span>'
+        f"{escape(label)}</div>" for colour, label in breaks.legend())
+    symbols = [
+        (f'<span class="ln" style="border-color:{ROUTE_COLOUR}"></span>', layers.routes),
+        (f'<span class="dot" style="background:{STOP_FILL};border-color:{ROUTE_COLOUR}">'
+         "</span>", layers.stops),
+        (f'<span class="dot" style="background:{SPACE_COLOUR};border-color:#fff"></span>',
+         layers.spaces),
+        (f'<span class="dot big" style="background:{JOBS_COLOUR};opacity:.5"></span>',
+         f"{layers.jobs} (bigger circle = more jobs)"),
+    ]
+    if isochrone_note is not None:
+        symbols[:0] = [
+            ('<span class="sw" style="background:rgba(158,158,158,.25);border:2px dashed '
+             '#424242"></span>', layers.baseline_isochrones),
+            (f'<span class="sw" style="background:rgba(33,102,172,.25);border:2px solid '
+             f'{AFTER_COLOUR}"></span>', layers.scenario_isochrones),
+        ]
+    rows = "".join(f'<div class="row">{icon}{escape(label)}</div>' for icon, label in symbols)
+    note = (f'<div class="note">{escape(isochrone_note)}</div>'
+            if isochrone_note is not None else "")
+    return (
+        '<div id="routes-legend" class="routes-legend" role="region" aria-label="Legend">'
+        f'<div class="title">{escape(title)}</div>'
+        f'<div class="head">{escape(layers.change_jobs)} per neighbourhood</div>{swatches}'
+        f'<div class="head">On the map</div>{rows}{note}'
+        f'<div class="note">Journeys by walking and bus, leaving in the study\'s departure '
+        f"window; the middle (median) journey time counts. Background map needs the internet."
+        "</div></div>"
+    )
+
+
+_PAGE_CSS = """
+.routes-legend{position:absolute;z-index:1000;left:10px;bottom:56px;background:#fff;
+ padding:8px 10px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4);
+ font:12px/1.35 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:290px;
+ max-height:calc(100vh - 150px);overflow:auto}
+.routes-legend .title{font-weight:700;font-size:14px;margin-bottom:4px}
+.routes-legend .head{font-weight:600;margin:6px 0 2px}
+.routes-legend .row{display:flex;align-items:center;gap:6px;margin:1px 0}
+.routes-legend .sw{display:inline-block;width:18px;height:12px;border:1px solid #bbb;
+ box-sizing:border-box;flex:none}
+.routes-legend .ln{display:inline-block;width:18px;border-top:4px solid;flex:none}
+.routes-legend .dot{display:inline-block;width:10px;height:10px;border-radius:50%;
+ border:2px solid;flex:none;margin:0 4px}
+.routes-legend .dot.big{width:14px;height:14px;margin:0 2px;border:none}
+.routes-legend .note{color:#555;margin-top:6px}
+.leaflet-control-layers-expanded{font:13px system-ui,-apple-system,'Segoe UI',Arial,sans-serif}
+@media print{.routes-legend{max-height:none}}
+"""
+
+
+def render_map(
+    proposal: Proposal,
+    changes: pd.DataFrame,
+    zone_geometry: gpd.GeoSeries,
+    *,
+    scoring: ScoringParams | None = None,
+    destinations: Sequence[Destinations] = (),
+    space_layers: Collection[str] = (),
+    isochrones: gpd.GeoDataFrame | None = None,
+    study_name: str = "",
+) -> str:
+    """Render the interactive map of one proposal as a self-contained HTML page.
+
+    Parameters
+    ----------
+    proposal
+        The proposal (its routes and stops are drawn).
+    changes
+        Per-zone table (``zones.csv``), indexed by zone id, with
+        ``baseline_``/``scenario_``/``delta_`` columns of ``jobs_within_<T>min``
+        and, when present, ``reach_other_groups_<T>min``.
+    zone_geometry
+        Zone polygons or points, indexed by zone id (any CRS; reprojected to
+        EPSG:4326).
+    scoring
+        Cutoffs (default: DESIGN's).
+    destinations
+        Destination layers; those named in ``space_layers`` are drawn as shared
+        community spaces, the first other one as jobs.
+    space_layers
+        Names of the shared-space layers.
+    isochrones
+        From :func:`compute_map_isochrones`, or ``None`` for no isochrone layers.
+    study_name
+        Shown in the title.
+
+    Returns
+    -------
+    str
+        The HTML page.
+    """
+    folium = import_optional_dependency("folium", extra="maps", purpose="to write map.html")
+    scoring = scoring or ScoringParams()
+    names = MapLayers.for_scoring(scoring)
+    cells = compute_zone_cells(zone_geometry)
+    job_layer = next((d for d in destinations if d.name not in space_layers), None)
+    job_name = job_layer.name if job_layer is not None else "jobs"
+    job_metric = column_name(ColumnKind.WITHIN, layer=job_name, cutoff_min=scoring.job_cutoff_min)
+    reach_metric = column_name(ColumnKind.REACH_OTHER_GROUPS, cutoff_min=scoring.space_cutoff_min)
+
+    lon_min, lat_min, lon_max, lat_max = (float(v) for v in cells.total_bounds)
+    fmap = folium.Map(location=[(lat_min + lat_max) / 2, (lon_min + lon_max) / 2],
+                      tiles=None, control_scale=True, zoom_start=12)
+    # Only Leaflet itself is needed (no icon fonts, Bootstrap or jQuery).
+    fmap.default_js = [("leaflet", _LEAFLET_JS)]
+    fmap.default_css = [("leaflet_css", _LEAFLET_CSS)]
+    folium.TileLayer("OpenStreetMap", name="Street map (needs the internet)",
+                     control=True).add_to(fmap)
+
+    def tooltip() -> Any:
+        return folium.GeoJsonTooltip(fields=["tooltip"], labels=False, style=_TOOLTIP_STYLE)
+
+    def add(features: list[dict[str, Any]], name: str, style: Mapping[str, Any], *,
+            show: bool = True, marker: Any = None, per_feature: str | None = None) -> None:
+        if not features:
+            return
+        base = copy.deepcopy(dict(style))
+
+        def style_function(feature: dict[str, Any]) -> dict[str, Any]:
+            out = dict(base)
+            if per_feature == "fill":
+                out["fillColor"] = feature["properties"]["fill"]
+            elif per_feature == "radius":
+                out["radius"] = feature["properties"]["radius"]
+            return out
+
+        folium.GeoJson(_collection(features), name=escape(name), show=show, marker=marker,
+                       style_function=style_function, tooltip=tooltip(),
+                       highlight_function=None).add_to(fmap)
+
+    breaks = compute_class_breaks(changes[f"delta_{job_metric}"]) \
+        if f"delta_{job_metric}" in changes else compute_class_breaks([])
+    if f"delta_{job_metric}" in changes:
+        add(_change_features(changes, cells, job_metric, f"{job_name.capitalize()} within "
+                             f"{scoring.job_cutoff_min:g} min", breaks),
+            names.change_jobs, _STYLE_ZONE, per_feature="fill")
+    if f"delta_{reach_metric}" in changes:
+        reach_breaks = compute_class_breaks(changes[f"delta_{reach_metric}"])
+        add(_change_features(changes, cells, reach_metric,
+                             f"People of other community groups within "
+                             f"{scoring.space_cutoff_min:g} min", reach_breaks),
+            names.change_reach, _STYLE_ZONE, show=False, per_feature="fill")
+    isochrone_note = None
+    if isochrones is not None and len(isochrones):
+        add(_isochrone_features(isochrones, "baseline", changes, "today"),
+            names.baseline_isochrones, _STYLE_ISO_BASELINE)
+        add(_isochrone_features(isochrones, "scenario", changes, "with the proposal"),
+            names.scenario_isochrones, _STYLE_ISO_SCENARIO)
+        origins = [_zone_label(changes, str(z)) if str(z) in changes.index else str(z)
+                   for z in dict.fromkeys(isochrones["from_id"].astype(str))]
+        isochrone_note = "Reachable areas are drawn from: " + "; ".join(origins) + "."
+    if job_layer is not None:
+        add(_destination_features(job_layer, spaces=False), names.jobs, _STYLE_JOBS,
+            show=False, marker=folium.CircleMarker(), per_feature="radius")
+    for layer in destinations:
+        if layer.name in space_layers:
+            add(_destination_features(layer, spaces=True), names.spaces, _STYLE_SPACE,
+                marker=folium.CircleMarker())
+    lines, stops = _route_features(proposal)
+    add(lines, names.routes, _STYLE_ROUTE)
+    add(stops, names.stops, _STYLE_STOP, marker=folium.CircleMarker())
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    fmap.fit_bounds([[lat_min, lon_min], [lat_max, lon_max]])
+
+    title = f"{proposal.name}: what the proposal changes"
+    if study_name:
+        title += f" ({study_name})"
+    root = fmap.get_root()
+    root.header.add_child(folium.Element(f"<title>{escape(title)}</title>"), name="title")
+    root.header.add_child(folium.Element(f"<style>{_PAGE_CSS}</style>"), name="routes_css")
+    root.html.add_child(folium.Element(
+        _legend_html(names, breaks, title, isochrone_note)),
+        name="routes_legend")
+    page = inline_assets(_stable_ids(root.render()))
+    leftover = re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page)
+    if leftover:  # pragma: no cover - guarded by inline_assets
+        msg = f"map.html would still load {len(leftover)} files from the internet"
+        raise RuntimeError(msg)
+    return page
+
+
+def write_map(path: Path, proposal: Proposal, changes: pd.DataFrame,
+              zone_geometry: gpd.GeoSeries, **options: Any) -> Path:
+    """Write :func:`render_map`'s page to ``path`` (UTF-8) and return the path."""
+    page = render_map(proposal, changes, zone_geometry, **options)
+    Path(path).write_text(page, encoding="utf-8")
+    logger.info("map: %s (%.1f MB)", path, len(page.encode("utf-8")) / 1e6)
+    return Path(path)

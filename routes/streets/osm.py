@@ -1,0 +1,419 @@
+"""The walkable street network from an OpenStreetMap extract.
+
+:func:`load_street_network` builds a :class:`routes.streets.graph.StreetNetwork`
+(the interface agreed with the routing engine) from an ``.osm.pbf`` or ``.osm``
+extract: walkable ways, their edges, the largest connected component.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from routes._crs import local_metric_crs, project_lonlat
+from routes._csr import offsets_from_keys
+from routes._progress import ProgressCallback, no_progress
+from routes.errors import InputError, OsmError
+from routes.inputs.osm_file import check_osm_path, iter_osm
+from routes.streets.graph import StreetNetwork
+
+if TYPE_CHECKING:
+    import osmium
+
+# osmium, pyproj and scipy are imported where they are used, so that modules which
+# only need the StreetNetwork type (the engine, the cache) import this one cheaply.
+
+__all__ = ["WALK_ACCESS_POLICIES", "load_street_network"]
+
+logger = logging.getLogger(__name__)
+
+
+# highway=* values of ways that do not exist on the ground (yet or any more).
+_HIGHWAY_NOT_BUILT = frozenset(
+    {"construction", "proposed", "planned", "abandoned", "disused", "razed", "demolished", "no"}
+)
+# highway=* values closed to pedestrians unless foot=* explicitly allows them.
+_HIGHWAY_NO_FOOT = frozenset(
+    {"motorway", "motorway_link", "raceway", "bus_guideway", "busway", "escape"}
+)
+_FOOT_ALLOWED = frozenset({"yes", "designated", "permissive"})
+_FOOT_FORBIDDEN = frozenset({"no", "private"})
+_ACCESS_FORBIDDEN = frozenset({"no", "private"})
+
+WALK_ACCESS_POLICIES: tuple[str, ...] = ("strict", "permissive")
+"""Values of ``walk_access`` in :func:`load_street_network`: ``"strict"`` (the default)
+honours ``foot=*`` and ``access=*`` restrictions; ``"permissive"`` ignores them."""
+_UNDEFINED_COORDINATE = 2**31 - 1  # osmium's fixed-point value of a missing location
+_COORDINATE_PRECISION = 10_000_000  # osmium stores degrees × 1e7 as integers
+_N_STAGES = 4
+# Log a warning when the smaller components hold more than this share of the nodes,
+# and at least this many nodes.
+_DROPPED_SHARE_WARN = 0.05
+_DROPPED_NODES_WARN = 100
+_INT32_MAX = np.iinfo(np.int32).max
+
+
+def load_street_network(
+    osm_path: Path,
+    *,
+    walk_access: str = "strict",
+    ignore_foot_no: bool = False,
+    progress: ProgressCallback | None = None,
+) -> StreetNetwork:
+    """Read the walkable street network from an OpenStreetMap extract.
+
+    Parameters
+    ----------
+    osm_path
+        An OSM extract: ``.osm.pbf`` / ``.pbf``, or ``.osm`` XML optionally
+        compressed as ``.osm.gz`` / ``.osm.bz2``. Ways must come after the
+        nodes they use, as in every extract written by OSM tools.
+    walk_access
+        Which legal restrictions decide whether pedestrians may use a way:
+
+        - ``"strict"`` (default, as R5): ways tagged ``foot=no``/``private``,
+          or ``access=no``/``private`` without a ``foot`` tag allowing walking,
+          are left out.
+        - ``"permissive"``: ``foot=*`` and ``access=*`` are ignored, so private
+          service roads, bus corridors (``access=no``) and carriageways whose
+          sidewalks are mapped separately (``foot=no``) are walked too. Roads
+          that are not built and motorway-class roads (unless ``foot`` allows
+          walking) stay excluded. This is close to what osm4routing-based
+          routers such as ferrobus walk on; use it to compare with them, not
+          for accessibility results: people cannot walk through gated
+          condominiums or along busways, and points and stops link to the
+          nearest segment of *any* kept way, which may be a carriageway or
+          corridor joined to the sidewalks only at its ends.
+    ignore_foot_no
+        Treat ``foot=no`` ways as walkable (``foot=private`` stays excluded).
+        For car-routing extracts that lack footways: there ``foot=no`` usually
+        marks a road whose sidewalks are mapped as separate ways, and without
+        those ways the walk network falls apart into islands.
+    progress
+        Called as ``progress(done, total)`` after each of the 4 stages
+        (read the file, build edges, keep the largest component, project and
+        build the CSR arrays).
+
+    Returns
+    -------
+    StreetNetwork
+        Nodes sorted by OSM id, projected to the UTM zone of the network's
+        extent; edge lengths are geodesic on the WGS84 ellipsoid, metres.
+
+    Raises
+    ------
+    InputError
+        If ``walk_access`` is not one of :data:`WALK_ACCESS_POLICIES`.
+    OsmError
+        If the file is missing, has an unsupported extension, cannot be read as
+        OSM data, or holds no walkable ways.
+
+    Notes
+    -----
+    A way is walkable when it has a ``highway`` tag (or is a
+    ``railway``/``public_transport`` ``platform``) and
+
+    - ``highway`` is not a road that is not built (``construction``,
+      ``proposed``, ``planned``, ``abandoned``, ``disused``, ``razed``...);
+    - ``highway`` is not closed to pedestrians (``motorway``,
+      ``motorway_link``, ``raceway``, ``bus_guideway``, ``busway``, ``escape``)
+      unless ``foot`` is ``yes``/``designated``/``permissive``. Trunk roads
+      are kept unless tagged otherwise;
+    - ``foot`` is not ``no`` (unless ``ignore_foot_no``) or ``private``;
+    - ``access`` is not ``no`` or ``private``, unless ``foot`` allows walking.
+
+    With ``walk_access="permissive"`` the last two rules are dropped.
+
+    ``area=yes`` ways (pedestrian squares) are kept as their outline. Every pair
+    of consecutive way nodes becomes an edge; nodes are not contracted. Way
+    nodes missing from the extract are skipped (their edges are dropped).
+    Parallel edges between the same two nodes are merged (straight segments
+    between the same nodes have the same length). Only the largest connected
+    component is kept; a warning is logged when the other components hold
+    more than 5 % of the walkable nodes (and at least 100 nodes).
+    """
+    if walk_access not in WALK_ACCESS_POLICIES:
+        msg = (
+            f"walk_access must be one of {', '.join(map(repr, WALK_ACCESS_POLICIES))}, "
+            f"got {walk_access!r}"
+        )
+        raise InputError(msg)
+    report = progress or no_progress
+    started = time.perf_counter()
+    osm_path = Path(osm_path)
+    fmt = check_osm_path(osm_path)
+
+    honour_access = walk_access == "strict"
+    if not honour_access:
+        foot_forbidden: frozenset[str] = frozenset()
+    elif ignore_foot_no:
+        foot_forbidden = _FOOT_FORBIDDEN - {"no"}
+    else:
+        foot_forbidden = _FOOT_FORBIDDEN
+    raw = _read_walkable_ways(osm_path, fmt, foot_forbidden, honour_access=honour_access)
+    report(1, _N_STAGES)
+
+    node_ids, node_lon, node_lat, edge_a, edge_b = _build_edges(raw, osm_path)
+    report(2, _N_STAGES)
+
+    keep, n_components = _largest_component(len(node_ids), edge_a, edge_b)
+    new_index = np.cumsum(keep, dtype=np.int64) - 1
+    edge_keep = keep[edge_a]
+    edge_a, edge_b = new_index[edge_a[edge_keep]], new_index[edge_b[edge_keep]]
+    n_dropped = len(node_ids) - int(keep.sum())
+    _log_dropped_components(osm_path, n_dropped, len(node_ids), n_components, raw.n_foot_no_ways)
+    node_ids, node_lon, node_lat = node_ids[keep], node_lon[keep], node_lat[keep]
+    report(3, _N_STAGES)
+
+    network = _assemble(node_ids, node_lon, node_lat, edge_a, edge_b, osm_path)
+    report(4, _N_STAGES)
+    logger.info(
+        "street network: %s nodes, %s edges; %.1f s",
+        f"{network.n_nodes:,}",
+        f"{network.n_edges:,}",
+        time.perf_counter() - started,
+    )
+    return network
+
+
+def _log_dropped_components(
+    osm_path: Path, n_dropped: int, n_nodes: int, n_components: int, n_foot_no_ways: int
+) -> None:
+    """Log how many nodes fell outside the largest component, as a warning if many did."""
+    share = n_dropped / n_nodes
+    if share <= _DROPPED_SHARE_WARN or n_dropped < _DROPPED_NODES_WARN:
+        logger.debug(
+            "kept the largest of %d connected components; dropped %d nodes",
+            n_components,
+            n_dropped,
+        )
+        return
+    if n_foot_no_ways:
+        hint = (
+            f"{n_foot_no_ways:,} ways tagged foot=no were left out: if the extract lacks "
+            "footways (e.g. one made for car routing), set walk_access = \"ignore_foot_no\" in "
+            "[study_area] of routes.toml"
+        )
+    else:
+        hint = "check that the extract includes the footways and paths that join them"
+    logger.warning(
+        "%s: %s of %s walkable nodes (%.1f%%), in %s smaller components, are cut off from "
+        "the main street network and were dropped, so points there snap to distant "
+        "streets; %s",
+        osm_path,
+        f"{n_dropped:,}",
+        f"{n_nodes:,}",
+        100.0 * share,
+        f"{n_components - 1:,}",
+        hint,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _RawWays:
+    """Node references of walkable ways, concatenated, with osmium fixed-point coordinates."""
+
+    refs: NDArray[np.int64]
+    x: NDArray[np.int64]
+    y: NDArray[np.int64]
+    way_start: NDArray[np.bool_]  # True at the first node of each way
+    n_ways: int
+    n_foot_no_ways: int  # ways left out because of foot=no
+
+
+def _read_walkable_ways(
+    osm_path: Path, fmt: str, foot_forbidden: frozenset[str], *, honour_access: bool = True
+) -> _RawWays:
+    """Read every walkable way's node ids and locations in one pass over the file."""
+    import osmium
+
+    processor = (
+        osmium.FileProcessor(osmium.io.File(str(osm_path), fmt), osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations()
+        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+        .with_filter(osmium.filter.KeyFilter("highway", "railway", "public_transport"))
+    )
+    refs: list[int] = []
+    xs: list[int] = []
+    ys: list[int] = []
+    way_lengths: list[int] = []
+    n_foot_no_ways = 0
+    add_ref, add_x, add_y = refs.append, xs.append, ys.append
+    for way in _iter_checked(processor, osm_path):
+        tags = way.tags
+        foot = tags.get("foot")
+        other = (tags.get("access"), tags.get("railway"), tags.get("public_transport"))
+        highway = tags.get("highway")
+        if not _is_walkable(highway, foot, *other, foot_forbidden, honour_access=honour_access):
+            # Count the ways left out only because of foot=no, for the warning's hint.
+            n_foot_no_ways += foot == "no" and _is_walkable(highway, None, *other)
+            continue
+        nodes = way.nodes
+        if len(nodes) < 2:
+            continue
+        for node in nodes:
+            add_ref(node.ref)
+            add_x(node.x)
+            add_y(node.y)
+        way_lengths.append(len(nodes))
+    lengths = np.asarray(way_lengths, dtype=np.int64)
+    way_start = np.zeros(len(refs), dtype=np.bool_)
+    way_start[np.cumsum(lengths) - lengths] = True
+    logger.debug(
+        "read %d walkable ways with %d way nodes from %s", len(lengths), len(refs), osm_path
+    )
+    return _RawWays(
+        refs=np.asarray(refs, dtype=np.int64),
+        x=np.asarray(xs, dtype=np.int64),
+        y=np.asarray(ys, dtype=np.int64),
+        way_start=way_start,
+        n_ways=len(lengths),
+        n_foot_no_ways=n_foot_no_ways,
+    )
+
+
+def _iter_checked(processor: osmium.FileProcessor, osm_path: Path) -> Iterator[osmium.osm.Way]:
+    """Iterate ``processor``, turning osmium's read errors into OsmError."""
+    import osmium
+
+    for obj in iter_osm(processor, osm_path):
+        if isinstance(obj, osmium.osm.Way):  # always, given the entity filter
+            yield obj
+
+
+def _is_walkable(
+    highway: str | None,
+    foot: str | None,
+    access: str | None,
+    railway: str | None,
+    public_transport: str | None,
+    foot_forbidden: frozenset[str] = _FOOT_FORBIDDEN,
+    *,
+    honour_access: bool = True,
+) -> bool:
+    """Decide from a way's tags whether pedestrians may use it (see load_street_network).
+
+    ``honour_access=False`` (``walk_access="permissive"``) ignores ``access=*``;
+    pass an empty ``foot_forbidden`` to ignore ``foot=no``/``private`` too.
+    """
+    foot = foot.strip().lower() if foot else None
+    if foot in foot_forbidden:
+        return False
+    foot_allowed = foot in _FOOT_ALLOWED
+    if (
+        honour_access
+        and access
+        and access.strip().lower() in _ACCESS_FORBIDDEN
+        and not foot_allowed
+    ):
+        return False
+    if highway is None:
+        return railway == "platform" or public_transport == "platform"
+    if highway in _HIGHWAY_NOT_BUILT:
+        return False
+    return highway not in _HIGHWAY_NO_FOOT or foot_allowed
+
+
+def _build_edges(
+    raw: _RawWays, osm_path: Path
+) -> tuple[
+    NDArray[np.int64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+]:
+    """Turn consecutive way nodes into unique undirected edges ``a < b`` over sorted node ids."""
+    valid = (raw.x != _UNDEFINED_COORDINATE) & (raw.y != _UNDEFINED_COORDINATE)
+    consecutive = ~raw.way_start[1:] & valid[:-1] & valid[1:] & (raw.refs[:-1] != raw.refs[1:])
+    u_pos = np.flatnonzero(consecutive)
+    n_missing = int((~valid).sum())
+    if n_missing:
+        logger.debug(
+            "%d way nodes have no location in %s; their edges are skipped", n_missing, osm_path
+        )
+    if len(u_pos) == 0:
+        if raw.n_ways:
+            detail = f"{raw.n_ways:,} walkable ways were found but none has two located nodes"
+        else:
+            detail = "no walkable highway=* ways were found"
+        msg = (
+            f"{osm_path}: {detail}; use an extract that covers the study area's streets "
+            "(with its nodes), not one filtered to other features"
+        )
+        raise OsmError(msg)
+    end_pos = np.concatenate([u_pos, u_pos + 1])
+    node_ids, first, inverse = np.unique(raw.refs[end_pos], return_index=True, return_inverse=True)
+    node_pos = end_pos[first]
+    node_lon = raw.x[node_pos] / _COORDINATE_PRECISION
+    node_lat = raw.y[node_pos] / _COORDINATE_PRECISION
+    u, v = inverse[: len(u_pos)], inverse[len(u_pos) :]
+    # Straight segments between the same two nodes have the same length, so merging
+    # parallel edges by their end points keeps the shortest.
+    key = np.unique(np.minimum(u, v) * len(node_ids) + np.maximum(u, v))
+    edge_a, edge_b = np.divmod(key, len(node_ids))
+    return node_ids, node_lon, node_lat, edge_a, edge_b
+
+
+def _largest_component(
+    n_nodes: int, edge_a: NDArray[np.int64], edge_b: NDArray[np.int64]
+) -> tuple[NDArray[np.bool_], int]:
+    """Return a mask of the nodes in the largest connected component, and the component count."""
+    import scipy.sparse
+    from scipy.sparse.csgraph import connected_components
+
+    graph = scipy.sparse.coo_matrix(
+        (np.ones(len(edge_a), dtype=np.int8), (edge_a, edge_b)), shape=(n_nodes, n_nodes)
+    ).tocsr()
+    n_components, labels = connected_components(graph, directed=False)
+    largest = np.argmax(np.bincount(labels))
+    return labels == largest, int(n_components)
+
+
+def _assemble(
+    node_ids: NDArray[np.int64],
+    node_lon: NDArray[np.float64],
+    node_lat: NDArray[np.float64],
+    edge_a: NDArray[np.int64],
+    edge_b: NDArray[np.int64],
+    osm_path: Path,
+) -> StreetNetwork:
+    """Project the nodes, measure the edges and lay both directions out as CSR arrays."""
+    from pyproj import Geod
+
+    n = len(node_ids)
+    if n > _INT32_MAX or 2 * len(edge_a) > _INT32_MAX:
+        msg = (
+            f"{osm_path}: the walk network has {n:,} nodes and {2 * len(edge_a):,} edges, "
+            "more than int32 indexes hold; clip the extract to the study area"
+        )
+        raise OsmError(msg)
+    crs = local_metric_crs(node_lon.min(), node_lat.min(), node_lon.max(), node_lat.max())
+    node_x_m, node_y_m = project_lonlat(node_lon, node_lat, crs)
+    _, _, length = Geod(ellps="WGS84").inv(
+        node_lon[edge_a], node_lat[edge_a], node_lon[edge_b], node_lat[edge_b]
+    )
+    rows = np.concatenate([edge_a, edge_b])
+    cols = np.concatenate([edge_b, edge_a])
+    order = np.lexsort((cols, rows))
+    indptr = offsets_from_keys(rows, n, dtype=np.int32)
+    return StreetNetwork(
+        crs=crs,
+        node_osm_ids=node_ids.astype(np.int64, copy=False),
+        node_lon=node_lon,
+        node_lat=node_lat,
+        node_x_m=node_x_m,
+        node_y_m=node_y_m,
+        indptr=indptr,
+        indices=cols[order].astype(np.int32),
+        length_m=np.concatenate([length, length])[order].astype(np.float64, copy=False),
+    )
+
+

@@ -1,0 +1,8 @@
+"""GTFS timetables, from feed files to the routing timetable.
+
+``read.py`` (opening a feed), ``calendar.py``, ``gtfs_time.py`` (every GTFS time,
+-1 for missing), ``feed.py`` and ``_stop_times.py`` (one feed's trips on one date),
+the feed doctor (``trips.py``, ``diagnosis.py``, ``doctor.py``, ``_doctor_rules.py``),
+``timetable.py`` (:class:`~routes.timetable.timetable.Timetable`, all feeds) and
+``export.py`` (writing GTFS zips).
+"""

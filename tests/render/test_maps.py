@@ -1,0 +1,223 @@
+"""Tests for routes.render.maps: map.html layers, legend, offline assets and escaping."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from _pages import (
+    ALL_HOSTILE,
+    HOSTILE,
+    HOSTILE_PROPOSAL,
+    HOSTILE_SPACE,
+    HOSTILE_STOP,
+    HOSTILE_ZONE,
+    JOB_COLUMN,
+    tiny_changes,
+    tiny_destinations,
+    tiny_isochrones,
+    tiny_zone_geometry,
+    write_proposal,
+)
+
+from routes.config.study_area import ScoringParams
+from routes.proposal.load import load_proposal
+from routes.render.map_layers import choose_isochrone_zones, compute_zone_cells
+from routes.render.maps import MapLayers, render_map, write_map
+from routes.render.svg import NO_CHANGE_COLOUR, compute_class_breaks
+
+pytest.importorskip("folium")
+pytest.importorskip("offlinefolium")
+
+LAYERS = MapLayers.for_scoring(ScoringParams())
+ALL_LAYER_NAMES = [LAYERS.change_jobs, LAYERS.change_reach, LAYERS.baseline_isochrones,
+                   LAYERS.scenario_isochrones, LAYERS.routes, LAYERS.stops, LAYERS.spaces,
+                   LAYERS.jobs]
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> str:
+    folder = tmp_path_factory.mktemp("map")
+    proposal = load_proposal(write_proposal(folder))
+    jobs, spaces = tiny_destinations()
+    return render_map(proposal, tiny_changes(), tiny_zone_geometry(), scoring=ScoringParams(),
+                      destinations=(jobs, spaces), space_layers={"spaces"},
+                      isochrones=tiny_isochrones(), study_name="Tiny & <small>")
+
+
+def _layer_control_names(page: str) -> list[str]:
+    block = re.search(r"overlays :\s*\{(.*?)\}", page, re.S)
+    assert block is not None
+    return [json.loads(k) for k in re.findall(r'("(?:[^"\\]|\\.)*")\s*:', block.group(1))]
+
+
+def _tooltips(page: str) -> list[str]:
+    """Every tooltip of every GeoJSON layer, as the HTML Leaflet will show."""
+    return [json.loads(t) for t in re.findall(r'"tooltip":\s*("(?:[^"\\]|\\.)*")', page)]
+
+
+def test_layer_control_lists_every_layer(page: str) -> None:
+    assert _layer_control_names(page) == [
+        LAYERS.change_jobs, LAYERS.change_reach, LAYERS.baseline_isochrones,
+        LAYERS.scenario_isochrones, LAYERS.jobs, LAYERS.spaces, LAYERS.routes, LAYERS.stops]
+    assert "L.control.layers" in page
+
+
+def test_legend_is_present(page: str) -> None:
+    legend = re.search(r'<div id="routes-legend".*?</div></div>', page, re.S)
+    assert legend is not None
+    text = legend.group(0)
+    for name in (LAYERS.change_jobs, LAYERS.routes, LAYERS.spaces, LAYERS.baseline_isochrones,
+                 "no change", "more than +"):
+        assert name in text
+    assert "Reachable areas are drawn from: North End (Z1)." in text
+
+
+def test_page_loads_nothing_from_the_internet(page: str) -> None:
+    assert not re.search(r'<(?:script|link)[^>]+(?:src|href)="(?:https?:)?//', page)
+    assert "Leaflet 1.9.3" in page  # the library itself is inline
+    assert ".leaflet-container" in page  # and its style sheet
+    # Only the background tiles come from the internet.
+    assert re.findall(r"https?://[a-z{}.]*tile[^\"']*", page)
+
+
+@pytest.mark.parametrize("name", ALL_HOSTILE)
+def test_hostile_names_never_appear_raw(page: str, name: str) -> None:
+    assert name not in page
+    # No markup with an event handler, and no script that calls alert, anywhere.
+    assert not re.search(r"<[a-z]+[^<>]*\son\w+\s*=", page)
+    assert not re.search(r"<script[^>]*>\s*alert", page)
+
+
+def test_hostile_names_are_escaped_text_in_tooltips(page: str) -> None:
+    tips = _tooltips(page)
+    assert any(html.escape(HOSTILE) in t for t in tips)  # route
+    assert any(html.escape(HOSTILE_ZONE) in t for t in tips)  # zone
+    assert any(html.escape(HOSTILE_SPACE) in t for t in tips)  # space
+    assert any(html.escape(f"{HOSTILE_STOP}: stop 1 of 3 on {HOSTILE}") in t for t in tips)
+    for tip in tips:  # once Leaflet parses the tooltip HTML, only <b> and <br> are elements
+        assert set(re.findall(r"<(\w+)", tip)) <= {"b", "br"}
+
+
+def test_title_and_legend_escape_the_proposal_name(page: str) -> None:
+    title = f"{HOSTILE_PROPOSAL}: what the proposal changes (Tiny & <small>)"
+    assert f"<title>{html.escape(title)}</title>" in page
+    assert f'<div class="title">{html.escape(title)}</div>' in page
+
+
+def test_tooltips_speak_plain_language(page: str) -> None:
+    tips = " ".join(_tooltips(page))
+    assert "Jobs within 45 min: 1,000 today, 2,200 with the proposal (+1,200)" in tips
+    assert "1,000 residents, deprivation decile 1 of 10 (1 = most deprived)" in tips
+    assert "every 10 min 07:00-19:00" in tips
+    assert "Where people in North End (Z1) can get to within 45 min by walking and bus today" \
+        in tips
+
+
+def test_choropleth_colours_gains_and_no_change(page: str) -> None:
+    breaks = compute_class_breaks(tiny_changes()[f"delta_{JOB_COLUMN}"])
+    assert breaks.colour(1200.0) in page and breaks.colour(0.0) == NO_CHANGE_COLOUR
+
+
+def test_map_without_isochrones_or_reach(tmp_path: Path) -> None:
+    proposal = load_proposal(write_proposal(tmp_path, stem="plain", route="R1"))
+    changes = tiny_changes().drop(columns=[c for c in tiny_changes() if "reach" in c])
+    path = write_map(tmp_path / "map.html", proposal, changes, tiny_zone_geometry())
+    names = _layer_control_names(path.read_text(encoding="utf-8"))
+    assert names == [LAYERS.change_jobs, LAYERS.routes, LAYERS.stops]
+
+
+def test_point_zones_get_cells_around_their_points() -> None:
+    xs, ys = np.meshgrid(np.arange(4) * 0.005, np.arange(3) * 0.005)
+    points = gpd.GeoSeries(gpd.points_from_xy(xs.ravel(), ys.ravel()), crs="EPSG:4326",
+                           index=[f"p{i}" for i in range(12)])
+    cells = compute_zone_cells(points)
+    assert list(cells.index) == list(points.index)
+    assert (cells.geom_type == "Polygon").all()
+    assert all(c.contains(p) for c, p in zip(cells, points, strict=True))
+    overlap = shapely.intersection(cells.iloc[0], cells.iloc[1]).area
+    assert overlap < 1e-10
+    assert cells.crs.to_epsg() == 4326
+
+
+def test_polygon_zones_are_kept() -> None:
+    zones = tiny_zone_geometry().to_crs("EPSG:3857")
+    cells = compute_zone_cells(zones)
+    assert cells.crs.to_epsg() == 4326
+    assert cells.iloc[0].equals_exact(tiny_zone_geometry().iloc[0], 1e-9)
+
+
+def test_default_isochrone_zones_are_the_most_deprived_that_gain() -> None:
+    changes = tiny_changes()
+    assert choose_isochrone_zones(changes, JOB_COLUMN, n=1) == ["Z1"]
+    assert choose_isochrone_zones(changes, JOB_COLUMN, n=5) == ["Z1", "Z2"]
+
+
+def test_default_isochrone_zones_without_deciles_have_the_lowest_access() -> None:
+    changes = tiny_changes(deciles=False)
+    changes.loc["Z2", f"baseline_{JOB_COLUMN}"] = 10.0
+    assert choose_isochrone_zones(changes, JOB_COLUMN, n=1) == ["Z2"]
+
+
+def test_default_isochrone_zones_when_nobody_gains() -> None:
+    changes = tiny_changes()
+    changes[f"delta_{JOB_COLUMN}"] = 0.0
+    assert choose_isochrone_zones(changes, JOB_COLUMN, n=2) == ["Z1", "Z2"]
+
+
+@pytest.mark.parametrize(("values", "gains", "losses"), [
+    ([0, 10, 20, 30, 40], (20.0, 25.0, 50.0), ()),
+    ([-3, 0, 0, 5], (5.0,), (-5.0,)),
+    ([np.nan, 0.0], (), ()),
+])
+def test_class_breaks(values: list[float], gains: tuple[float, ...],
+                      losses: tuple[float, ...]) -> None:
+    breaks = compute_class_breaks(values)
+    assert breaks.gain_edges == gains and breaks.loss_edges == losses
+    labels = [label for _, label in breaks.legend()]
+    assert "no change" in labels and len(labels) == len(gains) + len(losses) + 1
+
+
+def test_map_styles_are_not_mutated(tmp_path: Path) -> None:
+    import routes.render.maps as maps
+
+    before = {k: dict(v) for k, v in vars(maps).items() if k.startswith("_STYLE_")}
+    proposal = load_proposal(write_proposal(tmp_path, stem="plain", route="R1"))
+    render_map(proposal, tiny_changes(), tiny_zone_geometry(), destinations=tiny_destinations(),
+               space_layers={"spaces"}, isochrones=tiny_isochrones())
+    after = {k: dict(v) for k, v in vars(maps).items() if k.startswith("_STYLE_")}
+    assert before == after
+
+
+def test_missing_zone_changes_are_drawn_as_no_data(tmp_path: Path) -> None:
+    proposal = load_proposal(write_proposal(tmp_path, stem="plain", route="R1"))
+    changes = tiny_changes()
+    changes.loc["Z3", [f"baseline_{JOB_COLUMN}", f"scenario_{JOB_COLUMN}",
+                       f"delta_{JOB_COLUMN}"]] = np.nan
+    page = render_map(proposal, changes, tiny_zone_geometry())
+    assert any("Jobs within 45 min: not reachable from this zone&#x27;s streets" in t
+               for t in _tooltips(page))
+
+
+def test_zone_table_may_lack_some_geometries(tmp_path: Path) -> None:
+    proposal = load_proposal(write_proposal(tmp_path, stem="plain", route="R1"))
+    geometry = pd.concat([tiny_zone_geometry(), gpd.GeoSeries(
+        [shapely.box(0.04, 0.01, 0.05, 0.02)], index=["Z9"], crs="EPSG:4326")])
+    page = render_map(proposal, tiny_changes(), geometry)
+    assert "Z9" not in " ".join(_tooltips(page))
+
+
+def test_same_map_same_bytes(tmp_path: Path) -> None:
+    proposal = load_proposal(write_proposal(tmp_path, stem="plain", route="R1"))
+    pages = [render_map(proposal, tiny_changes(), tiny_zone_geometry(),
+                        destinations=tiny_destinations(), space_layers={"spaces"},
+                        isochrones=tiny_isochrones()) for _ in range(2)]
+    assert pages[0] == pages[1]
+    assert "map_00000000000000000000000000000001" in pages[0]
