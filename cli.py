@@ -244,6 +244,8 @@ class _RoutesGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            raise  # stdout closed early (``routes ... | head``): click exits quietly
         except (RoutesError, OSError, MemoryError) as exc:
             state = ctx.obj
             if isinstance(state, _State) and state.verbosity >= 2:
