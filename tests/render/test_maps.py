@@ -34,7 +34,6 @@ from routes.render.maps import MapLayers, render_map, write_map
 from routes.render.svg import NO_CHANGE_COLOUR, compute_class_breaks
 
 pytest.importorskip("folium")
-pytest.importorskip("offlinefolium")
 
 LAYERS = MapLayers.for_scoring(ScoringParams())
 ALL_LAYER_NAMES = [LAYERS.change_jobs, LAYERS.change_reach, LAYERS.baseline_isochrones,
