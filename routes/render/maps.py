@@ -148,6 +148,17 @@ def _legend_html(layers: MapLayers, breaks: ClassBreaks, title: str,
                         breaks.legend(), symbols, isochrone_note)
 
 
+def _verbatim(folium: Any, html: str) -> Any:
+    """A folium element that writes ``html`` as it is.
+
+    ``folium.Element(html)`` would compile ``html`` as a jinja2 template, so a name
+    holding ``{{ ... }}`` would run as template code; here ``html`` is only a value.
+    """
+    element = folium.Element("{{ this.verbatim_html }}")
+    element.verbatim_html = html
+    return element
+
+
 _FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-z])")
 
 
@@ -276,18 +287,17 @@ def render_map(
     if study_name:
         title += f" ({study_name})"
     root = fmap.get_root()
-    root.header.add_child(folium.Element(render_macro("map_parts.html", "title", title)),
+    root.header.add_child(_verbatim(folium, render_macro("map_parts.html", "title", title)),
                           name="title")
-    root.header.add_child(folium.Element(render_macro("map_parts.html", "style")),
+    root.header.add_child(_verbatim(folium, render_macro("map_parts.html", "style")),
                           name="routes_css")
     # Leaflet itself, before the map's script (which folium writes at the end of the body).
-    root.header.add_child(folium.Element(f"<script>{leaflet_script()}</script>"),
+    root.header.add_child(_verbatim(folium, f"<script>{leaflet_script()}</script>"),
                           name="leaflet")
-    root.header.add_child(folium.Element(f"<style>{leaflet_style()}</style>"),
+    root.header.add_child(_verbatim(folium, f"<style>{leaflet_style()}</style>"),
                           name="leaflet_css")
-    root.html.add_child(folium.Element(
-        _legend_html(names, breaks, title, isochrone_note)),
-        name="routes_legend")
+    root.html.add_child(_verbatim(folium, _legend_html(names, breaks, title, isochrone_note)),
+                        name="routes_legend")
     page = _stable_ids(root.render())
     linked = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)=', page)
     if linked:  # pragma: no cover - folium elements that need files are not used
