@@ -149,7 +149,7 @@ def _legend_html(layers: MapLayers, breaks: ClassBreaks, title: str,
 
 
 def _verbatim(folium: Any, html: str) -> Any:
-    """A folium element that writes ``html`` as it is.
+    """Wrap ``html`` in a folium element that writes it as it is.
 
     ``folium.Element(html)`` would compile ``html`` as a jinja2 template, so a name
     holding ``{{ ... }}`` would run as template code; here ``html`` is only a value.
