@@ -12,10 +12,12 @@ hostile names.
 
 with deltas Z1 +1,200 jobs (decile 1), Z2 +300 (decile 2), Z3 0 (decile 8).
 
-:func:`write_hostile_demo` writes Demo Town (``routes demo``) and gives one zone, one
-shared space, the route and its stops of ``crosstown_link`` hostile names, saving
-the proposal as ``<img src=x onerror=alert(2)>.geojson`` (the proposal name is the
-file stem).
+:func:`write_hostile_demo` writes Demo Town (``routes demo``) and gives two zones, two
+shared spaces, the route and its stops of ``crosstown_link`` hostile names (one with
+quotes and ampersands, :data:`HOSTILE_QUOTES`), saving the proposal as
+``<img src=x onerror=alert(2)>.geojson`` (the proposal name is the file stem). The
+route keeps its ``stop_spacing_m`` beside explicit stops, so the run has a data warning
+that quotes the file and route names (:func:`hostile_warning`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ HOSTILE_PROPOSAL = "<img src=x onerror=alert(2)>"
 HOSTILE_ZONE = "<b onmouseover=alert(3)>Mill Hey</b>"
 HOSTILE_SPACE = "`${alert(4)}` <svg onload=alert(5)>"
 HOSTILE_STOP = "</script><script>alert(6)</script>"
+HOSTILE_QUOTES = """Canal "Bank" &amp; 'Wharf' & <i onclick="alert(7)">Co</i>"""
+HOSTILE_TEMPLATE = "{{ 7*7 }} {{ self }}{# hidden #}"  # runs if compiled as a jinja2 template
 ALL_HOSTILE = (HOSTILE, HOSTILE_PROPOSAL, HOSTILE_ZONE, HOSTILE_SPACE, HOSTILE_STOP)
 
 JOB_COLUMN = "jobs_within_45min"
@@ -154,6 +158,12 @@ def tiny_evaluation(folder: Path, name: str = HOSTILE_PROPOSAL, *,
                            seconds=0.0)
 
 
+def hostile_warning() -> str:
+    """The data warning of the hostile demo's proposal (it quotes the file and route names)."""
+    return (f"{HOSTILE_PROPOSAL}.geojson feature 0 ({HOSTILE!r}): stop_spacing_m is ignored "
+            "because the route has explicit stops")
+
+
 def write_hostile_demo(folder: Path) -> Path:
     """Demo Town with hostile names; returns the hostile proposal's path."""
     from routes.demo.study_area import write_demo_study_area
@@ -161,19 +171,21 @@ def write_hostile_demo(folder: Path) -> Path:
     write_demo_study_area(folder)
     zones = folder / "zones" / "neighbourhoods.geojson"
     data = json.loads(zones.read_text(encoding="utf-8"))
+    renamed = {"Mill Hey": HOSTILE_ZONE, "Canal Bank": HOSTILE_QUOTES}
     for feature in data["features"]:
-        if feature["properties"]["name"] == "Mill Hey":
-            feature["properties"]["name"] = HOSTILE_ZONE
+        name = feature["properties"]["name"]
+        feature["properties"]["name"] = renamed.get(name, name)
     zones.write_text(json.dumps(data), encoding="utf-8")
     spaces = folder / "zones" / "community_spaces.geojson"
     data = json.loads(spaces.read_text(encoding="utf-8"))
     data["features"][0]["properties"]["name"] = HOSTILE_SPACE
+    data["features"][1]["properties"]["name"] = HOSTILE_QUOTES
     spaces.write_text(json.dumps(data), encoding="utf-8")
     source = folder / "examples" / "crosstown_link.geojson"
     data = json.loads(source.read_text(encoding="utf-8"))
     route = data["features"][0]
     route["properties"]["name"] = HOSTILE
-    route["properties"].pop("stop_spacing_m", None)
+    route["properties"]["stop_spacing_m"] = 400  # ignored beside explicit stops: a warning
     line = route["geometry"]["coordinates"]
     stops = [line[0], line[len(line) // 2], line[-1]]
     data["features"] += [

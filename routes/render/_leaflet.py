@@ -1,80 +1,69 @@
-"""Leaflet's JavaScript and CSS inlined into a folium page, so the map opens offline.
+"""Leaflet's JavaScript and CSS from this package's own copy, to write into a map page.
 
-The files come from the ``folium-offline`` package, which stores folium's CDN
-files under their URLs.
+Leaflet (BSD 2-Clause) is vendored as package data under
+``routes/render/static/leaflet/``, unchanged; its README there says where each
+file comes from, with their SHA-256. The style sheet's images are written into
+it as ``data:`` URIs, so a page that holds both needs no file and no internet.
 """
 
 from __future__ import annotations
 
-import ast
+import base64
 import functools
+import importlib.resources
 import re
 
-from routes._optional import check_optional_dependency
+__all__ = ["LEAFLET_VERSION", "leaflet_script", "leaflet_style"]
 
-__all__ = ["inline_assets"]
+LEAFLET_VERSION = "1.9.3"
+"""The vendored Leaflet, the version folium's templates are written for."""
 
-# Leaflet from folium-offline, which stores folium's CDN files under their URLs.
-_ASSET_PACKAGE = "offlinefolium"
-_ASSET_FILE = "elements.py"
-_LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
-_LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
-_LINKED = re.compile(
-    r'<script src="(?P<js>[^"]+)"></script>|<link rel="stylesheet" href="(?P<css>[^"]+)"\s*/?>')
+_PACKAGE = "routes.render"
+_FOLDER = ("static", "leaflet")
+_IMAGE_URL = re.compile(r"url\((images/[A-Za-z0-9_.-]+\.png)\)")
+_ANY_URL = re.compile(r"url\(([^)]*)\)")
 
 
-# --------------------------------------------------------------------------- page
+def _read(name: str) -> bytes:
+    folder = importlib.resources.files(_PACKAGE).joinpath(*_FOLDER)
+    try:
+        return folder.joinpath(*name.split("/")).read_bytes()
+    except FileNotFoundError as exc:  # pragma: no cover - a broken installation
+        msg = (f"Leaflet's {name} is missing from {folder}; reinstall community-routes "
+               "(the wheel ships it as package data)")
+        raise RuntimeError(msg) from exc
 
 
 @functools.cache
-def _load_asset(url: str) -> str:
-    import importlib.resources
+def leaflet_script() -> str:
+    """Leaflet's JavaScript, safe to write inside a ``<script>`` element.
 
-    source = importlib.resources.files(_ASSET_PACKAGE).joinpath(_ASSET_FILE).read_text(
-        encoding="utf-8")
-    key = f"_res[{url!r}] = "
-    start = source.find(key)
-    if start < 0:
-        msg = (f"folium-offline has no copy of {url}; install the folium-offline release "
-               "matching the installed folium")
-        raise RuntimeError(msg)
-    match = re.compile(r"'''.*?'''", re.S).match(source, start + len(key))
-    if match is None:
-        msg = f"folium-offline's copy of {url} is not in the expected form"
-        raise RuntimeError(msg)
-    text = ast.literal_eval(match.group(0))
-    if not isinstance(text, str):  # pragma: no cover - defensive
-        msg = f"folium-offline's copy of {url} is not text"
-        raise RuntimeError(msg)
-    return text
+    Examples
+    --------
+    >>> f"Leaflet {LEAFLET_VERSION}" in leaflet_script()
+    True
+    """
+    # A "</script" would end the element early: escape it as JavaScript allows (none in 1.9.3).
+    return _read("leaflet.js").decode("utf-8").replace("</script", "<\\/script")
 
 
-_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-z])")
-
-
-def _stable_ids(page: str) -> str:
-    """Replace folium's random element ids by counters, so equal maps are equal bytes."""
-    ids: dict[str, str] = {}
-    return _FOLIUM_ID.sub(lambda m: ids.setdefault(m.group(0), f"{len(ids) + 1:032d}"), page)
-
-
-def inline_assets(page: str) -> str:
-    """Replace every linked script and style sheet of a folium page with its content.
+@functools.cache
+def leaflet_style() -> str:
+    """Leaflet's style sheet, its images as ``data:`` URIs, safe inside a ``<style>`` element.
 
     Raises
     ------
-    OptionalDependencyError
-        If folium-offline is not installed.
     RuntimeError
-        If a linked file has no offline copy (the page would need the internet).
+        If the style sheet refers to a file that is not written into it (the page
+        would need it beside it).
     """
-    check_optional_dependency(_ASSET_PACKAGE, extra="maps", purpose="to write map.html")
+    def inline(match: re.Match[str]) -> str:
+        data = base64.b64encode(_read(match.group(1))).decode("ascii")
+        return f"url(data:image/png;base64,{data})"
 
-    def replace(match: re.Match[str]) -> str:
-        if match.group("js"):
-            code = _load_asset(match.group("js")).replace("</script", "<\\/script")
-            return f"<script>{code}</script>"
-        css = _load_asset(match.group("css")).replace("</style", "<\\/style")
-        return f"<style>{css}</style>"
-
-    return _LINKED.sub(replace, page)
+    css = _IMAGE_URL.sub(inline, _read("leaflet.css").decode("utf-8"))
+    outside = [u for u in _ANY_URL.findall(css) if not u.startswith(("data:", "#"))]
+    if outside:  # pragma: no cover - guarded by the test of the vendored files
+        msg = f"Leaflet's style sheet refers to files it does not hold: {', '.join(outside)}"
+        raise RuntimeError(msg)
+    return css.replace("</style", "<\\/style")

@@ -2,13 +2,15 @@
 
 The page ranks the proposals by benefit per vehicle-hour and shows benefit,
 running cost and equity side by side with small-multiple maps of the change
-in job access.
+in job access. It is the template ``templates/comparison.html``, rendered with
+autoescape on; this module only gathers what the sections say.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -16,21 +18,21 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from markupsafe import Markup
 
 from routes._format import format_number
 from routes.columns import ColumnKind, column_name
 from routes.config.study_area import ScoringParams
 from routes.evaluation.compare import compute_ranking
 from routes.evaluation.scoring import job_layer_of
-from routes.render.html import element, escape, render_page, render_table
+from routes.render.html import Table, render_template
 from routes.render.report_parts import (
-    REPORT_CSS,
-    render_data_warnings,
-    render_inputs,
-    render_method,
+    compute_input_tables,
+    compute_method_facts,
+    data_warnings_of,
 )
 from routes.render.report_text import describe_scorecard
-from routes.render.svg import compute_class_breaks, render_zone_map
+from routes.render.svg import ROUTE_COLOUR, compute_class_breaks, render_zone_map
 
 if TYPE_CHECKING:
     from routes.evaluation.evaluate import Evaluation
@@ -38,15 +40,12 @@ if TYPE_CHECKING:
 __all__ = ["describe_ranking", "render_comparison"]
 
 
-_EXTRA_CSS = """
-table.ranking td,table.ranking th{text-align:right}
-table.ranking td:first-child,table.ranking th:first-child,
-table.ranking td:nth-child(2),table.ranking th:nth-child(2){text-align:left}
-.legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:13px;margin:6px 0}
-.legend span.sw{display:inline-block;width:16px;height:11px;border:1px solid #bbb;
- margin-right:5px;vertical-align:-1px}
-.grid figure figcaption{font-weight:600;color:#1f2328;font-size:14px}
-"""
+@dataclass(frozen=True, slots=True)
+class SmallMap:
+    """One proposal's small map (SVG Markup) and its name (plain text)."""
+
+    name: str
+    svg: Markup
 
 
 def _best(table: pd.DataFrame, column: str, *, lowest: bool = False) -> pd.Series | None:
@@ -97,7 +96,9 @@ def describe_ranking(table: pd.DataFrame, job: str = "jobs") -> list[str]:
 
 
 def _small_multiples(evaluations: Sequence[Evaluation], zone_geometry: gpd.GeoSeries,
-                     job_metric: str, title: str) -> str:
+                     job_metric: str, title: str) -> tuple[list[SmallMap],
+                                                          list[tuple[str, str]]]:
+    """Draw the small maps of the change, on one colour scale, and list the scale's legend."""
     from routes._crs import local_metric_crs
     from routes.render.map_layers import compute_zone_cells
 
@@ -109,7 +110,7 @@ def _small_multiples(evaluations: Sequence[Evaluation], zone_geometry: gpd.GeoSe
                              if delta in e.changes])
     breaks = compute_class_breaks(pooled)
     xmin, ymin, xmax, ymax = (float(v) for v in metric.total_bounds)
-    figures = []
+    maps = []
     for e in evaluations:
         values = e.changes[delta].reindex(metric.index) if delta in e.changes else \
             pd.Series(np.nan, index=metric.index)
@@ -119,27 +120,16 @@ def _small_multiples(evaluations: Sequence[Evaluation], zone_geometry: gpd.GeoSe
                               [breaks.colour(float(v)) for v in values.to_numpy()],
                               lines=list(lines.to_numpy()), bounds=(xmin, ymin, xmax, ymax),
                               title=f"{title}: {e.scorecard.proposal}")
-        figures.append(element("figure", svg + element("figcaption",
-                                                       escape(e.scorecard.proposal))))
-    legend = "".join(f'<span><span class="sw" style="background:{colour}"></span>'
-                     f"{escape(label)}</span>" for colour, label in breaks.legend())
-    return (element("div", "".join(figures), class_="grid")
-            + element("div", legend + '<span><span class="sw" style="background:#d81b60">'
-                      "</span>new route</span>", class_="legend"))
+        maps.append(SmallMap(e.scorecard.proposal, svg))
+    return maps, breaks.legend()
 
 
-def _links(evaluations: Sequence[Evaluation]) -> str:
-    items = []
-    for e in evaluations:
-        name = e.scorecard.proposal
-        folder = quote(name, safe="")  # run folders are named after their proposal
-        items.append(element("li", escape(name) + ": "
-                             + element("a", "report", href=f"{folder}/report.html") + ", "
-                             + element("a", "interactive map", href=f"{folder}/map.html")))
-    return element("ul", "".join(items), class_="noprint")
+def _links(evaluations: Sequence[Evaluation]) -> list[tuple[str, str]]:
+    """``(proposal name, its run folder as a URL path)``: run folders are named after it."""
+    return [(e.scorecard.proposal, quote(e.scorecard.proposal, safe="")) for e in evaluations]
 
 
-def _ranking_table(table: pd.DataFrame, job: str) -> str:
+def _ranking_table(table: pd.DataFrame, job: str) -> Table:
     group = str(table["benefit_group"].iloc[0]) if len(table) else "residents"
     header = ["rank", "proposal", f"{group} gaining", f"benefit (resident-{job})",
               "vehicle-hours a year", "benefit per vehicle-hour", "peak buses",
@@ -148,11 +138,11 @@ def _ranking_table(table: pd.DataFrame, job: str) -> str:
              r["annual_vehicle_hours"], r["benefit_per_vehicle_hour"], r["peak_vehicles"],
              format_number(r["gini_change"], digits=3, signed=True))
             for _, r in table.iterrows()]
-    return render_table(header, rows, class_="data ranking",
-                        numeric=[True, False, True, True, True, True, True, True])
+    return Table.of(header, rows, class_="data ranking",
+                    numeric=[True, False, True, True, True, True, True, True])
 
 
-def _side_by_side(evaluations: Sequence[Evaluation], order: Sequence[str]) -> str:
+def _side_by_side(evaluations: Sequence[Evaluation], order: Sequence[str]) -> Table:
     by_name = {e.scorecard.proposal: e for e in evaluations}
     ranked = [by_name[n] for n in order]
     first = ranked[0].scorecard
@@ -165,8 +155,8 @@ def _side_by_side(evaluations: Sequence[Evaluation], order: Sequence[str]) -> st
             except KeyError:
                 values.append(float("nan"))
         rows.append((indicator.label, *values, indicator.unit))
-    return render_table(["indicator", *order, "unit"], rows,
-                        numeric=[False, *([True] * len(order)), False])
+    return Table.of(["indicator", *order, "unit"], rows,
+                    numeric=[False, *([True] * len(order)), False])
 
 
 def render_comparison(
@@ -175,6 +165,8 @@ def render_comparison(
     ranking: pd.DataFrame | None = None,
 ) -> str:
     """Render the side-by-side report of several proposals (self-contained HTML).
+
+    The page is the template ``templates/comparison.html``, rendered with autoescape on.
 
     Parameters
     ----------
@@ -196,41 +188,33 @@ def render_comparison(
     info = dict(manifest or {})
     study = str(info.get("study_area", "")).split(" (/")[0]
     names = [str(n) for n in table["proposal"]]
-    findings = describe_ranking(table, job)
+    ranked = [next(e for e in evaluations if e.scorecard.proposal == n) for n in names]
     headlines = []
-    for name in names:
-        e = next(x for x in evaluations if x.scorecard.proposal == name)
+    for e in ranked:
         first = describe_scorecard(e.scorecard, scoring=s)
         if first:
-            headlines.append(element("li", element("b", escape(name)) + ": " + escape(first[0])))
+            headlines.append((e.scorecard.proposal, first[0]))
     t = f"{s.job_cutoff_min:g}"
-    parts = [
-        element("h1", escape(f"Comparing {len(names)} proposals")),
-        element("p", escape(" · ".join(x for x in (study, ", ".join(names)) if x)),
-                class_="subtitle"),
-        render_data_warnings(info),
-        element("h2", "Findings"),
-        element("ul", "".join(element("li", escape(f)) for f in findings), class_="findings"),
-        element("h3", "Each proposal in one line"),
-        element("ul", "".join(headlines)),
-        element("h2", "Ranking"),
-        element("p", escape(
-            f"Ranked by benefit per vehicle-hour: the extra {job} within {t} minutes, summed "
-            f"over {table['benefit_group'].iloc[0] if len(table) else 'residents'}, per "
-            "vehicle-hour of service a year. The Gini change is the change in inequality of job "
-            "access (negative = fairer)."), class_="note"),
-        _ranking_table(table, job),
-        element("h2", escape(f"Where the change in {job} within {t} minutes falls")),
-        _small_multiples([next(e for e in evaluations if e.scorecard.proposal == n)
-                          for n in names], zone_geometry, job_metric,
-                         f"Change in {job} within {t} min"),
-        element("p", escape("Same colour scale on every map; grey = no change, white = no "
-                            "data."), class_="note"),
-        _links([next(e for e in evaluations if e.scorecard.proposal == n) for n in names]),
-        element("h2", "Every indicator side by side"),
-        _side_by_side(evaluations, names),
-        element("h2", "Method"), render_method(info, s, job),
-        element("h2", "Inputs"), render_inputs(info),
-    ]
-    return render_page(f"Comparing proposals: {', '.join(names)}", "\n".join(parts),
-                       css=REPORT_CSS + _EXTRA_CSS)
+    small_maps, legend = _small_multiples(ranked, zone_geometry, job_metric,
+                                          f"Change in {job} within {t} min")
+    facts, files = compute_input_tables(info)
+    return render_template(
+        "comparison.html",
+        names=names,
+        subtitle=" · ".join(x for x in (study, ", ".join(names)) if x),
+        warnings=data_warnings_of(info),
+        findings=describe_ranking(table, job),
+        headlines=headlines,
+        job=job,
+        job_cutoff=t,
+        benefit_group=table["benefit_group"].iloc[0] if len(table) else "residents",
+        ranking=_ranking_table(table, job),
+        small_maps=small_maps,
+        legend=legend,
+        route_colour=ROUTE_COLOUR,
+        links=_links(ranked),
+        side_by_side=_side_by_side(evaluations, names),
+        method=compute_method_facts(info, s, job),
+        facts=facts,
+        files=files,
+    )

@@ -1,28 +1,43 @@
-"""Small helpers for the HTML outputs: escaping, tables, page skeletons.
+"""The HTML of the pages: jinja2 templates that escape by default, and escaping helpers.
 
-Numbers are formatted by :func:`routes._format.format_number`.
+Pages are the templates under ``routes/render/templates/`` (``base.html``, the
+layout; ``macros.html``, tables, lists and boxes; ``sections.html``, the parts
+the report and the comparison share), rendered with autoescape on: every value a
+template writes is HTML-escaped, quotes included, unless it is
+:class:`markupsafe.Markup`. Markup comes from two places only: the templates'
+own macros, and the SVG charts of :mod:`routes.render.svg`, which are built with
+:meth:`markupsafe.Markup.format`, so each label is escaped on the way in. A
+user's string (route, zone, space and proposal names, paths, warnings) is never
+wrapped in ``Markup``.
 
-Every string that reaches HTML from a user file (route, zone, space and
-proposal names, paths) goes through :func:`escape` or :func:`element`; the
-pages are assembled from escaped fragments, never from raw names.
+:func:`escape` remains for the map, whose tooltips are HTML inside folium's
+JSON data rather than in a template. Numbers are formatted by
+:func:`routes._format.format_number` (the ``number`` filter in templates).
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+import jinja2
+from markupsafe import Markup
 
 from routes._format import format_number
 
 __all__ = [
+    "Cell",
+    "Table",
     "escape",
-    "element",
     "json_for_script",
-    "render_page",
-    "render_table",
+    "page_environment",
+    "render_macro",
+    "render_template",
 ]
 
 
@@ -39,21 +54,6 @@ def escape(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def element(tag: str, content: str = "", **attributes: object) -> str:
-    """One HTML element: ``content`` is already-safe HTML, attribute values are escaped.
-
-    An attribute name ending in ``_`` loses it (``class_`` → ``class``);
-    ``None`` and ``False`` attributes are left out.
-    """
-    parts = [tag]
-    for name, value in attributes.items():
-        if value is None or value is False:
-            continue
-        key = name.rstrip("_").replace("_", "-")
-        parts.append(key if value is True else f'{key}="{escape(value)}"')
-    return f"<{' '.join(parts)}>{content}</{tag}>"
-
-
 def json_for_script(data: Any) -> str:
     """JSON that is safe inside a ``<script>`` element (no ``<``, ``>``, ``&`` or quotes)."""
     text = json.dumps(data, allow_nan=False, sort_keys=True)
@@ -63,20 +63,45 @@ def json_for_script(data: Any) -> str:
     return text
 
 
-def render_table(
-    header: Sequence[str], rows: Iterable[Sequence[object]], *,
-    numeric: Sequence[bool] | None = None, class_: str = "data",
-    caption: str | None = None, cell_classes: Sequence[str | None] | None = None,
-) -> str:
-    """Render an HTML table; every cell is escaped text (numbers are formatted first).
+# --------------------------------------------------------------------------- tables
 
-    Parameters
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def cell_text(value: object) -> str:
+    """Return a table cell's text: numbers formatted, ``None`` empty (not yet escaped).
+
+    Examples
+    --------
+    >>> [cell_text(v) for v in (1234.5, None, float("nan"), "a & b")]
+    ['1,234', '', 'n/a', 'a & b']
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_number(float(value))
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One cell of a :class:`Table`: plain text (escaped by the template) and CSS classes."""
+
+    text: str
+    class_: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table to render with the ``data_table`` macro: plain values, escaped when written.
+
+    Attributes
     ----------
     header
         Column headings (plain text).
     rows
-        Cell values: numbers go through :func:`routes._format.format_number`, anything else
-        is escaped as text.
+        Cell values: numbers go through :func:`routes._format.format_number`, anything
+        else is written as escaped text (``None`` and NaN as nothing).
     numeric
         Per column, whether to right-align it (default: numbers are).
     class_
@@ -86,47 +111,80 @@ def render_table(
     cell_classes
         Per column, an extra CSS class of its cells.
     """
-    head = "".join(element("th", escape(h), scope="col") for h in header)
-    body = []
-    for row in rows:
-        cells = []
-        for i, value in enumerate(row):
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                text, is_number = format_number(float(value)), True
-            else:
-                text, is_number = escape(value), False
-            right = numeric[i] if numeric is not None else is_number
-            extra = cell_classes[i] if cell_classes is not None else None
-            names = " ".join(c for c in ("num" if right else None, extra) if c)
-            cells.append(element("td", text, class_=names or None))
-        body.append(element("tr", "".join(cells)))
-    cap = element("caption", escape(caption)) if caption else ""
-    return element("table", cap + element("thead", element("tr", head))
-                   + element("tbody", "".join(body)), class_=class_)
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]
+    numeric: tuple[bool, ...] | None = None
+    class_: str = "data"
+    caption: str | None = None
+    cell_classes: tuple[str | None, ...] | None = None
+
+    @classmethod
+    def of(cls, header: Sequence[str], rows: Iterable[Sequence[object]], *,
+           numeric: Sequence[bool] | None = None, class_: str = "data",
+           caption: str | None = None,
+           cell_classes: Sequence[str | None] | None = None) -> Table:
+        """Build a table from any sequences (rows may be an iterator)."""
+        return cls(tuple(header), tuple(tuple(r) for r in rows),
+                   None if numeric is None else tuple(numeric), class_, caption,
+                   None if cell_classes is None else tuple(cell_classes))
+
+    def body(self) -> list[list[Cell]]:
+        """Return the cells of each row, with their text and classes."""
+        out = []
+        for row in self.rows:
+            cells = []
+            for i, value in enumerate(row):
+                right = self.numeric[i] if self.numeric is not None else _is_number(value)
+                extra = self.cell_classes[i] if self.cell_classes is not None else None
+                names = " ".join(c for c in ("num" if right else None, extra) if c)
+                cells.append(Cell(cell_text(value), names or None))
+            out.append(cells)
+        return out
 
 
-def render_page(title: str, body: str, *, css: str, lang: str = "en",
-                meta: Mapping[str, str] | None = None) -> str:
-    """Render a complete, self-contained HTML page (no external resources).
+# --------------------------------------------------------------------------- templates
 
-    Parameters
-    ----------
-    title
-        Plain-text title (escaped here).
-    body
-        Safe HTML of the body.
-    css
-        Style sheet (trusted, written by this package).
-    lang
-        Document language.
-    meta
-        Extra ``<meta name=… content=…>`` pairs (escaped).
+
+@functools.cache
+def page_environment() -> jinja2.Environment:
+    """Return the pages' jinja2 environment: package templates, autoescape on, strict names.
+
+    Filters: ``number`` (:func:`routes._format.format_number`). An undefined name in a
+    template is an error, not an empty string.
     """
-    metas = "".join(f'<meta name="{escape(k)}" content="{escape(v)}">'
-                    for k, v in (meta or {}).items())
-    return (
-        f'<!DOCTYPE html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"{metas}<title>{escape(title)}</title>\n<style>\n{css}\n</style>\n</head>\n"
-        f"<body>\n{body}\n</body>\n</html>\n"
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("routes.render", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
+    env.filters["number"] = format_number
+    return env
+
+
+def render_template(name: str, /, **context: Any) -> str:
+    """Render one page template (e.g. ``"report.html"``) with autoescape on.
+
+    Examples
+    --------
+    >>> page = render_template("base.html", title="<Rates & fares>")
+    >>> "<title>&lt;Rates &amp; fares&gt;</title>" in page
+    True
+    """
+    return page_environment().get_template(name).render(**context)
+
+
+def render_macro(template: str, macro: str, /, *args: Any, **kwargs: Any) -> Markup:
+    """Call one macro of a template (e.g. ``"sections.html"``, ``"method"``): safe HTML.
+
+    Examples
+    --------
+    >>> str(render_macro("macros.html", "bullets", ["a < b"]))
+    '<ul><li>a &lt; b</li></ul>'
+    """
+    module = page_environment().get_template(template).make_module()
+    result = getattr(module, macro)(*args, **kwargs)
+    return Markup(result)

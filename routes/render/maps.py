@@ -3,12 +3,14 @@
 Layers: where people in chosen zones can get to today and with the proposal
 (isochrones), the change in jobs (and in cross-community reach) per zone, the
 proposed routes and stops, shared community spaces and jobs. Leaflet's
-JavaScript and CSS are written into the page from the ``folium-offline``
-package, so the map opens with no internet; only the background tiles need it.
+JavaScript and CSS are written into the page from this package's own copy
+(:mod:`routes.render._leaflet`), so the map opens with no internet; only the
+background tiles need it.
 
 Every user-supplied string (route, stop, zone, space and proposal names)
 reaches the page HTML-escaped inside JSON data, never spliced into HTML or
-JavaScript source.
+JavaScript source; the title, style and legend are macros of
+``templates/map_parts.html``, rendered with autoescape on.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from routes.columns import ColumnKind, column_name
 from routes.config.study_area import ScoringParams
 from routes.inputs.destinations import Destinations
 from routes.proposal.model import Proposal
-from routes.render._leaflet import _LEAFLET_CSS, _LEAFLET_JS, _stable_ids, inline_assets
-from routes.render.html import escape
+from routes.render._leaflet import leaflet_script, leaflet_style
+from routes.render.html import escape, render_macro
 from routes.render.map_layers import (
     _change_features,
     _collection,
@@ -117,59 +119,53 @@ class MapLayers:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class LegendSymbol:
+    """One symbol of the map's legend: its shape (a CSS class), style and label (plain text)."""
+
+    shape: str
+    style: str
+    label: str
+
+
 def _legend_html(layers: MapLayers, breaks: ClassBreaks, title: str,
                  isochrone_note: str | None) -> str:
-    swatches = "".join(
-        f'<div class="row"><span class="sw" style="background:{colour}"></span>'
-        f"{escape(label)}</div>" for colour, label in breaks.legend())
     symbols = [
-        (f'<span class="ln" style="border-color:{ROUTE_COLOUR}"></span>', layers.routes),
-        (f'<span class="dot" style="background:{STOP_FILL};border-color:{ROUTE_COLOUR}">'
-         "</span>", layers.stops),
-        (f'<span class="dot" style="background:{SPACE_COLOUR};border-color:#fff"></span>',
-         layers.spaces),
-        (f'<span class="dot big" style="background:{JOBS_COLOUR};opacity:.5"></span>',
-         f"{layers.jobs} (bigger circle = more jobs)"),
+        LegendSymbol("ln", f"border-color:{ROUTE_COLOUR}", layers.routes),
+        LegendSymbol("dot", f"background:{STOP_FILL};border-color:{ROUTE_COLOUR}", layers.stops),
+        LegendSymbol("dot", f"background:{SPACE_COLOUR};border-color:#fff", layers.spaces),
+        LegendSymbol("dot big", f"background:{JOBS_COLOUR};opacity:.5",
+                     f"{layers.jobs} (bigger circle = more jobs)"),
     ]
     if isochrone_note is not None:
         symbols[:0] = [
-            ('<span class="sw" style="background:rgba(158,158,158,.25);border:2px dashed '
-             '#424242"></span>', layers.baseline_isochrones),
-            (f'<span class="sw" style="background:rgba(33,102,172,.25);border:2px solid '
-             f'{AFTER_COLOUR}"></span>', layers.scenario_isochrones),
+            LegendSymbol("sw", "background:rgba(158,158,158,.25);border:2px dashed #424242",
+                         layers.baseline_isochrones),
+            LegendSymbol("sw", f"background:rgba(33,102,172,.25);border:2px solid "
+                         f"{AFTER_COLOUR}", layers.scenario_isochrones),
         ]
-    rows = "".join(f'<div class="row">{icon}{escape(label)}</div>' for icon, label in symbols)
-    note = (f'<div class="note">{escape(isochrone_note)}</div>'
-            if isochrone_note is not None else "")
-    return (
-        '<div id="routes-legend" class="routes-legend" role="region" aria-label="Legend">'
-        f'<div class="title">{escape(title)}</div>'
-        f'<div class="head">{escape(layers.change_jobs)} per neighbourhood</div>{swatches}'
-        f'<div class="head">On the map</div>{rows}{note}'
-        f'<div class="note">Journeys by walking and bus, leaving in the study\'s departure '
-        f"window; the middle (median) journey time counts. Background map needs the internet."
-        "</div></div>"
-    )
+    return render_macro("map_parts.html", "legend", title, layers.change_jobs,
+                        breaks.legend(), symbols, isochrone_note)
 
 
-_PAGE_CSS = """
-.routes-legend{position:absolute;z-index:1000;left:10px;bottom:56px;background:#fff;
- padding:8px 10px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4);
- font:12px/1.35 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:290px;
- max-height:calc(100vh - 150px);overflow:auto}
-.routes-legend .title{font-weight:700;font-size:14px;margin-bottom:4px}
-.routes-legend .head{font-weight:600;margin:6px 0 2px}
-.routes-legend .row{display:flex;align-items:center;gap:6px;margin:1px 0}
-.routes-legend .sw{display:inline-block;width:18px;height:12px;border:1px solid #bbb;
- box-sizing:border-box;flex:none}
-.routes-legend .ln{display:inline-block;width:18px;border-top:4px solid;flex:none}
-.routes-legend .dot{display:inline-block;width:10px;height:10px;border-radius:50%;
- border:2px solid;flex:none;margin:0 4px}
-.routes-legend .dot.big{width:14px;height:14px;margin:0 2px;border:none}
-.routes-legend .note{color:#555;margin-top:6px}
-.leaflet-control-layers-expanded{font:13px system-ui,-apple-system,'Segoe UI',Arial,sans-serif}
-@media print{.routes-legend{max-height:none}}
-"""
+def _verbatim(folium: Any, html: str) -> Any:
+    """Wrap ``html`` in a folium element that writes it as it is.
+
+    ``folium.Element(html)`` would compile ``html`` as a jinja2 template, so a name
+    holding ``{{ ... }}`` would run as template code; here ``html`` is only a value.
+    """
+    element = folium.Element("{{ this.verbatim_html }}")
+    element.verbatim_html = html
+    return element
+
+
+_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-z])")
+
+
+def _stable_ids(page: str) -> str:
+    """Replace folium's random element ids by counters, so equal maps are equal bytes."""
+    ids: dict[str, str] = {}
+    return _FOLIUM_ID.sub(lambda m: ids.setdefault(m.group(0), f"{len(ids) + 1:032d}"), page)
 
 
 def render_map(
@@ -225,9 +221,10 @@ def render_map(
     lon_min, lat_min, lon_max, lat_max = (float(v) for v in cells.total_bounds)
     fmap = folium.Map(location=[(lat_min + lat_max) / 2, (lon_min + lon_max) / 2],
                       tiles=None, control_scale=True, zoom_start=12)
-    # Only Leaflet itself is needed (no icon fonts, Bootstrap or jQuery).
-    fmap.default_js = [("leaflet", _LEAFLET_JS)]
-    fmap.default_css = [("leaflet_css", _LEAFLET_CSS)]
+    # Only Leaflet itself is needed (no icon fonts, Bootstrap or jQuery), and it is written
+    # into the page below rather than linked.
+    fmap.default_js = []
+    fmap.default_css = []
     folium.TileLayer("OpenStreetMap", name="Street map (needs the internet)",
                      control=True).add_to(fmap)
 
@@ -290,15 +287,22 @@ def render_map(
     if study_name:
         title += f" ({study_name})"
     root = fmap.get_root()
-    root.header.add_child(folium.Element(f"<title>{escape(title)}</title>"), name="title")
-    root.header.add_child(folium.Element(f"<style>{_PAGE_CSS}</style>"), name="routes_css")
-    root.html.add_child(folium.Element(
-        _legend_html(names, breaks, title, isochrone_note)),
-        name="routes_legend")
-    page = inline_assets(_stable_ids(root.render()))
-    leftover = re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page)
-    if leftover:  # pragma: no cover - guarded by inline_assets
-        msg = f"map.html would still load {len(leftover)} files from the internet"
+    root.header.add_child(_verbatim(folium, render_macro("map_parts.html", "title", title)),
+                          name="title")
+    root.header.add_child(_verbatim(folium, render_macro("map_parts.html", "style")),
+                          name="routes_css")
+    # Leaflet itself, before the map's script (which folium writes at the end of the body).
+    root.header.add_child(_verbatim(folium, f"<script>{leaflet_script()}</script>"),
+                          name="leaflet")
+    root.header.add_child(_verbatim(folium, f"<style>{leaflet_style()}</style>"),
+                          name="leaflet_css")
+    root.html.add_child(_verbatim(folium, _legend_html(names, breaks, title, isochrone_note)),
+                        name="routes_legend")
+    page = _stable_ids(root.render())
+    linked = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)=', page)
+    if linked:  # pragma: no cover - folium elements that need files are not used
+        msg = (f"map.html would load {len(linked)} files from outside the page; only "
+               "Leaflet is written into it")
         raise RuntimeError(msg)
     return page
 

@@ -6,6 +6,9 @@ charts), lists the scorecard with the ``zones.csv`` columns each number comes
 from, the routes and their running cost, the neighbourhoods that gain most,
 the method and the inputs from ``manifest.json``. The page is self-contained
 (no scripts, no external files) and prints on A4.
+
+The page is the template ``templates/report.html`` (one block per section), rendered
+with autoescape on; this module only gathers what the sections say.
 """
 
 from __future__ import annotations
@@ -24,19 +27,17 @@ from routes.evaluation.manifest import RunManifest
 from routes.evaluation.scoring import Scorecard, job_layer_of
 from routes.proposal.costing import ProposalCost
 from routes.proposal.model import Proposal
-from routes.render.html import element, escape, render_page
+from routes.render.html import render_template
 from routes.render.report_parts import (
-    REPORT_CSS,
-    _charts,
     _manifest_dict,
-    _modifications,
-    _routes_table,
-    _scorecard_table,
     _scoring_from,
-    _top_zones,
-    render_data_warnings,
-    render_inputs,
-    render_method,
+    compute_charts,
+    compute_input_tables,
+    compute_method_facts,
+    compute_routes_table,
+    compute_top_zones,
+    data_warnings_of,
+    describe_modifications,
 )
 from routes.render.report_text import describe_scorecard
 
@@ -81,39 +82,29 @@ def render_report(
     s = _scoring_from(info, scoring)
     job = job_layer_of(scorecard) or "jobs"
     job_metric = column_name(ColumnKind.WITHIN, layer=job, cutoff_min=s.job_cutoff_min)
-    findings = describe_scorecard(scorecard, scoring=s, changes=changes)
-    lead = element("li", escape(findings[0]), class_="key") if findings else ""
-    rest = "".join(element("li", escape(f)) for f in findings[1:])
     study = str(info.get("study_area", "")).split(" (/")[0]
     subtitle = " · ".join(x for x in (study, f"timetable of {info['service_date']}"
                                       if info.get("service_date") else "") if x)
-    parts = [
-        element("h1", "Proposal: " + escape(scorecard.proposal)),
-        element("p", escape(subtitle), class_="subtitle"),
-        render_data_warnings(info),
-        element("h2", "What it changes"),
-        element("ul", lead + rest, class_="findings"),
-    ]
-    if map_file:
-        parts.append(element("p", element("a", "Open the interactive map", href=map_file)
-                             + escape(" (same folder) to see where the changes fall."),
-                             class_="noprint"))
-    if f"delta_{job_metric}" in changes:
-        parts += [element("h2", "Charts"), _charts(changes, job_metric, job, s.job_cutoff_min)]
-    parts += [element("h2", "Scorecard"), _scorecard_table(scorecard)]
-    if cost is not None and cost.routes:
-        parts += [element("h2", "Routes and running cost"), _routes_table(cost)]
-    if proposal is not None and proposal.modifications:
-        parts += [element("h2", "Changes to existing routes"), _modifications(proposal)]
-    if f"delta_{job_metric}" in changes:
-        parts += [element("h2", f"Neighbourhoods gaining most {escape(job)}"),
-                  element("p", escape(f"Ranked by residents × gain in {job} within "
-                                      f"{s.job_cutoff_min:g} minutes."), class_="note"),
-                  _top_zones(changes, job_metric)]
-    parts += [element("h2", "Method"), render_method(info, s, job),
-              element("h2", "Inputs"), render_inputs(info)]
-    return render_page(f"Proposal {scorecard.proposal}: report", "\n".join(parts),
-                       css=REPORT_CSS)
+    has_delta = f"delta_{job_metric}" in changes
+    facts, files = compute_input_tables(info)
+    return render_template(
+        "report.html",
+        proposal_name=scorecard.proposal,
+        subtitle=subtitle,
+        warnings=data_warnings_of(info),
+        findings=describe_scorecard(scorecard, scoring=s, changes=changes),
+        map_file=map_file,
+        charts=compute_charts(changes, job_metric, job, s.job_cutoff_min) if has_delta else None,
+        indicators=scorecard.indicators,
+        routes=compute_routes_table(cost) if cost is not None and cost.routes else None,
+        modifications=describe_modifications(proposal) if proposal is not None else [],
+        job=job,
+        job_cutoff=f"{s.job_cutoff_min:g}",
+        top_zones=compute_top_zones(changes, job_metric) if has_delta else None,
+        method=compute_method_facts(info, s, job),
+        facts=facts,
+        files=files,
+    )
 
 
 def write_pdf(page: str, path: Path, *, base: Path | None = None) -> Path:

@@ -1,8 +1,14 @@
 """Static SVG for the reports: bar charts, histograms and small choropleth maps.
 
 Hand-written SVG keeps the reports self-contained and printable (and lets
-WeasyPrint draw them in the PDF) without a plotting dependency. Every label
-is escaped; colours come from the module constants.
+WeasyPrint draw them in the PDF) without a plotting dependency.
+
+Each drawing is :class:`markupsafe.Markup` built only with
+:meth:`markupsafe.Markup.format` and :meth:`markupsafe.Markup.join` over
+constant markup: every argument that is not itself Markup (a title, a label, a
+colour, a number) is HTML-escaped on the way in. So a chart is safe HTML by
+construction, and the page templates (autoescape on) write it as it is, while
+any plain string in its place would be escaped.
 """
 
 from __future__ import annotations
@@ -13,10 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from markupsafe import Markup
 from numpy.typing import ArrayLike, NDArray
 
 from routes._format import format_number
-from routes.render.html import escape
 
 __all__ = [
     "BEFORE_COLOUR",
@@ -146,24 +152,33 @@ def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     return ticks
 
 
-def _svg(width: int, height: int, title: str, desc: str, body: str, *, class_: str) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="{class_}" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'style="{_FONT};max-width:100%;height:auto">'
-        f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>{body}</svg>"
-    )
+_JOIN = Markup("")  # joins Markup parts (a plain string among them would be escaped)
+
+
+def _svg(width: int, height: int, title: str, desc: str, body: Markup, *,
+         class_: str) -> Markup:
+    return Markup(
+        '<svg xmlns="http://www.w3.org/2000/svg" class="{class_}" role="img" '
+        'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        'style="{font};max-width:100%;height:auto">'
+        "<title>{title}</title><desc>{desc}</desc>{body}</svg>"
+    ).format(class_=class_, width=width, height=height, font=_FONT, title=title, desc=desc,
+             body=body)
 
 
 def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int = 11,
-          fill: str = "#333", weight: str = "normal", rotate: bool = False) -> str:
-    transform = f' transform="rotate(-90 {x:.1f} {y:.1f})"' if rotate else ""
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{fill}" '
-            f'text-anchor="{anchor}" font-weight="{weight}"{transform}>{escape(text)}</text>')
+          fill: str = "#333", weight: str = "normal", rotate: bool = False) -> Markup:
+    transform = (Markup(' transform="rotate(-90 {:.1f} {:.1f})"').format(x, y) if rotate
+                 else Markup(""))
+    return Markup(
+        '<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{fill}" '
+        'text-anchor="{anchor}" font-weight="{weight}"{transform}>{text}</text>'
+    ).format(x=x, y=y, size=size, fill=fill, anchor=anchor, weight=weight,
+             transform=transform, text=text)
 
 
 def _frame(y_lo: float, y_hi: float, left: int, top: int, plot_w: int, plot_h: int,
-           y_label: str) -> tuple[str, list[float], float, float]:
+           y_label: str) -> tuple[Markup, list[float], float, float]:
     ticks = _ticks(y_lo, y_hi)
     lo, hi = min(ticks[0], y_lo), max(ticks[-1], y_hi)
     if hi <= lo:
@@ -171,18 +186,19 @@ def _frame(y_lo: float, y_hi: float, left: int, top: int, plot_w: int, plot_h: i
     parts = []
     for t in ticks:
         y = top + plot_h - (t - lo) / (hi - lo) * plot_h
-        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
-                     f'stroke="#e0e0e0" stroke-width="1"/>')
+        parts.append(Markup('<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" '
+                            'stroke="#e0e0e0" stroke-width="1"/>')
+                     .format(left, left + plot_w, y, y))
         parts.append(_text(left - 6, y + 4, format_number(t), anchor="end", size=10))
     parts.append(_text(14, top + plot_h / 2, y_label, anchor="middle", rotate=True))
-    return "".join(parts), ticks, lo, hi
+    return _JOIN.join(parts), ticks, lo, hi
 
 
 def render_bar_chart(
     categories: Sequence[str], values: Sequence[float], *, title: str, y_label: str,
     x_label: str, annotations: Sequence[str] | None = None, colour: str = AFTER_COLOUR,
     width: int = 640, height: int = 280,
-) -> str:
+) -> Markup:
     """Draw a bar chart (one bar per category; negative bars hang below zero).
 
     Parameters
@@ -219,25 +235,26 @@ def render_bar_chart(
         x = left + i * slot + (slot - bar_w) / 2
         if math.isfinite(v):
             y0, y1 = sorted((y_of(0.0), y_of(v)))
-            parts.append(f'<rect x="{x:.1f}" y="{y0:.1f}" width="{bar_w:.1f}" '
-                         f'height="{max(y1 - y0, 0.5):.1f}" fill="{colour}">'
-                         f"<title>{escape(cat)}: {escape(format_number(v))}</title></rect>")
+            parts.append(Markup('<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" '
+                                'fill="{}"><title>{}: {}</title></rect>')
+                         .format(x, y0, bar_w, max(y1 - y0, 0.5), colour, cat,
+                                 format_number(v)))
             label = annotations[i] if annotations else format_number(v)
             parts.append(_text(x + bar_w / 2, y0 - 4, label, anchor="middle", size=10))
         parts.append(_text(x + bar_w / 2, top + plot_h + 16, cat, anchor="middle", size=11))
     zero = y_of(0.0)
-    parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{zero:.1f}" y2="{zero:.1f}" '
-                 'stroke="#666" stroke-width="1"/>')
+    parts.append(Markup('<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" '
+                        'stroke="#666" stroke-width="1"/>').format(left, left + plot_w, zero, zero))
     parts.append(_text(left + plot_w / 2, height - 6, x_label, anchor="middle"))
     desc = "; ".join(f"{c}: {format_number(v)}" for c, v in zip(categories, values, strict=True))
-    return _svg(width, height, title, desc, "".join(parts), class_="chart")
+    return _svg(width, height, title, desc, _JOIN.join(parts), class_="chart")
 
 
 def render_histogram(
     before: ArrayLike, after: ArrayLike, weights: ArrayLike, *, title: str, x_label: str,
     y_label: str = "residents", labels: tuple[str, str] = ("today", "with the proposal"),
     bins: int = 12, width: int = 640, height: int = 280,
-) -> str:
+) -> Markup:
     """Weighted histograms of a quantity before and after, as paired bars.
 
     Parameters
@@ -278,31 +295,32 @@ def render_histogram(
             x = left + i * slot + slot * (0.08 + 0.42 * j)
             tip = (f"{labels[j]}: {format_number(h)} {y_label} with "
                    f"{format_number(edges[i])} to {format_number(edges[i + 1])}")
-            parts.append(f'<rect x="{x:.1f}" y="{top + plot_h - bar_h:.1f}" '
-                         f'width="{slot * 0.42:.1f}" height="{bar_h:.1f}" fill="{colour}">'
-                         f"<title>{escape(tip)}</title></rect>")
+            parts.append(Markup('<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" '
+                                'fill="{}"><title>{}</title></rect>')
+                         .format(x, top + plot_h - bar_h, slot * 0.42, bar_h, colour, tip))
     for i in range(0, bins + 1, max(1, bins // 6)):
         x = left + i * slot
         parts.append(_text(x, top + plot_h + 16, format_number(edges[i]), anchor="middle",
                            size=10))
-    parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" '
-                 f'y2="{top + plot_h}" stroke="#666"/>')
+    parts.append(Markup('<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#666"/>')
+                 .format(left, left + plot_w, top + plot_h, top + plot_h))
     parts.append(_text(left + plot_w / 2, height - 6, x_label, anchor="middle"))
     for j, (label, colour) in enumerate(zip(labels, (BEFORE_COLOUR, AFTER_COLOUR),
                                             strict=True)):
         x = left + 8 + j * 190
-        parts.append(f'<rect x="{x}" y="8" width="12" height="12" fill="{colour}"/>')
+        parts.append(Markup('<rect x="{}" y="8" width="12" height="12" fill="{}"/>')
+                     .format(x, colour))
         parts.append(_text(x + 18, 18, label))
     desc = (f"{labels[0]}: {format_number(float(hb.sum()))} {y_label}; "
             f"{labels[1]}: {format_number(float(ha.sum()))} {y_label}")
-    return _svg(width, height, title, desc, "".join(parts), class_="chart")
+    return _svg(width, height, title, desc, _JOIN.join(parts), class_="chart")
 
 
 def render_zone_map(
     zones: Sequence[shapely.Geometry], fills: Sequence[str], *, title: str,
     lines: Sequence[shapely.Geometry] = (), bounds: tuple[float, float, float, float] | None = None,
     width: int = 300, height: int = 300,
-) -> str:
+) -> Markup:
     """Draw a small static map: filled zone polygons and route lines, in a metric CRS.
 
     Parameters
@@ -351,9 +369,10 @@ def render_zone_map(
     for geom, fill in zip(zones, fills, strict=True):
         if geom is None or geom.is_empty:
             continue
-        parts.append(f'<path d="{path(geom)}" fill="{escape(fill)}" stroke="#bdbdbd" '
-                     'stroke-width="0.3" fill-rule="evenodd"/>')
+        parts.append(Markup('<path d="{}" fill="{}" stroke="#bdbdbd" stroke-width="0.3" '
+                            'fill-rule="evenodd"/>').format(path(geom), fill))
     for line in lines:
-        parts.append(f'<path d="{path(line)}" fill="none" stroke="{ROUTE_COLOUR}" '
-                     'stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/>')
-    return _svg(width, height, title, title, "".join(parts), class_="zone-map")
+        parts.append(Markup('<path d="{}" fill="none" stroke="{}" stroke-width="2" '
+                            'stroke-linejoin="round" stroke-linecap="round"/>')
+                     .format(path(line), ROUTE_COLOUR))
+    return _svg(width, height, title, title, _JOIN.join(parts), class_="zone-map")

@@ -28,8 +28,8 @@ __all__ = ["run_page_names", "write_run_pages"]
 def run_page_names(*, pdf: bool = False) -> list[str]:
     """List the files :func:`write_run_pages` will write into each run folder.
 
-    ``map.html`` is left out, with a warning, when folium or folium-offline
-    (the ``maps`` extra) is missing; the report is always written.
+    ``map.html`` is left out, with a warning, when folium (the ``maps`` extra)
+    is missing; the report is always written.
 
     Raises
     ------
@@ -43,7 +43,7 @@ def run_page_names(*, pdf: bool = False) -> list[str]:
     if pdf:
         check_optional_dependency("weasyprint", extra="pdf", purpose="for --pdf")
     names = ["report.html", *(["report.pdf"] if pdf else [])]
-    missing = [m for m in ("folium", "offlinefolium") if importlib.util.find_spec(m) is None]
+    missing = [m for m in ("folium",) if importlib.util.find_spec(m) is None]
     if missing:
         msg = (f"{' and '.join(missing)} not installed, so no map.html is written; install "
                'them with: pip install "community-routes[maps]"')

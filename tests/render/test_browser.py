@@ -22,6 +22,7 @@ import shutil
 import signal
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -315,13 +316,16 @@ def pages(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> dict[str, 
     from click.testing import CliRunner
 
     from cli import main
+    from routes.errors import RoutesWarning
 
     folder = tmp_path_factory.mktemp("demo")
     hostile = write_hostile_demo(folder)
     out = folder / "outputs" / "compare"
-    result = CliRunner().invoke(main, [
-        "-q", "--config", str(folder / "routes.toml"), "compare", str(hostile),
-        str(folder / "examples" / "hospital_shuttle.geojson"), "--out", str(out)])
+    with warnings.catch_warnings():  # the data warning: shown, not an error
+        warnings.simplefilter("default", RoutesWarning)
+        result = CliRunner().invoke(main, [
+            "-q", "--config", str(folder / "routes.toml"), "compare", str(hostile),
+            str(folder / "examples" / "hospital_shuttle.geojson"), "--out", str(out)])
     assert result.exit_code == 0, result.output
     return {"map": out / HOSTILE_PROPOSAL / "map.html",
             "report": out / HOSTILE_PROPOSAL / "report.html",

@@ -12,12 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _html_reader import read_html
 from _pages import (
     ALL_HOSTILE,
     HOSTILE,
     HOSTILE_PROPOSAL,
+    HOSTILE_QUOTES,
     HOSTILE_SPACE,
     HOSTILE_STOP,
+    HOSTILE_TEMPLATE,
     HOSTILE_ZONE,
     JOB_COLUMN,
     tiny_changes,
@@ -29,12 +32,12 @@ from _pages import (
 
 from routes.config.study_area import ScoringParams
 from routes.proposal.load import load_proposal
+from routes.render._leaflet import leaflet_script, leaflet_style
 from routes.render.map_layers import choose_isochrone_zones, compute_zone_cells
 from routes.render.maps import MapLayers, render_map, write_map
 from routes.render.svg import NO_CHANGE_COLOUR, compute_class_breaks
 
 pytest.importorskip("folium")
-pytest.importorskip("offlinefolium")
 
 LAYERS = MapLayers.for_scoring(ScoringParams())
 ALL_LAYER_NAMES = [LAYERS.change_jobs, LAYERS.change_reach, LAYERS.baseline_isochrones,
@@ -84,6 +87,9 @@ def test_page_loads_nothing_from_the_internet(page: str) -> None:
     assert not re.search(r'<(?:script|link)[^>]+(?:src|href)="(?:https?:)?//', page)
     assert "Leaflet 1.9.3" in page  # the library itself is inline
     assert ".leaflet-container" in page  # and its style sheet
+    assert f"<script>{leaflet_script()}</script>" in page  # the vendored copy, whole
+    assert f"<style>{leaflet_style()}</style>" in page
+    assert not re.search(r"<(?:script|link)\b[^>]*\b(?:src|href)=", page)  # no file linked
     # Only the background tiles come from the internet.
     assert re.findall(r"https?://[a-z{}.]*tile[^\"']*", page)
 
@@ -110,6 +116,38 @@ def test_title_and_legend_escape_the_proposal_name(page: str) -> None:
     title = f"{HOSTILE_PROPOSAL}: what the proposal changes (Tiny & <small>)"
     assert f"<title>{html.escape(title)}</title>" in page
     assert f'<div class="title">{html.escape(title)}</div>' in page
+
+
+def test_quotes_and_ampersands_in_title_and_legend(tmp_path: Path) -> None:
+    proposal = load_proposal(write_proposal(tmp_path, stem="plain", route="R1"))
+    changes = tiny_changes()
+    changes.loc["Z1", "name"] = HOSTILE_QUOTES
+    page = render_map(proposal, changes, tiny_zone_geometry(), isochrones=tiny_isochrones(),
+                      study_name=HOSTILE_QUOTES)
+    assert HOSTILE_QUOTES not in page
+    parsed = read_html(page)
+    title = f"plain: what the proposal changes ({HOSTILE_QUOTES})"
+    assert parsed.texts_of("title") == [title]
+    assert parsed.texts_of("div", class_="title") == [title]
+    assert parsed.texts_of("div", class_="note")[0] == \
+        f"Reachable areas are drawn from: {HOSTILE_QUOTES} (Z1)."
+    assert "i" not in parsed.tags() and parsed.handlers() == []
+
+
+def test_names_are_never_compiled_as_templates(tmp_path: Path) -> None:
+    """folium compiles an element's HTML as a jinja2 template: ours goes in as a value."""
+    proposal = load_proposal(write_proposal(tmp_path, stem=HOSTILE_TEMPLATE, route="R1"))
+    changes = tiny_changes()
+    changes.loc["Z1", "name"] = HOSTILE_TEMPLATE
+    page = render_map(proposal, changes, tiny_zone_geometry(), isochrones=tiny_isochrones(),
+                      study_name=HOSTILE_TEMPLATE)
+    parsed = read_html(page)
+    title = f"{HOSTILE_TEMPLATE}: what the proposal changes ({HOSTILE_TEMPLATE})"
+    assert parsed.texts_of("title") == [title]
+    assert parsed.texts_of("div", class_="title") == [title]
+    assert parsed.texts_of("div", class_="note")[0] == \
+        f"Reachable areas are drawn from: {HOSTILE_TEMPLATE} (Z1)."
+    assert "49" not in parsed.text
 
 
 def test_tooltips_speak_plain_language(page: str) -> None:

@@ -6,16 +6,25 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
+import subprocess
+import warnings
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from _html_reader import Page, read_html
 from _pages import (
     ALL_HOSTILE,
     HOSTILE,
     HOSTILE_PROPOSAL,
+    HOSTILE_QUOTES,
+    HOSTILE_SPACE,
+    HOSTILE_STOP,
+    HOSTILE_TEMPLATE,
     HOSTILE_ZONE,
     JOB_COLUMN,
+    hostile_warning,
     tiny_changes,
     tiny_evaluation,
     tiny_manifest,
@@ -27,6 +36,7 @@ from click.testing import CliRunner
 
 from cli import main
 from routes.config.study_area import ScoringParams
+from routes.errors import RoutesWarning
 from routes.evaluation.compare import compute_ranking
 from routes.render.comparison import describe_ranking, render_comparison
 from routes.render.report import render_report, write_report
@@ -163,6 +173,18 @@ def test_report_shows_hostile_names_as_text(report: str) -> None:
     assert HOSTILE in text  # routes table
 
 
+def test_report_shows_each_data_warning_as_text(tmp_path: Path) -> None:
+    e = tiny_evaluation(tmp_path, "plain")
+    manifest = {**tiny_manifest(), "warnings": [HOSTILE_QUOTES, HOSTILE]}
+    page = render_report(e.scorecard, e.changes, manifest=manifest)
+    parsed = read_html(page)
+    box = [el for el in parsed.elements if el.attrs.get("class") == "data-warnings"]
+    assert len(box) == 1 and box[0].attrs.get("role") == "note"
+    assert parsed.texts_of("li")[:2] == [HOSTILE_QUOTES, HOSTILE]
+    assert HOSTILE_QUOTES not in page and parsed.handlers() == []
+    assert "Data warnings" not in render_report(e.scorecard, e.changes)  # none: no box
+
+
 def test_report_without_deciles_uses_access_groups(tmp_path: Path) -> None:
     e = tiny_evaluation(tmp_path, "plain", deciles=False)
     page = render_report(e.scorecard, e.changes, cost=e.cost)
@@ -237,10 +259,12 @@ def demo_compare(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`routes compare` on Demo Town: a hostile proposal and hospital_shuttle."""
     folder = tmp_path_factory.mktemp("demo")
     hostile = write_hostile_demo(folder)
-    result = CliRunner().invoke(main, [
-        "-q", "--config", str(folder / "routes.toml"), "compare", str(hostile),
-        str(folder / "examples" / "hospital_shuttle.geojson"), "--out",
-        str(folder / "outputs" / "compare")])
+    with warnings.catch_warnings():  # the data warning: shown, not an error
+        warnings.simplefilter("default", RoutesWarning)
+        result = CliRunner().invoke(main, [
+            "-q", "--config", str(folder / "routes.toml"), "compare", str(hostile),
+            str(folder / "examples" / "hospital_shuttle.geojson"), "--out",
+            str(folder / "outputs" / "compare")])
     assert result.exit_code == 0, result.output
     assert "1. " in result.output and "benefit per vehicle-hour" in result.output
     return folder / "outputs" / "compare"
@@ -270,6 +294,97 @@ def test_cli_compare_pages_escape_hostile_names(demo_compare: Path) -> None:
         text = page.read_text(encoding="utf-8")
         for name in ALL_HOSTILE:
             assert name not in text, (page.name, name)
+
+
+def _parsed(path: Path) -> Page:
+    """The page, parsed; it holds no element or attribute that a name could have made."""
+    text = path.read_text(encoding="utf-8")
+    for name in (*ALL_HOSTILE, HOSTILE_QUOTES):
+        assert name not in text, (path, name)
+    page = read_html(text)
+    assert page.handlers() == [], path
+    assert not {"img", "i", "iframe"} & page.tags(), path
+    return page
+
+
+def _check_hostile_report(path: Path) -> None:
+    """The report of the hostile proposal: every name shows as the text that was typed."""
+    page = _parsed(path)
+    assert "script" not in page.tags()
+    assert page.texts_of("h1") == [f"Proposal: {HOSTILE_PROPOSAL}"]
+    assert page.texts_of("title")[0] == f"Proposal {HOSTILE_PROPOSAL}: report"  # then SVGs
+    warnings = page.texts_of("li")
+    assert any(w.endswith(hostile_warning()) for w in warnings)  # the data warnings box
+    cells = page.texts_of("td")
+    assert HOSTILE in cells  # routes table
+    assert f"{HOSTILE_ZONE} (DT021)" in cells and f"{HOSTILE_QUOTES} (DT028)" in cells
+    assert any(c.endswith(f"/{HOSTILE_PROPOSAL}.geojson") for c in cells)  # inputs
+    assert f"{HOSTILE_QUOTES} (DT028)" in page.text
+
+
+def _tooltip_texts(path: Path) -> str:
+    """The text of every tooltip of a map, as Leaflet shows it."""
+    raw = re.findall(r'"tooltip":\s*("(?:[^"\\]|\\.)*")', path.read_text(encoding="utf-8"))
+    return "\n".join(read_html(json.loads(t)).text for t in raw)
+
+
+def _check_hostile_map(path: Path) -> None:
+    page = _parsed(path)
+    note = page.texts_of("div", class_="note")[0]
+    assert note.startswith("Reachable areas are drawn from: ")
+    assert f"{HOSTILE_QUOTES} (DT028)" in note and f"{HOSTILE_ZONE} (DT021)" in note
+    tips = _tooltip_texts(path)
+    for name in (HOSTILE_ZONE, HOSTILE_QUOTES, HOSTILE_SPACE, HOSTILE, HOSTILE_STOP):
+        assert name in tips, name
+
+
+@pytest.mark.slow
+def test_cli_compare_pages_show_hostile_names_as_text(demo_compare: Path) -> None:
+    _check_hostile_report(demo_compare / HOSTILE_PROPOSAL / "report.html")
+    _check_hostile_map(demo_compare / HOSTILE_PROPOSAL / "map.html")
+    page = _parsed(demo_compare / "report.html")
+    assert "script" not in page.tags()
+    assert any(w.endswith(hostile_warning()) for w in page.texts_of("li"))
+    assert HOSTILE_PROPOSAL in page.texts_of("b")  # each proposal in one line
+    assert HOSTILE_PROPOSAL in page.texts_of("td")  # ranking
+    assert HOSTILE_PROPOSAL in page.texts_of("figcaption")  # small maps
+    folder = "%3Cimg%20src%3Dx%20onerror%3Dalert%282%29%3E"
+    assert {e.attrs["href"] for e in page.elements if e.tag == "a"} == {
+        f"{folder}/report.html", f"{folder}/map.html", "hospital_shuttle/report.html",
+        "hospital_shuttle/map.html"}
+
+
+@pytest.mark.slow
+def test_cli_evaluate_hostile_pages_and_pdf(tmp_path: Path) -> None:
+    pytest.importorskip("weasyprint")
+    hostile = write_hostile_demo(tmp_path)
+    with warnings.catch_warnings():  # the data warning: shown, not an error
+        warnings.simplefilter("default", RoutesWarning)
+        result = CliRunner().invoke(main, ["-q", "--config", str(tmp_path / "routes.toml"),
+                                           "evaluate", str(hostile), "--pdf"])
+    assert result.exit_code == 0, result.output
+    run = tmp_path / "outputs" / HOSTILE_PROPOSAL
+    _check_hostile_report(run / "report.html")
+    _check_hostile_map(run / "map.html")
+    pdf = run / "report.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    if shutil.which("pdftotext"):  # poppler-utils: read the PDF's text back
+        done = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                              text=True, check=True)
+        text = " ".join(done.stdout.split())
+        assert f"Proposal: {HOSTILE_PROPOSAL}" in text
+        assert "Data warnings" in text and "stop_spacing_m is ignored" in text
+
+
+def test_names_are_never_compiled_as_templates(tmp_path: Path) -> None:
+    e = tiny_evaluation(tmp_path, HOSTILE_TEMPLATE)
+    e.changes.loc["Z2", "name"] = HOSTILE_TEMPLATE
+    manifest = {**tiny_manifest(), "warnings": [HOSTILE_TEMPLATE]}
+    for page in (render_report(e.scorecard, e.changes, cost=e.cost, manifest=manifest),
+                 render_comparison([e], tiny_zone_geometry(), manifest=manifest)):
+        parsed = read_html(page)
+        assert HOSTILE_TEMPLATE in parsed.texts_of("li")  # the warning
+        assert HOSTILE_TEMPLATE in parsed.text and "49" not in parsed.text
 
 
 def test_cli_compare_needs_two_proposals(tmp_path: Path) -> None:
