@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import itertools
 import logging
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,21 +45,23 @@ _SHORT_FACTOR, _SHORT_SLACK_M = 0.99, 1.0  # a length under 0.99 x its shape - 1
 
 def _floats(values: list[str | None]) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """Parse strings as finite floats: the values (NaN where absent or bad) and a bad mask."""
-    out = np.full(len(values), np.nan)
-    bad = np.zeros(len(values), dtype=np.bool_)
-    for i, text in enumerate(values):
-        if text is None:
-            continue
-        try:
-            value = float(text)
-        except ValueError:
-            bad[i] = True
-            continue
-        if np.isfinite(value):
-            out[i] = value
-        else:
-            bad[i] = True
-    return out, bad
+    absent = np.array([text is None for text in values], dtype=np.bool_)
+    try:
+        out = np.array(["nan" if text is None else text for text in values], dtype=np.float64)
+    except ValueError:  # some text is not a number: parse one by one to find which
+        out = np.array([_float_or_inf(text) for text in values], dtype=np.float64)
+    bad = ~absent & ~np.isfinite(out)
+    return np.where(bad, np.nan, out), bad
+
+
+def _float_or_inf(text: str | None) -> float:
+    """``float(text)``; NaN when absent, infinity (bad) when not a number."""
+    if text is None:
+        return math.nan
+    try:
+        return float(text)
+    except ValueError:
+        return math.inf
 
 
 def to_lonlat_transform(crs_text: str | None, problems: Problems) -> Transform | None:

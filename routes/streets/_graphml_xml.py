@@ -6,11 +6,11 @@ Used by :mod:`routes.streets.graphml`; also home of the problem list its checks 
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
-from xml.etree import ElementTree
+from xml.parsers import expat
 
 from routes.errors import OsmError, join_problems
 
@@ -84,20 +84,30 @@ class Problems:
 
 def read_raw_graph(path: Path) -> RawGraph:
     """Read ``path`` (``.gz`` decompressed), turning read errors into one-line OsmErrors."""
+    reader = _Reader(path)
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.buffer_text = True
+    parser.StartElementHandler = reader.start
+    parser.EndElementHandler = reader.end
+    parser.CharacterDataHandler = reader.text
     try:
         with _open_binary(path) as fh:
-            return _parse_stream(fh, path)
-    except ElementTree.ParseError as exc:
-        line, column = exc.position
-        reason = str(exc).split(":")[0]
+            parser.ParseFile(fh)
+    except expat.ExpatError as exc:
+        reason = expat.errors.messages[exc.code]
         msg = (
-            f"{path}: not well-formed XML at line {line}, column {column} ({reason}); the "
-            "file is damaged or not GraphML: save the graph again with osmnx.save_graphml"
+            f"{path}: not well-formed XML at line {exc.lineno}, column {exc.offset} "
+            f"({reason}); the file is damaged or not GraphML: save the graph again with "
+            "osmnx.save_graphml"
         )
         raise OsmError(msg) from exc
     except (OSError, EOFError) as exc:  # unreadable, or a damaged or truncated .gz
         msg = f"{path}: cannot be read ({exc}); check the file, or save it again"
         raise OsmError(msg) from exc
+    if not reader.seen_graph:
+        msg = f"{path}: GraphML without a <graph>; {FIX}"
+        raise OsmError(msg)
+    return reader.raw
 
 
 def _open_binary(path: Path) -> IO[bytes] | gzip.GzipFile:
@@ -107,88 +117,99 @@ def _open_binary(path: Path) -> IO[bytes] | gzip.GzipFile:
     return path.open("rb")
 
 
-def _local(tag: str) -> str:
-    """Return an element's name without its XML namespace."""
-    return tag.rpartition("}")[2]
+class _Reader:
+    """Expat callbacks that keep the wanted attributes of a flat GraphML graph.
 
+    Element names arrive as ``namespace}name`` (or ``name`` without a namespace).
+    """
 
-def _parse_stream(fh: IO[bytes] | gzip.GzipFile, path: Path) -> RawGraph:
-    raw = RawGraph()
-    keys: dict[str, dict[str, str]] = {"graph": {}, "node": {}, "edge": {}}
-    defaults: dict[str, str] = {}
-    stack: list[str] = []
-    graph: ElementTree.Element | None = None
-    for event, elem in ElementTree.iterparse(fh, events=("start", "end")):
-        tag = _local(elem.tag)
-        if event == "start":
-            _check_structure(tag, stack, graph is not None, path)
-            if tag == "graph":
-                graph = elem
-            stack.append(tag)
-            continue
-        stack.pop()
-        parent = stack[-1] if stack else ""
-        if tag == "key":
-            _read_key(elem, keys, defaults)
-        elif parent != "graph":
-            continue
-        elif tag == "data":
-            name = keys["graph"].get(elem.get("key", ""))
-            if name is not None:
-                raw.graph_attrs[name] = elem.text or ""
-        elif tag == "node":
-            raw.node_ids.append(elem.get("id", ""))
-            _read_data(elem, keys["node"], defaults, raw.node_attrs)
-        elif tag == "edge":
-            raw.edge_source.append(elem.get("source", ""))
-            raw.edge_target.append(elem.get("target", ""))
-            _read_data(elem, keys["edge"], defaults, raw.edge_attrs)
-        if tag in ("node", "edge") and graph is not None:
-            graph.clear()  # keep memory flat: each node and edge is read once
-    if graph is None:
-        msg = f"{path}: GraphML without a <graph>; {FIX}"
-        raise OsmError(msg)
-    return raw
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.raw = RawGraph()
+        self.keys: dict[str, dict[str, str]] = {"graph": {}, "node": {}, "edge": {}}
+        self.defaults: dict[str, dict[str, str]] = {"node": {}, "edge": {}}
+        self.stack: list[str] = []
+        self.seen_graph = False
+        self.item: dict[str, str] | None = None  # attributes of the node or edge being read
+        self.key_id = ""  # of the <key> being read, for its <default>
+        self.chunks: list[str] | None = None  # text of the <data> or <default> being read
+        self.data_key = ""
+        self.names: dict[str, str] = {}
 
+    def local(self, name: str) -> str:
+        tag = self.names.get(name)
+        if tag is None:
+            tag = self.names[name] = name.rpartition("}")[2]
+        return tag
 
-def _check_structure(tag: str, stack: list[str], seen_graph: bool, path: Path) -> None:
-    """Refuse what is not one flat GraphML graph, as soon as it starts."""
-    problem = None
-    if not stack and tag != "graphml":
-        hint = " (OpenStreetMap XML: name it .osm)" if tag == "osm" else ""
-        problem = f"is not GraphML: its root element is <{tag}>{hint}"
-    elif tag == "graph" and seen_graph:
-        problem = "holds more than one <graph>, or a nested one (save one street network)"
-    elif tag == "hyperedge":
-        problem = "holds hyperedges, which a street network cannot have"
-    if problem:
-        msg = f"{path}: {problem}; {FIX}"
-        raise OsmError(msg)
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        tag = self.local(name)
+        parent = self.stack[-1] if self.stack else ""
+        self.stack.append(tag)
+        if tag == "data":
+            self.data_key, self.chunks = attrs.get("key", ""), []
+        elif tag in ("node", "edge") and parent == "graph":
+            self.item = dict(self.defaults[tag])
+            if tag == "node":
+                self.raw.node_ids.append(attrs.get("id", ""))
+            else:
+                self.raw.edge_source.append(attrs.get("source", ""))
+                self.raw.edge_target.append(attrs.get("target", ""))
+        elif tag == "key":
+            self._start_key(attrs)
+        elif tag == "default":
+            self.chunks = []
+        else:
+            self._check_structure(tag, parent)
 
+    def text(self, data: str) -> None:
+        if self.chunks is not None:
+            self.chunks.append(data)
 
-def _read_key(elem: ElementTree.Element, keys: dict[str, dict[str, str]],
-              defaults: dict[str, str]) -> None:
-    key_id, name, domain = elem.get("id", ""), elem.get("attr.name", ""), elem.get("for", "all")
-    for target in ("graph", "node", "edge"):
-        if domain in (target, "all"):
-            keys[target][key_id] = name
-    for child in elem:
-        if _local(child.tag) == "default":
-            defaults[key_id] = child.text or ""
+    def end(self, name: str) -> None:
+        tag = self.stack.pop()
+        parent = self.stack[-1] if self.stack else ""
+        if tag == "data" and self.chunks is not None:
+            value = "".join(self.chunks)
+            self.chunks = None
+            domain = parent if parent in ("node", "edge") else "graph"
+            attr = self.keys[domain].get(self.data_key)
+            if attr is None:
+                return
+            if domain == "graph":
+                self.raw.graph_attrs[attr] = value
+            elif self.item is not None:
+                self.item[attr] = value
+        elif tag in ("node", "edge") and self.item is not None:
+            out = self.raw.node_attrs if tag == "node" else self.raw.edge_attrs
+            for attr, values in out.items():
+                values.append(self.item.get(attr))
+            self.item = None
+        elif tag == "default" and self.chunks is not None:
+            value, self.chunks = "".join(self.chunks), None
+            for domain in ("node", "edge"):
+                attr = self.keys[domain].get(self.key_id)
+                if attr is not None:
+                    self.defaults[domain][attr] = value
 
+    def _start_key(self, attrs: dict[str, str]) -> None:
+        self.key_id = attrs.get("id", "")
+        domain, attr = attrs.get("for", "all"), attrs.get("attr.name", "")
+        for target in ("graph", "node", "edge"):
+            if domain in (target, "all"):
+                self.keys[target][self.key_id] = attr
 
-def _read_data(elem: ElementTree.Element, keys: Mapping[str, str], defaults: Mapping[str, str],
-               out: dict[str, list[str | None]]) -> None:
-    """Append the wanted attributes of one node or edge (``None`` when absent) to ``out``."""
-    found: dict[str, str] = {}
-    for key_id, default in defaults.items():
-        name = keys.get(key_id)
-        if name in out:
-            found[name] = default
-    for child in elem:
-        if _local(child.tag) == "data":
-            name = keys.get(child.get("key", ""))
-            if name in out:
-                found[name] = child.text or ""
-    for name, values in out.items():
-        values.append(found.get(name))
+    def _check_structure(self, tag: str, parent: str) -> None:
+        """Refuse what is not one flat GraphML graph, as soon as it starts."""
+        problem = None
+        if not parent and tag != "graphml":
+            hint = " (OpenStreetMap XML: name it .osm)" if tag == "osm" else ""
+            problem = f"is not GraphML: its root element is <{tag}>{hint}"
+        elif tag == "graph" and self.seen_graph:
+            problem = "holds more than one <graph>, or a nested one (save one street network)"
+        elif tag == "hyperedge":
+            problem = "holds hyperedges, which a street network cannot have"
+        if problem:
+            msg = f"{self.path}: {problem}; {FIX}"
+            raise OsmError(msg)
+        self.seen_graph = self.seen_graph or tag == "graph"
