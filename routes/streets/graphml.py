@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
+from xml.sax.saxutils import escape
 
 import numpy as np
 from numpy.typing import NDArray
@@ -159,6 +160,9 @@ def load_graphml_segments(path: Path, *, is_walkable: EdgeRule | None = None) ->
     lat = np.concatenate([lat, pieces.vertex_lat])
     length_m = pieces.lengths(lon, lat, given_m, raw, problems)
     problems.raise_if_any(path)
+    if not raw.edge_source:
+        msg = f"{path}: holds no edges; save the street network with its streets"
+        raise OsmError(msg)
     if not np.any(pieces.a != pieces.b):
         msg = (
             f"{path}: none of its {len(raw.edge_source):,} edges is a walkable street "
@@ -223,7 +227,8 @@ def write_graphml(network: StreetNetwork, path: Path, *, overwrite: bool = False
     ``reversed``. Way tags and ids are not kept: the network holds none.
     Numbers are written in full precision, so reading the file back (osmnx, or
     ``[study_area] osm = "....graphml"``) gives the same coordinates and
-    lengths, and so the same walks. The bytes depend only on the network.
+    lengths, and so the same walks. The bytes depend only on the network (and
+    the package version, in ``created_with``).
     """
     from routes.io import atomic_path  # imported here: it loads geopandas
 
@@ -275,7 +280,7 @@ def _graphml_chunks(network: StreetNetwork) -> Iterator[str]:
         *(f'  <key id="{k}" for="{domain}" attr.name="{name}" attr.type="string" />'
           for k, domain, name in _KEYS),
         '  <graph edgedefault="directed">',
-        f'    <data key="d0">{created_with}</data>',
+        f'    <data key="d0">{escape(created_with)}</data>',
         '    <data key="d1">epsg:4326</data>',
         '    <data key="d2">False</data>',
     ]

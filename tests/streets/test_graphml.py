@@ -38,6 +38,7 @@ import math
 import os
 import re
 import shutil
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -346,6 +347,18 @@ def test_osmnx_opens_what_we_write(tmp_path: Path) -> None:
     assert sorted(in_memory.edges(data="length")) == sorted(graph.edges(data="length"))
 
 
+def test_missing_osmnx_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from routes._optional import OptionalDependencyError
+    from routes.streets.graphml import osmnx_graph_from_network
+
+    net = load_street_network(_osm.write_grid_osm(tmp_path / "grid.osm"))
+    monkeypatch.setitem(sys.modules, "osmnx", None)
+    with pytest.raises(OptionalDependencyError,
+                       match=r'osmnx is not installed.*pip install "community-routes\[osmnx\]"'):
+        osmnx_graph_from_network(net)
+    assert load_street_network(write_graphml(net, tmp_path / "grid.graphml")).n_nodes == 14
+
+
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from routes.demo.study_area import write_demo_study_area
@@ -483,6 +496,7 @@ BAD_FILES: list[tuple[str, str | bytes, str]] = [
      r"edge '1'->'2' has a 'geometry' that does not run from one of its nodes to the other"),
     ("motorway_only.graphml", one_edge({"highway": "motorway", "length": "100"}),
      r"none of its 1 edges is a walkable street"),
+    ("no_edges.graphml", graphml_text({"1": node_at(0, 0)}, []), r"holds no edges"),
 ]
 
 
