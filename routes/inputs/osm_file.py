@@ -2,7 +2,10 @@
 
 The street network (:mod:`routes.streets.osm`) and the OSM destination layers
 (:mod:`routes.inputs.destinations`) both read extracts through here, so a bad
-file gets the same one-line error whichever reads it first.
+file gets the same one-line error whichever reads it first. A study area's
+``osm`` may also be a GraphML walk network saved by osmnx
+(:data:`GRAPHML_EXTENSIONS`, read by :mod:`routes.streets.graphml`): it holds
+streets only, so whatever needs OSM features or tags refuses it here.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 from routes.errors import OsmError
 
-__all__ = ["OSM_EXTENSIONS", "check_osm_path", "iter_osm"]
+__all__ = ["GRAPHML_EXTENSIONS", "OSM_EXTENSIONS", "check_osm_path", "is_graphml_path", "iter_osm"]
 
 OSM_EXTENSIONS: dict[str, str] = {
     ".osm.pbf": "pbf",
@@ -24,16 +27,36 @@ OSM_EXTENSIONS: dict[str, str] = {
 }
 """Accepted file-name endings (case-insensitive) and the osmium format each is read as."""
 
+GRAPHML_EXTENSIONS: tuple[str, ...] = (".graphml", ".graphml.gz")
+"""File-name endings (case-insensitive) of street networks in GraphML, as osmnx saves them."""
+
+
+def is_graphml_path(path: Path) -> bool:
+    """Whether ``path`` names a GraphML street network (:data:`GRAPHML_EXTENSIONS`)."""
+    return path.name.lower().endswith(GRAPHML_EXTENSIONS)
+
 
 def check_osm_path(osm_path: Path) -> str:
-    """Return the osmium format string for ``osm_path``, or raise OsmError."""
+    """Return the osmium format string for ``osm_path``, or raise OsmError.
+
+    A GraphML street network is refused with a message of its own: it has no
+    OSM features or tags to read (e.g. for a destination layer's ``osm_tags``).
+    """
+    if is_graphml_path(osm_path):
+        msg = (
+            f"{osm_path}: is a GraphML street network, which holds no OpenStreetMap features "
+            "or tags; a destination layer's `osm_tags` needs an OSM extract (.osm.pbf or "
+            ".osm): give the layer a `file` of its places instead"
+        )
+        raise OsmError(msg)
     name = osm_path.name.lower()
     fmt = next((f for ext, f in OSM_EXTENSIONS.items() if name.endswith(ext)), None)
     if fmt is None:
         accepted = ", ".join(OSM_EXTENSIONS)
         msg = (
             f"{osm_path}: unsupported OSM file extension; accepted are {accepted} "
-            "(convert other formats with `osmium cat IN -o OUT.osm.pbf`)"
+            "(convert other formats with `osmium cat IN -o OUT.osm.pbf`), and for the street "
+            "network alone a GraphML file saved by osmnx (.graphml)"
         )
         raise OsmError(msg)
     if not osm_path.exists():

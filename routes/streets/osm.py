@@ -1,15 +1,17 @@
-"""The walkable street network from an OpenStreetMap extract.
+"""The walkable street network from an OpenStreetMap extract (or an osmnx GraphML file).
 
 :func:`load_street_network` builds a :class:`routes.streets.graph.StreetNetwork`
 (the interface agreed with the routing engine) from an ``.osm.pbf`` or ``.osm``
-extract: walkable ways, their edges, the largest connected component.
+extract: walkable ways, their edges, the largest connected component. A
+``.graphml`` walk network (saved by osmnx) is read by :mod:`routes.streets.graphml`
+and goes through the same walk rules, component filter and assembly.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +23,7 @@ from routes._crs import local_metric_crs, project_lonlat
 from routes._csr import offsets_from_keys
 from routes._progress import ProgressCallback, no_progress
 from routes.errors import InputError, OsmError
-from routes.inputs.osm_file import check_osm_path, iter_osm
+from routes.inputs.osm_file import check_osm_path, is_graphml_path, iter_osm
 from routes.streets.graph import StreetNetwork
 
 if TYPE_CHECKING:
@@ -74,7 +76,11 @@ def load_street_network(
     osm_path
         An OSM extract: ``.osm.pbf`` / ``.pbf``, or ``.osm`` XML optionally
         compressed as ``.osm.gz`` / ``.osm.bz2``. Ways must come after the
-        nodes they use, as in every extract written by OSM tools.
+        nodes they use, as in every extract written by OSM tools. Or a walk
+        network saved by ``osmnx.save_graphml``: ``.graphml`` (``.graphml.gz``),
+        read as :func:`routes.streets.graphml.load_graphml_segments` says, with
+        the tag rules below applied to its edges where it has the tags, and an
+        edge without ``highway`` taken as a street.
     walk_access
         Which legal restrictions decide whether pedestrians may use a way:
 
@@ -105,7 +111,9 @@ def load_street_network(
     -------
     StreetNetwork
         Nodes sorted by OSM id, projected to the UTM zone of the network's
-        extent; edge lengths are geodesic on the WGS84 ellipsoid, metres.
+        extent; edge lengths are geodesic on the WGS84 ellipsoid, metres (from
+        GraphML: the file's ``length``, and new negative ids for the vertices
+        of edge shapes).
 
     Raises
     ------
@@ -113,7 +121,7 @@ def load_street_network(
         If ``walk_access`` is not one of :data:`WALK_ACCESS_POLICIES`.
     OsmError
         If the file is missing, has an unsupported extension, cannot be read as
-        OSM data, or holds no walkable ways.
+        OSM data (or GraphML), or holds no walkable ways.
 
     Notes
     -----
@@ -148,7 +156,7 @@ def load_street_network(
     report = progress or no_progress
     started = time.perf_counter()
     osm_path = Path(osm_path)
-    fmt = check_osm_path(osm_path)
+    fmt = None if is_graphml_path(osm_path) else check_osm_path(osm_path)
 
     honour_access = walk_access == "strict"
     if not honour_access:
@@ -157,22 +165,30 @@ def load_street_network(
         foot_forbidden = _FOOT_FORBIDDEN - {"no"}
     else:
         foot_forbidden = _FOOT_FORBIDDEN
-    raw = _read_walkable_ways(osm_path, fmt, foot_forbidden, honour_access=honour_access)
-    report(1, _N_STAGES)
-
-    node_ids, node_lon, node_lat, edge_a, edge_b = _build_edges(raw, osm_path)
+    length_m: NDArray[np.float64] | None = None  # geodesic, from the coordinates
+    n_foot_no_ways = 0
+    if fmt is None:
+        node_ids, node_lon, node_lat, edge_a, edge_b, length_m = _read_graphml(
+            osm_path, foot_forbidden, honour_access=honour_access)
+        report(1, _N_STAGES)
+    else:
+        raw = _read_walkable_ways(osm_path, fmt, foot_forbidden, honour_access=honour_access)
+        report(1, _N_STAGES)
+        n_foot_no_ways = raw.n_foot_no_ways
+        node_ids, node_lon, node_lat, edge_a, edge_b = _build_edges(raw, osm_path)
     report(2, _N_STAGES)
 
     keep, n_components = _largest_component(len(node_ids), edge_a, edge_b)
     new_index = np.cumsum(keep, dtype=np.int64) - 1
     edge_keep = keep[edge_a]
     edge_a, edge_b = new_index[edge_a[edge_keep]], new_index[edge_b[edge_keep]]
+    length_m = None if length_m is None else length_m[edge_keep]
     n_dropped = len(node_ids) - int(keep.sum())
-    _log_dropped_components(osm_path, n_dropped, len(node_ids), n_components, raw.n_foot_no_ways)
+    _log_dropped_components(osm_path, n_dropped, len(node_ids), n_components, n_foot_no_ways)
     node_ids, node_lon, node_lat = node_ids[keep], node_lon[keep], node_lat[keep]
     report(3, _N_STAGES)
 
-    network = _assemble(node_ids, node_lon, node_lat, edge_a, edge_b, osm_path)
+    network = _assemble(node_ids, node_lon, node_lat, edge_a, edge_b, osm_path, length_m)
     report(4, _N_STAGES)
     logger.info(
         "street network: %s nodes, %s edges; %.1f s",
@@ -181,6 +197,29 @@ def load_street_network(
         time.perf_counter() - started,
     )
     return network
+
+
+def _read_graphml(
+    path: Path, foot_forbidden: frozenset[str], *, honour_access: bool
+) -> tuple[
+    NDArray[np.int64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.float64],
+]:
+    """Read a GraphML walk network's segments, with the OSM reader's walk rules."""
+    from routes.streets.graphml import load_graphml_segments
+
+    def is_walkable(tags: Mapping[str, str | None]) -> bool:
+        # An edge without highway is a street of the graph: OSM's highway=road, of unknown kind.
+        return _is_walkable(tags["highway"] or "road", tags["foot"], tags["access"],
+                            tags["railway"], tags["public_transport"], foot_forbidden,
+                            honour_access=honour_access)
+
+    g = load_graphml_segments(path, is_walkable=is_walkable)
+    return g.node_ids, g.node_lon, g.node_lat, g.edge_a, g.edge_b, g.length_m
 
 
 def _log_dropped_components(
@@ -384,8 +423,9 @@ def _assemble(
     edge_a: NDArray[np.int64],
     edge_b: NDArray[np.int64],
     osm_path: Path,
+    length_m: NDArray[np.float64] | None = None,
 ) -> StreetNetwork:
-    """Project the nodes, measure the edges and lay both directions out as CSR arrays."""
+    """Project the nodes, measure the edges (unless given) and lay both directions out as CSR."""
     from pyproj import Geod
 
     n = len(node_ids)
@@ -397,9 +437,12 @@ def _assemble(
         raise OsmError(msg)
     crs = local_metric_crs(node_lon.min(), node_lat.min(), node_lon.max(), node_lat.max())
     node_x_m, node_y_m = project_lonlat(node_lon, node_lat, crs)
-    _, _, length = Geod(ellps="WGS84").inv(
-        node_lon[edge_a], node_lat[edge_a], node_lon[edge_b], node_lat[edge_b]
-    )
+    if length_m is None:
+        _, _, length = Geod(ellps="WGS84").inv(
+            node_lon[edge_a], node_lat[edge_a], node_lon[edge_b], node_lat[edge_b]
+        )
+    else:
+        length = length_m
     rows = np.concatenate([edge_a, edge_b])
     cols = np.concatenate([edge_b, edge_a])
     order = np.lexsort((cols, rows))

@@ -24,7 +24,8 @@ from routes._progress import ProgressCallback, no_progress
 from routes.cache import default_cache_dir, sha256_file
 from routes.config.study_area import RoutingParams, StudyArea
 from routes.engine.r5.runtime import R5Runtime, find_r5_runtime, import_r5py
-from routes.errors import GtfsError, InputError
+from routes.errors import GtfsError, InputError, OsmError
+from routes.inputs.osm_file import is_graphml_path
 from routes.inputs.points import Points
 from routes.io import atomic_path, write_zip
 from routes.network.transit import TransitNetwork
@@ -169,6 +170,12 @@ def _input_folder() -> Path:
 
 def osm_pbf_for_r5(osm_path: Path) -> Path:
     """Return the OSM extract as PBF (R5 reads only PBF), converting XML once (cached)."""
+    if is_graphml_path(osm_path):
+        msg = (
+            f"{osm_path}: R5 builds its street network from OpenStreetMap data, not GraphML; "
+            "use the built-in engine, or point [study_area].osm at an OSM extract (.osm.pbf)"
+        )
+        raise OsmError(msg)
     name = osm_path.name.lower()
     if name.endswith(".pbf"):
         return osm_path
