@@ -5,34 +5,41 @@ Every per-zone and per-space result column the library writes is named by
 Tables downstream (scorecard, maps, reports, CSV/GeoPackage outputs) look
 columns up through it rather than spelling names by hand.
 
-============================  =================================  ==============================
-kind                          pattern                            unit of the values
-============================  =================================  ==============================
-``TRAVEL_TIME``               ``travel_time_p<P>_min``           minutes; NaN when unreachable
-``WITHIN``                    ``<layer>_within_<T>min``          the layer's weight (jobs, or
-                                                                 spaces when counting spaces)
-``DECAY``                     ``<layer>_decay_h<H>min``          decay-weighted layer weight
-``NEAREST_SPACE``             ``nearest_space_min``              minutes; NaN when none reached
-``NEAREST_SPACE`` + category  ``nearest_space_<category>_min``   minutes; NaN when none reached
-``REACH_OTHER_GROUPS``        ``reach_other_groups_<T>min``      residents
-``MEETING_POTENTIAL``         ``meeting_potential_<T>min``       residents
-``REACHABLE_RESIDENTS``       ``reachable_residents_<T>min``     residents (per space)
-``SIMPSON_DIVERSITY``         ``simpson_diversity_<T>min``       dimensionless, 0 to 1 (per
-                                                                 space)
-any, ``delta=True``           ``delta_<name>``                   the unit of ``<name>``
-============================  =================================  ==============================
+============================  ===================================  ============================
+kind                          pattern                              unit of the values
+============================  ===================================  ============================
+``TRAVEL_TIME``               ``travel_time_p<P>_min``             minutes; NaN: unreachable
+``WITHIN``                    ``<layer>_within_<T>min``            the layer's weight (jobs, or
+                                                                   spaces when counting spaces)
+``DECAY``                     ``<layer>_decay_h<H>min``            decay-weighted layer weight
+``NEAREST_SPACE``             ``nearest_space_min``                minutes; NaN: none reached
+``NEAREST_SPACE`` + category  ``nearest_space_<category>_min``     minutes; NaN: none reached
+``REACH_OTHER_GROUPS``        ``reach_other_groups_<T>min``        residents
+``REACH_ACROSS_DEPRIVATION``  ``reach_across_deprivation_<T>min``  residents (no groups given)
+``MEETING_POTENTIAL``         ``meeting_potential_<T>min``         residents
+``REACHABLE_RESIDENTS``       ``reachable_residents_<T>min``       residents (per space)
+``REACHABLE_GROUP``           ``reachable_<group>_<T>min``         residents of one group (per
+                                                                   space)
+``SIMPSON_DIVERSITY``         ``simpson_diversity_<T>min``         dimensionless, 0 to 1 (per
+                                                                   space)
+``EXPOSURE``                  ``exposure_other_groups_<T>min``     share 0 to 1 (per zone)
+any, ``delta=True``           ``delta_<name>``                     the unit of ``<name>``
+============================  ===================================  ============================
 
 Examples: ``travel_time_p50_min``, ``jobs_within_45min``, ``spaces_within_30min``,
 ``jobs_decay_h20min``, ``nearest_space_min``, ``nearest_space_library_min``,
-``reach_other_groups_30min``, ``meeting_potential_30min``,
-``reachable_residents_30min``, ``simpson_diversity_30min``,
-``delta_jobs_within_45min``.
+``reach_other_groups_30min``, ``reach_across_deprivation_30min``,
+``meeting_potential_30min``, ``reachable_residents_30min``,
+``simpson_diversity_30min``, ``reachable_asian_30min``,
+``exposure_other_groups_30min``, ``delta_jobs_within_45min``.
 
 ``<P>`` is a whole percentile 1-99 of the travel-time distribution over the
 departure window, ``<T>`` a cutoff and ``<H>`` a half-life, both in whole
 minutes. ``<layer>`` and ``<category>`` are lowercase snake_case words
-(``jobs``, ``place_of_worship``). ``delta_<name>`` always means scenario
-minus baseline, in the unit of ``<name>``.
+(``jobs``, ``place_of_worship``); ``<group>`` is a community-group column of
+the zones as the study area names it (``white_british``), or ``deprived`` and
+``not_deprived`` for the two halves of the fallback without groups.
+``delta_<name>`` always means scenario minus baseline, in the unit of ``<name>``.
 """
 
 from __future__ import annotations
@@ -57,9 +64,12 @@ class ColumnKind(Enum):
     DECAY = "decay"
     NEAREST_SPACE = "nearest_space"
     REACH_OTHER_GROUPS = "reach_other_groups"
+    REACH_ACROSS_DEPRIVATION = "reach_across_deprivation"
     MEETING_POTENTIAL = "meeting_potential"
     REACHABLE_RESIDENTS = "reachable_residents"
     SIMPSON_DIVERSITY = "simpson_diversity"
+    REACHABLE_GROUP = "reachable"
+    EXPOSURE = "exposure_other_groups"
 
 
 # For each kind: (required parameters, optional parameters).
@@ -69,9 +79,12 @@ _PARAMETERS: dict[ColumnKind, tuple[frozenset[str], frozenset[str]]] = {
     ColumnKind.DECAY: (frozenset({"layer", "half_life_min"}), frozenset()),
     ColumnKind.NEAREST_SPACE: (frozenset(), frozenset({"category"})),
     ColumnKind.REACH_OTHER_GROUPS: (frozenset({"cutoff_min"}), frozenset()),
+    ColumnKind.REACH_ACROSS_DEPRIVATION: (frozenset({"cutoff_min"}), frozenset()),
     ColumnKind.MEETING_POTENTIAL: (frozenset({"cutoff_min"}), frozenset()),
     ColumnKind.REACHABLE_RESIDENTS: (frozenset({"cutoff_min"}), frozenset()),
     ColumnKind.SIMPSON_DIVERSITY: (frozenset({"cutoff_min"}), frozenset()),
+    ColumnKind.REACHABLE_GROUP: (frozenset({"group", "cutoff_min"}), frozenset()),
+    ColumnKind.EXPOSURE: (frozenset({"cutoff_min"}), frozenset()),
 }
 
 
@@ -83,6 +96,7 @@ def column_name(
     percentile: int | None = None,
     half_life_min: float | None = None,
     category: str | None = None,
+    group: str | None = None,
     delta: bool = False,
 ) -> str:
     """Build the name of a result column.
@@ -95,9 +109,8 @@ def column_name(
         Destination layer name for ``WITHIN`` and ``DECAY`` (``"jobs"``,
         ``"spaces"``), lowercase snake_case.
     cutoff_min
-        Travel-time cutoff, whole minutes, for ``WITHIN``,
-        ``REACH_OTHER_GROUPS``, ``MEETING_POTENTIAL``, ``REACHABLE_RESIDENTS``
-        and ``SIMPSON_DIVERSITY``.
+        Travel-time cutoff, whole minutes, for every kind but ``TRAVEL_TIME``,
+        ``DECAY`` and ``NEAREST_SPACE``.
     percentile
         Percentile of the travel-time distribution (1-99) for ``TRAVEL_TIME``.
     half_life_min
@@ -105,6 +118,9 @@ def column_name(
     category
         Optional space category for ``NEAREST_SPACE`` (``"library"``),
         lowercase snake_case.
+    group
+        Community group for ``REACHABLE_GROUP``: the zones' group column
+        name, any non-empty text without leading or trailing spaces.
     delta
         Prefix ``delta_`` for a scenario-minus-baseline column.
 
@@ -138,6 +154,7 @@ def column_name(
             ("percentile", percentile),
             ("half_life_min", half_life_min),
             ("category", category),
+            ("group", group),
         )
         if value is not None
     }
@@ -163,6 +180,8 @@ def column_name(
     elif kind is ColumnKind.NEAREST_SPACE:
         suffix = "" if category is None else f"_{_word(category, 'category')}"
         name = f"nearest_space{suffix}_min"
+    elif kind is ColumnKind.REACHABLE_GROUP:
+        name = f"reachable_{_group(group)}_{_format_minutes(cutoff_min, 'cutoff_min')}min"
     else:
         name = f"{kind.value}_{_format_minutes(cutoff_min, 'cutoff_min')}min"
     return f"delta_{name}" if delta else name
@@ -174,6 +193,17 @@ def _word(value: str | None, what: str) -> str:
         msg = (
             f"column_name: {what} {value!r} is not a lowercase snake_case word; "
             "use letters, digits and single underscores, e.g. 'place_of_worship'"
+        )
+        raise InputError(msg)
+    return value
+
+
+def _group(value: str | None) -> str:
+    """Check that a community group name is usable in a column name."""
+    if not isinstance(value, str) or not value or value != value.strip():
+        msg = (
+            f"column_name: group {value!r} is not a community group column name; give the "
+            "zones' group column as written in routes.toml [zones].groups"
         )
         raise InputError(msg)
     return value

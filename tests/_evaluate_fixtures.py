@@ -102,10 +102,42 @@ Metrics per zone (baseline -> scenario)
   Z1 0 + 100 = 100; Z2 (100 + 200)/2 = 150; Z3 0; Z4 150. Scenario: S1 is
   within 15 min of every zone, so every zone meets all 500 a and 500 b:
   Z1 500 (b), Z2 1000/2, Z3 500 (a), Z4 500/4 + 3·500/4 — all 500.
-- ``new_zone_pairs_within_15min``: Z1 1 (Z3), Z2 2 (Z3, Z4), Z3 2, Z4 2.
+- ``exposure_other_groups_15min`` (chance that someone met at the shared
+  spaces a zone reaches is of another group than the resident, catchments
+  pooled): baseline N(S1) = Z1 + Z2 = (a 200, b 100), N(S2) = Z4 = (300, 100):
+  Z1 (all a) at S1 100/300 = 1/3; Z2 (half each) at S1 (100/300 + 200/300)/2
+  = 1/2; Z3 reaches no space: 0; Z4 at S2 3/4 · 100/400 + 1/4 · 300/400 = 3/8.
+  Scenario N(S1) = everyone (500, 500), N(S2) = Z2 + Z3 + Z4 = (400, 500);
+  Z1 at S1 only (S2 at 15.5): 500/1000 = 1/2; Z2, Z3, Z4 at both, pooled
+  (900, 1000): Z2 (1000/1900 + 900/1900)/2 = 1/2, Z3 (all b) 9/19, Z4
+  3/4 · 10/19 + 1/4 · 9/19 = 39/76.
+- Majority groups: Z1 a, Z2 a (a tie: the first listed group), Z3 b, Z4 a.
+- Zone pairs connected within 15 min (either way): baseline {Z1, Z2};
+  scenario also {Z1, Z3}, {Z2, Z3}, {Z2, Z4}, {Z3, Z4} ({Z1, Z4}: 15.5 one
+  way, unreachable the other). ``new_zone_pairs_within_15min`` (partners
+  newly connected): Z1 1 (Z3), Z2 2 (Z3, Z4), Z3 3, Z4 2; across majority
+  groups Z1 1, Z2 1, Z3 3, Z4 1; nothing is lost.
 - Per space (``spaces.csv``): S1 reached by Z1, Z2 -> everyone: residents
-  300 -> 1000, Simpson 1 - (2/3)² - (1/3)² = 4/9 -> 1/2; S2 reached by Z4 ->
-  Z2, Z3, Z4: 400 -> 900, Simpson 1 - (3/4)² - (1/4)² = 3/8 -> 1 - (4/9)² - (5/9)² = 40/81.
+  300 -> 1000 (a 200 -> 500, b 100 -> 500), Simpson 1 - (2/3)² - (1/3)² = 4/9
+  -> 1/2; S2 reached by Z4 -> Z2, Z3, Z4: 400 -> 900 (a 300 -> 400, b 100 ->
+  500), Simpson 1 - (3/4)² - (1/4)² = 3/8 -> 1 - (4/9)² - (5/9)² = 40/81.
+
+Social interaction (groups a, b; 500 each, 250,000 pairs of an a and a b)
+-----------------------------------------------------------------------
+- Potential Σ_s N_a(s) N_b(s): baseline 200·100 + 300·100 = 50,000;
+  scenario 500·500 + 400·500 = 450,000; per pair 0.2 -> 1.8 spaces.
+- Pairs able to meet (some common space): baseline Z1 and Z2 share S1, Z4
+  has S2 alone: a of Z1 with b of Z2 100·100, a and b of Z2 100·100, a and b
+  of Z4 300·100: 50,000, share 0.2; scenario every zone reaches S1: 250,000,
+  share 1.0. No pair of groups is new (some could meet before).
+- Neighbourhood pairs newly able to meet at a space (``community_pairs.csv``):
+  baseline only {Z1, Z2} (S1); scenario every pair, so new: Z3-Z4, Z2-Z3,
+  Z1-Z3 across groups (listed first, most residents first), Z2-Z4, Z1-Z4
+  within. Where: Z1 with Z3 or Z4 only at S1 (both there after 11 5/6 min);
+  the others at S2 (5.5 min) and S1 (11 1/3 min), in that order.
+- Exposure of the deprived (Z1 100, Z2 200): (100/3 + 200/2)/300 = 4/9 ->
+  1/2; of everyone (100/3 + 100 + 0 + 150)/1000 = 17/60 -> (50 + 100 +
+  300·9/19 + 400·39/76)/1000 = 189/380.
 
 Scorecard
 ---------
@@ -124,15 +156,17 @@ Job gains Δ = (1000, 1000, 0, 1000); deprived zones Z1, Z2 (300 residents).
   scorecard.json). Scenario: bottom 400 hold 400·1000, top 100 (Z1) hold
   100·1200, Palma = 120,000 / 400,000 = 0.3.
 - mean change in nearest space (zones reaching one in both): Z1 0, Z2 -1/3,
-  Z4 0 -> (200·-1/3)/700 = -2/21; residents newly reaching a space: Z3, 300.
+  Z4 0 -> (200·-1/3)/700 = -2/21; residents newly reaching a space: Z3, 300;
+  residents reaching more spaces within 15 min: Z2, Z3, Z4, 900; both spaces
+  widen their catchment and become more mixed.
 - mean gain in reach: (100·300 + 200·350 + 300·400 + 400·325)/1000 = 350.
-- new zone pairs 1 + 2 + 2 + 2 = 7.
+- new zone pairs (1 + 2 + 3 + 2)/2 = 4, across groups (1 + 1 + 3 + 1)/2 = 3.
 - Running cost: route km 2.0 (P1 to P3); run time 300 s + 30 s dwell = 5.5
   min; layover max(10 % · 5.5, 5) = 5 min at each end; cycle 2·5.5 + 2·5 =
   21 min; peak vehicles ⌈21/10⌉ = 3; vehicle-hours per day 1 h · 3 = 3,
   annual 3 · 52 · 5 = 780; trips per direction 6 (08:00 ... 08:50), vehicle-km
   per day 6 · 2 · 2 = 24, annual 24 · 260 = 6240; benefit per vehicle-hour
-  300,000 / 780 = 384.615.
+  300,000 / 780 = 384.615. Nothing is removed: saved 0, net = new.
 """
 
 from __future__ import annotations
@@ -220,19 +254,38 @@ METRICS: dict[str, tuple[list[float], list[float]]] = {
     "spaces_within_15min": ([1, 1, 0, 1], [1, 2, 2, 2]),
     "reach_other_groups_15min": ([100, 100, 0, 150], [400, 450, 400, 475]),
     "meeting_potential_15min": ([100, 150, 0, 150], [500, 500, 500, 500]),
+    "exposure_other_groups_15min": ([1 / 3, 1 / 2, 0.0, 3 / 8], [1 / 2, 1 / 2, 9 / 19, 39 / 76]),
 }
-NEW_ZONE_PAIRS = [1, 2, 2, 2]
+NEW_ZONE_PAIRS = [1, 2, 3, 2]
+NEW_ZONE_PAIRS_ACROSS_GROUPS = [1, 1, 3, 1]
+MAJORITY_GROUPS = ["group_a", "group_a", "group_b", "group_a"]
+#: ``community_pairs.csv``: (zone_a, zone_b, across_groups, spaces, meeting_min), in order.
+COMMUNITY_PAIRS = [
+    ("Z3", "Z4", True, "S2; S1", 5.5),
+    ("Z2", "Z3", True, "S2; S1", 5.5),
+    ("Z1", "Z3", True, "S1", 11 + 5 * _6),
+    ("Z2", "Z4", False, "S2; S1", 5.5),
+    ("Z1", "Z4", False, "S1", 11 + 5 * _6),
+]
 
 #: Per space: ``column: (baseline S1, S2, scenario S1, S2)``.
 SPACE_MIX: dict[str, tuple[float, float, float, float]] = {
     "reachable_residents_15min": (300, 400, 1000, 900),
+    "reachable_group_a_15min": (200, 300, 500, 400),
+    "reachable_group_b_15min": (100, 100, 500, 500),
     "simpson_diversity_15min": (4 / 9, 3 / 8, 1 / 2, 40 / 81),
 }
 
 #: Every scorecard indicator, by key.
 SCORECARD: dict[str, float] = {
     "deprived_residents_gaining_jobs": 300,
+    "deprived_residents_losing_jobs": 0,
     "residents_gaining_jobs": 700,
+    "residents_losing_jobs": 0,
+    "mean_gain_jobs_deprived_gainers": 1000,
+    "mean_loss_jobs_deprived_losers": NAN,
+    "mean_gain_jobs_gainers": 1000,
+    "mean_loss_jobs_losers": NAN,
     "mean_gain_jobs_deprived": 1000,
     "total_gain_jobs": 700_000,
     "total_gain_jobs_deprived": 300_000,
@@ -243,11 +296,51 @@ SCORECARD: dict[str, float] = {
     "benefit_per_vehicle_hour": 300_000 / 780,
     "mean_change_nearest_space_min": -2 / 21,
     "residents_newly_reaching_a_space": 300,
+    "residents_no_longer_reaching_a_space": 0,
+    "residents_with_more_shared_spaces": 900,
+    "residents_with_fewer_shared_spaces": 0,
+    "shared_spaces_wider_catchment": 2,
+    "shared_spaces_narrower_catchment": 0,
     "mean_gain_reach_other_groups": 350,
-    "new_zone_pairs": 7,
+    "new_zone_pairs": 4,
+    "new_zone_pairs_across_groups": 3,
+    "new_zone_pairs_within_groups": 1,
+    "lost_zone_pairs": 0,
+    "lost_zone_pairs_across_groups": 0,
+    "social_interaction_potential_baseline": 50_000,
+    "social_interaction_potential_scenario": 450_000,
+    "social_interaction_potential_change": 400_000,
+    "social_interaction_per_pair_baseline": 0.2,
+    "social_interaction_per_pair_scenario": 1.8,
+    "social_interaction_per_pair_change": 1.6,
+    "social_interaction_share_able_to_meet_baseline": 0.2,
+    "social_interaction_share_able_to_meet_scenario": 1.0,
+    "social_interaction_share_able_to_meet_change": 0.8,
+    "social_interaction_exposure_deprived_baseline": 4 / 9,
+    "social_interaction_exposure_deprived_scenario": 1 / 2,
+    "social_interaction_exposure_deprived_change": 1 / 18,
+    "social_interaction_exposure_baseline": 17 / 60,
+    "social_interaction_exposure_scenario": 189 / 380,
+    "social_interaction_exposure_change": 189 / 380 - 17 / 60,
+    "social_interaction_new_pairs_across_groups": 3,
+    "social_interaction_new_pairs_within_groups": 2,
+    "social_interaction_residents_newly_meeting_other_groups": 1000,
+    "social_interaction_lost_pairs_across_groups": 0,
+    "social_interaction_lost_pairs_within_groups": 0,
+    "social_interaction_residents_no_longer_meeting_other_groups": 0,
+    "social_interaction_spaces_more_mixed": 2,
+    "social_interaction_spaces_less_mixed": 0,
+    "social_interaction_group_pairs_newly_meeting": 0,
+    "social_interaction_group_pairs_no_longer_meeting": 0,
     "route_km": 2.0,
+    "peak_vehicles_new": 3,
+    "peak_vehicles_saved": 0,
     "peak_vehicles": 3,
+    "annual_vehicle_hours_new": 780,
+    "annual_vehicle_hours_saved": 0,
     "annual_vehicle_hours": 780,
+    "annual_vehicle_km_new": 6240,
+    "annual_vehicle_km_saved": 0,
     "annual_vehicle_km": 6240,
 }
 
@@ -436,13 +529,17 @@ def naive_palma(values: list[float] | Any, weights: list[float] | Any) -> float:
     return math.inf if bottom == 0 else top / bottom
 
 
-def recompute_indicator(source: str, zones: Any, costs: dict[str, float]) -> float:
+def recompute_indicator(source: str, zones: Any, costs: dict[str, float],
+                        tables: dict[str, Any] | None = None) -> float:
     """Recompute a scorecard value from ``zones.csv`` by following its ``source`` text.
 
     ``zones`` is ``zones.csv`` read with pandas; ``costs`` maps the costing
     indicators (``route_km``, ``peak_vehicles``, ``annual_vehicle_hours``,
-    ``annual_vehicle_km``) to values recomputed from the proposal. Indicators
-    about deprived residents are NaN when the zones have no deprivation decile.
+    ``annual_vehicle_km`` and their ``_new`` and ``_saved`` parts) to values
+    recomputed from the proposal; ``tables`` maps the other files of a run
+    (``spaces.csv``, ``community_pairs.csv``, ``group_pairs.csv``) to their
+    tables. Indicators about deprived residents are NaN when the zones have no
+    deprivation decile.
     """
     import re
 
@@ -455,10 +552,20 @@ def recompute_indicator(source: str, zones: Any, costs: dict[str, float]) -> flo
         total = pop[ok].sum()
         return float((values[ok] * pop[ok]).sum() / total) if total > 0 else math.nan
 
+    def sign(column: str, op: str) -> Any:
+        return zones[column] > 0 if op == ">" else zones[column] < 0
+
     patterns: list[tuple[str, Any]] = [
-        (r"sum of population where deprived and (\w+) > 0",
-         lambda c: pop[deprived & (zones[c] > 0)].sum() if has_deciles else math.nan),
-        (r"sum of population where (\w+) > 0", lambda c: pop[zones[c] > 0].sum()),
+        (r"sum of population where deprived and (\w+) ([<>]) 0",
+         lambda c, op: pop[deprived & sign(c, op)].sum() if has_deciles else math.nan),
+        (r"sum of population where (\w+) ([<>]) 0", lambda c, op: pop[sign(c, op)].sum()),
+        (r"population-weighted mean of (\w+) over deprived zones where \1 > 0",
+         lambda c: mean(zones[c], deprived & (zones[c] > 0))),
+        (r"minus the population-weighted mean of (\w+) over deprived zones where \1 < 0",
+         lambda c: -mean(zones[c], deprived & (zones[c] < 0))),
+        (r"population-weighted mean of (\w+) where \1 > 0", lambda c: mean(zones[c], zones[c] > 0)),
+        (r"minus the population-weighted mean of (\w+) where \1 < 0",
+         lambda c: -mean(zones[c], zones[c] < 0)),
         (r"population-weighted mean of (\w+) over deprived zones",
          lambda c: mean(zones[c], deprived)),
         (r"sum of population x (\w+) over deprived zones",
@@ -471,13 +578,21 @@ def recompute_indicator(source: str, zones: Any, costs: dict[str, float]) -> flo
         (r"population-weighted mean of (\w+)", lambda c: mean(zones[c])),
         (r"sum of population where baseline_(\w+) is empty and scenario_\1 is not",
          lambda c: pop[zones[f"baseline_{c}"].isna() & zones[f"scenario_{c}"].notna()].sum()),
+        (r"sum of population where scenario_(\w+) is empty and baseline_\1 is not",
+         lambda c: pop[zones[f"scenario_{c}"].isna() & zones[f"baseline_{c}"].notna()].sum()),
+        (r"half the sum of (\w+) minus half the sum of (\w+)",
+         lambda a, b: (zones[a].sum() - zones[b].sum()) / 2),
+        (r"half the sum of (\w+)", lambda c: zones[c].sum() / 2),
         (r"sum of (\w+)", lambda c: zones[c].sum()),
+        (r"proposal costing: (\w+), (new|saved)", lambda k, part: costs[f"{k}_{part}"]),
+        (r"proposal costing: (\w+), new minus saved", lambda k: costs[k]),
+        (r"proposal costing", lambda: costs["route_km"]),
     ]
     for pattern, compute in patterns:
         match = re.fullmatch(pattern, source)
         if match:
-            return float(compute(match.group(1)))
-    match = re.fullmatch(r"(total_gain_\w+_deprived) / annual vehicle-hours", source)
+            return float(compute(*match.groups()))
+    match = re.fullmatch(r"(total_gain_\w+_deprived) / net annual vehicle-hours", source)
     if match:
         job_layer = match.group(1).removeprefix("total_gain_").removesuffix("_deprived")
         deprived_total = recompute_indicator(
@@ -485,6 +600,48 @@ def recompute_indicator(source: str, zones: Any, costs: dict[str, float]) -> flo
             "over deprived zones", zones, costs)
         hours = costs["annual_vehicle_hours"]
         return deprived_total / hours if hours > 0 else math.nan
+    if tables is not None:
+        return _recompute_from_tables(source, zones, tables)
+    msg = f"no rule to recompute an indicator from {source!r}"
+    raise AssertionError(msg)
+
+
+def _recompute_from_tables(source: str, zones: Any, tables: dict[str, Any]) -> float:
+    """Follow a ``source`` that names rows of spaces.csv, community_pairs.csv or group_pairs.csv."""
+    import re
+
+    def rows(file: str, condition: str) -> Any:
+        table = tables[file]
+        mask = table.index == table.index
+        for part in condition.split(" and "):
+            column, op, value = re.fullmatch(r"(\w+) (is|>|<) (\w+)", part).groups()
+            if op == "is" and value in ("true", "false"):
+                mask &= table[column].astype(bool) == (value == "true")
+            elif op == "is" and re.fullmatch(r"\d+", value):
+                mask &= table[column] == float(value)
+            elif op == "is":
+                mask &= table[column].astype(str) == value
+            elif op == ">":
+                mask &= table[column] > float(value)
+            else:
+                mask &= table[column] < float(value)
+        return table[mask]
+
+    match = re.fullmatch(r"sum of (\w+) / sum of (\w+) in (\S+)", source)
+    if match:
+        table = tables[match.group(3)]
+        return float(table[match.group(1)].sum() / table[match.group(2)].sum())
+    match = re.fullmatch(r"sum of (\w+) in (\S+)", source)
+    if match:
+        return float(tables[match.group(2)][match.group(1)].sum())
+    match = re.fullmatch(r"sum of population of the zones in rows of (\S+) where (.+)", source)
+    if match:
+        chosen = rows(match.group(1), match.group(2))
+        ids = set(chosen["zone_a"].astype(str)) | set(chosen["zone_b"].astype(str))
+        return float(zones.loc[zones["id"].astype(str).isin(ids), "population"].sum())
+    match = re.fullmatch(r"rows of (\S+) where (.+)", source)
+    if match:
+        return float(len(rows(match.group(1), match.group(2))))
     msg = f"no rule to recompute an indicator from {source!r}"
     raise AssertionError(msg)
 
@@ -499,43 +656,44 @@ def _job_cutoff(zones: Any, job_layer: str) -> str:
 def costing_values(proposal_path: Path) -> dict[str, float]:
     """The costing indicators, recomputed from the proposal's route costs.
 
-    Peak vehicles are ⌈cycle time / shortest headway⌉ per route, summed.
+    Peak vehicles are ⌈cycle time / shortest headway⌉ per route, summed. The
+    proposals recomputed here add routes and change none: nothing is saved.
     """
     from routes.proposal.costing import compute_proposal_cost
     from routes.proposal.load import load_proposal
 
-    cost = compute_proposal_cost(load_proposal(proposal_path))
-    return {
-        "route_km": sum(r.route_km for r in cost.routes),
+    proposal = load_proposal(proposal_path)
+    assert not proposal.modifications, "costing_values recomputes new routes only"
+    cost = compute_proposal_cost(proposal)
+    new = {
         "peak_vehicles": sum(math.ceil(round(r.cycle_time_min / r.min_headway_min, 9))
                              for r in cost.routes),
         "annual_vehicle_hours": sum(r.annual_vehicle_hours for r in cost.routes),
         "annual_vehicle_km": sum(r.annual_vehicle_km for r in cost.routes),
     }
+    values = {"route_km": sum(r.route_km for r in cost.routes)}
+    for key, value in new.items():
+        values |= {key: value, f"{key}_new": value, f"{key}_saved": 0.0}
+    return values
 
 
-#: Source of the costing indicators: ``key -> source`` as the scorecard writes it.
-COSTING_SOURCES = {
-    "route_km": "proposal costing",
-    "peak_vehicles": "ceil(cycle time / headway) per route, summed",
-    "annual_vehicle_hours": "proposal costing",
-    "annual_vehicle_km": "proposal costing",
-}
+def recompute_scorecard(scorecard: dict[str, Any], zones: Any, proposal_path: Path,
+                        folder: Path | None = None) -> dict[str, tuple[float | None, float]]:
+    """``key -> (value in scorecard.json, value recomputed from the run's tables or the costing)``.
 
+    ``folder`` is the run folder, whose ``spaces.csv``, ``community_pairs.csv``
+    and ``group_pairs.csv`` are read when it has them.
+    """
+    import pandas as pd
 
-def recompute_scorecard(scorecard: dict[str, Any], zones: Any,
-                        proposal_path: Path) -> dict[str, tuple[float | None, float]]:
-    """``key -> (value in scorecard.json, value recomputed from zones.csv or the costing)``."""
     costs = costing_values(proposal_path)
-    out = {}
-    for row in scorecard["indicators"]:
-        key, source = row["key"], row["source"]
-        if key in COSTING_SOURCES:
-            assert source == COSTING_SOURCES[key], (key, source)
-            out[key] = (row["value"], costs[key])
-        else:
-            out[key] = (row["value"], recompute_indicator(source, zones, costs))
-    return out
+    tables = {}
+    if folder is not None:
+        for name in ("spaces.csv", "community_pairs.csv", "group_pairs.csv"):
+            if (folder / name).exists():
+                tables[name] = pd.read_csv(folder / name, dtype={"zone_a": str, "zone_b": str})
+    return {row["key"]: (row["value"], recompute_indicator(row["source"], zones, costs, tables))
+            for row in scorecard["indicators"]}
 
 
 def assert_same_value(key: str, written: float | None, expected: float, *,

@@ -21,6 +21,8 @@ from routes.columns import ColumnKind, column_name
 __all__ = ["compute_meeting_potential", "compute_reach_other_groups", "compute_space_mix"]
 
 _DEPRIVED_DECILES_DEFAULT = (1, 2, 3)
+_FALLBACK_GROUPS = ("deprived", "not_deprived")
+"""Names of the two halves of the fallback without community groups."""
 
 
 def compute_reach_other_groups(
@@ -65,6 +67,9 @@ def compute_reach_other_groups(
         different group from a randomly chosen resident of the zone that
         live in zones reachable within ``T`` (residents; 0 when none; NaN
         for a zone with no residents, where the group mix is undefined).
+        In the fallback without groups the column is
+        ``reach_across_deprivation_<T>min``: residents of reachable zones on
+        the other side of the deprivation line.
 
     Raises
     ------
@@ -101,7 +106,8 @@ def compute_reach_other_groups(
     ``deprived_deciles``) or *not deprived*, so :math:`R_i` is the
     population of reachable zones on the other side of the deprivation line.
     """
-    column = column_name(ColumnKind.REACH_OTHER_GROUPS, cutoff_min=cutoff_min)
+    kind = ColumnKind.REACH_OTHER_GROUPS if groups else ColumnKind.REACH_ACROSS_DEPRIVATION
+    column = column_name(kind, cutoff_min=cutoff_min)
     zone_ids, counts = _zone_group_counts(zones, groups, deprived_deciles)
     pairs = _od_pairs(matrix, percentile, zone_ids, zone_ids, "zones", origins_strict=True)
     linked = _within_matrix(pairs, cutoff_min)
@@ -149,9 +155,13 @@ def compute_space_mix(
 
         - ``reachable_residents_<T>min``: residents (sum of group counts) of
           the zones that reach the space within ``T``;
+        - ``reachable_<group>_<T>min``, one per group (in the order of
+          ``groups``; ``deprived`` and ``not_deprived`` in the fallback):
+          those residents by group (residents);
         - ``simpson_diversity_<T>min``: Simpson diversity (dimensionless,
           0 = one group only, up to :math:`1 - 1/G`) of those residents; NaN
-          when nobody reaches the space.
+          when nobody reaches the space. In the fallback it is the mix of
+          residents of deprived and other zones.
 
     Raises
     ------
@@ -187,8 +197,11 @@ def compute_space_mix(
     total = mix.sum(axis=1)
     shares = _safe_divide(mix, total[:, None])
     diversity = 1.0 - np.sum(shares**2, axis=1)
+    names = list(groups) if groups else list(_FALLBACK_GROUPS)
+    by_group = {column_name(ColumnKind.REACHABLE_GROUP, group=g, cutoff_min=cutoff_min): mix[:, k]
+                for k, g in enumerate(names)}
     return pd.DataFrame(
-        {residents_column: total, diversity_column: diversity},
+        {residents_column: total, **by_group, diversity_column: diversity},
         index=_named(space_ids, "space_id"),
     )
 

@@ -22,6 +22,7 @@ from routes.access.community import (
     compute_reach_other_groups,
     compute_space_mix,
 )
+from routes.access.interaction import compute_exposure
 from routes.access.metrics import (
     compute_cumulative_opportunities,
     compute_decay_opportunities,
@@ -104,15 +105,31 @@ class AccessResult:
         Indexed by zone id: ``population``, ``deprivation_decile``, the group
         columns, and the metric columns named by :func:`routes.columns.column_name`.
     spaces
-        Indexed by space id: residents who can reach each shared space and
-        their Simpson diversity (empty when no layer has categories).
+        Indexed by space id, one row per shared community space (the
+        destinations of :attr:`space_layer` whose category counts as shared,
+        :meth:`~routes.config.parameters.ScoringParams.is_shared`): ``name``,
+        ``category``, and the residents who can reach it, in all and by group,
+        and their Simpson diversity (:func:`routes.access.community.compute_space_mix`;
+        only ``name`` and ``category`` when the zones have neither groups
+        nor deprivation deciles); empty when there is no space layer.
     travel_times
         The travel times the metrics were computed from.
+    space_layer
+        The destination layer of the shared spaces (``None`` when there is none).
     """
 
     zones: pd.DataFrame
     spaces: pd.DataFrame
     travel_times: TravelTimes
+    space_layer: str | None = None
+
+    def space_matrix(self, column: str) -> pd.DataFrame:
+        """Long zone-to-shared-space table (``from_id``, ``to_id``, ``column``), NaN kept."""
+        if self.space_layer is None:
+            return pd.DataFrame({"from_id": [], "to_id": [], column: []})
+        table = self.travel_times.long_table(
+            self.space_layer, self.zones.index.to_numpy(dtype=object), column)
+        return table[table["to_id"].isin(self.spaces.index.astype(str))].reset_index(drop=True)
 
 
 def _all_points(
@@ -337,7 +354,10 @@ def compute_access(
         matrix = times.long_table(layer.name, origin_ids, tcol)
         weights = layer.table["weight"]
         if layer.name in space_names:
-            spaces = layer.table.reset_index(names="id")
+            spaces = _shared_spaces(study, layer)
+            if spaces.empty:
+                continue
+            matrix = matrix[matrix["to_id"].isin(spaces["id"])]
             parts.append(compute_nearest(matrix, spaces, scoring.space_cutoff_min,
                                          percentile=pct, origins=origin_ids))
         else:
@@ -359,16 +379,35 @@ def compute_access(
                     "cross-community reach and meeting potential are not computed")
     space_table = pd.DataFrame()
     spaces_layer = next((d for d in layers if d.name in space_names), None)
-    if spaces_layer is not None and has_mix:
+    spaces = _shared_spaces(study, spaces_layer) if spaces_layer is not None else None
+    if spaces is not None:
+        space_table = spaces.set_index("id")[["name", "category"]].rename_axis("space_id")
+    if spaces_layer is not None and spaces is not None and not spaces.empty and has_mix:
         matrix = times.long_table(spaces_layer.name, origin_ids, tcol)
-        spaces = spaces_layer.table.reset_index(names="id")
+        matrix = matrix[matrix["to_id"].isin(spaces["id"])]
         parts.append(compute_meeting_potential(
             matrix, zone_frame, spaces, scoring.space_cutoff_min, groups=groups,
             deprived_deciles=scoring.deprived_deciles, percentile=pct))
-        space_table = compute_space_mix(
+        if groups:
+            parts.append(compute_exposure(matrix, zone_frame, spaces, scoring.space_cutoff_min,
+                                          groups=groups, percentile=pct))
+        space_table = space_table.join(compute_space_mix(
             matrix, zone_frame, spaces, scoring.space_cutoff_min, groups=groups,
-            deprived_deciles=scoring.deprived_deciles, percentile=pct)
+            deprived_deciles=scoring.deprived_deciles, percentile=pct))
     for part in parts:
         part.index = part.index.astype(str)
         table = table.join(part)
-    return AccessResult(table, space_table, times)
+    return AccessResult(table, space_table, times,
+                        spaces_layer.name if spaces_layer is not None else None)
+
+
+def _shared_spaces(study: StudyArea, layer: Destinations) -> pd.DataFrame:
+    """Return the destinations of a space layer whose category counts as shared."""
+    spaces = layer.table.reset_index(names="id")
+    shared = spaces["category"].map(study.scoring.is_shared).astype(bool)
+    if not shared.all():
+        left_out = sorted(set(spaces.loc[~shared, "category"]))
+        logger.info("%s: %d of %d destinations are not counted as shared spaces (%s; see "
+                    "[scoring].shared_space_categories)", layer.name, int((~shared).sum()),
+                    len(spaces), ", ".join(left_out))
+    return spaces[shared].reset_index(drop=True)

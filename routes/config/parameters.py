@@ -19,6 +19,7 @@ from routes.errors import InputError, join_problems
 __all__ = [
     "BOUNDS",
     "DEFAULT_PARAMETERS_TOML",
+    "NOT_SHARED_BY_DEFAULT",
     "Bound",
     "RoutingParams",
     "ScoringParams",
@@ -39,10 +40,18 @@ max_trip_min = 120
 deprived_deciles = [1, 2, 3]
 job_cutoff_min = 45
 space_cutoff_min = 30
+# Categories of destinations that count as shared community spaces; by default
+# every category but place_of_worship (most serve one faith community):
+# shared_space_categories = ["community_centre", "library", "park", "sports_centre"]
 """
 """The ``[routing]`` and ``[scoring]`` tables DESIGN §4 sketches, as the study areas
 written by ``routes demo`` and ``routes fetch`` spell them out (the values are the
 defaults of :class:`RoutingParams` and :class:`ScoringParams`)."""
+
+NOT_SHARED_BY_DEFAULT = frozenset({"place_of_worship"})
+"""Space categories that are not counted as shared unless ``[scoring]
+shared_space_categories`` lists them: places of worship mostly serve one faith
+community, so reaching one says little about meeting people of other groups."""
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
@@ -144,12 +153,23 @@ class ScoringParams:
         reach, minutes.
     decay_half_life_min
         Half-life of the exponential decay weighting, minutes.
+    shared_space_categories
+        Categories of the space layers' destinations that count as shared
+        community spaces (lowercase snake_case, as the layers' categories
+        are); ``None``: every category but :data:`NOT_SHARED_BY_DEFAULT`.
     """
 
     deprived_deciles: tuple[int, ...] = (1, 2, 3)
     job_cutoff_min: float = 45.0
     space_cutoff_min: float = 30.0
     decay_half_life_min: float = 20.0
+    shared_space_categories: tuple[str, ...] | None = None
+
+    def is_shared(self, category: str) -> bool:
+        """Whether destinations of a category count as shared community spaces."""
+        if self.shared_space_categories is None:
+            return category not in NOT_SHARED_BY_DEFAULT
+        return category in self.shared_space_categories
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +247,9 @@ ROUTING_KEYS = (
     "departure_window", "percentile", "percentiles", "max_walk_min", "walk_speed_kmh",
     "max_rides", "max_trip_min", "max_transfer_walk_min", "max_snap_m",
 )
-SCORING_KEYS = ("deprived_deciles", "job_cutoff_min", "space_cutoff_min", "decay_half_life_min")
+SCORING_KEYS = ("deprived_deciles", "job_cutoff_min", "space_cutoff_min", "decay_half_life_min",
+                "shared_space_categories")
+_CATEGORY = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 
 
 class Problems:
@@ -341,6 +363,20 @@ def parse_routing(data: Mapping[str, Any], problems: Problems) -> RoutingParams:
     return params
 
 
+def _parse_categories(scoring: Mapping[str, Any], problems: Problems) -> tuple[str, ...] | None:
+    if "shared_space_categories" not in scoring:
+        return None
+    value = scoring["shared_space_categories"]
+    if not isinstance(value, list) or not all(
+        isinstance(c, str) and _CATEGORY.match(c) for c in value
+    ):
+        problems.add("[scoring].shared_space_categories",
+                     f"expected a list of lowercase snake_case categories such as "
+                     f"[\"community_centre\", \"library\"], got {value!r}")
+        return None
+    return tuple(sorted(set(value)))
+
+
 def parse_scoring(data: Mapping[str, Any], problems: Problems,
                   routing: RoutingParams | None = None) -> ScoringParams:
     """Parse and check the ``[scoring]`` table; cutoffs may not exceed ``max_trip_min``."""
@@ -364,6 +400,7 @@ def parse_scoring(data: Mapping[str, Any], problems: Problems,
         job_cutoff_min=number("job_cutoff_min"),
         space_cutoff_min=number("space_cutoff_min"),
         decay_half_life_min=number("decay_half_life_min"),
+        shared_space_categories=_parse_categories(scoring, problems),
     )
     if routing is not None:
         for key in ("job_cutoff_min", "space_cutoff_min"):

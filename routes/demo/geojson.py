@@ -14,6 +14,7 @@ PROPOSAL_FILES = (
     "examples/crosstown_link.geojson",
     "examples/hospital_shuttle.geojson",
     "examples/express_to_centre.geojson",
+    "examples/route_6_withdrawn.geojson",
 )
 
 # --------------------------------------------------------------------------- GeoJSON
@@ -191,10 +192,18 @@ def _render_proposals(town: _Town) -> dict[str, bytes]:
             "coordinates": line([(-3000, 900), (0, 0)]),
         },
     }
+    # A cut rather than a new route: the feature names an existing GTFS route.
+    withdrawn = {
+        "type": "Feature",
+        "properties": {"type": "remove_route", "gtfs_route_id": "demo_town:6"},
+        "geometry": None,
+    }
     collections = {
         PROPOSAL_FILES[0]: ("crosstown_link", [crosstown]),
         PROPOSAL_FILES[1]: ("hospital_shuttle", shuttle),
         PROPOSAL_FILES[2]: ("express_to_centre", [express]),
+        PROPOSAL_FILES[3]: ("route_6_withdrawn: route 6 (Bus Station - Northgate) withdrawn "
+                            "to save money; who loses?", [withdrawn]),
     }
     return {
         path: _dumps_pretty(

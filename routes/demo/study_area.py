@@ -18,8 +18,11 @@ file                                content
 ``zones/neighbourhoods.geojson``    30 neighbourhoods (LSOA-like polygons) with
                                     population, IMD decile and five community groups
 ``zones/workplaces.geojson``        15 employment zones (points) with job counts
-``zones/community_spaces.geojson``  25 shared community spaces (points) by category
-``examples/*.geojson``              three proposals of different strength
+``zones/community_spaces.geojson``  25 community spaces (points) by category; the 18
+                                    that are not places of worship count as shared
+                                    (``[scoring].shared_space_categories``)
+``examples/*.geojson``              three proposals of new routes of different
+                                    strength, and one cut (route 6 withdrawn)
 ==================================  =================================================
 
 Everything is invented, placed near Blackburn, Lancashire (lon -2.48, lat 53.75)
@@ -137,6 +140,7 @@ _TOML = """\
 #
 # Try:  routes check
 #       routes evaluate examples/crosstown_link.geojson
+#       routes evaluate examples/route_6_withdrawn.geojson   (a cut: who loses?)
 #       routes compare examples/*.geojson
 
 [study_area]
@@ -303,7 +307,8 @@ def _build_demo_contents() -> dict[str, bytes]:
             ],
         ),
         SPACES_FILE: _render_points(
-            "Demo Town shared community spaces (synthetic)",
+            "Demo Town community spaces (synthetic; places of worship are not counted as "
+            "shared)",
             [({"id": i, "name": n, "category": c}, xy) for i, n, c, xy in spaces],
         ),
     }

@@ -176,7 +176,9 @@ def compute_travel_time_array(
 ) -> NDArray[np.float64]:
     """Travel times as a dense array, minutes (NaN where unreachable).
 
-    Parameters are as for :func:`compute_travel_times`.
+    Parameters are as for :func:`compute_travel_times`. From a point to a
+    point at the same place (the same coordinates to 1e-7 degrees, about a
+    centimetre) the time is 0, as in R5, when the point is on the street network.
 
     Returns
     -------
@@ -191,10 +193,25 @@ def compute_travel_time_array(
         linked_dests = linked_origins
     else:
         linked_dests = _snap(network, destinations, routing, "destinations", index)
-    return compute_snapped_travel_times(
+    minutes = compute_snapped_travel_times(
         network, linked_origins, linked_dests, routing=routing, departure_s=departure_s,
         window_min=window_min, percentiles=percentiles, progress=progress, n_threads=n_threads,
     )
+    # A point's trip to itself takes 0 minutes (as in R5), not twice its walk to the street.
+    o, d = _same_places(origins, origins if destinations is None else destinations)
+    on_streets = linked_origins.snapped[o]
+    minutes[o[on_streets], :, d[on_streets]] = 0.0
+    return minutes
+
+
+def _same_places(a: Points, b: Points) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Index pairs of the points of ``a`` and ``b`` at the same place (to 1e-7 degrees)."""
+    left = pd.DataFrame({"lon": np.round(a.lon, 7), "lat": np.round(a.lat, 7),
+                         "i": np.arange(len(a))})
+    right = pd.DataFrame({"lon": np.round(b.lon, 7), "lat": np.round(b.lat, 7),
+                          "j": np.arange(len(b))})
+    same = left.merge(right, on=["lon", "lat"])
+    return same["i"].to_numpy(np.intp), same["j"].to_numpy(np.intp)
 
 
 def compute_snapped_travel_times(

@@ -22,6 +22,7 @@ from routes.cache import NetworkCache, sha256_file
 from routes.columns import ColumnKind, column_name
 from routes.engine.backends import TravelTimeEngine
 from routes.evaluation.evaluate import Evaluation
+from routes.evaluation.interaction import compute_interaction_change
 from routes.evaluation.manifest import InputFile, build_manifest
 from routes.evaluation.scenario import build_scenario
 from routes.evaluation.scoring import compute_zone_changes, score_proposal
@@ -59,7 +60,8 @@ def evaluate_proposals(
     """Evaluate proposals against the baseline and write one run folder each.
 
     Each folder ``out_root/<proposal>/`` holds ``zones.gpkg``, ``zones.csv``,
-    ``matrix.parquet``, ``spaces.csv`` (when there are shared spaces),
+    ``matrix.parquet``, ``spaces.csv`` and ``community_pairs.csv`` (when there
+    are shared spaces), ``group_pairs.csv`` (and community groups),
     ``scorecard.json``, the scenario's GTFS files under ``scenario_gtfs/``,
     ``map.html`` and ``report.html`` (:func:`routes.runs.pages.write_run_pages`),
     and ``manifest.json``, written last. Every check comes before any
@@ -139,17 +141,18 @@ def evaluate_proposals(
                                     cache=cache, progress=step(proposal.name),
                                     engine=scenario_engine)
             changes = compute_zone_changes(study, baseline, access)
-            cost = compute_proposal_cost(proposal)
-            scorecard = score_proposal(study, changes, cost, proposal.name)
+            cost = compute_proposal_cost(proposal, baseline=inputs.network.timetable,
+                                         scenario=scenario.network.timetable)
+            interaction = compute_interaction_change(study, baseline, access)
+            scorecard = score_proposal(study, changes, cost, proposal.name,
+                                       interaction=interaction)
             written = _write_zone_files(tmp, _zone_layer(inputs, changes))
             _matrix_table(inputs, baseline, access, pct_col).to_parquet(
                 tmp / "matrix.parquet", index=False)
             written.append("matrix.parquet")
-            if not access.spaces.empty:
-                spaces = baseline.spaces.add_prefix("baseline_").join(
-                    access.spaces.add_prefix("scenario_"))
-                spaces.reset_index(names="space_id").to_csv(tmp / "spaces.csv", index=False)
-                written.append("spaces.csv")
+            for name, table in interaction.tables() if interaction is not None else ():
+                table.to_csv(tmp / name, index=False)
+                written.append(name)
             write_json(scorecard.to_dict(), tmp / "scorecard.json")
             written += ["scorecard.json", "scenario_gtfs/", *pages, "manifest.json"]
             proposal_input = InputFile("proposal", str(Path(path).resolve()),

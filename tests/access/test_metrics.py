@@ -248,7 +248,9 @@ def test_reach_hand_example(zones_case: pd.DataFrame, zone_matrix: pd.DataFrame)
 
 def test_reach_fallback_to_deprivation(zones_case: pd.DataFrame, zone_matrix: pd.DataFrame) -> None:
     result = compute_reach_other_groups(zone_matrix, zones_case, 30)
-    np.testing.assert_allclose(result["reach_other_groups_30min"].to_numpy(), [50, 100, 50, 0, NAN])
+    assert list(result.columns) == ["reach_across_deprivation_30min"]  # not "other groups"
+    np.testing.assert_allclose(result["reach_across_deprivation_30min"].to_numpy(),
+                               [50, 100, 50, 0, NAN])
 
 
 def test_reach_zones_indexed_by_id(zones_case: pd.DataFrame, zone_matrix: pd.DataFrame) -> None:
@@ -297,10 +299,13 @@ SPACES = pd.DataFrame({"id": ["S1", "S2", "S3"], "category": ["library", "park",
 
 def test_space_mix_hand_example(zones_case: pd.DataFrame, space_matrix: pd.DataFrame) -> None:
     result = compute_space_mix(space_matrix, zones_case, SPACES, 30, groups=["x", "y"])
-    assert list(result.columns) == ["reachable_residents_30min", "simpson_diversity_30min"]
+    assert list(result.columns) == ["reachable_residents_30min", "reachable_x_30min",
+                                    "reachable_y_30min", "simpson_diversity_30min"]
     assert result.index.tolist() == ["S1", "S2", "S3"]
     assert result.index.name == "space_id"
     np.testing.assert_allclose(result["reachable_residents_30min"].to_numpy(), [150, 40, 0])
+    np.testing.assert_allclose(result["reachable_x_30min"].to_numpy(), [100, 30, 0])
+    np.testing.assert_allclose(result["reachable_y_30min"].to_numpy(), [50, 10, 0])
     np.testing.assert_allclose(result["simpson_diversity_30min"].to_numpy(), [4 / 9, 0.375, NAN])
 
 
@@ -555,8 +560,9 @@ def test_reach_matches_naive(seed: int, groups: list[str] | None, cutoff: int) -
     matrix = random_matrix(rng, list(zones["id"]), list(zones["id"]))
     result = compute_reach_other_groups(matrix, zones, cutoff, groups=groups)
     expected = naive_reach(matrix, _counts(zones, groups), cutoff)
+    kind = "other_groups" if groups else "across_deprivation"
     np.testing.assert_allclose(
-        result[f"reach_other_groups_{cutoff}min"].to_numpy(), expected, rtol=1e-12
+        result[f"reach_{kind}_{cutoff}min"].to_numpy(), expected, rtol=1e-12
     )
 
 

@@ -16,6 +16,7 @@ from routes.errors import GtfsError, OutputExistsError
 from routes.inputs.points import load_layer
 from routes.network.check import compute_data_report
 from routes.proposal.load import load_proposal
+from routes.proposal.model import ModificationKind
 from routes.proposal.validate import validate_against_network
 from routes.streets.osm import load_street_network
 from routes.timetable.timetable import load_timetable
@@ -31,6 +32,7 @@ DEMO_NAMES = (
     "examples/crosstown_link.geojson",
     "examples/hospital_shuttle.geojson",
     "examples/express_to_centre.geojson",
+    "examples/route_6_withdrawn.geojson",
 )
 GROUPS = ["white_british", "asian", "black", "mixed", "other"]
 REGENERATE = (
@@ -166,6 +168,11 @@ def test_destinations(demo: DemoFiles) -> None:
     assert set(spaces["category"]) == {
         "community_centre", "library", "place_of_worship", "sports_centre", "park",
     }  # fmt: skip
+    # places of worship are in the file but not counted as shared by default
+    study = load_study_area(demo.config)
+    shared = [c for c in spaces["category"] if study.scoring.is_shared(c)]
+    assert len(shared) == 18
+    assert not study.scoring.is_shared("place_of_worship")
 
 
 def test_proposals_load_and_lie_on_the_network(demo: DemoFiles) -> None:
@@ -183,7 +190,12 @@ def test_proposals_load_and_lie_on_the_network(demo: DemoFiles) -> None:
         "crosstown_link": ["X1 Crosstown Link"],
         "hospital_shuttle": ["H1 Hospital Shuttle"],
         "express_to_centre": ["X4 Westbrook Express"],
+        "route_6_withdrawn": [],
     }
+    [cut] = load_proposal(demo.proposals[3]).modifications
+    assert (cut.kind, cut.gtfs_route_id) == (ModificationKind.REMOVE_ROUTE, "demo_town:6")
+    timetable = load_timetable([demo.gtfs], dt.date(2026, 3, 10))
+    assert "demo_town:6" in set(timetable.route_ids)  # the route it cuts runs on the date
     shuttle = load_proposal(demo.proposals[1]).routes[0]
     assert shuttle.stops is not None and len(shuttle.stops) == 5
 

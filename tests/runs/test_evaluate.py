@@ -27,8 +27,11 @@ import pandas as pd
 import pytest
 from _evaluate_fixtures import (
     BASELINE_MIN,
+    COMMUNITY_PAIRS,
+    MAJORITY_GROUPS,
     METRICS,
     NEW_ZONE_PAIRS,
+    NEW_ZONE_PAIRS_ACROSS_GROUPS,
     POA_TOML,
     POINTS,
     SCENARIO_MIN,
@@ -57,7 +60,7 @@ from routes.runs.evaluate import evaluate_proposals
 DATA = Path(__file__).parents[1] / "data"
 #: Files every run folder of the line study area holds (maps and reports may join them).
 RUN_FILES = {"manifest.json", "matrix.parquet", "scorecard.json", "spaces.csv", "zones.csv",
-             "zones.gpkg"}
+             "zones.gpkg", "community_pairs.csv", "group_pairs.csv"}
 
 
 @pytest.fixture(autouse=True)
@@ -166,11 +169,17 @@ def test_zone_metric_matches_hand_derivation(line_zones: pd.DataFrame, metric: s
 def test_zone_table_columns(line_zones: pd.DataFrame, line_run: LineRun) -> None:
     assert line_zones.index.tolist() == ZONE_IDS
     assert line_zones["new_zone_pairs_within_15min"].tolist() == NEW_ZONE_PAIRS
+    assert (line_zones["new_zone_pairs_across_groups_within_15min"].tolist()
+            == NEW_ZONE_PAIRS_ACROSS_GROUPS)
+    assert line_zones["lost_zone_pairs_within_15min"].tolist() == [0, 0, 0, 0]
+    assert line_zones["majority_group"].tolist() == MAJORITY_GROUPS
     assert line_zones["deprived"].tolist() == [True, True, False, False]
     assert line_zones["population"].tolist() == [100, 200, 300, 400]
     assert line_zones["name"].tolist() == ["Zone 1", "Zone 2", "Zone 3", "Zone 4"]
     expected = {"name", "population", "deprivation_decile", "group_a", "group_b", "deprived",
-                "new_zone_pairs_within_15min"}
+                "majority_group", "new_zone_pairs_within_15min", "lost_zone_pairs_within_15min",
+                "new_zone_pairs_across_groups_within_15min",
+                "lost_zone_pairs_across_groups_within_15min"}
     expected |= {f"{w}_{m}" for m in METRICS for w in ("baseline", "scenario", "delta")}
     assert set(line_zones.columns) == expected
     # the GeoPackage holds the same table with the zone points (WGS84)
@@ -185,9 +194,41 @@ def test_zone_table_columns(line_zones: pd.DataFrame, line_run: LineRun) -> None
 def test_space_mix_matches_hand_derivation(line_run: LineRun) -> None:
     spaces = pd.read_csv(line_run.run_folder / "spaces.csv").set_index("space_id")
     assert spaces.index.tolist() == ["S1", "S2"]
+    assert spaces["name"].tolist() == ["Library S1", "Park S2"]
+    assert spaces["category"].tolist() == ["library", "park"]
     for column, (b1, b2, s1, s2) in SPACE_MIX.items():
         assert spaces[f"baseline_{column}"].tolist() == pytest.approx([b1, b2])
         assert spaces[f"scenario_{column}"].tolist() == pytest.approx([s1, s2])
+        assert spaces[f"delta_{column}"].tolist() == pytest.approx([s1 - b1, s2 - b2])
+
+
+def test_community_pairs_match_hand_derivation(line_run: LineRun) -> None:
+    pairs = pd.read_csv(line_run.run_folder / "community_pairs.csv", dtype=str)
+    assert list(pairs.columns) == ["change", "zone_a", "name_a", "group_a", "residents_a",
+                                   "zone_b", "name_b", "group_b", "residents_b", "across_groups",
+                                   "n_spaces", "meeting_min", "spaces", "space_ids", "categories"]
+    assert set(pairs["change"]) == {"new"}
+    got = [(r.zone_a, r.zone_b, r.across_groups == "True", r.space_ids, float(r.meeting_min))
+           for r in pairs.itertuples()]
+    assert got == [(a, b, across, ids, pytest.approx(t, abs=1e-4)) for a, b, across, ids, t in
+                   COMMUNITY_PAIRS]
+    names = {"S1": "Library S1", "S2": "Park S2"}
+    assert pairs["spaces"].tolist() == ["; ".join(names[i] for i in ids.split("; "))
+                                        for *_, ids, _ in COMMUNITY_PAIRS]
+    assert pairs.loc[0, ["name_a", "group_a", "name_b", "group_b"]].tolist() == [
+        "Zone 3", "group_b", "Zone 4", "group_a"]
+    # the same table on the evaluation, for the report
+    table = line_run.evaluation.scorecard.interaction.community_pairs
+    assert table["zone_a"].tolist() == [p[0] for p in COMMUNITY_PAIRS]
+
+
+def test_group_pairs_match_hand_derivation(line_run: LineRun) -> None:
+    [row] = pd.read_csv(line_run.run_folder / "group_pairs.csv").to_dict("records")
+    assert (row["group_a"], row["group_b"], row["resident_pairs"]) == ("group_a", "group_b",
+                                                                       250_000)
+    assert (row["baseline_potential"], row["scenario_potential"]) == (50_000, 450_000)
+    assert (row["baseline_pairs_able_to_meet"], row["scenario_pairs_able_to_meet"]) == (
+        50_000, 250_000)
 
 
 @pytest.mark.parametrize("key", list(SCORECARD))
@@ -195,7 +236,8 @@ def test_scorecard_matches_hand_derivation(line_run: LineRun, key: str) -> None:
     scorecard = json.loads((line_run.run_folder / "scorecard.json").read_text(encoding="utf-8"))
     written = {row["key"]: row["value"] for row in scorecard["indicators"]}
     assert_same_value(key, written[key], SCORECARD[key], rel=1e-6)
-    assert line_run.evaluation.scorecard.value(key) == pytest.approx(SCORECARD[key], rel=1e-6)
+    assert line_run.evaluation.scorecard.value(key) == pytest.approx(SCORECARD[key], rel=1e-6,
+                                                                     nan_ok=True)
 
 
 def test_scorecard_has_exactly_the_hand_derived_indicators(line_run: LineRun) -> None:
@@ -205,7 +247,8 @@ def test_scorecard_has_exactly_the_hand_derived_indicators(line_run: LineRun) ->
 def test_scorecard_values_follow_their_sources(line_run: LineRun, line_zones: pd.DataFrame) -> None:
     scorecard = json.loads((line_run.run_folder / "scorecard.json").read_text(encoding="utf-8"))
     for key, (written, recomputed) in recompute_scorecard(
-            scorecard, line_zones.reset_index(), line_run.proposal).items():
+            scorecard, line_zones.reset_index(), line_run.proposal,
+            line_run.run_folder).items():
         assert_same_value(key, written, recomputed)
 
 
@@ -238,9 +281,10 @@ def test_cli_evaluate_prints_the_scorecard(line_study: Path) -> None:
     assert result.exit_code == 0, result.output
     folder = line_study.parent / "outputs" / "link"  # default: outputs/ beside routes.toml
     assert f"link  ->  {folder}" in result.stdout
-    assert re.search(r"buses needed at the peak\s+3(\.0+)?\s+vehicles\n", result.stdout)
-    assert re.search(r"neighbourhood pairs newly connected within 15 min\s+7(\.0+)?\s+pairs\n",
-                     result.stdout)
+    assert re.search(r"buses needed at the peak: net \(new minus saved; negative = a saving\)"
+                     r"\s+3(\.0+)?\s+vehicles\n", result.stdout)
+    assert re.search(r"pairs of neighbourhoods newly connected within 15 min \(either way, each "
+                     r"pair once\)\s+4(\.0+)?\s+pairs\n", result.stdout)
     assert re.search(r"residents of deprived neighbourhoods who gain jobs within 20 min\s+300"
                      r"(\.0+)?\s+residents\n", result.stdout)
     assert {p.name for p in folder.iterdir() if p.is_file()} >= RUN_FILES
@@ -319,7 +363,24 @@ def test_remove_route_through_the_cli(line_study: Path) -> None:
     scorecard = json.loads((line_study.parent / "outputs" / "cut" / "scorecard.json").read_text())
     values = {row["key"]: row["value"] for row in scorecard["indicators"]}
     assert values["route_km"] == 0
-    assert values["benefit_per_vehicle_hour"] is None  # no vehicle-hours: n/a, not a division
+    assert values["benefit_per_vehicle_hour"] is None  # it saves running time: n/a
+    # R1's one trip, A 08:02 -> B 08:06 (1 km), holds a bus 4 + 5 min: 1 bus, 1 h a day
+    assert values["peak_vehicles_saved"] == 1 and values["peak_vehicles"] == -1
+    assert values["annual_vehicle_hours_saved"] == 260 and values["annual_vehicle_hours"] == -260
+    assert values["annual_vehicle_km"] == pytest.approx(-260, rel=1e-3)
+    rows = {row["key"]: row for row in scorecard["indicators"]}
+    assert rows["annual_vehicle_hours"]["description"] == (
+        "Saves money: 1 fewer bus at the peak and 260 fewer vehicle-hours (260 vehicle-km) a "
+        "year.")
+    # the losers: Z1 loses the library and its link with Z2
+    assert values["residents_with_fewer_shared_spaces"] == 100
+    assert values["residents_no_longer_reaching_a_space"] == 100  # S1 was Z1's only space
+    assert values["lost_zone_pairs"] == 1
+    assert values["social_interaction_lost_pairs_within_groups"] == 1  # Z1 and Z2: both group a
+    assert values["social_interaction_exposure_deprived_change"] < 0
+    pairs = pd.read_csv(line_study.parent / "outputs" / "cut" / "community_pairs.csv", dtype=str)
+    assert pairs[["change", "zone_a", "zone_b", "spaces"]].values.tolist() == [
+        ["lost", "Z1", "Z2", "Library S1"]]
 
 
 # --------------------------------------------------------------------------- checks first
@@ -575,7 +636,7 @@ def test_porto_alegre_crosstown(tmp_path: Path, poa_dir: Path) -> None:
     assert len(zones) == 1227
     scorecard = json.loads((folder / "scorecard.json").read_text(encoding="utf-8"))
     assert scorecard["proposal"] == "poa_crosstown"
-    recomputed = recompute_scorecard(scorecard, zones, proposal)
+    recomputed = recompute_scorecard(scorecard, zones, proposal, folder)
     assert len(recomputed) == len(scorecard["indicators"]) >= 15
     for key, (written, value) in recomputed.items():
         assert_same_value(key, written, value)
