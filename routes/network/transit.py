@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from routes._csr import offsets_from_keys, owners
+from routes._csr import concat_ranges, offsets_from_keys, owners
 from routes.cache import NetworkCache, hash_inputs
 from routes.config.study_area import RoutingParams, StudyArea
 from routes.errors import RoutesWarning
@@ -50,6 +50,7 @@ __all__ = [
     "build_network",
     "build_stop_links",
     "check_stop_links",
+    "closest_stops_on_patterns",
     "compute_stop_usage",
     "compute_transfers",
 ]
@@ -132,10 +133,60 @@ class TransitNetwork:
 def transfer_search_m(routing: RoutingParams) -> float:
     """Longest transfer walk to search, metres.
 
-    A walk counts when its time *rounded to whole seconds* is within the limit,
-    so the search reaches half a second further than the limit itself.
+    R5's rule by default: 1,000 m, or less when ``max_walk_min`` is shorter
+    (:attr:`RoutingParams.max_transfer_m`, :attr:`RoutingParams.max_transfer_s`).
+    A walk counts when its time *rounded to whole seconds* is within the time
+    limit, so the search reaches half a second further than that limit.
     """
-    return (routing.max_transfer_walk_min * 60.0 + 0.5) * routing.walk_speed_m_s
+    by_time = (routing.max_transfer_s + 0.5) * routing.walk_speed_m_s
+    return min(routing.max_transfer_m, by_time)
+
+
+def closest_stops_on_patterns(transfers: WalkLegs, timetable: Timetable) -> WalkLegs:
+    """Keep, from each stop, only the walks to the closest stop of each pattern.
+
+    R5's ``TransferFinder.retainClosestStopsOnPatterns`` (conveyal/r5
+    ``src/main/java/com/conveyal/r5/transit/TransferFinder.java``, read at
+    commit e3e48d35): for every source stop and every pattern serving a stop
+    within reach, the walk to the nearest such stop is kept; a walk survives if
+    it is the nearest on at least one pattern. Walks to stops that no pattern
+    serves are dropped. Like R5 (since it removes the source stop first), the
+    source's own stop is not a candidate.
+
+    Parameters
+    ----------
+    transfers
+        Walks between stops (rows: source stops), as from :func:`compute_transfers`.
+    timetable
+        Gives the patterns serving each stop (``stop_pattern_ptr``, ``stop_patterns``).
+
+    Returns
+    -------
+    WalkLegs
+        A subset of ``transfers``, in the same order.
+
+    Notes
+    -----
+    Ties (walks of equal length to two stops of one pattern) go to the lower
+    stop index; R5 keeps the first in hash-map order. R5 looks at the patterns
+    of every date of the feed, this at the patterns of the timetable's date. As
+    R5's own comment says, the rule can drop a useful walk, e.g. to the far
+    side of a U-shaped route; ``[routing].transfers = "all"`` keeps every walk.
+    """
+    n_src = len(transfers.ptr) - 1
+    src = owners(transfers.ptr)
+    target = transfers.target.astype(np.int64)
+    n_patterns = np.diff(timetable.stop_pattern_ptr).astype(np.int64)[target]
+    rows = np.repeat(np.arange(len(target)), n_patterns)
+    starts = timetable.stop_pattern_ptr[target].astype(np.int64)
+    pattern = timetable.stop_patterns[concat_ranges(starts, n_patterns)]
+    order = np.lexsort((target[rows], transfers.distance_m[rows], pattern, src[rows]))
+    rows, pattern = rows[order], pattern[order]
+    first = np.r_[True, (src[rows][1:] != src[rows][:-1]) | (pattern[1:] != pattern[:-1])]
+    keep = np.zeros(len(target), dtype=bool)
+    keep[rows[first[: len(rows)]]] = True
+    ptr = offsets_from_keys(src[keep], n_src)
+    return WalkLegs(ptr, transfers.target[keep], transfers.distance_m[keep])
 
 
 def compute_transfers(
@@ -181,7 +232,8 @@ def build_stop_links(
     timetable
         The stops to link.
     routing
-        Gives the walking speed and longest transfer walk.
+        Gives the walking speed and the longest transfer walk
+        (:func:`transfer_search_m`).
     link_radius_m
         Farthest a stop may be from a street, metres (default R5's 1,600 m).
 

@@ -27,7 +27,12 @@ from _tiny_networks import (
 from routes.config.study_area import RoutingParams
 from routes.engine import _raptor_kernels, raptor
 from routes.engine.raptor import compute_snapped_travel_times, percentile_ranks
-from routes.network.transit import StopLinks, TransitNetwork, compute_transfers
+from routes.network.transit import (
+    StopLinks,
+    TransitNetwork,
+    compute_transfers,
+    transfer_search_m,
+)
 from routes.streets.snapping import SnappedPoints, snap_points_xy
 from routes.streets.walking import WalkLegs, invert_legs
 
@@ -45,25 +50,42 @@ def _links(net: Network | PlacedNetwork) -> tuple[SnappedPoints, SnappedPoints, 
     return stops, o, d
 
 
-def _transit(net: Network | PlacedNetwork, stops: SnappedPoints, max_transfer_walk_s: float,
-             walk_speed_m_s: float) -> TransitNetwork:
-    max_m = (max_transfer_walk_s + 0.5) * walk_speed_m_s
+#: The engine's conventions by default (RoutingParams), given to the oracle too.
+CONVENTIONS = dict(board_slack_s=60, transfers="closest_per_pattern", frequency_phase="random",
+                   frequency_draws=60, frequency_seed=0)
+
+
+def _query(query: dict, kw: dict) -> dict:
+    """The query with the engine's default conventions (``max_transfer_walk_s=None``: R5's)."""
+    q = {**CONVENTIONS, **query, **kw}
+    q.pop("n_threads", None)
+    return q
+
+
+def _transit(net: Network | PlacedNetwork, stops: SnappedPoints, routing: RoutingParams
+             ) -> TransitNetwork:
+    max_m = transfer_search_m(routing)
     links = StopLinks(stops, compute_transfers(net.streets, stops, max_m), max_m)
     return TransitNetwork(net.streets, net.tt, links)
 
 
-def _engine(net: Network | PlacedNetwork, query: dict, dep_s: int, window_min: int, percentiles,
-            **kw):
-    q = {**query, **kw}
-    routing = RoutingParams(
+def _routing(q: dict) -> RoutingParams:
+    transfer_s = q["max_transfer_walk_s"]
+    return RoutingParams(
         walk_speed_kmh=q["walk_speed_m_s"] * 3.6,
         max_walk_min=q["max_walk_s"] / 60,
-        max_transfer_walk_min=q["max_transfer_walk_s"] / 60,
+        max_transfer_walk_min=None if transfer_s is None else transfer_s / 60,
         max_rides=q["max_rides"],
         max_trip_min=q["max_trip_s"] / 60,
+        **{k: q[k] for k in CONVENTIONS},
     )
+
+
+def _engine(net: Network | PlacedNetwork, query: dict, dep_s: int, window_min: int, percentiles,
+            **kw):
+    routing = _routing(_query(query, kw))
     stops, o, d = _links(net)
-    network = _transit(net, stops, q["max_transfer_walk_s"], q["walk_speed_m_s"])
+    network = _transit(net, stops, routing)
     minutes = compute_snapped_travel_times(
         network, o, d, routing=routing, departure_s=dep_s, window_min=window_min,
         percentiles=percentiles, n_threads=kw.get("n_threads"),
@@ -71,10 +93,18 @@ def _engine(net: Network | PlacedNetwork, query: dict, dep_s: int, window_min: i
     return minutes * 60.0
 
 
+def _oracle_query(q: dict) -> dict:
+    """Oracle arguments for a query: R5's transfer rule spelled out as limits."""
+    q = dict(q)
+    if q["max_transfer_walk_s"] is None:
+        q["max_transfer_walk_s"] = q["max_walk_s"]
+        q["max_transfer_m"] = 1000.0
+    return q
+
+
 def _oracle(net: Network | PlacedNetwork, query: dict, dep_s: int, window_min: int, percentiles,
             **kw):
-    q = {**query, **kw}
-    q.pop("n_threads", None)
+    q = _oracle_query(_query(query, kw))
     if isinstance(net, Network):
         tt, streets, stop_node, o, d = net
         out = oracle_percentiles(tt, streets, stop_node, o, d, dep_s, window_min=window_min,
@@ -108,30 +138,57 @@ HAND_MADE = [
 ]
 
 
+#: No slack with every transfer walk; R5's slack with its closest-stop-per-pattern rule.
+CONVENTION_CASES = [
+    pytest.param(dict(board_slack_s=0, transfers="all"), id="slack0-all"),
+    pytest.param(dict(board_slack_s=60, transfers="closest_per_pattern"), id="r5"),
+]
+
+
 @pytest.mark.parametrize(("build", "query"), HAND_MADE)
 @pytest.mark.parametrize("dep_s", [28_500, 28_501, 28_698, 28_900, 29_100])
 @pytest.mark.parametrize(("window_min", "percentiles"), [(1, (50,)), (25, (5, 50, 95))])
-def test_hand_made_networks_equal_oracle(build, query, dep_s, window_min, percentiles):
+@pytest.mark.parametrize("conventions", CONVENTION_CASES)
+def test_hand_made_networks_equal_oracle(build, query, dep_s, window_min, percentiles,
+                                         conventions):
     net = build()
-    _assert_same(_engine(net, query, dep_s, window_min, percentiles),
-                 _oracle(net, query, dep_s, window_min, percentiles))
+    _assert_same(_engine(net, query, dep_s, window_min, percentiles, **conventions),
+                 _oracle(net, query, dep_s, window_min, percentiles, **conventions))
 
 
-def test_line_network_hand_derived():
-    # Derivation in tests/test_oracle.py: leaving n0 at 28,500 reaches n5 in 1,450 s
-    # (walk 300 s, ride 08:00 -> 08:15, walk 250.5 s rounded to 250 s).
-    minutes = _engine(line_network(), LINE_QUERY, 28_500, 1, (50,))
-    assert minutes[0, 0, 0] == 1450
-    assert minutes[0, 0, 1] == 600
+@pytest.mark.parametrize(("dep_s", "slack_s", "to_n5_s", "to_n2_s"), [
+    # Walk n0 -> s0 300 s; T0 leaves s0 08:00:00 (28,800), T1 08:10:00; s3 -> n5 250 s
+    # (250.5 rounded half to even); n0 -> n2 on foot 1,100 s (1,375 m at 1.25 m/s).
+    # At s0 08:00:00: T0 leaves 0 s later, not *more* than the slack: T1, s3 at 08:25:00,
+    # n5 at 08:29:10 = 2,050 s; n2 (s1) by T1 at 08:15:00 is 1,200 s, on foot 1,100 s.
+    (28_500, 0, 2_050, 1_100),
+    (28_500, 60, 2_050, 1_100),
+    # At s0 07:58:59: T0 leaves 61 s later (> 60): s3 08:15:00, n5 at 08:19:10 = 1,511 s;
+    # n2 (s1) at 08:05:00 = 661 s.
+    (28_439, 60, 1_511, 661),
+    # At s0 07:59:00: T0 leaves exactly 60 s later, not more: T1, n5 at 08:29:10 = 2,110 s.
+    (28_440, 60, 2_110, 1_100),
+    # Without slack T0 is caught from 07:59:59 at s0 (it leaves 1 s later).
+    (28_499, 0, 1_451, 601),
+])
+def test_line_network_board_slack_hand_derived(dep_s, slack_s, to_n5_s, to_n2_s):
+    seconds = _engine(line_network(), LINE_QUERY, dep_s, 1, (50,), board_slack_s=slack_s)
+    assert seconds[0, 0, 0] == to_n5_s
+    assert seconds[0, 0, 1] == to_n2_s
+    _assert_same(seconds, _oracle(line_network(), LINE_QUERY, dep_s, 1, (50,),
+                                  board_slack_s=slack_s))
 
 
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("max_rides", [1, 2, 3])
-def test_random_networks_window_equal_oracle(seed, max_rides):
+@pytest.mark.parametrize("conventions", CONVENTION_CASES)
+def test_random_networks_window_equal_oracle(seed, max_rides, conventions):
     net = random_network(seed)
     pcts = (5, 25, 50, 75, 95)
-    _assert_same(_engine(net, RANDOM_QUERY, 7 * 3600, 45, pcts, max_rides=max_rides),
-                 _oracle(net, RANDOM_QUERY, 7 * 3600, 45, pcts, max_rides=max_rides))
+    _assert_same(_engine(net, RANDOM_QUERY, 7 * 3600, 45, pcts, max_rides=max_rides,
+                         **conventions),
+                 _oracle(net, RANDOM_QUERY, 7 * 3600, 45, pcts, max_rides=max_rides,
+                         **conventions))
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -197,18 +254,19 @@ def _tied_departures_network() -> Network:
 
     ::
 
-        s0 (n1) --180 m-- o (n0) --600 m-- s1 (n2) ---------5000 m--------- s2 (n3)
+        s0 (n1) --180 m-- o (n0) --480 m-- s1 (n2) ---------5000 m--------- s2 (n3)
 
-    Walk speed 1 m/s. Trip K: s0 08:00, s1 08:10, s2 08:20. Trip D: s0 08:05,
-    s1 08:10, s2 08:30 (D never overtakes K, so one pattern, K first).
-    Leaving o at 08:00: at s0 at 08:03 (only D is catchable there) and at s1
-    at 08:10, where K is catchable too: s2 (the destination's node) at 08:20,
-    i.e. 1,200 s, not D's 1,800 s.
+    Walk speed 1 m/s, boarding slack 60 s. Trip K: s0 08:00, s1 08:10, s2 08:20.
+    Trip D: s0 08:05, s1 08:10, s2 08:30 (D never overtakes K, so one pattern,
+    K first). Leaving o at 08:00: at s0 at 08:03 (only D, leaving 120 s later,
+    is catchable there) and at s1 at 08:08, where K, leaving 120 s later, is
+    catchable too: s2 (the destination's node) at 08:20, i.e. 1,200 s, not D's
+    1,800 s.
     """
     h8 = 8 * 3600
     streets = street_network_from_edges(
-        4, [(0, 1, 180.0), (0, 2, 600.0), (2, 3, 5000.0)],
-        xy=[(0, 0), (-180, 0), (600, 0), (5600, 0)],
+        4, [(0, 1, 180.0), (0, 2, 480.0), (2, 3, 5000.0)],
+        xy=[(0, 0), (-180, 0), (480, 0), (5480, 0)],
     )
     k = ("L", [(0, h8, h8), (1, h8 + 600, h8 + 600), (2, h8 + 1200, h8 + 1200)])
     d = ("L", [(0, h8 + 300, h8 + 300), (1, h8 + 600, h8 + 600), (2, h8 + 1800, h8 + 1800)])
