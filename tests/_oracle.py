@@ -51,7 +51,8 @@ conventions ``board_slack_s``, ``max_transfer_m``, ``transfers``,
   board again as above. With ``transfers="closest_per_pattern"`` a transfer
   leg from ``s`` to ``s2 != s`` is allowed only if, among the stops allowed
   from ``s``, ``s2`` is the nearest (ties: lowest index) of some pattern
-  through it (R5's ``TransferFinder``). At most ``max_rides`` boardings.
+  that can be boarded at ``s2`` (not its last stop, ``pickup_type`` not 1;
+  R5's ``TransferFinder`` rule, restricted to boardable stops). At most ``max_rides`` boardings.
   Consequences spelled out: the access, each transfer and the egress are
   *single* legs, each checked against its own limit (two transfer walks can
   never be chained without a ride between them, and the access walk cannot be
@@ -164,10 +165,13 @@ class _Walks:
 
 
 def _closest_per_pattern(tt: Timetable, allowed: list[tuple[int, float, float]]) -> set[int]:
-    """Stops that are the nearest (distance, then index) of some pattern through them."""
+    """Stops that are the nearest (distance, then index) of some pattern boardable there."""
     keep: set[int] = set()
     for p in range(tt.n_patterns):
-        on = {int(x) for x in tt.pattern_stops[tt.pattern_stop_ptr[p]:tt.pattern_stop_ptr[p + 1]]}
+        p0, p1 = int(tt.pattern_stop_ptr[p]), int(tt.pattern_stop_ptr[p + 1])
+        pickup = tt.pattern_pickup_type
+        on = {int(tt.pattern_stops[i]) for i in range(p0, p1 - 1)  # not the last stop
+              if pickup is None or int(pickup[i]) != 1}
         candidates = [(d, s2) for s2, _, d in allowed if s2 in on]
         if candidates:
             keep.add(min(candidates)[1])

@@ -147,18 +147,18 @@ def closest_stops_on_patterns(transfers: WalkLegs, timetable: Timetable) -> Walk
 
     R5's ``TransferFinder.retainClosestStopsOnPatterns`` (conveyal/r5
     ``src/main/java/com/conveyal/r5/transit/TransferFinder.java``, read at
-    commit e3e48d35): for every source stop and every pattern serving a stop
-    within reach, the walk to the nearest such stop is kept; a walk survives if
-    it is the nearest on at least one pattern. Walks to stops that no pattern
-    serves are dropped. Like R5 (since it removes the source stop first), the
-    source's own stop is not a candidate.
+    commit e3e48d35): for every source stop and every pattern, the walk to
+    the nearest stop of that pattern within reach is kept; a walk survives if
+    it is the nearest for at least one pattern. Like R5 (since it removes the
+    source stop first, conveyal/r5#763), the source's own stop is not a
+    candidate.
 
     Parameters
     ----------
     transfers
         Walks between stops (rows: source stops), as from :func:`compute_transfers`.
     timetable
-        Gives the patterns serving each stop (``stop_pattern_ptr``, ``stop_patterns``).
+        Gives the patterns, their stops and where one may board them.
 
     Returns
     -------
@@ -167,19 +167,35 @@ def closest_stops_on_patterns(transfers: WalkLegs, timetable: Timetable) -> Walk
 
     Notes
     -----
-    Ties (walks of equal length to two stops of one pattern) go to the lower
-    stop index; R5 keeps the first in hash-map order. R5 looks at the patterns
-    of every date of the feed, this at the patterns of the timetable's date. As
-    R5's own comment says, the rule can drop a useful walk, e.g. to the far
-    side of a U-shaped route; ``[routing].transfers = "all"`` keeps every walk.
+    Unlike R5, a pattern counts only at the stops where one may board it (not
+    its last stop, not where ``pickup_type`` is 1): a walk to a stop where a
+    pattern cannot be boarded never serves to board it, and R5's rule would
+    drop the walk to the nearest stop where it can. So a pattern nobody can
+    board changes no transfer, and a trip whose every stop is ``pickup_type``
+    1 changes no result. Ties (walks of equal length to two stops of one
+    pattern) go to the lower stop index; R5 keeps the first in hash-map
+    order. R5 looks at the patterns of every date of the feed, this at the
+    patterns of the timetable's date. As R5's own comment says, the rule can
+    drop a useful walk, e.g. to the far side of a U-shaped route;
+    ``[routing].transfers = "all"`` keeps every walk.
     """
     n_src = len(transfers.ptr) - 1
+    # (stop, pattern) pairs where the pattern can be boarded at the stop, by stop.
+    lengths = np.diff(timetable.pattern_stop_ptr).astype(np.int64)
+    last = np.zeros(len(timetable.pattern_stops), dtype=bool)
+    last[timetable.pattern_stop_ptr[1:][lengths > 0] - 1] = True
+    boardable = timetable.can_board & ~last
+    width = max(timetable.n_patterns, 1)
+    pairs = np.unique(timetable.pattern_stops[boardable].astype(np.int64) * width
+                      + owners(timetable.pattern_stop_ptr)[boardable])
+    stop_ptr = offsets_from_keys(pairs // width, timetable.n_stops)
+    stop_patterns = pairs % width
+
     src = owners(transfers.ptr)
     target = transfers.target.astype(np.int64)
-    n_patterns = np.diff(timetable.stop_pattern_ptr).astype(np.int64)[target]
+    n_patterns = np.diff(stop_ptr)[target]
     rows = np.repeat(np.arange(len(target)), n_patterns)
-    starts = timetable.stop_pattern_ptr[target].astype(np.int64)
-    pattern = timetable.stop_patterns[concat_ranges(starts, n_patterns)]
+    pattern = stop_patterns[concat_ranges(stop_ptr[target], n_patterns)]
     order = np.lexsort((target[rows], transfers.distance_m[rows], pattern, src[rows]))
     rows, pattern = rows[order], pattern[order]
     first = np.r_[True, (src[rows][1:] != src[rows][:-1]) | (pattern[1:] != pattern[:-1])]
