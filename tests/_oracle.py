@@ -1,17 +1,23 @@
 """Brute-force reference ("oracle") travel times for testing the RAPTOR engine.
 
 Slow and simple on purpose; plain Python + ``heapq``. It shares no code with
-the engine, and it does not use the ``stop_patterns`` CSR or the non-overtaking
-order of trips (it reads only ``pattern_stops``, ``pattern_trip_ptr``,
-``trip_time_ptr``, ``arrival_s`` and ``departure_s``), so it stays correct on a
-timetable whose trips overtake inside a pattern.
+the engine but one function, the generator of the random phases of frequency
+trips (:func:`routes.engine.frequencies.frequency_offsets`: the oracle must
+draw the same schedules to compare exactly). It does not use the
+``stop_patterns`` CSR or the non-overtaking order of trips (it reads
+``pattern_stops``, ``pattern_trip_ptr``, ``trip_time_ptr``, ``arrival_s``,
+``departure_s``, the pickup/drop-off types and the frequency arrays), so it
+stays correct on a timetable whose trips overtake inside a pattern. Street
+distances and linking are in ``tests/_oracle_streets.py``.
 
 Journey semantics
 =================
 Inputs: timetable ``tt``, street network ``streets``, ``stop_node`` (street node
 of each stop, ``-1`` = unsnapped), origin node ``o``, destination nodes,
 departure time ``dep_s`` and the limits ``walk_speed_m_s``, ``max_walk_s``,
-``max_transfer_walk_s``, ``max_rides`` (>= 1), ``max_trip_s``.
+``max_transfer_walk_s``, ``max_rides`` (>= 1), ``max_trip_s``; and the
+conventions ``board_slack_s``, ``max_transfer_m``, ``transfers``,
+``frequency_phase``, ``frequency_draws``, ``frequency_seed``.
 
 * **Walk legs.** The walk time of a leg between street nodes ``u`` and ``v`` is
   ``int(np.rint(d / walk_speed_m_s))`` seconds, where ``d`` is the shortest
@@ -21,24 +27,38 @@ departure time ``dep_s`` and the limits ``walk_speed_m_s``, ``max_walk_s``,
   same street node are 0 s apart; a stop on the origin's node costs 0 s.
 * **Places off the street nodes.** Stops, origins and destinations given as
   positions are inserted into the street graph by :func:`build_split_graph`
-  (R5's linking, brute force): the legs above then run between their nodes in
-  that split graph, off-street links included.
+  (R5's linking, brute force, never to a segment whose ``edge_linkable`` is
+  false): the legs above then run between their nodes in that split graph,
+  off-street links included.
 * **Walk-only journey.** ``o -> dest`` directly, allowed iff walk time
   ``<= max_walk_s``; arrival ``dep_s + walk``.
-* **Transit journey.** Access walk ``o -> s1`` (``<= max_walk_s``); board any trip
-  of any pattern at a position ``i`` whose stop is ``s1`` with
-  ``departure_s[trip, i] >= `` the time one is at ``s1`` (no boarding slack);
-  ride to any later position ``j > i`` of the same trip and alight at
-  ``arrival_s[trip, j]``. At the alighting stop either walk the egress leg to
-  ``dest`` (``<= max_walk_s``), or walk one transfer leg to a stop ``s2``
-  (``<= max_transfer_walk_s``; staying at the same stop is a 0 s transfer; no
-  minimum transfer time) and board again as above. At most ``max_rides``
-  boardings. Consequences spelled out: the access, each transfer and the
-  egress are *single* legs, each checked against its own limit (two transfer
-  walks can never be chained without a ride between them, and the access walk
-  cannot be followed by a transfer walk before the first ride); after an
-  access or transfer walk one may only board, after alighting one may only
-  transfer or egress.
+* **Transit journey.** Access walk ``o -> s1`` (``<= max_walk_s``); board a run
+  (a trip, or a vehicle of a frequency entry) at a position ``i`` whose stop is
+  ``s1`` where boarding is allowed (``pickup_type`` not 1), if it departs
+  there late enough after the time ``tau`` one is at ``s1``:
+
+  - ``board_slack_s=None``: ``departure >= tau`` (no slack; the semantics the
+    hand-derived tests of ``tests/test_oracle.py`` were written for);
+  - an integer (R5's rules): a timetabled trip if ``departure > tau +
+    board_slack_s``, a frequency vehicle if ``departure >= tau +
+    board_slack_s``.
+
+  Ride to any later position ``j > i`` where alighting is allowed
+  (``drop_off_type`` not 1) and alight at its arrival. At the alighting stop
+  either walk the egress leg to ``dest`` (``<= max_walk_s``), or walk one
+  transfer leg to a stop ``s2`` (``<= max_transfer_walk_s`` and ``<=
+  max_transfer_m`` metres; staying at the same stop is a 0 s transfer) and
+  board again as above. With ``transfers="closest_per_pattern"`` a transfer
+  leg from ``s`` to ``s2 != s`` is allowed only if, among the stops allowed
+  from ``s``, ``s2`` is the nearest (ties: lowest index) of some pattern
+  that can be boarded at ``s2`` (not its last stop, ``pickup_type`` not 1;
+  R5's ``TransferFinder`` rule, restricted to boardable stops). At most ``max_rides`` boardings.
+  Consequences spelled out: the access, each transfer and the egress are
+  *single* legs, each checked against its own limit (two transfer walks can
+  never be chained without a ride between them, and the access walk cannot be
+  followed by a transfer walk before the first ride); after an access or
+  transfer walk one may only board, after alighting one may only transfer or
+  egress.
 * **Unsnapped stops** (``stop_node == -1``) are unusable: no boarding or
   alighting there (riding *through* them is fine). With
   ``unsnapped_transfers=True`` one may instead alight at an unsnapped stop and
@@ -47,10 +67,21 @@ departure time ``dep_s`` and the limits ``walk_speed_m_s``, ``max_walk_s``,
   ``arrival - dep_s <= max_trip_s``.
 * **Travel time** for ``dep_s`` = earliest arrival at ``dest`` - ``dep_s`` (the
   wait at the first stop counts); unreachable -> NaN.
+* **Frequencies.** With ``frequency_phase="fixed"`` every trip of the
+  timetable is a timetabled run. With ``"random"``, the trips expanded from a
+  ``frequencies.txt`` entry (``tt.trip_frequency >= 0``) are replaced, in each
+  *iteration*, by the entry's vehicles: the template (any of those trips) with
+  its times minus its first arrival, reaching its first stop at ``start +
+  offset + j * headway`` for ``j = 0 .. (end - start - offset) // headway``
+  (only ``j = 0`` when that is negative), ``offset`` being the iteration's
+  phase of the entry from ``frequency_offsets``.
 * **Window.** For departures ``t0, t0+60, ..., t0+60*(W-1)`` (``W = window_min``)
-  each OD pair gets ``W`` travel times (unreachable = +inf). Percentile ``p``:
-  sort ascending and take index ``ceil(p/100 * W) - 1`` clipped to ``[0, W-1]``
-  (nearest rank, computed in exact rational arithmetic); +inf -> NaN.
+  and ``D`` draws each (``D = ceil(frequency_draws / W)`` when random-phase
+  entries exist, else 1; iteration ``m * D + d``), each OD pair gets ``W * D``
+  travel times (unreachable = +inf). Percentile ``p``: sort ascending and take
+  index ``ceil(p/100 * n) - 1`` clipped to ``[0, n-1]`` (nearest rank, in
+  floating point as R5's ``TravelTimeReducer.findPercentileIndex``:
+  7 % of 100 is 7.000000000000001, so index 7); +inf -> NaN.
 
 Method
 ======
@@ -58,9 +89,9 @@ A Dijkstra (earliest time first) over states ``(stop, rides_used, phase)``,
 ``phase`` in {``AFTER_WALK`` (reached by an access/transfer walk: may only
 board), ``AFTER_RIDE`` (just alighted: may transfer or egress)}, each labelled
 with the earliest time it can be reached. Relaxation is exhaustive: from
-``(s, k, AFTER_WALK)`` at time ``tau`` with ``k < max_rides``, *every* trip of
-*every* pattern through ``s`` (at every position where the pattern visits
-``s``) departing ``>= tau`` is tried, with *every* later alighting position.
+``(s, k, AFTER_WALK)`` at time ``tau`` with ``k < max_rides``, *every* run
+through ``s`` (at every position where it visits ``s``) departing late enough
+is tried, with *every* later alighting position.
 From ``(s, k, AFTER_RIDE)`` every allowed transfer leg (including staying) goes
 to ``(s2, k, AFTER_WALK)``. All edges are time-nondecreasing and waiting is
 always allowed (a state reached earlier can do everything a later arrival at
@@ -76,11 +107,12 @@ import heapq
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
+from _oracle_streets import SplitGraph, build_split_graph, street_distances_m, walk_seconds
 
+from routes.engine.frequencies import frequency_offsets
 from routes.streets.graph import StreetNetwork
 from routes.timetable.timetable import Timetable
 
@@ -104,149 +136,16 @@ AFTER_RIDE = 1  #: at a stop just after alighting: may transfer or egress
 INF = math.inf
 
 
-# --------------------------------------------------------------------------- #
-# Streets
-# --------------------------------------------------------------------------- #
+@dataclass(frozen=True)
+class Conventions:
+    """The conventions of a query besides its limits (see the module docstring)."""
 
-
-def street_distances_m(streets: StreetNetwork | SplitGraph, source: int) -> np.ndarray:
-    """Shortest street-path distance (m) from ``source`` to every node (inf if none)."""
-    n = streets.n_nodes
-    dist = np.full(n, INF)
-    dist[source] = 0.0
-    heap: list[tuple[float, int]] = [(0.0, int(source))]
-    done = np.zeros(n, dtype=bool)
-    indptr, indices, length = streets.indptr, streets.indices, streets.length_m
-    while heap:
-        d, u = heapq.heappop(heap)
-        if done[u]:
-            continue
-        done[u] = True
-        for e in range(indptr[u], indptr[u + 1]):
-            v = int(indices[e])
-            nd = d + float(length[e])
-            if nd < dist[v]:
-                dist[v] = nd
-                heapq.heappush(heap, (nd, v))
-    return dist
-
-
-@dataclass
-class SplitGraph:
-    """A street graph with linked places inserted as nodes (CSR, like a StreetNetwork).
-
-    Nodes ``0 .. n_street - 1`` are the street nodes; then, per linked place, a
-    split node on its street segment (unless it links to a segment end) and a
-    node for the place itself, joined to its split node or segment end by an
-    edge as long as the straight off-street distance.
-    """
-
-    n_nodes: int
-    indptr: np.ndarray
-    indices: np.ndarray
-    length_m: np.ndarray
-
-
-def _segment_projection(
-    x0: float, y0: float, x1: float, y1: float, px: float, py: float
-) -> tuple[float, float]:
-    """Clamped fraction along the segment of the point's foot, and the distance to it."""
-    dx, dy = x1 - x0, y1 - y0
-    d2 = dx * dx + dy * dy
-    t = 0.0 if d2 == 0 else max(0.0, min(1.0, ((px - x0) * dx + (py - y0) * dy) / d2))
-    return t, math.hypot(px - (x0 + t * dx), py - (y0 + t * dy))
-
-
-def build_split_graph(
-    streets: StreetNetwork,
-    xy: Sequence[tuple[float, float]],
-    max_link_m: Sequence[float],
-    endpoint_snap_m: Sequence[float],
-) -> tuple[SplitGraph, np.ndarray, np.ndarray]:
-    """Insert places (stops, origins, destinations) into the street graph, R5-style.
-
-    Brute force in plain Python, sharing nothing with ``routes.streets.snapping``: each
-    place at ``xy`` (metres, the network's CRS) is projected onto every street
-    segment (each undirected edge, ``a < b``, in CSR order); the nearest foot
-    (clamped to the segment; ties: the first segment) within ``max_link_m``
-    splits the segment, at ``t · length`` from ``a``. A foot nearer than
-    ``endpoint_snap_m`` to a segment end links the place to that end instead
-    (its off-street edge then runs straight to the node). Several splits on one
-    segment are chained in order along it.
-
-    Returns
-    -------
-    graph, place_node, linked
-        The split graph, the node of each place and whether it is linked. A
-        place that is not linked gets a node without edges, so journeys from or
-        to it are meaningless and must be masked by the caller (pass ``-1``
-        for such stops).
-    """
-    n = streets.n_nodes
-    segments = []
-    for u in range(n):
-        for e in range(int(streets.indptr[u]), int(streets.indptr[u + 1])):
-            v = int(streets.indices[e])
-            if u < v:
-                segments.append((u, v, float(streets.length_m[e])))
-    x, y = streets.node_x_m, streets.node_y_m
-    extra_edges: list[tuple[int, int, float]] = []
-    splits: dict[int, list[tuple[float, int]]] = {}  # segment -> [(along from a, node)]
-    place_node = np.full(len(xy), -1, dtype=np.int64)
-    linked = np.zeros(len(xy), dtype=bool)
-    next_node = n
-    for k, (px, py) in enumerate(xy):
-        best = None
-        for si, (a, b, _) in enumerate(segments):
-            t, d = _segment_projection(float(x[a]), float(y[a]), float(x[b]), float(y[b]),
-                                       float(px), float(py))
-            if best is None or d < best[2] - 1e-9:  # ties (within 1 nm): the first
-                best = (si, t, d)
-        me = next_node
-        next_node += 1
-        place_node[k] = me
-        if best is None or best[2] > max_link_m[k]:
-            continue  # an isolated node
-        linked[k] = True
-        si, t, d = best
-        a, b, length = segments[si]
-        along_a = t * length
-        along_b = length - along_a
-        if min(along_a, along_b) < endpoint_snap_m[k]:
-            end = a if along_a <= along_b else b
-            extra_edges.append((me, end, math.hypot(px - float(x[end]), py - float(y[end]))))
-            continue
-        split = next_node
-        next_node += 1
-        splits.setdefault(si, []).append((along_a, split))
-        extra_edges.append((me, split, d))
-    edges = []
-    for si, (a, b, length) in enumerate(segments):
-        if si not in splits:
-            edges.append((a, b, length))
-            continue
-        chain = sorted(splits[si])
-        prev_node, prev_along = a, 0.0
-        for along, node in chain:
-            edges.append((prev_node, node, along - prev_along))
-            prev_node, prev_along = node, along
-        edges.append((prev_node, b, length - prev_along))
-    edges += extra_edges
-    rows: list[list[tuple[int, float]]] = [[] for _ in range(next_node)]
-    for u, v, w in edges:
-        rows[u].append((v, w))
-        rows[v].append((u, w))
-    indptr = np.cumsum([0] + [len(r) for r in rows]).astype(np.int64)
-    indices = np.asarray([v for r in rows for v, _ in r], dtype=np.int64)
-    length_m = np.asarray([w for r in rows for _, w in r], dtype=np.float64)
-    return SplitGraph(next_node, indptr, indices, length_m), place_node, linked
-
-
-def walk_seconds(distance_m: float, walk_speed_m_s: float) -> float:
-    """Rounded (half-to-even) walk time of one leg, seconds; inf if no path."""
-    if not math.isfinite(distance_m):
-        return INF
-    return float(int(np.rint(distance_m / walk_speed_m_s)))
+    board_slack_s: int | None = None
+    max_transfer_m: float = INF
+    transfers: str = "all"
+    frequency_phase: str = "random"
+    frequency_draws: int = 60
+    frequency_seed: int = 0
 
 
 # --------------------------------------------------------------------------- #
@@ -262,8 +161,21 @@ class _Walks:
     direct: np.ndarray  # (n_o, n_d) walk-only seconds, inf if > max_walk_s
     transfers: list[list[tuple[int, float]]]  # per stop: [(stop2, s)] incl. (stop, 0)
     egress: np.ndarray  # (n_stops, n_d) seconds, inf if not allowed
-    boardings: list[list[tuple[int, int]]]  # per stop: [(pattern, position)], not last
     can_alight: np.ndarray  # bool[n_stops]
+
+
+def _closest_per_pattern(tt: Timetable, allowed: list[tuple[int, float, float]]) -> set[int]:
+    """Stops that are the nearest (distance, then index) of some pattern boardable there."""
+    keep: set[int] = set()
+    for p in range(tt.n_patterns):
+        p0, p1 = int(tt.pattern_stop_ptr[p]), int(tt.pattern_stop_ptr[p + 1])
+        pickup = tt.pattern_pickup_type
+        on = {int(tt.pattern_stops[i]) for i in range(p0, p1 - 1)  # not the last stop
+              if pickup is None or int(pickup[i]) != 1}
+        candidates = [(d, s2) for s2, _, d in allowed if s2 in on]
+        if candidates:
+            keep.add(min(candidates)[1])
+    return keep
 
 
 def _precompute(
@@ -277,6 +189,7 @@ def _precompute(
     max_walk_s: float,
     max_transfer_walk_s: float,
     unsnapped_transfers: bool,
+    conv: Conventions,
 ) -> _Walks:
     n_stops = tt.n_stops
     cache: dict[int, np.ndarray] = {}
@@ -313,24 +226,101 @@ def _precompute(
                 transfers[s].append((s, 0.0))
             continue
         transfers[s].append((s, 0.0))  # staying put
+        allowed = []
         for s2 in snapped:
             if s2 != s:
-                w = leg(int(stop_node[s]), int(stop_node[s2]))
-                if w <= max_transfer_walk_s:
-                    transfers[s].append((s2, w))
+                d = float(dist_from(int(stop_node[s]))[int(stop_node[s2])])
+                w = walk_seconds(d, walk_speed_m_s)
+                if w <= max_transfer_walk_s and d <= conv.max_transfer_m:
+                    allowed.append((s2, w, d))
+        if conv.transfers == "closest_per_pattern":
+            keep = _closest_per_pattern(tt, allowed)
+            allowed = [a for a in allowed if a[0] in keep]
+        transfers[s] += [(s2, w) for s2, w, _ in allowed]
         for di, d in enumerate(dest_nodes):
             w = leg(int(stop_node[s]), int(d))
             if w <= max_walk_s:
                 egress[s, di] = w
 
-    boardings: list[list[tuple[int, int]]] = [[] for _ in range(n_stops)]
-    for p in range(tt.n_patterns):
-        stops = tt.pattern_stops[tt.pattern_stop_ptr[p] : tt.pattern_stop_ptr[p + 1]]
-        for i in range(len(stops) - 1):
-            boardings[int(stops[i])].append((p, i))
-
     can_alight = (np.asarray(stop_node) >= 0) | bool(unsnapped_transfers)
-    return _Walks(access, direct, transfers, egress, boardings, can_alight)
+    return _Walks(access, direct, transfers, egress, can_alight)
+
+
+# --------------------------------------------------------------------------- #
+# Runs: timetabled trips, and frequency vehicles of one iteration
+# --------------------------------------------------------------------------- #
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One vehicle's journey along a pattern."""
+
+    stops: tuple[int, ...]
+    arrival: tuple[int, ...]
+    departure: tuple[int, ...]
+    board: tuple[bool, ...]  # pickup_type != 1
+    alight: tuple[bool, ...]  # drop_off_type != 1
+    frequency: bool  # a frequency vehicle (boards at >= tau + slack)
+    label: Any  # the trip index, or ("frequency", entry, first-stop arrival)
+
+
+def _types(tt: Timetable, p: int, which: str) -> tuple[bool, ...]:
+    values = getattr(tt, which)
+    p0, p1 = int(tt.pattern_stop_ptr[p]), int(tt.pattern_stop_ptr[p + 1])
+    if values is None:
+        return (True,) * (p1 - p0)
+    return tuple(int(v) != 1 for v in values[p0:p1])
+
+
+def _timetabled_runs(tt: Timetable, conv: Conventions) -> tuple[list[_Run], dict[int, _Run]]:
+    """Timetabled runs; and, in random-phase mode, one template run per frequency entry."""
+    runs: list[_Run] = []
+    templates: dict[int, _Run] = {}
+    for p in range(tt.n_patterns):
+        stops = tuple(int(x) for x in tt.pattern_stops[tt.pattern_stop_ptr[p]:
+                                                       tt.pattern_stop_ptr[p + 1]])
+        board, alight = _types(tt, p, "pattern_pickup_type"), _types(tt, p, "pattern_drop_off_type")
+        for t in range(int(tt.pattern_trip_ptr[p]), int(tt.pattern_trip_ptr[p + 1])):
+            base = int(tt.trip_time_ptr[t])
+            arr = tuple(int(x) for x in tt.arrival_s[base:base + len(stops)])
+            dep = tuple(int(x) for x in tt.departure_s[base:base + len(stops)])
+            entry = -1 if tt.trip_frequency is None else int(tt.trip_frequency[t])
+            if entry >= 0 and conv.frequency_phase == "random":
+                if entry not in templates:
+                    rel_a = tuple(a - arr[0] for a in arr)
+                    rel_d = tuple(d - arr[0] for d in dep)
+                    templates[entry] = _Run(stops, rel_a, rel_d, board, alight, True, None)
+                continue
+            runs.append(_Run(stops, arr, dep, board, alight, False, t))
+    return runs, templates
+
+
+def _frequency_runs(tt: Timetable, templates: dict[int, _Run],
+                    offsets: dict[int, int]) -> list[_Run]:
+    """The vehicles of every entry for one iteration's phases."""
+    assert tt.frequency_start_s is not None and tt.frequency_end_s is not None
+    assert tt.frequency_headway_s is not None
+    runs = []
+    for e, tpl in templates.items():
+        start = int(tt.frequency_start_s[e]) + offsets[e]
+        h = int(tt.frequency_headway_s[e])
+        end = int(tt.frequency_end_s[e])
+        n = (end - start) // h + 1 if end >= start else 1
+        for j in range(n):
+            first = start + j * h
+            runs.append(_Run(tpl.stops, tuple(first + a for a in tpl.arrival),
+                             tuple(first + d for d in tpl.departure), tpl.board, tpl.alight,
+                             True, ("frequency", e, first)))
+    return runs
+
+
+def _boardings(runs: list[_Run], n_stops: int) -> list[list[tuple[_Run, int]]]:
+    out: list[list[tuple[_Run, int]]] = [[] for _ in range(n_stops)]
+    for run in runs:
+        for i in range(len(run.stops) - 1):
+            if run.board[i]:
+                out[run.stops[i]].append((run, i))
+    return out
 
 
 # --------------------------------------------------------------------------- #
@@ -348,8 +338,16 @@ class _Result:
     last: list[State | None]  # per dest: AFTER_RIDE state egressed from (None: walk-only)
 
 
+def _catchable(run: _Run, i: int, tau: float, slack: int | None) -> bool:
+    dep = run.departure[i]
+    if slack is None:
+        return dep >= tau
+    return dep >= tau + slack if run.frequency else dep > tau + slack
+
+
 def _run(
-    tt: Timetable, walks: _Walks, oi: int, dep_s: int, max_rides: int, max_trip_s: float
+    walks: _Walks, boardings: list[list[tuple[_Run, int]]], oi: int, dep_s: int,
+    max_rides: int, max_trip_s: float, slack: int | None,
 ) -> _Result:
     label: dict[State, float] = {}
     pred: dict[State, tuple[State | None, tuple[Any, ...]]] = {}
@@ -374,23 +372,14 @@ def _run(
         if phase == AFTER_WALK:
             if k >= max_rides:
                 continue
-            for p, i in walks.boardings[s]:
-                p0, p1 = tt.pattern_stop_ptr[p], tt.pattern_stop_ptr[p + 1]
-                stops = tt.pattern_stops[p0:p1]
-                for trip in range(tt.pattern_trip_ptr[p], tt.pattern_trip_ptr[p + 1]):
-                    base = tt.trip_time_ptr[trip]
-                    board_t = int(tt.departure_s[base + i])
-                    if board_t < tau:
-                        continue
-                    for j in range(i + 1, len(stops)):
-                        s2 = int(stops[j])
-                        if walks.can_alight[s2]:
-                            push(
-                                float(tt.arrival_s[base + j]),
-                                (s2, k + 1, AFTER_RIDE),
-                                state,
-                                ("ride", int(trip), i, j, board_t, int(tt.arrival_s[base + j])),
-                            )
+            for run, i in boardings[s]:
+                if not _catchable(run, i, tau, slack):
+                    continue
+                for j in range(i + 1, len(run.stops)):
+                    s2 = run.stops[j]
+                    if walks.can_alight[s2] and run.alight[j]:
+                        push(float(run.arrival[j]), (s2, k + 1, AFTER_RIDE), state,
+                             ("ride", run.label, i, j, run.departure[i], run.arrival[j]))
         else:
             for s2, w in walks.transfers[s]:
                 push(tau + w, (s2, k, AFTER_WALK), state, ("transfer", s, s2, w))
@@ -419,7 +408,7 @@ def _run(
 def _check(
     stop_node: np.ndarray,
     tt: Timetable,
-    streets: StreetNetwork,
+    streets: StreetNetwork | SplitGraph,
     nodes: Iterable[np.ndarray],
     max_rides: int,
 ) -> None:
@@ -434,9 +423,53 @@ def _check(
         raise ValueError("max_rides must be >= 1")
 
 
+class _Query:
+    """Everything of one query that does not depend on the departure time."""
+
+    def __init__(self, tt: Timetable, streets: Any, stop_node: Any, origin_nodes: Any,
+                 dest_nodes: Any, *, walk_speed_m_s: float, max_walk_s: float,
+                 max_transfer_walk_s: float, max_rides: int, max_trip_s: float,
+                 conv: Conventions, unsnapped_transfers: bool = False) -> None:
+        stop_node = np.asarray(stop_node, dtype=np.int64)
+        self.origins = np.asarray(origin_nodes, dtype=np.int64).reshape(-1)
+        self.dests = np.asarray(dest_nodes, dtype=np.int64).reshape(-1)
+        _check(stop_node, tt, streets, (self.origins, self.dests), max_rides)
+        self.tt, self.conv = tt, conv
+        self.max_rides, self.max_trip_s = max_rides, max_trip_s
+        self.walks = _precompute(
+            tt, streets, stop_node, self.origins, self.dests, walk_speed_m_s=walk_speed_m_s,
+            max_walk_s=max_walk_s, max_transfer_walk_s=max_transfer_walk_s,
+            unsnapped_transfers=unsnapped_transfers, conv=conv,
+        )
+        self.runs, self.templates = _timetabled_runs(tt, conv)
+        self.scheduled_boardings = _boardings(self.runs, tt.n_stops)
+
+    def draws(self, n_departures: int) -> int:
+        """Iterations per departure: ``ceil(frequency_draws / n)`` with random-phase entries."""
+        if not self.templates:
+            return 1
+        return max(1, math.ceil(self.conv.frequency_draws / n_departures))
+
+    def boardings(self, iteration: int, n_iterations: int) -> list[list[tuple[_Run, int]]]:
+        if not self.templates:
+            return self.scheduled_boardings
+        tt = self.tt
+        assert tt.frequency_keys is not None and tt.frequency_headway_s is not None
+        entries = sorted(self.templates)
+        phases = frequency_offsets([str(tt.frequency_keys[e]) for e in entries],
+                                   tt.frequency_headway_s[entries], n_iterations,
+                                   self.conv.frequency_seed)[iteration]
+        offsets = {e: int(x) for e, x in zip(entries, phases, strict=True)}
+        return _boardings(self.runs + _frequency_runs(tt, self.templates, offsets), tt.n_stops)
+
+    def result(self, oi: int, dep_s: int, boardings: list[list[tuple[_Run, int]]]) -> _Result:
+        return _run(self.walks, boardings, oi, dep_s, self.max_rides, self.max_trip_s,
+                    self.conv.board_slack_s)
+
+
 def oracle_window_travel_times(
     tt: Timetable,
-    streets: StreetNetwork,
+    streets: StreetNetwork | SplitGraph,
     stop_node: Sequence[int] | np.ndarray,
     origin_nodes: Sequence[int] | np.ndarray,
     dest_nodes: Sequence[int] | np.ndarray,
@@ -448,79 +481,58 @@ def oracle_window_travel_times(
     max_rides: int,
     max_trip_s: float,
     unsnapped_transfers: bool = False,
+    **conventions: Any,
 ) -> np.ndarray:
-    """Travel times (s) for each departure, float ``(n_dep, n_origins, n_dests)``.
+    """Travel times (s) for each iteration, float ``(n_dep * draws, n_origins, n_dests)``.
 
-    Unreachable is ``+inf`` here (not NaN), so the values sort as the window
-    percentile needs.
+    Iteration ``m * draws + d`` is draw ``d`` of departure ``m`` (``draws`` is 1
+    without random-phase frequency entries). Unreachable is ``+inf`` here (not
+    NaN), so the values sort as the window percentile needs. ``conventions``
+    are the fields of :class:`Conventions`.
     """
-    stop_node = np.asarray(stop_node, dtype=np.int64)
-    origins = np.asarray(origin_nodes, dtype=np.int64).reshape(-1)
-    dests = np.asarray(dest_nodes, dtype=np.int64).reshape(-1)
-    _check(stop_node, tt, streets, (origins, dests), max_rides)
-    walks = _precompute(
-        tt,
-        streets,
-        stop_node,
-        origins,
-        dests,
-        walk_speed_m_s=walk_speed_m_s,
-        max_walk_s=max_walk_s,
-        max_transfer_walk_s=max_transfer_walk_s,
-        unsnapped_transfers=unsnapped_transfers,
-    )
+    q = _Query(tt, streets, stop_node, origin_nodes, dest_nodes, walk_speed_m_s=walk_speed_m_s,
+               max_walk_s=max_walk_s, max_transfer_walk_s=max_transfer_walk_s,
+               max_rides=max_rides, max_trip_s=max_trip_s,
+               unsnapped_transfers=unsnapped_transfers, conv=Conventions(**conventions))
     deps = [int(d) for d in np.asarray(departures_s).reshape(-1)]
-    out = np.full((len(deps), len(origins), len(dests)), INF)
+    draws = q.draws(len(deps))
+    out = np.full((len(deps) * draws, len(q.origins), len(q.dests)), INF)
     for m, dep in enumerate(deps):
-        for oi in range(len(origins)):
-            out[m, oi] = _run(tt, walks, oi, dep, max_rides, max_trip_s).arrival - dep
+        for d in range(draws):
+            it = m * draws + d
+            boardings = q.boardings(it, len(deps) * draws)
+            for oi in range(len(q.origins)):
+                out[it, oi] = q.result(oi, dep, boardings).arrival - dep
     return out
 
 
 def oracle_travel_times(
     tt: Timetable,
-    streets: StreetNetwork,
+    streets: StreetNetwork | SplitGraph,
     stop_node: Sequence[int] | np.ndarray,
     origin_nodes: Sequence[int] | np.ndarray,
     dest_nodes: Sequence[int] | np.ndarray,
     dep_s: int,
-    *,
-    walk_speed_m_s: float,
-    max_walk_s: float,
-    max_transfer_walk_s: float,
-    max_rides: int,
-    max_trip_s: float,
-    unsnapped_transfers: bool = False,
+    **query: Any,
 ) -> np.ndarray:
     """Travel time (s, float) from each origin to each dest leaving at ``dep_s``;
-    NaN where unreachable. Shape ``(n_origins, n_dests)``."""
-    tt_s = oracle_window_travel_times(
-        tt,
-        streets,
-        stop_node,
-        origin_nodes,
-        dest_nodes,
-        [dep_s],
-        walk_speed_m_s=walk_speed_m_s,
-        max_walk_s=max_walk_s,
-        max_transfer_walk_s=max_transfer_walk_s,
-        max_rides=max_rides,
-        max_trip_s=max_trip_s,
-        unsnapped_transfers=unsnapped_transfers,
-    )[0]
+    NaN where unreachable. Shape ``(n_origins, n_dests)`` (the first draw, with
+    random-phase frequency entries)."""
+    tt_s = oracle_window_travel_times(tt, streets, stop_node, origin_nodes, dest_nodes,
+                                      [dep_s], **query)[0]
     out: np.ndarray = np.where(np.isinf(tt_s), np.nan, tt_s)
     return out
 
 
 def nearest_rank_index(p: float, n: int) -> int:
-    """``ceil(p/100 * n) - 1`` clipped to ``[0, n-1]``, in exact arithmetic."""
-    k = math.ceil(Fraction(p) * n / 100) - 1
+    """``ceil(p/100 * n) - 1`` clipped to ``[0, n-1]``, in floating point as R5 computes it."""
+    k = math.ceil(p / 100 * n) - 1
     return min(max(k, 0), n - 1)
 
 
 def oracle_percentiles(
     tt: Timetable,
-    streets: StreetNetwork,
+    streets: StreetNetwork | SplitGraph,
     stop_node: Sequence[int] | np.ndarray,
     origin_nodes: Sequence[int] | np.ndarray,
     dest_nodes: Sequence[int] | np.ndarray,
@@ -528,14 +540,9 @@ def oracle_percentiles(
     *,
     window_min: int,
     percentiles: Sequence[int],
-    walk_speed_m_s: float,
-    max_walk_s: float,
-    max_transfer_walk_s: float,
-    max_rides: int,
-    max_trip_s: float,
-    unsnapped_transfers: bool = False,
+    **query: Any,
 ) -> dict[int, np.ndarray]:
-    """Nearest-rank percentiles over departures ``t0_s + 60*m``, ``m < window_min``.
+    """Nearest-rank percentiles over departures ``t0_s + 60*m``, ``m < window_min``, and draws.
 
     Returns ``{p: float (n_origins, n_dests)}`` in seconds, NaN where the
     selected value is unreachable.
@@ -543,24 +550,12 @@ def oracle_percentiles(
     if window_min < 1:
         raise ValueError("window_min must be >= 1")
     deps = [int(t0_s) + 60 * m for m in range(window_min)]
-    all_tt = oracle_window_travel_times(
-        tt,
-        streets,
-        stop_node,
-        origin_nodes,
-        dest_nodes,
-        deps,
-        walk_speed_m_s=walk_speed_m_s,
-        max_walk_s=max_walk_s,
-        max_transfer_walk_s=max_transfer_walk_s,
-        max_rides=max_rides,
-        max_trip_s=max_trip_s,
-        unsnapped_transfers=unsnapped_transfers,
-    )
+    all_tt = oracle_window_travel_times(tt, streets, stop_node, origin_nodes, dest_nodes, deps,
+                                        **query)
     ordered = np.sort(all_tt, axis=0)  # +inf sorts last
     out: dict[int, np.ndarray] = {}
     for p in percentiles:
-        v = ordered[nearest_rank_index(p, window_min)].copy()
+        v = ordered[nearest_rank_index(p, len(all_tt))].copy()
         v[np.isinf(v)] = np.nan
         out[p] = v
     return out
@@ -568,48 +563,32 @@ def oracle_percentiles(
 
 def oracle_journey(
     tt: Timetable,
-    streets: StreetNetwork,
+    streets: StreetNetwork | SplitGraph,
     stop_node: Sequence[int] | np.ndarray,
     origin_node: int,
     dest_node: int,
     dep_s: int,
-    *,
-    walk_speed_m_s: float,
-    max_walk_s: float,
-    max_transfer_walk_s: float,
-    max_rides: int,
-    max_trip_s: float,
-    unsnapped_transfers: bool = False,
+    **query: Any,
 ) -> list[tuple[Any, ...]] | None:
     """One earliest-arrival journey as a list of legs, for debugging mismatches.
 
     Legs: ``("walk", seconds)`` (walk-only), ``("access", stop, seconds)``,
-    ``("ride", trip, board_pos, alight_pos, board_time, alight_time)``,
+    ``("ride", trip, board_pos, alight_pos, board_time, alight_time)`` (``trip``
+    is ``("frequency", entry, first-stop arrival)`` for a frequency vehicle),
     ``("transfer", from_stop, to_stop, seconds)``, ``("egress", stop, seconds)``.
-    ``None`` if unreachable.
+    ``None`` if unreachable. With random-phase frequency entries, the first
+    draw of a single departure.
     """
-    stop_node = np.asarray(stop_node, dtype=np.int64)
-    origins = np.asarray([origin_node], dtype=np.int64)
-    dests = np.asarray([dest_node], dtype=np.int64)
-    _check(stop_node, tt, streets, (origins, dests), max_rides)
-    walks = _precompute(
-        tt,
-        streets,
-        stop_node,
-        origins,
-        dests,
-        walk_speed_m_s=walk_speed_m_s,
-        max_walk_s=max_walk_s,
-        max_transfer_walk_s=max_transfer_walk_s,
-        unsnapped_transfers=unsnapped_transfers,
-    )
-    res = _run(tt, walks, 0, int(dep_s), max_rides, max_trip_s)
+    conventions = {k: query.pop(k) for k in list(query) if k in Conventions.__dataclass_fields__}
+    q = _Query(tt, streets, stop_node, [origin_node], [dest_node],
+               conv=Conventions(**conventions), **query)
+    res = q.result(0, int(dep_s), q.boardings(0, q.draws(1)))
     if math.isinf(res.arrival[0]):
         return None
     state = res.last[0]
     if state is None:
-        return [("walk", float(walks.direct[0, 0]))]
-    legs: list[tuple[Any, ...]] = [("egress", state[0], float(walks.egress[state[0], 0]))]
+        return [("walk", float(q.walks.direct[0, 0]))]
+    legs: list[tuple[Any, ...]] = [("egress", state[0], float(q.walks.egress[state[0], 0]))]
     cur: State | None = state
     while cur is not None:
         prev, leg = res.pred[cur]

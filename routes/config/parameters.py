@@ -19,7 +19,10 @@ from routes.errors import InputError, join_problems
 __all__ = [
     "BOUNDS",
     "DEFAULT_PARAMETERS_TOML",
+    "FREQUENCY_PHASES",
     "NOT_SHARED_BY_DEFAULT",
+    "R5_TRANSFER_LIMIT_M",
+    "TRANSFER_RULES",
     "Bound",
     "RoutingParams",
     "ScoringParams",
@@ -111,10 +114,36 @@ class RoutingParams:
     max_trip_min
         Longest journey, minutes, waiting at the first stop included.
     max_transfer_walk_min
-        Longest walk between two rides, minutes.
+        Longest walk between two rides, minutes; ``None`` (the default) for
+        R5's rule: transfer walks up to 1,000 m (R5's
+        ``TransitLayer.TRANSFER_DISTANCE_LIMIT_METERS``) that are also within
+        ``max_walk_min``.
     max_snap_m
         Origins and destinations farther than this from every street are dropped,
         metres (stops are linked up to R5's 1,600 m, see :mod:`routes.network.transit`).
+    board_slack_s
+        Boarding slack, seconds (R5's ``MINIMUM_BOARD_WAIT_SEC``, 60): a
+        timetabled vehicle is boarded only if it leaves *more* than this after
+        one is at the stop (after the access walk, a transfer walk or
+        alighting), a vehicle of a ``frequencies.txt`` trip if it leaves at
+        least this long after (R5's two rules, see
+        :mod:`routes.engine.raptor`).
+    transfers
+        Which transfer walks are used: ``"closest_per_pattern"`` (the default,
+        as R5's ``TransferFinder``) keeps, from each stop, the walk to the
+        closest stop of each pattern within reach; ``"all"`` keeps every walk.
+    frequency_phase
+        How ``frequencies.txt`` trips run: ``"random"`` (the default, as R5)
+        draws the first vehicle's phase at random, ``frequency_draws`` times
+        over the window; ``"fixed"`` runs them as GTFS ``exact_times=1``
+        schedules from ``start_time`` (see :mod:`routes.timetable.timetable`).
+    frequency_draws
+        Random schedules over the departure window when a timetable has
+        frequency trips (R5's ``monteCarloDraws``, 60 in r5py): each minute
+        gets ``ceil(frequency_draws / minutes)`` of them.
+    frequency_seed
+        Seed of the random phases; the same seed gives the same schedules,
+        hence the same travel times, on every run.
     """
 
     departure_start_s: int = 7 * 3600
@@ -124,8 +153,27 @@ class RoutingParams:
     walk_speed_kmh: float = 4.8
     max_rides: int = 3
     max_trip_min: float = 120.0
-    max_transfer_walk_min: float = 10.0
+    max_transfer_walk_min: float | None = None
     max_snap_m: float = 500.0
+    board_slack_s: int = 60
+    transfers: str = "closest_per_pattern"
+    frequency_phase: str = "random"
+    frequency_draws: int = 60
+    frequency_seed: int = 0
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.transfers not in TRANSFER_RULES:
+            problems.append(f"transfers must be one of {TRANSFER_RULES}, got {self.transfers!r}")
+        if self.frequency_phase not in FREQUENCY_PHASES:
+            problems.append(f"frequency_phase must be one of {FREQUENCY_PHASES}, "
+                            f"got {self.frequency_phase!r}")
+        if self.board_slack_s < 0 or self.frequency_draws < 1:
+            problems.append(f"board_slack_s ({self.board_slack_s}) must be >= 0 and "
+                            f"frequency_draws ({self.frequency_draws}) >= 1")
+        if problems:
+            msg = f"RoutingParams: {'; '.join(problems)}"
+            raise InputError(msg)
 
     @property
     def walk_speed_m_s(self) -> float:
@@ -136,6 +184,24 @@ class RoutingParams:
     def window_min(self) -> int:
         """Length of the departure window, whole minutes (at least 1)."""
         return max(1, (self.departure_end_s - self.departure_start_s) // 60)
+
+    @property
+    def max_transfer_m(self) -> float:
+        """Longest transfer walk allowed by distance, metres (``inf`` when only time limits it).
+
+        R5's 1,000 m when ``max_transfer_walk_min`` is ``None``.
+        """
+        return R5_TRANSFER_LIMIT_M if self.max_transfer_walk_min is None else math.inf
+
+    @property
+    def max_transfer_s(self) -> float:
+        """Longest transfer walk allowed by time, seconds.
+
+        ``max_transfer_walk_min``, or ``max_walk_min`` under R5's rule.
+        """
+        minutes = self.max_walk_min if self.max_transfer_walk_min is None \
+            else self.max_transfer_walk_min
+        return minutes * 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +270,8 @@ class Bound:
             span = f"above 0 and at most {self.high:g}"
         else:
             span = f"from {self.low:g} to {self.high:g}"
-        return f"{noun} of {self.unit} {span} ({self.hint})"
+        unit = f" of {self.unit}" if self.unit else ""
+        return f"{noun}{unit} {span} ({self.hint})"
 
     def accepts(self, value: object) -> bool:
         """Whether ``value`` is a number (not a bool) within the range."""
@@ -217,6 +284,14 @@ class Bound:
         above = value > self.low if self.low_open else value >= self.low
         return above and value <= self.high
 
+
+R5_TRANSFER_LIMIT_M = 1000.0
+"""R5's ``TransitLayer.TRANSFER_DISTANCE_LIMIT_METERS``: the longest transfer walk, metres."""
+
+TRANSFER_RULES = ("closest_per_pattern", "all")
+"""Values of ``[routing].transfers``."""
+FREQUENCY_PHASES = ("random", "fixed")
+"""Values of ``[routing].frequency_phase``."""
 
 #: Physical bounds of every numeric ``[routing]`` and ``[scoring]`` key.
 BOUNDS: dict[str, Bound] = {
@@ -231,6 +306,11 @@ BOUNDS: dict[str, Bound] = {
                                    "is typical", low_open=True),
     "max_snap_m": Bound(0, 5000, "metres", "how far a zone or destination may lie from a "
                         "street; 500 is typical", low_open=True),
+    "board_slack_s": Bound(0, 3600, "seconds", "the least wait before boarding; R5 uses 60",
+                           integer=True),
+    "frequency_draws": Bound(1, 10_000, "random schedules", "of frequencies.txt trips over "
+                             "the window; R5 (r5py) uses 60", integer=True),
+    "frequency_seed": Bound(0, 999_999_999, "", "any seed; 0 by default", integer=True),
     "job_cutoff_min": Bound(0, 1440, "minutes", "a travel-time cutoff; 45 is typical",
                             low_open=True),
     "space_cutoff_min": Bound(0, 1440, "minutes", "a travel-time cutoff; 30 is typical",
@@ -245,7 +325,8 @@ MAX_WINDOW_S = 24 * 3600
 
 ROUTING_KEYS = (
     "departure_window", "percentile", "percentiles", "max_walk_min", "walk_speed_kmh",
-    "max_rides", "max_trip_min", "max_transfer_walk_min", "max_snap_m",
+    "max_rides", "max_trip_min", "max_transfer_walk_min", "max_snap_m", "board_slack_s",
+    "transfers", "frequency_phase", "frequency_draws", "frequency_seed",
 )
 SCORING_KEYS = ("deprived_deciles", "job_cutoff_min", "space_cutoff_min", "decay_half_life_min",
                 "shared_space_categories")
@@ -345,6 +426,17 @@ def parse_routing(data: Mapping[str, Any], problems: Problems) -> RoutingParams:
     def number(key: str) -> float:
         return _bounded(routing, key, "[routing]", getattr(defaults, key), problems)
 
+    def choice(key: str, choices: tuple[str, ...]) -> str:
+        value = routing.get(key, getattr(defaults, key))
+        if value not in choices:
+            problems.add(f"[routing].{key}",
+                         f"expected one of {', '.join(map(repr, choices))}, got {value!r}")
+            return str(getattr(defaults, key))
+        return str(value)
+
+    transfer_min = None
+    if "max_transfer_walk_min" in routing:
+        transfer_min = _bounded(routing, "max_transfer_walk_min", "[routing]", 10.0, problems)
     params = RoutingParams(
         departure_start_s=start,
         departure_end_s=end,
@@ -353,8 +445,13 @@ def parse_routing(data: Mapping[str, Any], problems: Problems) -> RoutingParams:
         walk_speed_kmh=number("walk_speed_kmh"),
         max_rides=int(number("max_rides")),
         max_trip_min=number("max_trip_min"),
-        max_transfer_walk_min=number("max_transfer_walk_min"),
+        max_transfer_walk_min=transfer_min,
         max_snap_m=number("max_snap_m"),
+        board_slack_s=int(number("board_slack_s")),
+        transfers=choice("transfers", TRANSFER_RULES),
+        frequency_phase=choice("frequency_phase", FREQUENCY_PHASES),
+        frequency_draws=int(number("frequency_draws")),
+        frequency_seed=int(number("frequency_seed")),
     )
     if "max_walk_min" in routing and params.max_walk_min > params.max_trip_min:
         problems.add("[routing].max_walk_min",

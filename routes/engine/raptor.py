@@ -25,12 +25,16 @@ from routes._progress import ProgressCallback, no_progress
 from routes.columns import ColumnKind, column_name
 from routes.config.study_area import RoutingParams
 from routes.engine import _raptor_kernels
+from routes.engine.frequencies import frequency_offsets, iterations_per_minute, kernel_timetable
 from routes.errors import InputError, RoutesWarning
 from routes.inputs.points import Points
-from routes.network.transit import TransitNetwork
+from routes.network.transit import (
+    TransitNetwork,
+    closest_stops_on_patterns,
+    transfer_search_m,
+)
 from routes.streets.snapping import EdgeIndex, SnappedPoints, build_edge_index, snap_points
 from routes.streets.walking import WalkLegs, compute_walk_legs, invert_legs
-from routes.timetable.timetable import Timetable
 
 __all__ = [
     "compute_snapped_travel_times",
@@ -65,17 +69,21 @@ class _StopOccurrences:
 
 
 def _stop_occurrences(pattern_stop_ptr: NDArray[np.integer], pattern_stops: NDArray[np.int32],
-                      n_stops: int) -> _StopOccurrences:
+                      can_board: NDArray[np.uint8], n_stops: int) -> _StopOccurrences:
+    """Where each stop occurs in the patterns, at the positions one may board at."""
     lengths = np.diff(pattern_stop_ptr)
     pattern = owners(pattern_stop_ptr, dtype=np.int32)
     position = (np.arange(len(pattern_stops)) -
                 np.repeat(pattern_stop_ptr[:-1], lengths)).astype(np.int32)
-    order = np.argsort(pattern_stops, kind="stable")
-    ptr = offsets_from_keys(pattern_stops, n_stops)
+    last = np.zeros(len(pattern_stops), dtype=bool)
+    last[pattern_stop_ptr[1:][lengths > 0] - 1] = True
+    usable = np.flatnonzero((can_board != 0) & ~last)
+    order = usable[np.argsort(pattern_stops[usable], kind="stable")]
+    ptr = offsets_from_keys(pattern_stops[usable], n_stops)
     return _StopOccurrences(ptr, pattern[order], position[order])
 
 
-def _stop_order(timetable: Timetable) -> NDArray[np.int64]:
+def _stop_order(pattern_stops: NDArray[np.int32], n_stops: int) -> NDArray[np.int64]:
     """Old index of each stop in the kernel's numbering.
 
     Stops are numbered in order of first appearance along the patterns (stops
@@ -84,8 +92,8 @@ def _stop_order(timetable: Timetable) -> NDArray[np.int64]:
     feed's order on the Porto Alegre sample). The numbering is internal: it
     changes no result.
     """
-    first_seen = np.full(timetable.n_stops, len(timetable.pattern_stops), dtype=np.int64)
-    np.minimum.at(first_seen, timetable.pattern_stops, np.arange(len(timetable.pattern_stops)))
+    first_seen = np.full(n_stops, len(pattern_stops), dtype=np.int64)
+    np.minimum.at(first_seen, pattern_stops, np.arange(len(pattern_stops)))
     return np.argsort(first_seen, kind="stable")
 
 
@@ -124,9 +132,10 @@ def _split_legs(legs: WalkLegs, n_stops: int) -> tuple[WalkLegs, WalkLegs]:
     return parts[0], parts[1]
 
 
-def _legs_within(legs: WalkLegs, walk_s: NDArray[np.int32], limit_s: float) -> WalkLegs:
-    """Keep the legs whose rounded walking time is within ``limit_s``."""
-    keep = walk_s <= limit_s
+def _legs_within(legs: WalkLegs, walk_s: NDArray[np.int32], limit_s: float,
+                 limit_m: float = math.inf) -> WalkLegs:
+    """Keep the legs whose rounded walking time is within ``limit_s`` (and length ``limit_m``)."""
+    keep = (walk_s <= limit_s) & (legs.distance_m <= limit_m)
     n_src = len(legs.ptr) - 1
     ptr = offsets_from_keys(owners(legs.ptr)[keep], n_src)
     return WalkLegs(ptr, legs.target[keep], legs.distance_m[keep])
@@ -256,18 +265,20 @@ def compute_snapped_travel_times(
     links = network.links
     speed = routing.walk_speed_m_s
     max_walk_s = routing.max_walk_min * 60.0
-    max_transfer_s = routing.max_transfer_walk_min * 60.0
-    if (max_transfer_s + 0.5) * speed > links.max_transfer_m + 1e-6:
+    max_transfer_s = routing.max_transfer_s
+    if transfer_search_m(routing) > links.max_transfer_m + 1e-6:
         logger.info(
             "transfer walks were built up to %.0f m; longer ones are not used",
             links.max_transfer_m,
         )
     started = time.perf_counter()
+    ktt = kernel_timetable(tt, routing.frequency_phase)
+    freq = ktt.frequencies
     # From here on stops are in the kernel's numbering (see _stop_order).
-    old_of_new = _stop_order(tt)
+    old_of_new = _stop_order(np.r_[ktt.pattern_stops, freq.stops].astype(np.int32), tt.n_stops)
     new_of_old = np.empty_like(old_of_new)
     new_of_old[old_of_new] = np.arange(tt.n_stops)
-    pattern_stops = new_of_old[tt.pattern_stops].astype(np.int32)
+    pattern_stops = new_of_old[ktt.pattern_stops].astype(np.int32)
     stops = links.stops.take(old_of_new)
     # Search a little past the limit, then keep legs whose *rounded* time is within it.
     search_m = (max_walk_s + 0.5) * speed
@@ -280,18 +291,34 @@ def compute_snapped_travel_times(
         dest_to_stop = compute_walk_legs(network.streets, destinations, stops, search_m)
         dest_to_stop = _legs_within(dest_to_stop, dest_to_stop.walk_s(speed), max_walk_s)
     egress = invert_legs(dest_to_stop, tt.n_stops)
-    transfers = _legs_within(links.transfers, links.transfers.walk_s(speed), max_transfer_s)
+    transfers = _legs_within(links.transfers, links.transfers.walk_s(speed), max_transfer_s,
+                             routing.max_transfer_m)
+    if routing.transfers == "closest_per_pattern":
+        transfers = closest_stops_on_patterns(transfers, tt)
     transfers = _renumber_sources(transfers, old_of_new, new_of_old)
-    occ = _stop_occurrences(tt.pattern_stop_ptr, pattern_stops, tt.n_stops)
+    occ = _stop_occurrences(ktt.pattern_stop_ptr, pattern_stops, ktt.can_board, tt.n_stops)
     logger.debug("walk legs: %d access, %d direct, %d egress; %.2f s", len(access.target),
                  len(direct.target), len(egress.target), time.perf_counter() - started)
 
     departures = (start_s + 60 * np.arange(n_minutes)).astype(np.int32)
-    ranks = percentile_ranks(pcts, n_minutes)
+    draws = iterations_per_minute(n_minutes, routing.frequency_draws, freq.n_entries > 0)
+    ranks = percentile_ranks(pcts, n_minutes * draws)
+    offsets = frequency_offsets(freq.keys, freq.headway_s, max(n_minutes * draws, 1),
+                                routing.frequency_seed)
     n_orig, n_dest = origins.n_points, destinations.n_points
     access_s, direct_s = access.walk_s(speed), direct.walk_s(speed)
     egress_k = _kernel_legs(egress, egress.walk_s(speed), n_dest, max_walk_s)
     transfer_k = _kernel_legs(transfers, transfers.walk_s(speed), tt.n_stops, max_transfer_s)
+    # R5 boards a timetabled trip leaving more than the slack after one is at the
+    # stop, a frequency vehicle one leaving at least the slack after.
+    tt_arrays = (ktt.pattern_stop_ptr, pattern_stops, ktt.pattern_trip_ptr, ktt.trip_time_ptr,
+                 ktt.arrival_s, ktt.departure_s, ktt.can_board, ktt.can_alight,
+                 routing.board_slack_s + 1, occ.ptr, occ.pattern, occ.position)
+    freq_arrays = (freq.stop_ptr, new_of_old[freq.stops].astype(np.int32), freq.can_board,
+                   freq.can_alight, freq.arrival_rel_s, freq.departure_rel_s, freq.start_s,
+                   freq.end_s, freq.headway_s, routing.board_slack_s)
+    walks = (transfer_k.ptr, transfer_k.target, transfer_k.walk_s)
+    egress_arrays = (egress_k.ptr, egress_k.target, egress_k.walk_s)
     out = np.empty((n_orig, len(ranks), n_dest), dtype=np.int32)
     n_workers = n_threads or os.cpu_count() or 1
     batch = 8
@@ -301,13 +328,10 @@ def compute_snapped_travel_times(
         a_sl = slice(access.ptr[b0], access.ptr[b1])
         w_sl = slice(direct.ptr[b0], direct.ptr[b1])
         out[b0:b1] = _raptor_kernels.range_raptor(
-            tt.pattern_stop_ptr, pattern_stops, tt.pattern_trip_ptr, tt.trip_time_ptr,
-            tt.arrival_s, tt.departure_s,
-            occ.ptr, occ.pattern, occ.position,
-            transfer_k.ptr, transfer_k.target, transfer_k.walk_s,
-            access.ptr[b0:b1 + 1] - access.ptr[b0], access.target[a_sl], access_s[a_sl],
-            egress_k.ptr, egress_k.target, egress_k.walk_s,
-            direct.ptr[b0:b1 + 1] - direct.ptr[b0], direct.target[w_sl], direct_s[w_sl],
+            tt_arrays, freq_arrays, offsets, draws, walks,
+            (access.ptr[b0:b1 + 1] - access.ptr[b0], access.target[a_sl], access_s[a_sl]),
+            egress_arrays,
+            (direct.ptr[b0:b1 + 1] - direct.ptr[b0], direct.target[w_sl], direct_s[w_sl]),
             departures, routing.max_rides, int(routing.max_trip_min * 60), n_dest, ranks,
         )
         return b1 - b0

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from routes.cache import NetworkCache
-from routes.config.study_area import StudyArea
+from routes.config.study_area import RoutingParams, StudyArea
 from routes.inputs.points import load_layer, points_from_layer
 from routes.network.coverage import check_point_coverage
 from routes.network.transit import build_network, compute_stop_usage
@@ -132,8 +132,7 @@ class DataReport:
             f"{self.n_stops_served - self.n_stops_served_snapped:,}",
             f"trips on the date that call at fewer than two linked stops (unusable): "
             f"{self.n_trips_unusable:,} of {self.n_trips:,}",
-            f"transfer walks between stops (up to {s.routing.max_transfer_walk_min:g} min): "
-            f"{self.n_transfers:,}",
+            f"transfer walks between stops ({_transfer_limit(s.routing)}): {self.n_transfers:,}",
         ]
         for layer in self.layers:
             lines.append(
@@ -227,3 +226,11 @@ def compute_data_report(
         n_trips=usage.n_trips,
         n_trips_unusable=usage.n_trips_unusable,
     )
+
+
+def _transfer_limit(routing: RoutingParams) -> str:
+    """How far transfer walks reach, for the report."""
+    if routing.max_transfer_walk_min is None:
+        return (f"R5's rule: up to {routing.max_transfer_m:,.0f} m and "
+                f"{routing.max_walk_min:g} min")
+    return f"up to {routing.max_transfer_walk_min:g} min"

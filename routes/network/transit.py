@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from routes._csr import offsets_from_keys, owners
+from routes._csr import concat_ranges, offsets_from_keys, owners
 from routes.cache import NetworkCache, hash_inputs
 from routes.config.study_area import RoutingParams, StudyArea
 from routes.errors import RoutesWarning
@@ -50,6 +50,7 @@ __all__ = [
     "build_network",
     "build_stop_links",
     "check_stop_links",
+    "closest_stops_on_patterns",
     "compute_stop_usage",
     "compute_transfers",
 ]
@@ -132,10 +133,76 @@ class TransitNetwork:
 def transfer_search_m(routing: RoutingParams) -> float:
     """Longest transfer walk to search, metres.
 
-    A walk counts when its time *rounded to whole seconds* is within the limit,
-    so the search reaches half a second further than the limit itself.
+    R5's rule by default: 1,000 m, or less when ``max_walk_min`` is shorter
+    (:attr:`RoutingParams.max_transfer_m`, :attr:`RoutingParams.max_transfer_s`).
+    A walk counts when its time *rounded to whole seconds* is within the time
+    limit, so the search reaches half a second further than that limit.
     """
-    return (routing.max_transfer_walk_min * 60.0 + 0.5) * routing.walk_speed_m_s
+    by_time = (routing.max_transfer_s + 0.5) * routing.walk_speed_m_s
+    return min(routing.max_transfer_m, by_time)
+
+
+def closest_stops_on_patterns(transfers: WalkLegs, timetable: Timetable) -> WalkLegs:
+    """Keep, from each stop, only the walks to the closest stop of each pattern.
+
+    R5's ``TransferFinder.retainClosestStopsOnPatterns`` (conveyal/r5
+    ``src/main/java/com/conveyal/r5/transit/TransferFinder.java``, read at
+    commit e3e48d35): for every source stop and every pattern, the walk to
+    the nearest stop of that pattern within reach is kept; a walk survives if
+    it is the nearest for at least one pattern. Like R5 (since it removes the
+    source stop first, conveyal/r5#763), the source's own stop is not a
+    candidate.
+
+    Parameters
+    ----------
+    transfers
+        Walks between stops (rows: source stops), as from :func:`compute_transfers`.
+    timetable
+        Gives the patterns, their stops and where one may board them.
+
+    Returns
+    -------
+    WalkLegs
+        A subset of ``transfers``, in the same order.
+
+    Notes
+    -----
+    Unlike R5, a pattern counts only at the stops where one may board it (not
+    its last stop, not where ``pickup_type`` is 1): a walk to a stop where a
+    pattern cannot be boarded never serves to board it, and R5's rule would
+    drop the walk to the nearest stop where it can. So a pattern nobody can
+    board changes no transfer, and a trip whose every stop is ``pickup_type``
+    1 changes no result. Ties (walks of equal length to two stops of one
+    pattern) go to the lower stop index; R5 keeps the first in hash-map
+    order. R5 looks at the patterns of every date of the feed, this at the
+    patterns of the timetable's date. As R5's own comment says, the rule can
+    drop a useful walk, e.g. to the far side of a U-shaped route;
+    ``[routing].transfers = "all"`` keeps every walk.
+    """
+    n_src = len(transfers.ptr) - 1
+    # (stop, pattern) pairs where the pattern can be boarded at the stop, by stop.
+    lengths = np.diff(timetable.pattern_stop_ptr).astype(np.int64)
+    last = np.zeros(len(timetable.pattern_stops), dtype=bool)
+    last[timetable.pattern_stop_ptr[1:][lengths > 0] - 1] = True
+    boardable = timetable.can_board & ~last
+    width = max(timetable.n_patterns, 1)
+    pairs = np.unique(timetable.pattern_stops[boardable].astype(np.int64) * width
+                      + owners(timetable.pattern_stop_ptr)[boardable])
+    stop_ptr = offsets_from_keys(pairs // width, timetable.n_stops)
+    stop_patterns = pairs % width
+
+    src = owners(transfers.ptr)
+    target = transfers.target.astype(np.int64)
+    n_patterns = np.diff(stop_ptr)[target]
+    rows = np.repeat(np.arange(len(target)), n_patterns)
+    pattern = stop_patterns[concat_ranges(stop_ptr[target], n_patterns)]
+    order = np.lexsort((target[rows], transfers.distance_m[rows], pattern, src[rows]))
+    rows, pattern = rows[order], pattern[order]
+    first = np.r_[True, (src[rows][1:] != src[rows][:-1]) | (pattern[1:] != pattern[:-1])]
+    keep = np.zeros(len(target), dtype=bool)
+    keep[rows[first[: len(rows)]]] = True
+    ptr = offsets_from_keys(src[keep], n_src)
+    return WalkLegs(ptr, transfers.target[keep], transfers.distance_m[keep])
 
 
 def compute_transfers(
@@ -181,7 +248,8 @@ def build_stop_links(
     timetable
         The stops to link.
     routing
-        Gives the walking speed and longest transfer walk.
+        Gives the walking speed and the longest transfer walk
+        (:func:`transfer_search_m`).
     link_radius_m
         Farthest a stop may be from a street, metres (default R5's 1,600 m).
 

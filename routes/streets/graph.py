@@ -30,8 +30,9 @@ __all__ = ["StreetNetwork", "network_from_arrays", "network_to_arrays"]
 class StreetNetwork:
     """An undirected walk graph in a local metric CRS, stored as CSR arrays.
 
-    Every edge is stored in both directions. Only the largest connected
-    component is kept, so every node can reach every other.
+    Every edge is stored in both directions. Walking islands smaller than
+    R5's 40 vertices are removed (:mod:`routes.streets.osm`), but several
+    components may remain: not every node can reach every other.
 
     Attributes
     ----------
@@ -50,6 +51,11 @@ class StreetNetwork:
         CSR column indexes (neighbour node of each edge), ``int32``.
     length_m
         Length of each edge, metres, ``float64``.
+    edge_linkable
+        Whether points and stops may link to each edge (``bool``, both
+        directions alike): false on ``tunnel=yes``, ``covered=yes`` and
+        ``highway=motorway`` ways, as R5's ``LINKABLE`` flag. ``None``: every
+        edge is linkable.
     """
 
     crs: str
@@ -61,6 +67,7 @@ class StreetNetwork:
     indptr: NDArray[np.int32]
     indices: NDArray[np.int32]
     length_m: NDArray[np.float64]
+    edge_linkable: NDArray[np.bool_] | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -115,13 +122,14 @@ def network_to_arrays(network: StreetNetwork) -> dict[str, np.ndarray]:
     Returns
     -------
     dict of str to numpy.ndarray
-        One entry per ``StreetNetwork`` field, keyed by field name. ``crs`` is a
+        One entry per ``StreetNetwork`` field, keyed by field name (none for an
+        ``edge_linkable`` of ``None``). ``crs`` is a
         0-d unicode array, so the dict can be saved with ``allow_pickle=False``.
         The node and edge arrays are the network's own (not copies).
     """
     arrays: dict[str, np.ndarray] = {"crs": np.array(network.crs, dtype=np.str_)}
     for field in dataclasses.fields(network):
-        if field.name != "crs":
+        if field.name != "crs" and getattr(network, field.name) is not None:
             arrays[field.name] = getattr(network, field.name)
     return arrays
 
@@ -132,8 +140,9 @@ def network_from_arrays(arrays: Mapping[str, np.ndarray]) -> StreetNetwork:
     Parameters
     ----------
     arrays
-        A mapping holding at least the ``StreetNetwork`` field names, such as
-        an ``NpzFile``. Extra keys are ignored.
+        A mapping holding at least the ``StreetNetwork`` field names (the
+        optional ``edge_linkable`` may be absent), such as an ``NpzFile``.
+        Extra keys are ignored.
 
     Returns
     -------
@@ -172,6 +181,14 @@ def network_from_arrays(arrays: Mapping[str, np.ndarray]) -> StreetNetwork:
             problems.append(problem)
         else:
             out[name] = np.ascontiguousarray(array, dtype=dtype)
+    linkable = None
+    if "edge_linkable" in arrays:
+        linkable = np.asarray(arrays["edge_linkable"])
+        n_edges = len(out.get("indices", ()))
+        if linkable.dtype != np.bool_ or linkable.shape != (n_edges,):
+            problems.append(f"'edge_linkable' must be a 1-d bool array of {n_edges} edges, got "
+                            f"{linkable.dtype} of shape {linkable.shape}")
+        linkable = np.ascontiguousarray(linkable)
     if not problems:
         problems.extend(_csr_problems(out))
     if problems:
@@ -180,7 +197,7 @@ def network_from_arrays(arrays: Mapping[str, np.ndarray]) -> StreetNetwork:
             "delete the cached network (`routes cache clear`) so it is rebuilt from the OSM extract"
         )
         raise CacheError(msg)
-    return StreetNetwork(crs=crs, **out)
+    return StreetNetwork(crs=crs, **out, edge_linkable=linkable)
 
 
 def _dtype_problem(name: str, array: np.ndarray, dtype: np.dtype[np.generic]) -> str | None:

@@ -2,9 +2,9 @@
 
 :func:`load_street_network` builds a :class:`routes.streets.graph.StreetNetwork`
 (the interface agreed with the routing engine) from an ``.osm.pbf`` or ``.osm``
-extract: walkable ways, their edges, the largest connected component. A
+extract: walkable ways, their edges, without R5's walking islands. A
 ``.graphml`` walk network (saved by osmnx) is read by :mod:`routes.streets.graphml`
-and goes through the same walk rules, component filter and assembly.
+and goes through the same walk rules, island filter and assembly.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 # osmium, pyproj and scipy are imported where they are used, so that modules which
 # only need the StreetNetwork type (the engine, the cache) import this one cheaply.
 
-__all__ = ["WALK_ACCESS_POLICIES", "load_street_network"]
+__all__ = ["MIN_ISLAND_VERTICES", "WALK_ACCESS_POLICIES", "load_street_network"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,9 @@ _N_STAGES = 4
 _DROPPED_SHARE_WARN = 0.05
 _DROPPED_NODES_WARN = 100
 _INT32_MAX = np.iinfo(np.int32).max
+
+MIN_ISLAND_VERTICES = 40
+"""R5's ``StreetLayer.MIN_SUBGRAPH_SIZE``: walking islands with fewer vertices are removed."""
 
 
 def load_street_network(
@@ -104,8 +107,8 @@ def load_street_network(
         those ways the walk network falls apart into islands.
     progress
         Called as ``progress(done, total)`` after each of the 4 stages
-        (read the file, build edges, keep the largest component, project and
-        build the CSR arrays).
+        (read the file, build edges, drop walking islands, project and build
+        the CSR arrays).
 
     Returns
     -------
@@ -143,9 +146,23 @@ def load_street_network(
     of consecutive way nodes becomes an edge; nodes are not contracted. Way
     nodes missing from the extract are skipped (their edges are dropped).
     Parallel edges between the same two nodes are merged (straight segments
-    between the same nodes have the same length). Only the largest connected
-    component is kept; a warning is logged when the other components hold
-    more than 5 % of the walkable nodes (and at least 100 nodes).
+    between the same nodes have the same length).
+
+    Walking islands are removed as R5 removes them (``StreetLayer.loadFromOsm``
+    runs ``TarjanIslandPruner`` with ``MIN_SUBGRAPH_SIZE = 40``): connected
+    components with fewer than :data:`MIN_ISLAND_VERTICES` (40) R5 vertices
+    are dropped, larger ones are all kept, so the network may have several
+    components. R5's vertices are intersections and way ends; here they are
+    counted as the way ends and the nodes referenced twice by the walkable
+    ways read (R5 counts references by every way of its OSM store, so it may
+    see a few more intersections and keep a few more islands). If no
+    component has 40, the one with the most is kept. A warning is logged when
+    the dropped islands hold more than 5 % of the walkable nodes (and at
+    least 100 nodes).
+
+    Edges of ways tagged ``tunnel=yes``, ``covered=yes`` or
+    ``highway=motorway`` are walked but never linked to
+    (``StreetNetwork.edge_linkable``; R5's ``TypeOfEdgeLabeler``).
     """
     if walk_access not in WALK_ACCESS_POLICIES:
         msg = (
@@ -168,27 +185,31 @@ def load_street_network(
     length_m: NDArray[np.float64] | None = None  # geodesic, from the coordinates
     n_foot_no_ways = 0
     if fmt is None:
-        node_ids, node_lon, node_lat, edge_a, edge_b, length_m = _read_graphml(
-            osm_path, foot_forbidden, honour_access=honour_access)
+        edges, length_m = _read_graphml(osm_path, foot_forbidden, honour_access=honour_access)
         report(1, _N_STAGES)
     else:
         raw = _read_walkable_ways(osm_path, fmt, foot_forbidden, honour_access=honour_access)
         report(1, _N_STAGES)
         n_foot_no_ways = raw.n_foot_no_ways
-        node_ids, node_lon, node_lat, edge_a, edge_b = _build_edges(raw, osm_path)
+        edges = _build_edges(raw, osm_path)
     report(2, _N_STAGES)
 
-    keep, n_components = _largest_component(len(node_ids), edge_a, edge_b)
+    n_nodes = len(edges.node_ids)
+    keep, n_components, n_kept = _walking_islands(n_nodes, edges.edge_a, edges.edge_b,
+                                                  edges.r5_vertex)
     new_index = np.cumsum(keep, dtype=np.int64) - 1
-    edge_keep = keep[edge_a]
-    edge_a, edge_b = new_index[edge_a[edge_keep]], new_index[edge_b[edge_keep]]
-    length_m = None if length_m is None else length_m[edge_keep]
-    n_dropped = len(node_ids) - int(keep.sum())
-    _log_dropped_components(osm_path, n_dropped, len(node_ids), n_components, n_foot_no_ways)
-    node_ids, node_lon, node_lat = node_ids[keep], node_lon[keep], node_lat[keep]
+    edge_keep = keep[edges.edge_a]
+    edge_a, edge_b = new_index[edges.edge_a[edge_keep]], new_index[edges.edge_b[edge_keep]]
+    n_dropped = n_nodes - int(keep.sum())
+    _log_dropped_components(osm_path, n_dropped, n_nodes, n_components - n_kept,
+                            n_foot_no_ways)
+    node_ids, node_lon, node_lat = (edges.node_ids[keep], edges.node_lon[keep],
+                                    edges.node_lat[keep])
     report(3, _N_STAGES)
 
-    network = _assemble(node_ids, node_lon, node_lat, edge_a, edge_b, osm_path, length_m)
+    network = _assemble(node_ids, node_lon, node_lat, edge_a, edge_b,
+                        edges.edge_linkable[edge_keep], osm_path,
+                        None if length_m is None else length_m[edge_keep])
     report(4, _N_STAGES)
     logger.info(
         "street network: %s nodes, %s edges; %.1f s",
@@ -201,15 +222,14 @@ def load_street_network(
 
 def _read_graphml(
     path: Path, foot_forbidden: frozenset[str], *, honour_access: bool
-) -> tuple[
-    NDArray[np.int64],
-    NDArray[np.float64],
-    NDArray[np.float64],
-    NDArray[np.int64],
-    NDArray[np.int64],
-    NDArray[np.float64],
-]:
-    """Read a GraphML walk network's segments, with the OSM reader's walk rules."""
+) -> tuple[_Edges, NDArray[np.float64]]:
+    """Read a GraphML walk network's segments, with the OSM reader's walk rules.
+
+    A GraphML file holds no way ends or shared references, so R5's vertices
+    are taken as the nodes where the segments do not simply continue (degree
+    other than 2: intersections and dead ends, as osmnx's simplified graphs
+    keep). Its edges carry no ``covered`` tag, so every edge is linkable.
+    """
     from routes.streets.graphml import load_graphml_segments
 
     def is_walkable(tags: Mapping[str, str | None]) -> bool:
@@ -219,20 +239,19 @@ def _read_graphml(
                             honour_access=honour_access)
 
     g = load_graphml_segments(path, is_walkable=is_walkable)
-    return g.node_ids, g.node_lon, g.node_lat, g.edge_a, g.edge_b, g.length_m
+    degree = np.bincount(np.concatenate([g.edge_a, g.edge_b]), minlength=len(g.node_ids))
+    edges = _Edges(g.node_ids, g.node_lon, g.node_lat, g.edge_a, g.edge_b,
+                   np.ones(len(g.edge_a), dtype=np.bool_), degree != 2)
+    return edges, g.length_m
 
 
 def _log_dropped_components(
     osm_path: Path, n_dropped: int, n_nodes: int, n_components: int, n_foot_no_ways: int
 ) -> None:
-    """Log how many nodes fell outside the largest component, as a warning if many did."""
+    """Log how many nodes the ``n_components`` dropped islands held, as a warning if many."""
     share = n_dropped / n_nodes
     if share <= _DROPPED_SHARE_WARN or n_dropped < _DROPPED_NODES_WARN:
-        logger.debug(
-            "kept the largest of %d connected components; dropped %d nodes",
-            n_components,
-            n_dropped,
-        )
+        logger.debug("dropped %d walking islands of %d nodes in all", n_components, n_dropped)
         return
     if n_foot_no_ways:
         hint = (
@@ -243,14 +262,15 @@ def _log_dropped_components(
     else:
         hint = "check that the extract includes the footways and paths that join them"
     logger.warning(
-        "%s: %s of %s walkable nodes (%.1f%%), in %s smaller components, are cut off from "
-        "the main street network and were dropped, so points there snap to distant "
-        "streets; %s",
+        "%s: %s of %s walkable nodes (%.1f%%), in %s walking islands of fewer than %d "
+        "intersections, are cut off from the street network and were dropped (R5's rule), "
+        "so points there link to other streets; %s",
         osm_path,
         f"{n_dropped:,}",
         f"{n_nodes:,}",
         100.0 * share,
-        f"{n_components - 1:,}",
+        f"{n_components:,}",
+        MIN_ISLAND_VERTICES,
         hint,
     )
 
@@ -263,6 +283,7 @@ class _RawWays:
     x: NDArray[np.int64]
     y: NDArray[np.int64]
     way_start: NDArray[np.bool_]  # True at the first node of each way
+    linkable: NDArray[np.bool_]  # whether the node's way may take links (R5's LINKABLE)
     n_ways: int
     n_foot_no_ways: int  # ways left out because of foot=no
 
@@ -283,6 +304,7 @@ def _read_walkable_ways(
     xs: list[int] = []
     ys: list[int] = []
     way_lengths: list[int] = []
+    way_linkable: list[bool] = []
     n_foot_no_ways = 0
     add_ref, add_x, add_y = refs.append, xs.append, ys.append
     for way in _iter_checked(processor, osm_path):
@@ -302,6 +324,7 @@ def _read_walkable_ways(
             add_x(node.x)
             add_y(node.y)
         way_lengths.append(len(nodes))
+        way_linkable.append(_is_linkable(highway, tags.get("tunnel"), tags.get("covered")))
     lengths = np.asarray(way_lengths, dtype=np.int64)
     way_start = np.zeros(len(refs), dtype=np.bool_)
     way_start[np.cumsum(lengths) - lengths] = True
@@ -313,6 +336,7 @@ def _read_walkable_ways(
         x=np.asarray(xs, dtype=np.int64),
         y=np.asarray(ys, dtype=np.int64),
         way_start=way_start,
+        linkable=np.repeat(np.asarray(way_linkable, dtype=np.bool_), lengths),
         n_ways=len(lengths),
         n_foot_no_ways=n_foot_no_ways,
     )
@@ -360,15 +384,30 @@ def _is_walkable(
     return highway not in _HIGHWAY_NO_FOOT or foot_allowed
 
 
-def _build_edges(
-    raw: _RawWays, osm_path: Path
-) -> tuple[
-    NDArray[np.int64],
-    NDArray[np.float64],
-    NDArray[np.float64],
-    NDArray[np.int64],
-    NDArray[np.int64],
-]:
+def _is_linkable(highway: str | None, tunnel: str | None, covered: str | None) -> bool:
+    """Whether points and stops may link to a way (R5's ``TypeOfEdgeLabeler``).
+
+    R5 gives every way the ``LINKABLE`` flag unless it has ``tunnel=yes``,
+    ``covered=yes`` or ``highway=motorway`` (exact values: ``tunnel=building_passage``
+    or ``highway=motorway_link`` stay linkable).
+    """
+    return not (tunnel == "yes" or covered == "yes" or highway == "motorway")
+
+
+@dataclass(frozen=True, slots=True)
+class _Edges:
+    """Unique undirected edges ``a < b`` over sorted node ids, and per-node facts."""
+
+    node_ids: NDArray[np.int64]
+    node_lon: NDArray[np.float64]
+    node_lat: NDArray[np.float64]
+    edge_a: NDArray[np.int64]
+    edge_b: NDArray[np.int64]
+    edge_linkable: NDArray[np.bool_]  # any of the ways drawing the edge is linkable
+    r5_vertex: NDArray[np.bool_]  # a way end, or a node two walkable ways share (R5's vertex)
+
+
+def _build_edges(raw: _RawWays, osm_path: Path) -> _Edges:
     """Turn consecutive way nodes into unique undirected edges ``a < b`` over sorted node ids."""
     valid = (raw.x != _UNDEFINED_COORDINATE) & (raw.y != _UNDEFINED_COORDINATE)
     consecutive = ~raw.way_start[1:] & valid[:-1] & valid[1:] & (raw.refs[:-1] != raw.refs[1:])
@@ -396,15 +435,42 @@ def _build_edges(
     u, v = inverse[: len(u_pos)], inverse[len(u_pos) :]
     # Straight segments between the same two nodes have the same length, so merging
     # parallel edges by their end points keeps the shortest.
-    key = np.unique(np.minimum(u, v) * len(node_ids) + np.maximum(u, v))
+    key, edge_of = np.unique(np.minimum(u, v) * len(node_ids) + np.maximum(u, v),
+                             return_inverse=True)
     edge_a, edge_b = np.divmod(key, len(node_ids))
-    return node_ids, node_lon, node_lat, edge_a, edge_b
+    linkable = np.zeros(len(key), dtype=np.bool_)
+    np.logical_or.at(linkable, edge_of.ravel(), raw.linkable[u_pos])
+    # R5's street vertices: nodes referenced twice by the ways read (intersections,
+    # closed ways) and way ends (osm-lib's intersection detection, StreetLayer.makeEdges).
+    way_end = raw.way_start | np.r_[raw.way_start[1:], True]
+    ref_ids, n_refs = np.unique(raw.refs[valid], return_counts=True)
+    shared = np.zeros(len(node_ids), dtype=np.bool_)
+    at = np.searchsorted(ref_ids, node_ids)
+    shared[:] = n_refs[np.minimum(at, len(ref_ids) - 1)] >= 2
+    ends = np.isin(node_ids, raw.refs[way_end & valid])
+    return _Edges(node_ids, node_lon, node_lat, edge_a, edge_b, linkable, shared | ends)
 
 
-def _largest_component(
-    n_nodes: int, edge_a: NDArray[np.int64], edge_b: NDArray[np.int64]
-) -> tuple[NDArray[np.bool_], int]:
-    """Return a mask of the nodes in the largest connected component, and the component count."""
+def _walking_islands(
+    n_nodes: int, edge_a: NDArray[np.int64], edge_b: NDArray[np.int64],
+    r5_vertex: NDArray[np.bool_],
+) -> tuple[NDArray[np.bool_], int, int]:
+    """Keep the connected components with at least :data:`MIN_ISLAND_VERTICES` R5 vertices.
+
+    R5 removes walking islands with ``TarjanIslandPruner(streetLayer,
+    MIN_SUBGRAPH_SIZE = 40, StreetMode.WALK)`` (``StreetLayer.loadFromOsm``):
+    strongly connected components of fewer than 40 *vertices* lose their
+    pedestrian permission, larger ones stay. R5's vertices are intersections
+    and way ends, not every OSM node, so ``r5_vertex`` marks the nodes that
+    count. Walking goes both ways, so strong components are connected
+    components. When no component reaches 40 vertices (a tiny extract, on which
+    R5 would route nothing) the one with the most vertices is kept.
+
+    Returns
+    -------
+    keep, n_components, n_kept
+        Mask of the nodes kept, the number of components, and of those kept.
+    """
     import scipy.sparse
     from scipy.sparse.csgraph import connected_components
 
@@ -412,8 +478,12 @@ def _largest_component(
         (np.ones(len(edge_a), dtype=np.int8), (edge_a, edge_b)), shape=(n_nodes, n_nodes)
     ).tocsr()
     n_components, labels = connected_components(graph, directed=False)
-    largest = np.argmax(np.bincount(labels))
-    return labels == largest, int(n_components)
+    vertices = np.bincount(labels, weights=r5_vertex, minlength=n_components)
+    kept = vertices >= MIN_ISLAND_VERTICES
+    if not kept.any():
+        nodes = np.bincount(labels, minlength=n_components)
+        kept[np.lexsort((-nodes, -vertices))[0]] = True
+    return kept[labels], int(n_components), int(kept.sum())
 
 
 def _assemble(
@@ -422,6 +492,7 @@ def _assemble(
     node_lat: NDArray[np.float64],
     edge_a: NDArray[np.int64],
     edge_b: NDArray[np.int64],
+    edge_linkable: NDArray[np.bool_],
     osm_path: Path,
     length_m: NDArray[np.float64] | None = None,
 ) -> StreetNetwork:
@@ -457,6 +528,8 @@ def _assemble(
         indptr=indptr,
         indices=cols[order].astype(np.int32),
         length_m=np.concatenate([length, length])[order].astype(np.float64, copy=False),
+        edge_linkable=(None if edge_linkable.all()
+                       else np.concatenate([edge_linkable, edge_linkable])[order]),
     )
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "EdgeIndex",
     "SnappedPoints",
     "build_edge_index",
+    "compute_linkable_segments",
     "compute_street_segments",
     "snap_points",
     "snap_points_xy",
@@ -196,7 +197,10 @@ class EdgeIndex:
     seg_a, seg_b, seg_length_m
         The segments (:func:`compute_street_segments`).
     tree
-        A ``shapely.STRtree`` over the segments as straight lines in ``crs``.
+        A ``shapely.STRtree`` over the *linkable* segments as straight lines in
+        ``crs`` (see ``StreetNetwork.edge_linkable``).
+    tree_segment
+        Index of the segment of each line of ``tree``, ``int64``.
     """
 
     crs: str
@@ -206,6 +210,7 @@ class EdgeIndex:
     seg_b: NDArray[np.int32]
     seg_length_m: NDArray[np.float64]
     tree: shapely.STRtree
+    tree_segment: NDArray[np.int64]
 
 
 def build_edge_index(network: StreetNetwork) -> EdgeIndex:
@@ -225,20 +230,37 @@ def build_edge_index(network: StreetNetwork) -> EdgeIndex:
     Raises
     ------
     InputError
-        If the network has no street segments.
+        If the network has no linkable street segments.
+
+    Notes
+    -----
+    Only linkable segments are indexed, so no point or stop links to a tunnel,
+    a covered way or a motorway (R5's ``Split.find`` skips edges without the
+    ``LINKABLE`` flag); walks still use them.
     """
     import shapely  # imported here: shapely is slow to import
 
-    if network.n_edges == 0:
-        msg = "cannot link points to a street network without streets; check the OSM extract"
-        raise InputError(msg)
     seg_a, seg_b, seg_length_m = compute_street_segments(network)
+    linkable = np.flatnonzero(compute_linkable_segments(network))
+    if len(linkable) == 0:
+        msg = ("cannot link points to a street network without linkable streets (every way is "
+               "a tunnel, covered or a motorway, or there are none); check the OSM extract")
+        raise InputError(msg)
     x, y = network.node_x_m, network.node_y_m
-    coords = np.stack([np.column_stack([x[seg_a], y[seg_a]]),
-                       np.column_stack([x[seg_b], y[seg_b]])], axis=1)
+    a, b = seg_a[linkable], seg_b[linkable]
+    coords = np.stack([np.column_stack([x[a], y[a]]), np.column_stack([x[b], y[b]])], axis=1)
     lines = shapely.linestrings(coords)
     return EdgeIndex(network.crs, network.n_nodes, network.n_edges, seg_a, seg_b,
-                     seg_length_m, shapely.STRtree(lines))
+                     seg_length_m, shapely.STRtree(lines), linkable.astype(np.int64))
+
+
+def compute_linkable_segments(network: StreetNetwork) -> NDArray[np.bool_]:
+    """Whether points may link to each segment (:func:`compute_street_segments` order)."""
+    rows = owners(network.indptr, dtype=np.int32)
+    first = rows < network.indices
+    if network.edge_linkable is None:
+        return np.ones(int(first.sum()), dtype=bool)
+    return np.asarray(network.edge_linkable[first], dtype=bool)
 
 
 def snap_points(
@@ -367,6 +389,7 @@ def snap_points_xy(
         # The R-tree's nearest segment (a max_distance makes GEOS's search several times
         # slower, so the limit is applied below) ...
         which, seg = index.tree.query_nearest(shapely.points(px, py), all_matches=True)
+        seg = index.tree_segment[seg]
         _, d_nearest = _project(network, index, seg, px[which], py[which])
         near_m = np.zeros(n)
         np.maximum.at(near_m, which, d_nearest)
@@ -377,7 +400,7 @@ def snap_points_xy(
         r = near_m[found] + 2 * _TIE_M
         boxes = shapely.box(px[found] - r, py[found] - r, px[found] + r, py[found] + r)
         which, seg = index.tree.query(boxes)
-        which = found[which]
+        which, seg = found[which], index.tree_segment[seg]
         _, d = _project(network, index, seg, px[which], py[which])
         best = np.full(n, np.inf)
         np.minimum.at(best, which, d)

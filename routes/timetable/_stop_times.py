@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 
 _EARTH_RADIUS_M = 6_371_008.8
 
+PICKUP_DROP_OFF_TYPES = (0, 1, 2, 3)
+"""GTFS ``pickup_type`` / ``drop_off_type`` values; 1 means no pickup (drop-off) there."""
+
 
 def haversine_m(
     lon1: NDArray[np.float64],
@@ -54,6 +57,8 @@ class _StopTimes:
     departure_s: NDArray[np.int64]
     dist: NDArray[np.float64]  # shape_dist_traveled, NaN if empty
     timed: NDArray[np.bool_]  # the feed gives the time (set once arrivals are filled in)
+    pickup: NDArray[np.uint8]  # GTFS pickup_type, 0 if empty
+    drop_off: NDArray[np.uint8]  # GTFS drop_off_type, 0 if empty
 
     def take(self, keep: NDArray[np.bool_]) -> _StopTimes:
         return _StopTimes(*(getattr(self, f)[keep] for f in self.__slots__))
@@ -85,7 +90,11 @@ def _validated_stop_times(
         departure_s=dep,
         dist=_floats(sub, "shape_dist_traveled"),
         timed=np.zeros(len(order), dtype=bool),
+        pickup=np.zeros(len(order), dtype=np.uint8),
+        drop_off=np.zeros(len(order), dtype=np.uint8),
     )
+    types = {column: np.nan_to_num(_floats(sub, column), nan=0.0)
+             for column in ("pickup_type", "drop_off_type")}
     trip_id = trips["trip_id"].to_numpy(dtype=object)
     bad_trip = np.zeros(len(trips), dtype=bool)
 
@@ -114,6 +123,17 @@ def _validated_stop_times(
         "trips with an unknown stop",
         lambda i: f"stop_id {sub['stop_id'].iloc[i]!r} is not in stops.txt",
     )
+    for column, values in types.items():
+        flag(
+            ~np.isin(values, PICKUP_DROP_OFF_TYPES),
+            f"trips with an unknown {column}",
+            lambda i, c=column, v=values: (  # type: ignore[misc]
+                f"{c} {v[i]:g} is not one of 0 (regular), 1 (none), 2 (phone the agency), "
+                "3 (ask the driver)"
+            ),
+        )
+    st.pickup = np.clip(types["pickup_type"], 0, 3).astype(np.uint8)
+    st.drop_off = np.clip(types["drop_off_type"], 0, 3).astype(np.uint8)
     # GTFS: when only one of arrival and departure is given, the other is the same
     st.arrival_s = np.where(st.arrival_s < 0, st.departure_s, st.arrival_s)
     st.departure_s = np.where(st.departure_s < 0, st.arrival_s, st.departure_s)
@@ -216,11 +236,20 @@ def _distance_along_trips(st: _StopTimes, stops: pd.DataFrame) -> NDArray[np.flo
 
 @dataclass(frozen=True, slots=True)
 class _Instances:
-    """Runs of template trips: one per plain trip, one per frequency departure."""
+    """Runs of template trips: one per plain trip, one per frequency departure.
+
+    The frequencies.txt rows in use are the *entries*; each frequency departure
+    names its entry (``-1`` for plain trips).
+    """
 
     trip: NDArray[np.int64]  # index into the trips in use
     offset_s: NDArray[np.int64]  # added to the template's times
     suffix: NDArray[np.object_]  # "" or "@HH:MM:SS"
+    entry: NDArray[np.int64]  # frequency entry of each instance, -1 for a plain trip
+    entry_trip: NDArray[np.int64]  # template trip of each entry (index into the trips in use)
+    entry_start_s: NDArray[np.int64]  # start_time, end_time and headway_secs of each entry
+    entry_end_s: NDArray[np.int64]
+    entry_headway_s: NDArray[np.int64]
 
 
 def _expand_frequencies(
@@ -261,6 +290,11 @@ def _expand_frequencies(
         trip=np.r_[plain, template].astype(np.int64),
         offset_s=np.r_[np.zeros(len(plain), np.int64), departs - first_departure[template]],
         suffix=np.r_[np.full(len(plain), "", dtype=object), suffixes],
+        entry=np.r_[np.full(len(plain), -1, np.int64), np.repeat(np.arange(len(rows)), count)],
+        entry_trip=trip_code[rows].astype(np.int64),
+        entry_start_s=start[rows].astype(np.int64),
+        entry_end_s=end[rows].astype(np.int64),
+        entry_headway_s=headway_s,
     )
 
 
@@ -274,6 +308,9 @@ class _LaidOut:
     departure_s: NDArray[np.int64]
     timed: NDArray[np.bool_]
     n_today: int  # trips of the date come first, then those carried over
+    pickup: NDArray[np.uint8]  # pickup_type and drop_off_type of each stop time
+    drop_off: NDArray[np.uint8]
+    entry: NDArray[np.int64]  # frequency entry of each trip; -1 for plain and carried-over trips
 
 
 def _lay_out_trips(
@@ -296,15 +333,15 @@ def _lay_out_trips(
         offset = np.repeat(inst.offset_s[which] - shift_s, n_rows[t])
         owner = np.repeat(np.arange(len(which)), n_rows[t])
         return (owner, st.stop[rows], st.arrival_s[rows] + offset,
-                st.departure_s[rows] + offset, st.timed[rows])
+                st.departure_s[rows] + offset, st.timed[rows], st.pickup[rows], st.drop_off[rows])
 
     today = np.flatnonzero(runs[inst.trip])
-    _, stops, arrival, departure, timed = gather(today, 0)
+    _, stops, arrival, departure, timed, pickup, drop_off = gather(today, 0)
 
     ends = first_row[inst.trip] + n_rows[inst.trip] - 1
     last_departure = st.departure_s[ends] + inst.offset_s if len(ends) else ends
     spill = np.flatnonzero(ran[inst.trip] & (last_departure >= DAY_S))
-    owner, p_stops, p_arrival, p_departure, p_timed = gather(spill, DAY_S)
+    owner, p_stops, p_arrival, p_departure, p_timed, p_pickup, p_drop_off = gather(spill, DAY_S)
     after_midnight = p_departure >= 0
     n_after = np.bincount(owner[after_midnight], minlength=len(spill))
     keep = after_midnight & (n_after[owner] >= 2)
@@ -323,4 +360,7 @@ def _lay_out_trips(
         departure_s=np.r_[departure, p_departure[keep]],
         timed=np.r_[timed, p_timed[keep]],
         n_today=len(today),
+        pickup=np.r_[pickup, p_pickup[keep]].astype(np.uint8),
+        drop_off=np.r_[drop_off, p_drop_off[keep]].astype(np.uint8),
+        entry=np.r_[inst.entry[today], np.full(len(spill), -1, np.int64)],
     )

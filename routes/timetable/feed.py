@@ -31,6 +31,7 @@ from routes.timetable._stop_times import (
 from routes.timetable.calendar import Calendar, parse_calendar
 from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules, FeedDiagnosis
 from routes.timetable.doctor import restrict_to_kept_trips
+from routes.timetable.gtfs_time import format_gtfs_time
 from routes.timetable.read import Problems, _floats, _text, read_gtfs_feed
 from routes.timetable.trips import TripTable
 
@@ -93,8 +94,11 @@ class FeedData:
     """One feed's stops, routes and trips for one service date (feed-local indexes).
 
     Trip ``t`` calls at ``trip_stops[trip_ptr[t]:trip_ptr[t + 1]]`` at
-    ``arrival_s``/``departure_s`` (seconds after midnight of the date); the
-    trips carried over from the previous service day come last.
+    ``arrival_s``/``departure_s`` (seconds after midnight of the date), with
+    GTFS ``pickup_type``/``drop_off_type``; the trips carried over from the
+    previous service day come last. ``trip_frequency`` names the
+    ``frequencies.txt`` entry a trip was expanded from (``-1`` for others), and
+    ``frequency_*`` describe the entries.
     """
 
     name: str
@@ -117,6 +121,13 @@ class FeedData:
     n_trips_scheduled: int  # trips whose service runs on the date, before any were dropped
     warnings: tuple[str, ...]
     diagnosis: FeedDiagnosis
+    pickup_type: NDArray[np.uint8]
+    drop_off_type: NDArray[np.uint8]
+    trip_frequency: NDArray[np.int64]
+    frequency_keys: NDArray[np.object_]  # "<feed>:<trip_id>@<start_time>"
+    frequency_start_s: NDArray[np.int64]
+    frequency_end_s: NDArray[np.int64]
+    frequency_headway_s: NDArray[np.int64]
 
 
 def load_feed_for_date(
@@ -179,6 +190,12 @@ def load_feed_for_date(
     )
     if text := diagnosis.warning():
         warnings_.append(text)
+    trip_code_ids = trips["trip_id"].to_numpy(dtype=object)
+    frequency_keys = np.array(
+        [f"{name}:{trip_code_ids[t]}@{format_gtfs_time(int(start))}"
+         for t, start in zip(instances.entry_trip, instances.entry_start_s, strict=True)],
+        dtype=object,
+    )
     return FeedData(
         name=name,
         path=path,
@@ -200,7 +217,19 @@ def load_feed_for_date(
         n_trips_scheduled=int(runs.sum()),
         warnings=tuple(warnings_),
         diagnosis=diagnosis,
+        pickup_type=_or_zeros(table.pickup_type, len(table.stops)),
+        drop_off_type=_or_zeros(table.drop_off_type, len(table.stops)),
+        trip_frequency=(np.full(table.n_trips, -1, np.int64) if table.frequency is None
+                        else table.frequency),
+        frequency_keys=frequency_keys,
+        frequency_start_s=instances.entry_start_s,
+        frequency_end_s=instances.entry_end_s,
+        frequency_headway_s=instances.entry_headway_s,
     )
+
+
+def _or_zeros(values: NDArray[np.uint8] | None, n: int) -> NDArray[np.uint8]:
+    return np.zeros(n, np.uint8) if values is None else values.astype(np.uint8)
 
 
 def _trip_table(
@@ -239,6 +268,9 @@ def _trip_table(
         arrival_s=laid.arrival_s,
         departure_s=laid.departure_s,
         timed=laid.timed,
+        pickup_type=laid.pickup,
+        drop_off_type=laid.drop_off,
+        frequency=laid.entry,
     )
 
 

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from routes._csr import concat_ranges, offsets_from_counts, offsets_from_keys, owners
+from routes._csr import concat_ranges, offsets_from_counts
 from routes._progress import ProgressCallback
 from routes.errors import GtfsError, RoutesWarning
+from routes.timetable._patterns import _build_patterns, _build_stop_patterns
 from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules, FeedDiagnosis
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from routes.timetable.feed import FeedData
 
 __all__ = [
+    "NO_PICKUP_DROP_OFF",
     "FeedSummary",
     "Timetable",
     "compute_timetable_stats",
@@ -39,6 +41,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+NO_PICKUP_DROP_OFF = 1
+"""GTFS ``pickup_type`` / ``drop_off_type`` 1: no pickup (drop-off) at that stop."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +107,21 @@ class Timetable:
         What the feed doctor found in each feed on the date (one per feed
         that was loaded, see :mod:`routes.timetable.doctor`); empty for timetables
         not built by :func:`load_timetable`.
+    pattern_pickup_type, pattern_drop_off_type
+        GTFS ``pickup_type`` and ``drop_off_type`` at each stop of each pattern
+        (``uint8``, aligned with ``pattern_stops``; trips of a pattern share
+        them, as in R5's ``TripPatternKey``). ``None``: 0 everywhere.
+    trip_frequency
+        For each trip expanded from a ``frequencies.txt`` row of the date, the
+        index of that row (its *entry*) in the ``frequency_*`` arrays;
+        ``-1`` for scheduled trips and for trips carried over from the previous
+        day (``int32``). ``None``: no frequency trips.
+    frequency_keys
+        ``"<feed_name>:<trip_id>@<start_time>"`` of each entry (object array
+        of ``str``); the engine seeds each entry's random phases with it.
+    frequency_start_s, frequency_end_s, frequency_headway_s
+        ``start_time``, ``end_time`` and ``headway_secs`` of each entry,
+        ``int32`` seconds.
     """
 
     service_date: dt.date
@@ -124,6 +144,35 @@ class Timetable:
     stop_pattern_ptr: NDArray[np.int32]
     stop_patterns: NDArray[np.int32]
     feed_diagnoses: tuple[FeedDiagnosis, ...] = ()
+    pattern_pickup_type: NDArray[np.uint8] | None = None
+    pattern_drop_off_type: NDArray[np.uint8] | None = None
+    trip_frequency: NDArray[np.int32] | None = None
+    frequency_keys: NDArray[np.object_] | None = None
+    frequency_start_s: NDArray[np.int32] | None = None
+    frequency_end_s: NDArray[np.int32] | None = None
+    frequency_headway_s: NDArray[np.int32] | None = None
+
+    @property
+    def can_board(self) -> NDArray[np.bool_]:
+        """Whether one may board at each stop of each pattern (``pickup_type`` not 1).
+
+        GTFS 2 (phone the agency) and 3 (ask the driver) count as allowed, as in R5.
+        """
+        if self.pattern_pickup_type is None:
+            return np.ones(len(self.pattern_stops), dtype=bool)
+        return np.asarray(self.pattern_pickup_type != NO_PICKUP_DROP_OFF)
+
+    @property
+    def can_alight(self) -> NDArray[np.bool_]:
+        """Whether one may alight at each stop of each pattern (``drop_off_type`` not 1)."""
+        if self.pattern_drop_off_type is None:
+            return np.ones(len(self.pattern_stops), dtype=bool)
+        return np.asarray(self.pattern_drop_off_type != NO_PICKUP_DROP_OFF)
+
+    @property
+    def n_frequency_entries(self) -> int:
+        """Number of ``frequencies.txt`` entries whose trips run on the date."""
+        return 0 if self.frequency_headway_s is None else len(self.frequency_headway_s)
 
     @property
     def n_stops(self) -> int:
@@ -233,15 +282,25 @@ def load_timetable(
     - Times are seconds after midnight of the service date; times past 24:00
       are kept (25:10:00 is 90,600 s).
     - Trips of the *previous* service day that run past 24:00 also run in this
-      date's early morning. As R5 does, they are included with their times
-      minus 86,400 s, from the first stop whose departure is at or after
-      midnight (an arrival before midnight at that stop becomes 0); their
-      trip IDs get a suffix ``@-1d``, and they need two such stops.
+      date's early morning. They are included with their times minus 86,400 s,
+      from the first stop whose departure is at or after midnight (an arrival
+      before midnight at that stop becomes 0); their trip IDs get a suffix
+      ``@-1d``, and they need two such stops. R5 does *not* do this
+      (``TransitLayer``: "we don't handle overnight trips"; it runs only the
+      services of the date); carrying them is more realistic for early windows.
     - Trips in ``frequencies.txt`` are templates: each row, whatever its
       ``exact_times``, becomes one trip per ``headway_secs`` from
-      ``start_time`` while before ``end_time``, with the template's times
-      shifted so that it leaves its first stop then; the trip ID gets a suffix
-      ``@HH:MM:SS`` (the start time, GTFS clock).
+      ``start_time`` while before ``end_time`` (GTFS's ``exact_times=1``
+      schedule), with the template's times shifted so that it leaves its
+      first stop then; the trip ID gets a suffix ``@HH:MM:SS`` (the start
+      time, GTFS clock). ``trip_frequency`` keeps which row each came from:
+      with ``[routing].frequency_phase = "random"`` (the default) the engine
+      replaces these trips by R5's random schedules
+      (:mod:`routes.engine.frequencies`).
+    - ``pickup_type`` / ``drop_off_type`` are read (empty = 0; values other
+      than 0-3 are feed errors naming the row); 1 forbids boarding
+      (alighting) at that stop, and trips with the same stops but other types
+      form other patterns.
     - Stops without times are interpolated linearly between the previous and
       the next timed stop, by ``shape_dist_traveled`` when the trip has it at
       every stop and it never decreases, else by the cumulative straight-line
@@ -253,9 +312,10 @@ def load_timetable(
       trips of the date, frequency instances and carried-over trips included:
       it drops exact duplicates and superseded service versions, and counts
       trips past 24:00, trips without shapes and whole-minute times.
-    - Trips are grouped into patterns by route and exact stop sequence, sorted
-      by departure, and split greedily into non-overtaking sub-patterns, so
-      that within a pattern trips are sorted at every stop.
+    - Trips are grouped into patterns by route, exact stop sequence and
+      pickup/drop-off types, sorted by departure, and split greedily into
+      non-overtaking sub-patterns, so that within a pattern trips are sorted
+      at every stop.
     """
     from routes.timetable.feed import load_feed_for_date
     from routes.timetable.read import unique_feed_names
@@ -336,13 +396,24 @@ def _assemble(data: Sequence[FeedData], service_date: dt.date) -> Timetable:
     departure = np.concatenate([d.departure_s for d in data])
     trip_ids = np.concatenate([d.trip_ids for d in data]).astype(object)
     n_stops = int(stop_offset[-1])
+    pickup = np.concatenate([d.pickup_type for d in data]).astype(np.uint8)
+    drop_off = np.concatenate([d.drop_off_type for d in data]).astype(np.uint8)
+    entry_offset = offsets_from_counts([len(d.frequency_headway_s) for d in data])
+    trip_frequency = np.concatenate(
+        [np.where(d.trip_frequency >= 0, d.trip_frequency + entry_offset[i], -1)
+         for i, d in enumerate(data)]
+    ).astype(np.int64)
 
-    patterns = _build_patterns(trip_route, trip_ptr, stops, arrival, departure)
+    patterns = _build_patterns(trip_route, trip_ptr, stops, arrival, departure,
+                               pickup_type=pickup, drop_off_type=drop_off)
     trip_order, pattern_route, pattern_stop_ptr, pattern_stops, pattern_trip_ptr = patterns
     lengths = np.diff(trip_ptr)[trip_order]
     rows = concat_ranges(trip_ptr[trip_order], lengths)
+    first = trip_order[pattern_trip_ptr[:-1]]
+    pattern_rows = concat_ranges(trip_ptr[first], np.diff(trip_ptr)[first])
     stop_pattern_ptr, stop_patterns = _build_stop_patterns(pattern_stop_ptr, pattern_stops, n_stops)
     i32 = np.int32
+    any_frequency = bool(entry_offset[-1])
     return Timetable(
         service_date=service_date,
         feed_names=tuple(d.name for d in data),
@@ -364,93 +435,18 @@ def _assemble(data: Sequence[FeedData], service_date: dt.date) -> Timetable:
         stop_pattern_ptr=stop_pattern_ptr.astype(i32),
         stop_patterns=stop_patterns.astype(i32),
         feed_diagnoses=tuple(d.diagnosis for d in data),
+        pattern_pickup_type=pickup[pattern_rows] if pickup.any() else None,
+        pattern_drop_off_type=drop_off[pattern_rows] if drop_off.any() else None,
+        trip_frequency=trip_frequency[trip_order].astype(i32) if any_frequency else None,
+        frequency_keys=(np.concatenate([d.frequency_keys for d in data]).astype(object)
+                        if any_frequency else None),
+        frequency_start_s=(np.concatenate([d.frequency_start_s for d in data]).astype(i32)
+                           if any_frequency else None),
+        frequency_end_s=(np.concatenate([d.frequency_end_s for d in data]).astype(i32)
+                         if any_frequency else None),
+        frequency_headway_s=(np.concatenate([d.frequency_headway_s for d in data]).astype(i32)
+                             if any_frequency else None),
     )
-
-
-def _build_patterns(
-    trip_route: NDArray[np.int64],
-    trip_ptr: NDArray[np.int64],
-    stops: NDArray[np.int64],
-    arrival_s: NDArray[np.int64],
-    departure_s: NDArray[np.int64],
-) -> tuple[NDArray[np.int64], ...]:
-    """Group trips into non-overtaking patterns.
-
-    Returns
-    -------
-    tuple
-        The trip order (trips grouped by pattern, each pattern's trips sorted),
-        ``pattern_route``, ``pattern_stop_ptr``, ``pattern_stops`` and
-        ``pattern_trip_ptr``.
-    """
-    n_trips = len(trip_route)
-    lengths = np.diff(trip_ptr)
-    group = np.zeros(n_trips, dtype=np.int64)  # same route and stop sequence
-    rank = np.zeros(n_trips, dtype=np.int64)  # order by departures within a group
-    sub = np.zeros(n_trips, dtype=np.int64)  # non-overtaking sub-pattern within a group
-    next_group = 0
-    for length in np.unique(lengths):  # one vectorised pass per distinct trip length
-        trips = np.flatnonzero(lengths == length)
-        cells = trip_ptr[trips][:, None] + np.arange(length)
-        key = np.column_stack([trip_route[trips], stops[cells]])
-        _, inv = np.unique(key, axis=0, return_inverse=True)
-        inv = inv.ravel()
-        dep, arr = departure_s[cells], arrival_s[cells]
-        sort_keys = [arr[:, j] for j in range(length - 1, -1, -1)]
-        sort_keys += [dep[:, j] for j in range(length - 1, -1, -1)]
-        order = np.lexsort([*sort_keys, inv])
-        inv, dep, arr, trips = inv[order], dep[order], arr[order], trips[order]
-        same = inv[1:] == inv[:-1]
-        sorted_ok = (dep[1:] >= dep[:-1]).all(axis=1) & (arr[1:] >= arr[:-1]).all(axis=1)
-        for g in np.unique(inv[1:][same & ~sorted_ok]):
-            members = np.flatnonzero(inv == g)
-            sub[trips[members]] = _split_overtaking(dep[members], arr[members])
-        group[trips] = inv + next_group
-        rank[trips] = np.arange(len(trips))
-        next_group += int(inv.max()) + 1 if len(inv) else 0
-
-    trip_order = np.lexsort((rank, sub, group, trip_route))
-    g, s = group[trip_order], sub[trip_order]
-    first_trip = np.flatnonzero(np.r_[True, (g[1:] != g[:-1]) | (s[1:] != s[:-1])][:n_trips])
-    pattern_trip_ptr = np.r_[first_trip, n_trips].astype(np.int64)
-    rep = trip_order[first_trip]
-    pattern_lengths = lengths[rep]
-    pattern_stops = stops[concat_ranges(trip_ptr[rep], pattern_lengths)]
-    pattern_stop_ptr = offsets_from_counts(pattern_lengths)
-    return trip_order, trip_route[rep], pattern_stop_ptr, pattern_stops, pattern_trip_ptr
-
-
-def _split_overtaking(dep: NDArray[np.int64], arr: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Greedily assign sorted trips to sub-patterns in which no trip overtakes another.
-
-    Each trip goes to the first sub-pattern whose last trip it follows at every
-    stop (departure and arrival), else to a new one. Only called for the rare
-    groups where overtaking happens.
-    """
-    labels = np.zeros(len(dep), dtype=np.int64)
-    last: list[int] = []
-    for i in range(len(dep)):
-        for label, j in enumerate(last):
-            if (dep[i] >= dep[j]).all() and (arr[i] >= arr[j]).all():
-                labels[i] = label
-                last[label] = i
-                break
-        else:
-            labels[i] = len(last)
-            last.append(i)
-    return labels
-
-
-def _build_stop_patterns(
-    pattern_stop_ptr: NDArray[np.int64], pattern_stops: NDArray[np.int64], n_stops: int
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """CSR from each stop to the patterns serving it (each pattern once, ascending)."""
-    n_patterns = len(pattern_stop_ptr) - 1
-    width = max(n_patterns, 1)
-    pattern_of = owners(pattern_stop_ptr)
-    pairs = np.unique(pattern_stops.astype(np.int64) * width + pattern_of)  # sorted by stop
-    ptr = offsets_from_keys(pairs // width, n_stops)
-    return ptr, pairs % width
 
 
 def describe_feeds(

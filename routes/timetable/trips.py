@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -50,6 +51,13 @@ class TripTable:
         Times of each stop time, seconds.
     timed
         Whether the feed gave the time (false where it was interpolated).
+    pickup_type, drop_off_type
+        GTFS ``pickup_type`` and ``drop_off_type`` of each stop time (``uint8``,
+        0 when empty); ``None`` for all 0.
+    frequency
+        Index of the ``frequencies.txt`` entry each trip was expanded from
+        (``-1`` for scheduled trips and trips carried over from the previous
+        day); ``None`` when there are none.
     """
 
     trip_ids: NDArray[np.object_]
@@ -67,6 +75,9 @@ class TripTable:
     arrival_s: NDArray[np.int64]
     departure_s: NDArray[np.int64]
     timed: NDArray[np.bool_]
+    pickup_type: NDArray[np.uint8] | None = None
+    drop_off_type: NDArray[np.uint8] | None = None
+    frequency: NDArray[np.int64] | None = None
 
     def __post_init__(self) -> None:
         n, n_routes, n_rows = len(self.trip_ids), len(self.route_ids), len(self.stops)
@@ -78,8 +89,11 @@ class TripTable:
                      for name in ("route_agency_ids", "route_short_names")
                      if len(getattr(self, name)) != n_routes]
         problems += [f"{name} has {len(getattr(self, name)):,} values for {n_rows:,} stop times"
-                     for name in ("arrival_s", "departure_s", "timed")
-                     if len(getattr(self, name)) != n_rows]
+                     for name in ("arrival_s", "departure_s", "timed", "pickup_type",
+                                  "drop_off_type")
+                     if getattr(self, name) is not None and len(getattr(self, name)) != n_rows]
+        if self.frequency is not None and len(self.frequency) != n:
+            problems.append(f"frequency has {len(self.frequency):,} values for {n:,} trips")
         ptr = self.stop_ptr
         if len(ptr) != n + 1 or (n and (ptr[0] != 0 or ptr[-1] != n_rows)):
             problems.append(f"stop_ptr must run from 0 to {n_rows:,} in {n + 1:,} offsets")
@@ -101,12 +115,17 @@ class TripTable:
         """Return a new table of the trips where ``keep`` is true (routes unchanged)."""
         lengths = np.diff(self.stop_ptr)[keep]
         rows = concat_ranges(self.stop_ptr[:-1][keep], lengths)
+
+        def pick(name: str, index: NDArray[np.integer] | NDArray[np.bool_]) -> Any:
+            value = getattr(self, name)
+            return None if value is None else value[index]
+
         return dataclasses.replace(
             self,
-            **{name: getattr(self, name)[keep] for name in (
+            **{name: pick(name, keep) for name in (
                 "trip_ids", "route", "service_ids", "direction_ids", "service_start",
-                "has_shape", "previous_day")},
+                "has_shape", "previous_day", "frequency")},
             stop_ptr=offsets_from_counts(lengths),
-            **{name: getattr(self, name)[rows] for name in (
-                "stops", "arrival_s", "departure_s", "timed")},
+            **{name: pick(name, rows) for name in (
+                "stops", "arrival_s", "departure_s", "timed", "pickup_type", "drop_off_type")},
         )

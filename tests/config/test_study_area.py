@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,11 @@ max_rides = 2
 max_trip_min = 90
 max_transfer_walk_min = 5
 max_snap_m = 300
+board_slack_s = 0
+transfers = "all"
+frequency_phase = "fixed"
+frequency_draws = 120
+frequency_seed = 42
 [scoring]
 deprived_deciles = [1, 2]
 job_cutoff_min = 60
@@ -79,6 +85,8 @@ decay_half_life_min = 15
     assert (r.departure_start_s, r.departure_end_s, r.window_min) == (50400, 55800, 90)
     assert r.percentiles == (5, 50, 95)
     assert (r.max_rides, r.max_transfer_walk_min, r.max_snap_m) == (2, 5, 300)
+    assert (r.board_slack_s, r.transfers, r.frequency_phase) == (0, "all", "fixed")
+    assert (r.frequency_draws, r.frequency_seed) == (120, 42)
     assert study.scoring.deprived_deciles == (1, 2) and study.scoring.job_cutoff_min == 60
 
 
@@ -95,6 +103,12 @@ decay_half_life_min = 15
     ("[scoring]\ndeprived_deciles = [0]\n",
      r"deprived_deciles: expected a list of deciles 1 to 10"),
     ("walk_access = \"lax\"\n", r"walk_access: expected one of 'strict'"),
+    ("[routing]\ntransfers = \"nearest\"\n",
+     r"\[routing\].transfers: expected one of 'closest_per_pattern', 'all', got 'nearest'"),
+    ("[routing]\nfrequency_phase = 0\n",
+     r"\[routing\].frequency_phase: expected one of 'random', 'fixed', got 0"),
+    ("[routing]\nboard_slack_s = 60.5\n",
+     r"board_slack_s: expected a whole number of seconds from 0 to 3600"),
     ("[zones]\nfile = \"nope.geojson\"\n",
      r"\[zones\].file: zones file 'nope.geojson' does not exist"),
     ("[zones]\nfile = \"zones.csv\"\ncentroids = \"pwc.csv\"\n",
@@ -152,6 +166,9 @@ BOUNDS_CASES = [
     ("routing", "max_trip_min", ["45", "1440"], ["0", "1441", "nan"]),
     ("routing", "max_transfer_walk_min", ["1", "60"], ["0", "61"]),
     ("routing", "max_snap_m", ["1", "5000"], ["0", "-5", "5001"]),
+    ("routing", "board_slack_s", ["0", "60", "3600"], ["-1", "3601", "1.5"]),
+    ("routing", "frequency_draws", ["1", "10000"], ["0", "10001"]),
+    ("routing", "frequency_seed", ["0", "999999999"], ["-1", "1000000000"]),
     ("scoring", "job_cutoff_min", ["1", "120"], ["0", "-45", "1441", "inf"]),
     ("scoring", "space_cutoff_min", ["1", "120"], ["0", "nan"]),
     ("scoring", "decay_half_life_min", ["1", "600"], ["0", "601", "inf"]),
@@ -246,3 +263,20 @@ def test_an_empty_folder_where_a_file_is_meant(tmp_path):
     with pytest.raises(InputError, match=r"\[study_area\].osm: 'osm' is a folder, not a file \(it "
                                          r"holds no .osm.pbf or .pbf or .osm file\)"):
         load_study_area(toml)
+
+
+def test_r5_transfer_rule_is_the_default(tmp_path):
+    r = load_study_area(_write(tmp_path, "[routing]\nmax_walk_min = 10\n")).routing
+    assert r.max_transfer_walk_min is None
+    assert (r.max_transfer_m, r.max_transfer_s) == (1000.0, 600.0)
+    r = load_study_area(_write(tmp_path, "[routing]\nmax_transfer_walk_min = 12\n")).routing
+    assert (r.max_transfer_m, r.max_transfer_s) == (math.inf, 720.0)
+
+
+def test_routing_params_refuse_unknown_conventions():
+    with pytest.raises(InputError, match="transfers must be one of"):
+        RoutingParams(transfers="nearest")
+    with pytest.raises(InputError, match="frequency_phase must be one of"):
+        RoutingParams(frequency_phase="exact")
+    with pytest.raises(InputError, match=r"board_slack_s \(-1\) must be >= 0"):
+        RoutingParams(board_slack_s=-1)

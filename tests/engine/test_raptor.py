@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
-from _oracle import build_split_graph, oracle_percentiles
+from _raptor_compare import assert_same, run_engine, run_oracle
 from _tiny_networks import (
     CROSSING_QUERY,
     LINE_QUERY,
     OVERTAKING_QUERY,
-    PLACED_ENDPOINT_SNAP_M,
-    PLACED_POINT_LINK_M,
-    PLACED_STOP_LINK_M,
     RANDOM_QUERY,
     Network,
-    PlacedNetwork,
     crossing_network,
     line_network,
     overtaking_network,
@@ -24,82 +22,9 @@ from _tiny_networks import (
     timetable_from_trips,
 )
 
-from routes.config.study_area import RoutingParams
 from routes.engine import _raptor_kernels, raptor
-from routes.engine.raptor import compute_snapped_travel_times, percentile_ranks
-from routes.network.transit import StopLinks, TransitNetwork, compute_transfers
-from routes.streets.snapping import SnappedPoints, snap_points_xy
+from routes.engine.raptor import percentile_ranks
 from routes.streets.walking import WalkLegs, invert_legs
-
-
-def _links(net: Network | PlacedNetwork) -> tuple[SnappedPoints, SnappedPoints, SnappedPoints]:
-    """Stops, origins and destinations linked by the engine's own code."""
-    if isinstance(net, Network):
-        return (SnappedPoints.at_nodes(net.stop_node), SnappedPoints.at_nodes(net.origins),
-                SnappedPoints.at_nodes(net.dests))
-    s = net.streets
-    stops = snap_points_xy(s, net.stop_xy[:, 0], net.stop_xy[:, 1], max_snap_m=PLACED_STOP_LINK_M,
-                           endpoint_snap_m=PLACED_ENDPOINT_SNAP_M)
-    o = snap_points_xy(s, net.origin_xy[:, 0], net.origin_xy[:, 1], max_snap_m=PLACED_POINT_LINK_M)
-    d = snap_points_xy(s, net.dest_xy[:, 0], net.dest_xy[:, 1], max_snap_m=PLACED_POINT_LINK_M)
-    return stops, o, d
-
-
-def _transit(net: Network | PlacedNetwork, stops: SnappedPoints, max_transfer_walk_s: float,
-             walk_speed_m_s: float) -> TransitNetwork:
-    max_m = (max_transfer_walk_s + 0.5) * walk_speed_m_s
-    links = StopLinks(stops, compute_transfers(net.streets, stops, max_m), max_m)
-    return TransitNetwork(net.streets, net.tt, links)
-
-
-def _engine(net: Network | PlacedNetwork, query: dict, dep_s: int, window_min: int, percentiles,
-            **kw):
-    q = {**query, **kw}
-    routing = RoutingParams(
-        walk_speed_kmh=q["walk_speed_m_s"] * 3.6,
-        max_walk_min=q["max_walk_s"] / 60,
-        max_transfer_walk_min=q["max_transfer_walk_s"] / 60,
-        max_rides=q["max_rides"],
-        max_trip_min=q["max_trip_s"] / 60,
-    )
-    stops, o, d = _links(net)
-    network = _transit(net, stops, q["max_transfer_walk_s"], q["walk_speed_m_s"])
-    minutes = compute_snapped_travel_times(
-        network, o, d, routing=routing, departure_s=dep_s, window_min=window_min,
-        percentiles=percentiles, n_threads=kw.get("n_threads"),
-    )
-    return minutes * 60.0
-
-
-def _oracle(net: Network | PlacedNetwork, query: dict, dep_s: int, window_min: int, percentiles,
-            **kw):
-    q = {**query, **kw}
-    q.pop("n_threads", None)
-    if isinstance(net, Network):
-        tt, streets, stop_node, o, d = net
-        out = oracle_percentiles(tt, streets, stop_node, o, d, dep_s, window_min=window_min,
-                                 percentiles=percentiles, unsnapped_transfers=True, **q)
-        return np.stack([out[p] for p in percentiles], axis=1)
-    # Places: the oracle inserts them into the street graph itself (tests/_oracle.py).
-    n_s, n_o = len(net.stop_xy), len(net.origin_xy)
-    xy = np.concatenate([net.stop_xy, net.origin_xy, net.dest_xy])
-    radius = np.r_[np.full(n_s, PLACED_STOP_LINK_M), np.full(len(xy) - n_s, PLACED_POINT_LINK_M)]
-    endpoint = np.r_[np.full(n_s, PLACED_ENDPOINT_SNAP_M), np.zeros(len(xy) - n_s)]
-    graph, node, linked = build_split_graph(net.streets, [tuple(p) for p in xy], radius, endpoint)
-    stop_node = np.where(linked[:n_s], node[:n_s], -1)
-    o, d = node[n_s:n_s + n_o], node[n_s + n_o:]
-    out = oracle_percentiles(net.tt, graph, stop_node, o, d, dep_s, window_min=window_min,
-                             percentiles=percentiles, unsnapped_transfers=True, **q)
-    res = np.stack([out[p] for p in percentiles], axis=1)
-    res[~linked[n_s:n_s + n_o]] = np.nan
-    res[:, :, ~linked[n_s + n_o:]] = np.nan
-    return res
-
-
-def _assert_same(ours: np.ndarray, ref: np.ndarray) -> None:
-    np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
-    np.testing.assert_allclose(np.nan_to_num(ours), np.nan_to_num(ref), atol=1e-6)
-
 
 HAND_MADE = [
     pytest.param(line_network, LINE_QUERY, id="line"),
@@ -108,30 +33,201 @@ HAND_MADE = [
 ]
 
 
+#: No slack with every transfer walk; R5's slack with its closest-stop-per-pattern rule.
+CONVENTION_CASES = [
+    pytest.param(dict(board_slack_s=0, transfers="all"), id="slack0-all"),
+    pytest.param(dict(board_slack_s=60, transfers="closest_per_pattern"), id="r5"),
+]
+
+
 @pytest.mark.parametrize(("build", "query"), HAND_MADE)
 @pytest.mark.parametrize("dep_s", [28_500, 28_501, 28_698, 28_900, 29_100])
 @pytest.mark.parametrize(("window_min", "percentiles"), [(1, (50,)), (25, (5, 50, 95))])
-def test_hand_made_networks_equal_oracle(build, query, dep_s, window_min, percentiles):
+@pytest.mark.parametrize("conventions", CONVENTION_CASES)
+def test_hand_made_networks_equal_oracle(build, query, dep_s, window_min, percentiles,
+                                         conventions):
     net = build()
-    _assert_same(_engine(net, query, dep_s, window_min, percentiles),
-                 _oracle(net, query, dep_s, window_min, percentiles))
+    assert_same(run_engine(net, query, dep_s, window_min, percentiles, **conventions),
+                 run_oracle(net, query, dep_s, window_min, percentiles, **conventions))
 
 
-def test_line_network_hand_derived():
-    # Derivation in tests/test_oracle.py: leaving n0 at 28,500 reaches n5 in 1,450 s
-    # (walk 300 s, ride 08:00 -> 08:15, walk 250.5 s rounded to 250 s).
-    minutes = _engine(line_network(), LINE_QUERY, 28_500, 1, (50,))
-    assert minutes[0, 0, 0] == 1450
-    assert minutes[0, 0, 1] == 600
+@pytest.mark.parametrize(("dep_s", "slack_s", "to_n5_s", "to_n2_s"), [
+    # Walk n0 -> s0 300 s; T0 leaves s0 08:00:00 (28,800), T1 08:10:00; s3 -> n5 250 s
+    # (250.5 rounded half to even); n0 -> n2 on foot 1,100 s (1,375 m at 1.25 m/s).
+    # At s0 08:00:00: T0 leaves 0 s later, not *more* than the slack: T1, s3 at 08:25:00,
+    # n5 at 08:29:10 = 2,050 s; n2 (s1) by T1 at 08:15:00 is 1,200 s, on foot 1,100 s.
+    (28_500, 0, 2_050, 1_100),
+    (28_500, 60, 2_050, 1_100),
+    # At s0 07:58:59: T0 leaves 61 s later (> 60): s3 08:15:00, n5 at 08:19:10 = 1,511 s;
+    # n2 (s1) at 08:05:00 = 661 s.
+    (28_439, 60, 1_511, 661),
+    # At s0 07:59:00: T0 leaves exactly 60 s later, not more: T1, n5 at 08:29:10 = 2,110 s.
+    (28_440, 60, 2_110, 1_100),
+    # Without slack T0 is caught from 07:59:59 at s0 (it leaves 1 s later).
+    (28_499, 0, 1_451, 601),
+])
+def test_line_network_board_slack_hand_derived(dep_s, slack_s, to_n5_s, to_n2_s):
+    seconds = run_engine(line_network(), LINE_QUERY, dep_s, 1, (50,), board_slack_s=slack_s)
+    assert seconds[0, 0, 0] == to_n5_s
+    assert seconds[0, 0, 1] == to_n2_s
+    assert_same(seconds, run_oracle(line_network(), LINE_QUERY, dep_s, 1, (50,),
+                                  board_slack_s=slack_s))
+
+
+def _connection_network(second_leg: tuple[int, int] | None,
+                        walk_leg: tuple[int, int] | None) -> Network:
+    """A ride A -> B, then on from B (same stop) or from C (a 150-m walk) to D.
+
+    ::
+
+        A (n0) ----5000 m---- B (n1) --150 m-- C (n2) ----5000 m---- D (n3)
+
+    Walk speed 1 m/s, walks of at most 600 s (transfers 300 s), so D is reached
+    only by transit. X: A 07:00:00 -> B 07:10:00. W: B 07:30:00 -> D 07:50:00
+    (the fall-back). ``second_leg = (leave B, reach D)``, ``walk_leg = (leave C,
+    reach D)``. The origin is at A (no access walk); the destination at D.
+    """
+    h7 = 7 * 3600
+    streets = street_network_from_edges(
+        4, [(0, 1, 5000.0), (1, 2, 150.0), (2, 3, 5000.0)],
+        xy=[(0, 0), (5000, 0), (5150, 0), (10_150, 0)],
+    )
+    trips = [("X", [(0, h7, h7), (1, h7 + 600, h7 + 600)]),
+             ("W", [(1, h7 + 1800, h7 + 1800), (3, h7 + 3000, h7 + 3000)])]
+    if second_leg is not None:
+        trips.append(("Y", [(1, second_leg[0], second_leg[0]), (3, second_leg[1], second_leg[1])]))
+    if walk_leg is not None:
+        trips.append(("Z", [(2, walk_leg[0], walk_leg[0]), (3, walk_leg[1], walk_leg[1])]))
+    tt = timetable_from_trips(trips, n_stops=4)
+    node = np.arange(4, dtype=np.int32)
+    return Network(tt, streets, node, np.asarray([0], np.int32), np.asarray([3], np.int32))
+
+
+CONNECTION_QUERY = dict(walk_speed_m_s=1.0, max_walk_s=600, max_transfer_walk_s=300,
+                        max_rides=3, max_trip_s=7200)
+H7 = 7 * 3600
+
+
+@pytest.mark.parametrize(("slack_s", "second_leg", "walk_leg", "expected_s"), [
+    # Leaving A at 06:58:00 (X leaves 120 s later). Alighting at B at 07:10:00:
+    # same stop, the next trip must leave more than 60 s later.
+    (60, (H7 + 660, H7 + 1860), None, 3120),  # 07:11:00 missed: W, D at 07:50:00
+    (60, (H7 + 661, H7 + 1861), None, 1981),  # 07:11:01 made: D at 07:31:01
+    (0, (H7 + 600, H7 + 1800), None, 3120),  # no slack: 07:10:00 still missed (not later)
+    (0, (H7 + 601, H7 + 1801), None, 1921),  # 07:10:01 made: D at 07:30:01
+    # Walking B -> C (150 s), at C at 07:12:30.
+    (60, None, (H7 + 810, H7 + 2010), 3120),  # 07:13:30 missed
+    (60, None, (H7 + 811, H7 + 2011), 2131),  # 07:13:31 made: D at 07:33:31
+])
+def test_boarding_slack_after_alighting_and_after_a_transfer_walk(slack_s, second_leg, walk_leg,
+                                                                 expected_s):
+    net = _connection_network(second_leg, walk_leg)
+    ours = run_engine(net, CONNECTION_QUERY, H7 - 120, 1, (50,), board_slack_s=slack_s)
+    assert ours[0, 0, 0] == expected_s
+    assert_same(ours, run_oracle(net, CONNECTION_QUERY, H7 - 120, 1, (50,),
+                                 board_slack_s=slack_s))
+
+
+# --------------------------------------------------------------------------- pickup, drop-off
+
+
+def test_drop_off_type_1_forces_alighting_elsewhere():
+    # The line network leaving n0 at 28,439 (07:53:59): at s0 07:58:59, T0 (08:00:00).
+    # T0 reaches s2 (n3) at 08:10:00 = 961 s. With no drop-off at s2 the best is to
+    # alight at s1 (n2) at 08:05:00 and walk 1,000 m (800 s): 29,900 - 28,439 = 1,461 s
+    # (alighting at s3 at 08:15:00 and walking back is 2,061 s); n5 is unchanged.
+    net = line_network()
+    assert run_engine(net, LINE_QUERY, 28_439, 1, (50,))[0, 0, 2] == 961
+    blocked = net._replace(tt=dataclasses.replace(
+        net.tt, pattern_drop_off_type=np.array([0, 0, 1, 0], np.uint8)))
+    ours = run_engine(blocked, LINE_QUERY, 28_439, 1, (50,))
+    assert ours[0, 0, 2] == 1_461 and ours[0, 0, 0] == 1_511
+    assert_same(ours, run_oracle(blocked, LINE_QUERY, 28_439, 1, (50,)))
+
+
+def _with_random_types(net: Network, seed: int) -> Network:
+    """Pickup and drop-off types drawn per pattern stop: 1 (none) one time in four."""
+    rng = np.random.default_rng(seed)
+    n = len(net.tt.pattern_stops)
+    types = [rng.choice([0, 1, 2, 3], size=n, p=[0.45, 0.25, 0.15, 0.15]).astype(np.uint8)
+             for _ in range(2)]
+    return net._replace(tt=dataclasses.replace(net.tt, pattern_pickup_type=types[0],
+                                               pattern_drop_off_type=types[1]))
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("conventions", CONVENTION_CASES)
+def test_random_pickup_and_drop_off_types_equal_oracle(seed, conventions):
+    net = _with_random_types(random_network(seed), seed)
+    pcts = (5, 50, 95)
+    assert_same(run_engine(net, RANDOM_QUERY, 7 * 3600, 30, pcts, **conventions),
+                run_oracle(net, RANDOM_QUERY, 7 * 3600, 30, pcts, **conventions))
+
+
+def _trips(tt) -> list:
+    out = []
+    for p in range(tt.n_patterns):
+        stops = tt.pattern_stops[tt.pattern_stop_ptr[p]:tt.pattern_stop_ptr[p + 1]]
+        for t in range(tt.pattern_trip_ptr[p], tt.pattern_trip_ptr[p + 1]):
+            a = tt.arrival_s[tt.trip_time_ptr[t]:tt.trip_time_ptr[t + 1]]
+            d = tt.departure_s[tt.trip_time_ptr[t]:tt.trip_time_ptr[t + 1]]
+            out.append((int(tt.pattern_route[p]), list(zip(stops.tolist(), a.tolist(),
+                                                            d.tolist(), strict=True))))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("placed", [False, True])
+@pytest.mark.parametrize("conventions", CONVENTION_CASES)
+def test_a_trip_nobody_may_board_changes_nothing(seed, placed, conventions):
+    """Acceptance (#17): a trip whose every stop is pickup_type 1 gives exactly the
+    travel times of the same timetable without it (and the oracle agrees).
+
+    (Boardable, the same trip changes some travel time in 11 of these 12 networks.)
+    """
+    net = random_placed_network(seed) if placed else random_network(seed)
+    rng = np.random.default_rng(seed)
+    trips = _trips(net.tt)
+    _, calls = trips[rng.integers(len(trips))]
+    shift = int(rng.integers(-600, 600))
+    ghost = ("ghost", [(s, a + shift, d + shift) for s, a, d in calls])
+    tt = timetable_from_trips([*trips, ghost], n_stops=net.tt.n_stops)
+    ghost_pattern = int(np.flatnonzero(tt.route_ids == "t:ghost")[0])
+    (p,) = np.flatnonzero(tt.pattern_route == ghost_pattern)
+    pickup = np.zeros(len(tt.pattern_stops), np.uint8)
+    pickup[tt.pattern_stop_ptr[p]:tt.pattern_stop_ptr[p + 1]] = 1
+    with_ghost = net._replace(tt=dataclasses.replace(tt, pattern_pickup_type=pickup))
+    pcts = (5, 50, 95)
+    before = run_engine(net, RANDOM_QUERY, 7 * 3600, 45, pcts, **conventions)
+    after = run_engine(with_ghost, RANDOM_QUERY, 7 * 3600, 45, pcts, **conventions)
+    assert_same(after, before)
+    assert_same(after, run_oracle(with_ghost, RANDOM_QUERY, 7 * 3600, 45, pcts, **conventions))
+
+
+# --------------------------------------------------------------------------- transfers
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("transfers", ["closest_per_pattern", "all"])
+def test_r5_transfer_rule_equals_oracle(seed, transfers):
+    # Walks of up to 900 s at 1.3 m/s (1,170 m): R5's 1,000-m cap on transfers binds.
+    net = random_network(seed, n_nodes=49)
+    query = {**RANDOM_QUERY, "max_walk_s": 900, "max_transfer_walk_s": None}
+    pcts = (5, 50, 95)
+    assert_same(run_engine(net, query, 7 * 3600, 30, pcts, transfers=transfers),
+                run_oracle(net, query, 7 * 3600, 30, pcts, transfers=transfers))
 
 
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("max_rides", [1, 2, 3])
-def test_random_networks_window_equal_oracle(seed, max_rides):
+@pytest.mark.parametrize("conventions", CONVENTION_CASES)
+def test_random_networks_window_equal_oracle(seed, max_rides, conventions):
     net = random_network(seed)
     pcts = (5, 25, 50, 75, 95)
-    _assert_same(_engine(net, RANDOM_QUERY, 7 * 3600, 45, pcts, max_rides=max_rides),
-                 _oracle(net, RANDOM_QUERY, 7 * 3600, 45, pcts, max_rides=max_rides))
+    assert_same(run_engine(net, RANDOM_QUERY, 7 * 3600, 45, pcts, max_rides=max_rides,
+                         **conventions),
+                 run_oracle(net, RANDOM_QUERY, 7 * 3600, 45, pcts, max_rides=max_rides,
+                         **conventions))
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -142,15 +238,15 @@ def test_random_networks_with_placed_points_equal_oracle(seed, max_rides):
     # brute-force projection and walks on the street graph with them inserted.
     net = random_placed_network(seed)
     pcts = (5, 50, 95)
-    _assert_same(_engine(net, RANDOM_QUERY, 7 * 3600, 30, pcts, max_rides=max_rides),
-                 _oracle(net, RANDOM_QUERY, 7 * 3600, 30, pcts, max_rides=max_rides))
+    assert_same(run_engine(net, RANDOM_QUERY, 7 * 3600, 30, pcts, max_rides=max_rides),
+                 run_oracle(net, RANDOM_QUERY, 7 * 3600, 30, pcts, max_rides=max_rides))
 
 
 @pytest.mark.parametrize("seed", range(100, 106))
 def test_larger_random_networks_with_unsnapped_stops_equal_oracle(seed):
     net = random_network(seed, n_nodes=60, n_patterns=8, n_trips=40, n_unsnapped=2, n_origins=6)
-    _assert_same(_engine(net, RANDOM_QUERY, 7 * 3600, 60, (5, 50, 95)),
-                 _oracle(net, RANDOM_QUERY, 7 * 3600, 60, (5, 50, 95)))
+    assert_same(run_engine(net, RANDOM_QUERY, 7 * 3600, 60, (5, 50, 95)),
+                 run_oracle(net, RANDOM_QUERY, 7 * 3600, 60, (5, 50, 95)))
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -159,11 +255,11 @@ def test_same_results_with_one_or_two_threads_and_on_repeat(seed, placed):
     net = (random_placed_network(seed, n_nodes=60, n_patterns=8, n_trips=40, n_origins=40)
            if placed else random_network(seed, n_nodes=60, n_patterns=8, n_trips=40,
                                          n_origins=40))
-    one = _engine(net, RANDOM_QUERY, 7 * 3600, 30, (50,), n_threads=1)
-    two = _engine(net, RANDOM_QUERY, 7 * 3600, 30, (50,), n_threads=2)
-    again = _engine(net, RANDOM_QUERY, 7 * 3600, 30, (50,), n_threads=2)
-    _assert_same(one, two)
-    _assert_same(two, again)
+    one = run_engine(net, RANDOM_QUERY, 7 * 3600, 30, (50,), n_threads=1)
+    two = run_engine(net, RANDOM_QUERY, 7 * 3600, 30, (50,), n_threads=2)
+    again = run_engine(net, RANDOM_QUERY, 7 * 3600, 30, (50,), n_threads=2)
+    assert_same(one, two)
+    assert_same(two, again)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -184,8 +280,8 @@ def test_adding_a_trip_never_increases_travel_times(seed, placed):
     shift = int(rng.integers(-900, 900))
     extra = (route, [(s, a + shift, d + shift) for s, a, d in calls])
     more = timetable_from_trips([*trips, extra], n_stops=tt.n_stops)
-    before = _engine(net, RANDOM_QUERY, 7 * 3600, 60, (5, 50, 95))
-    after = _engine(net._replace(tt=more), RANDOM_QUERY, 7 * 3600, 60, (5, 50, 95))
+    before = run_engine(net, RANDOM_QUERY, 7 * 3600, 60, (5, 50, 95))
+    after = run_engine(net._replace(tt=more), RANDOM_QUERY, 7 * 3600, 60, (5, 50, 95))
     became_unreachable = np.isnan(after) & ~np.isnan(before)
     assert not became_unreachable.any()
     both = ~np.isnan(before) & ~np.isnan(after)
@@ -197,18 +293,19 @@ def _tied_departures_network() -> Network:
 
     ::
 
-        s0 (n1) --180 m-- o (n0) --600 m-- s1 (n2) ---------5000 m--------- s2 (n3)
+        s0 (n1) --180 m-- o (n0) --480 m-- s1 (n2) ---------5000 m--------- s2 (n3)
 
-    Walk speed 1 m/s. Trip K: s0 08:00, s1 08:10, s2 08:20. Trip D: s0 08:05,
-    s1 08:10, s2 08:30 (D never overtakes K, so one pattern, K first).
-    Leaving o at 08:00: at s0 at 08:03 (only D is catchable there) and at s1
-    at 08:10, where K is catchable too: s2 (the destination's node) at 08:20,
-    i.e. 1,200 s, not D's 1,800 s.
+    Walk speed 1 m/s, boarding slack 60 s. Trip K: s0 08:00, s1 08:10, s2 08:20.
+    Trip D: s0 08:05, s1 08:10, s2 08:30 (D never overtakes K, so one pattern,
+    K first). Leaving o at 08:00: at s0 at 08:03 (only D, leaving 120 s later,
+    is catchable there) and at s1 at 08:08, where K, leaving 120 s later, is
+    catchable too: s2 (the destination's node) at 08:20, i.e. 1,200 s, not D's
+    1,800 s.
     """
     h8 = 8 * 3600
     streets = street_network_from_edges(
-        4, [(0, 1, 180.0), (0, 2, 600.0), (2, 3, 5000.0)],
-        xy=[(0, 0), (-180, 0), (600, 0), (5600, 0)],
+        4, [(0, 1, 180.0), (0, 2, 480.0), (2, 3, 5000.0)],
+        xy=[(0, 0), (-180, 0), (480, 0), (5480, 0)],
     )
     k = ("L", [(0, h8, h8), (1, h8 + 600, h8 + 600), (2, h8 + 1200, h8 + 1200)])
     d = ("L", [(0, h8 + 300, h8 + 300), (1, h8 + 600, h8 + 600), (2, h8 + 1800, h8 + 1800)])
@@ -224,24 +321,24 @@ TIED_QUERY = dict(walk_speed_m_s=1.0, max_walk_s=600, max_transfer_walk_s=300, m
 
 def test_trip_leaving_at_the_same_second_as_the_current_one_is_boarded():
     net = _tied_departures_network()
-    ours = _engine(net, TIED_QUERY, 8 * 3600, 1, (50,))
+    ours = run_engine(net, TIED_QUERY, 8 * 3600, 1, (50,))
     assert ours[0, 0, 0] == 1200
-    _assert_same(ours, _oracle(net, TIED_QUERY, 8 * 3600, 1, (50,)))
+    assert_same(ours, run_oracle(net, TIED_QUERY, 8 * 3600, 1, (50,)))
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_wide_leg_dtypes_give_the_same_results(seed, monkeypatch):
     # The wrapper passes uint16 legs when they fit; force the int32 specialisation.
     net = random_network(seed, n_nodes=60, n_patterns=8, n_trips=40, n_origins=10)
-    narrow = _engine(net, RANDOM_QUERY, 7 * 3600, 30, (5, 50, 95))
+    narrow = run_engine(net, RANDOM_QUERY, 7 * 3600, 30, (5, 50, 95))
     monkeypatch.setattr(raptor, "_smallest_uint", lambda values, bound: values.astype(np.int32))
-    _assert_same(_engine(net, RANDOM_QUERY, 7 * 3600, 30, (5, 50, 95)), narrow)
+    assert_same(run_engine(net, RANDOM_QUERY, 7 * 3600, 30, (5, 50, 95)), narrow)
 
 
 def test_zero_rides_gives_walk_only_times():
     # Walks from the diagram of line_network: n0-n2 1,100 s, n3-n5 1,050 s, n3-n2
     # 800 s; n0-n3 (1,900 s) and n0-n5 exceed the 1,200 s walking limit.
-    seconds = _engine(line_network(), LINE_QUERY, 28_500, 3, (50,), max_rides=0)
+    seconds = run_engine(line_network(), LINE_QUERY, 28_500, 3, (50,), max_rides=0)
     np.testing.assert_array_equal(seconds[:, 0, :], [[np.nan, 1100, np.nan, 0],
                                                      [1050, 800, 0, np.nan]])
 

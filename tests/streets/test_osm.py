@@ -4,7 +4,7 @@ import gzip
 import logging
 import math
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import _osm
@@ -45,7 +45,8 @@ def _assert_same_network(a: StreetNetwork, b: StreetNetwork) -> None:
         np.testing.assert_allclose(getattr(a, name), getattr(b, name), err_msg=name)
 
 
-def _assert_valid_csr(net: StreetNetwork) -> None:
+def _assert_valid_csr(net: StreetNetwork, *, islands: bool = False) -> None:
+    """Check the CSR layout; one component, or (``islands``) several of >= 40 nodes each."""
     assert net.indptr.dtype == np.int32
     assert net.indices.dtype == np.int32
     assert net.length_m.dtype == np.float64
@@ -56,7 +57,12 @@ def _assert_valid_csr(net: StreetNetwork) -> None:
     assert matrix.shape == (net.n_nodes, net.n_nodes)
     assert matrix.nnz == net.n_edges
     assert (matrix != matrix.T).nnz == 0  # every edge stored both ways, same length
-    assert connected_components(matrix, directed=False)[0] == 1
+    n_components, labels = connected_components(matrix, directed=False)
+    if not islands:
+        assert n_components == 1
+    else:
+        # R5 keeps every walking island of at least 40 intersections (so of >= 40 nodes).
+        assert np.bincount(labels).min() >= 40
 
 
 # --------------------------------------------------------------------------- #
@@ -489,7 +495,7 @@ def test_porto_alegre_network(poa_network: StreetNetwork) -> None:
     assert 2.0 < net.n_edges / net.n_nodes < 3.0
     assert -30.3 < net.node_lat.min() < net.node_lat.max() < -29.9
     assert np.all(net.length_m < 2_000.0)
-    _assert_valid_csr(net)
+    _assert_valid_csr(net, islands=True)
 
 
 def test_rhein_neckar_network(rnv_network: StreetNetwork) -> None:
@@ -498,7 +504,7 @@ def test_rhein_neckar_network(rnv_network: StreetNetwork) -> None:
     assert 120_000 < net.n_nodes < 165_000  # 134,818 of the extract's 164,598 nodes
     assert 2.0 < net.n_edges / net.n_nodes < 3.0
     assert 8.15 < net.node_lon.min() < net.node_lon.max() < 8.83
-    _assert_valid_csr(net)
+    _assert_valid_csr(net, islands=True)
     # Projected and geodesic lengths agree to within the UTM scale error (< 0.1 %).
     rows = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
     straight = np.hypot(
@@ -508,13 +514,126 @@ def test_rhein_neckar_network(rnv_network: StreetNetwork) -> None:
     np.testing.assert_allclose(straight, net.length_m, rtol=1e-3, atol=0.01)
 
 
-def test_rhein_neckar_logs_dropped_components(
-    shared_data_dir: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_rhein_neckar_keeps_r5_islands(rnv_network: StreetNetwork) -> None:
     # The extract is made for car routing: it has no footways, and roads whose
-    # sidewalks are mapped separately carry foot=no, which cuts off islands.
+    # sidewalks are mapped separately carry foot=no, which cuts the walk network into
+    # islands. R5 keeps every island of 40 intersections or more (several of northern
+    # Mannheim's), and drops the smaller ones.
+    n_components, labels = connected_components(rnv_network.to_csr_matrix(), directed=False)
+    assert n_components > 1
+    assert np.bincount(labels).min() >= 40
+
+
+# --------------------------------------------------------------------------- #
+# Walking islands, as R5 removes them (TarjanIslandPruner, MIN_SUBGRAPH_SIZE = 40)
+# --------------------------------------------------------------------------- #
+
+
+def _chain(first_node: int, first_way: int, y_m: float, n_ways: int, nodes_per_way: int,
+           tags: dict[str, str] | None = None
+           ) -> tuple[dict[int, tuple[float, float]], list[_osm.WaySpec]]:
+    """A straight chain of ``n_ways`` ways along y = ``y_m``, 10 m between nodes.
+
+    Consecutive ways share their end node, so the chain has ``n_ways + 1``
+    intersections or way ends (R5's vertices) and ``n_ways * (nodes_per_way - 1)
+    + 1`` OSM nodes.
+    """
+    n_nodes = n_ways * (nodes_per_way - 1) + 1
+    nodes = {first_node + i: (10.0 * i, y_m) for i in range(n_nodes)}
+    ways = [(first_way + w,
+             [first_node + w * (nodes_per_way - 1) + j for j in range(nodes_per_way)],
+             tags or {"highway": "footway"}) for w in range(n_ways)]
+    return nodes, ways
+
+
+def _islands_extract(tmp_path: Path, *parts: tuple[int, int],
+                     extra_ways: Sequence[_osm.WaySpec] = ()) -> Path:
+    """One chain per ``(n_ways, nodes_per_way)``, 1 km apart (chain k's nodes from 1000 k)."""
+    nodes: dict[int, tuple[float, float]] = {}
+    ways: list[_osm.WaySpec] = list(extra_ways)
+    for k, (n_ways, per_way) in enumerate(parts):
+        more_nodes, more_ways = _chain(1_000 * (k + 1), 1_000 * (k + 1), 1_000.0 * k, n_ways,
+                                       per_way)
+        nodes.update(more_nodes)
+        ways += more_ways
+    return _osm.write_osm_xml(tmp_path / "islands.osm", nodes, ways)
+
+
+def test_islands_under_40_intersections_are_dropped_larger_ones_kept(tmp_path: Path) -> None:
+    # Chain 1: 39 two-node ways -> 40 vertices, 40 nodes: kept.
+    # Chain 2: 38 three-node ways -> 39 vertices but 77 nodes: dropped (R5 counts
+    #          intersections and way ends, not shape nodes).
+    # Chain 3: one way of 60 nodes -> 2 vertices: dropped.
+    # Chain 4: 45 two-node ways -> 46 vertices: kept too (several islands survive).
+    osm = _islands_extract(tmp_path, (39, 2), (38, 3), (1, 60), (45, 2))
+    net = load_street_network(osm)
+    kept = set(net.node_osm_ids.tolist())
+    assert kept == set(range(1_000, 1_040)) | set(range(4_000, 4_046))
+    assert connected_components(net.to_csr_matrix(), directed=False)[0] == 2
+
+
+def test_without_a_40_intersection_island_the_largest_is_kept(tmp_path: Path) -> None:
+    # 39 vertices (77 nodes) against 12 vertices (12 nodes): neither reaches 40; the
+    # one with more intersections stays (R5 would route nothing).
+    net = load_street_network(_islands_extract(tmp_path, (11, 2), (38, 3)))
+    assert set(net.node_osm_ids.tolist()) == set(range(2_000, 2_077))
+
+
+def test_dropped_islands_are_a_warning_when_they_hold_many_nodes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Kept: 45 ways (46 nodes). Dropped: 77 + 60 = 137 nodes, 74.9 % of the walkable nodes.
+    osm = _islands_extract(tmp_path, (45, 2), (38, 3), (1, 60))
     with caplog.at_level(logging.WARNING, logger="routes.streets.osm"):
-        load_street_network(shared_data_dir / "rnv" / "rnv.osm.pbf")
-    assert "in 169 smaller components, are cut off from the main street network" in caplog.text
-    assert "ways tagged foot=no were left out" in caplog.text
-    assert "walk_access = \"ignore_foot_no\"" in caplog.text
+        load_street_network(osm)
+    assert ("137 of 183 walkable nodes (74.9%), in 2 walking islands of fewer than 40 "
+            "intersections") in caplog.text
+    assert "includes the footways" in caplog.text
+    # A foot=no road (which would have joined chains 1 and 2) suggests ignore_foot_no.
+    caplog.clear()
+    road = (9_999, [1_000, 2_000], {"highway": "residential", "foot": "no"})
+    with caplog.at_level(logging.WARNING, logger="routes.streets.osm"):
+        load_street_network(_islands_extract(tmp_path, (45, 2), (38, 3), (1, 60),
+                                             extra_ways=[road]))
+    assert "1 ways tagged foot=no were left out" in caplog.text
+    assert 'walk_access = "ignore_foot_no"' in caplog.text
+
+
+# --------------------------------------------------------------------------- #
+# Linkable ways (R5's TypeOfEdgeLabeler)
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize(("tags", "linkable"), [
+    ({"highway": "footway", "tunnel": "yes"}, False),
+    ({"highway": "footway", "covered": "yes"}, False),
+    ({"highway": "motorway", "foot": "yes"}, False),
+    ({"highway": "footway", "tunnel": "building_passage"}, True),
+    ({"highway": "footway", "covered": "arcade"}, True),
+    ({"highway": "motorway_link", "foot": "yes"}, True),
+    ({"highway": "footway"}, True),
+])
+def test_linkable_flags(tmp_path: Path, tags: dict[str, str], linkable: bool) -> None:
+    nodes = {1: (0.0, 0.0), 2: (100.0, 0.0), 3: (200.0, 0.0)}
+    ways = [(1, [1, 2], {"highway": "residential"}), (2, [2, 3], tags)]
+    net = load_street_network(_osm.write_osm_xml(tmp_path / "link.osm", nodes, ways))
+    flags = {seg: True for seg in _segments(net)}
+    if net.edge_linkable is not None:
+        rows = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
+        for u, v, ok in zip(rows, net.indices, net.edge_linkable, strict=True):
+            flags[(int(min(net.node_osm_ids[u], net.node_osm_ids[v])),
+                   int(max(net.node_osm_ids[u], net.node_osm_ids[v])))] = bool(ok)
+    assert flags == {(1, 2): True, (2, 3): linkable}
+
+
+def test_linkable_flags_round_trip_through_arrays(tmp_path: Path) -> None:
+    nodes = {1: (0.0, 0.0), 2: (100.0, 0.0), 3: (200.0, 0.0)}
+    ways = [(1, [1, 2], {"highway": "residential"}),
+            (2, [2, 3], {"highway": "footway", "tunnel": "yes"})]
+    net = load_street_network(_osm.write_osm_xml(tmp_path / "link.osm", nodes, ways))
+    assert net.edge_linkable is not None
+    again = network_from_arrays(network_to_arrays(net))
+    np.testing.assert_array_equal(again.edge_linkable, net.edge_linkable)
+    bad = {**network_to_arrays(net), "edge_linkable": np.ones(3, dtype=bool)}
+    with pytest.raises(CacheError, match="'edge_linkable' must be a 1-d bool array of 4 edges"):
+        network_from_arrays(bad)

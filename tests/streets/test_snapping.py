@@ -252,7 +252,7 @@ def test_empty_network_has_no_index() -> None:
         indices=np.array([], dtype=np.int32),
         length_m=np.array([]),
     )
-    with pytest.raises(InputError, match="without streets"):
+    with pytest.raises(InputError, match="without linkable streets"):
         build_edge_index(empty)
 
 
@@ -276,8 +276,10 @@ def test_rnv_stops_snap_to_the_walk_network(
     assert len(names) == 2_057
     snapped = snap_points(rnv_network, lon, lat, max_snap_m=200.0)
     # With foot=no honoured, northern Mannheim falls apart into islands (the extract
-    # has no footways) and only the largest is kept: 1,607 stops link within 200 m.
-    assert 1_550 <= len(names) - snapped.n_dropped <= 1_700
+    # has no footways). Keeping only the largest, 1,607 stops linked within 200 m; R5
+    # keeps every island of 40 intersections or more, and 2,028 link. With foot=no
+    # ignored every stop but one does (the next test).
+    assert 2_000 <= len(names) - snapped.n_dropped <= 2_056
     assert np.nanmedian(snapped.offstreet_m) < 20.0
 
 
@@ -290,3 +292,35 @@ def test_rnv_stops_snap_when_foot_no_is_ignored(shared_data_dir: Path) -> None:
     dropped = [names[i] for i in np.flatnonzero(~snapped.snapped)]
     assert dropped == ["MPI Astronomie"]
     assert np.nanmax(snapped.offstreet_m) < 200.0
+
+
+@pytest.mark.parametrize(("tags", "to_path"), [
+    ({"highway": "footway", "tunnel": "yes"}, False),
+    ({"highway": "footway", "covered": "yes"}, False),
+    ({"highway": "motorway", "foot": "yes"}, False),
+    ({"highway": "footway", "tunnel": "building_passage"}, True),
+    ({"highway": "footway"}, True),
+])
+def test_points_never_link_to_tunnels_covered_ways_or_motorways(
+    tmp_path: Path, tags: dict[str, str], to_path: bool
+) -> None:
+    """A street along y = 0 and a path along y = 20 m, joined at x = 0 (R5's LINKABLE rule).
+
+    The point (100, 15) is 5 m from the path and 15 m from the street: it links to
+    the path unless the path is a tunnel, covered or a motorway, and then to the
+    street, 15 m away. Walks still use the path.
+    """
+    nodes = {1: (0.0, 0.0), 2: (200.0, 0.0), 3: (0.0, 20.0), 4: (200.0, 20.0)}
+    ways = [(1, [1, 2], {"highway": "residential"}), (2, [1, 3], {"highway": "footway"}),
+            (3, [3, 4], tags)]
+    net = load_street_network(_osm.write_osm_xml(tmp_path / "tunnel.osm", nodes, ways))
+    lon, lat = _osm.lonlat(100.0, 15.0)
+    snapped = snap_points(net, [lon], [lat], max_snap_m=50.0)
+    ends = {int(net.node_osm_ids[snapped.node_a[0]]), int(net.node_osm_ids[snapped.node_b[0]])}
+    assert ends == ({3, 4} if to_path else {1, 2})
+    assert snapped.offstreet_m[0] == pytest.approx(5.0 if to_path else 15.0, abs=0.05)
+    assert net.n_edges == 6  # the path is walked either way
+    # Nothing but a tunnel nearby: the point is dropped rather than linked to it.
+    lon, lat = _osm.lonlat(100.0, 40.0)
+    far = snap_points(net, [lon], [lat], max_snap_m=30.0)
+    assert far.n_dropped == (0 if to_path else 1)

@@ -332,6 +332,9 @@ def hand_table(**changes: object) -> TripTable:
         arrival_s=np.array([100, 200, 160, 260, 100, 200]),
         departure_s=np.array([100, 200, 160, 260, 100, 200]),
         timed=np.ones(6, dtype=bool),
+        pickup_type=np.array([0, 1, 0, 1, 0, 1], dtype=np.uint8),
+        drop_off_type=np.array([1, 0, 1, 0, 1, 0], dtype=np.uint8),
+        frequency=np.full(3, -1, dtype=np.int64),
     )
     return dataclasses.replace(table, **changes)
 
@@ -342,6 +345,7 @@ def test_restrict_returns_a_new_table_and_leaves_its_input_alone() -> None:
     kept, diagnosis = restrict_to_kept_trips(table, feed_name="hand", service_date=DAY)
     assert kept is not table and kept.trip_ids.tolist() == ["a", "b"]
     assert kept.stop_ptr.tolist() == [0, 2, 4] and kept.arrival_s.tolist() == [100, 200, 160, 260]
+    assert kept.pickup_type is not None and kept.pickup_type.tolist() == [0, 1, 0, 1]
     for name, value in before.items():
         assert np.array_equal(getattr(table, name), value), name
     assert diagnosis.duplicate_trip_ids == ("c",)

@@ -776,3 +776,111 @@ def test_pattern_split_matches_naive_greedy(seed: int) -> None:
         else:
             naive.append([t])
     assert len(trip_ptr) - 1 == len(naive) > 1
+
+
+# --------------------------------------------------------------------------- pickup / drop-off
+
+
+def _two_trips(types_t1: list[object], types_t2: list[object],
+               column: str = "pickup_type") -> dict[str, object]:
+    """T1 and T2 on R1 (A B C D), T2 an hour later; ``column`` given per stop."""
+    tables = line_feed()
+    tables["trips"] = [{"route_id": "R1", "service_id": "WK", "trip_id": t}
+                       for t in ("T1", "T2")]
+    times = [("08:00:00",) * 2, ("08:10:00",) * 2, ("08:30:00",) * 2, ("08:40:00",) * 2]
+    later = [(f"09:{t[0][3:]}",) * 2 for t in times]
+    tables["stop_times"] = (stop_times("T1", times, **{column: types_t1})  # type: ignore[arg-type]
+                            + stop_times("T2", later, **{column: types_t2}))
+    return tables
+
+
+def test_pickup_and_drop_off_types_are_read_per_pattern_stop(tmp_path: Path) -> None:
+    """Empty is 0; 1 forbids boarding (alighting); 2 (phone) and 3 (ask the driver) allow it,
+    as R5; the same types give one pattern."""
+    tables = _two_trips([0, "", 2, 1], [0, None, 2, 1])
+    tables["stop_times"] = [  # type: ignore[index]
+        {**row, "drop_off_type": [1, 3, 0, ""][i % 4]}
+        for i, row in enumerate(tables["stop_times"])  # type: ignore[arg-type]
+    ]
+    tt = load(write_feed(tmp_path / "types.zip", **tables))  # type: ignore[arg-type]
+    assert tt.n_patterns == 1
+    assert tt.pattern_pickup_type is not None and tt.pattern_drop_off_type is not None
+    assert tt.pattern_pickup_type.tolist() == [0, 0, 2, 1]
+    assert tt.pattern_drop_off_type.tolist() == [1, 3, 0, 0]
+    assert tt.can_board.tolist() == [True, True, True, False]
+    assert tt.can_alight.tolist() == [False, True, True, True]
+
+
+def test_other_pickup_types_make_other_patterns(tmp_path: Path) -> None:
+    # Same route and stops; T2 picks up nobody at B: two patterns (R5's TripPatternKey).
+    tt = load(write_feed(tmp_path / "split.zip", **_two_trips([0, 0, 0, 1], [0, 1, 0, 1])))  # type: ignore[arg-type]
+    assert tt.n_patterns == 2
+    assert tt.pattern_pickup_type is not None
+    by_trip = {}
+    for p in range(tt.n_patterns):
+        for t in range(tt.pattern_trip_ptr[p], tt.pattern_trip_ptr[p + 1]):
+            by_trip[tt.trip_ids[t]] = tt.pattern_pickup_type[
+                tt.pattern_stop_ptr[p]:tt.pattern_stop_ptr[p + 1]].tolist()
+    assert by_trip == {"split:T1": [0, 0, 0, 1], "split:T2": [0, 1, 0, 1]}
+
+
+def test_feeds_without_types_store_none(tmp_path: Path) -> None:
+    tt = load(write_feed(tmp_path / "plain.zip", **line_feed()))  # type: ignore[arg-type]
+    assert tt.pattern_pickup_type is None and tt.pattern_drop_off_type is None
+    assert tt.can_board.all() and tt.can_alight.all()
+
+
+@pytest.mark.parametrize("column", ["pickup_type", "drop_off_type"])
+def test_unknown_pickup_type_names_the_row(tmp_path: Path, column: str) -> None:
+    path = write_feed(tmp_path / "bad.zip", **_two_trips([0, 0, 4, 1], [0, 0, 0, 1], column))  # type: ignore[arg-type]
+    with pytest.raises(GtfsError, match=rf"stop_times\.txt row 3: {column} 4 is not one of 0"):
+        load(path)
+    with pytest.warns(RoutesWarning, match=rf"1 trips with an unknown {column}"):
+        tt = load(path, allow_feed_errors=True)
+    assert list(tt.trip_ids) == ["bad:T2"]
+
+
+# --------------------------------------------------------------------------- frequency entries
+
+
+def test_frequency_entries_are_kept(tmp_path: Path) -> None:
+    """The trips of test_frequencies_expanded remember their frequencies.txt row, both
+    exact_times 0 and 1 (the engine's random phases treat them alike, as R5)."""
+    tables = line_feed()
+    tables["trips"] = [{"route_id": "R1", "service_id": "WK", "trip_id": t} for t in ("T1", "F")]
+    tables["stop_times"] = stop_times(
+        "F", [("05:00:00",) * 2, ("05:05:00",) * 2, ("05:12:00",) * 2], stops="ABC"
+    ) + line_feed()["stop_times"]  # type: ignore[operator]
+    tables["frequencies"] = [
+        {"trip_id": "F", "start_time": "06:00:00", "end_time": "07:00:00", "headway_secs": 1200,
+         "exact_times": 0},
+        {"trip_id": "F", "start_time": "07:00:00", "end_time": "07:30:00", "headway_secs": 900,
+         "exact_times": 1},
+    ]
+    tt = load(write_feed(tmp_path / "freq.zip", **tables))  # type: ignore[arg-type]
+    assert tt.trip_frequency is not None and tt.frequency_keys is not None
+    entry = dict(zip(tt.trip_ids, tt.trip_frequency.tolist(), strict=True))
+    assert entry == {"freq:T1": -1, "freq:F@06:00:00": 0, "freq:F@06:20:00": 0,
+                     "freq:F@06:40:00": 0, "freq:F@07:00:00": 1, "freq:F@07:15:00": 1}
+    assert tt.frequency_keys.tolist() == ["freq:F@06:00:00", "freq:F@07:00:00"]
+    assert tt.frequency_start_s is not None and tt.frequency_end_s is not None
+    assert tt.frequency_headway_s is not None
+    assert tt.frequency_start_s.tolist() == [21_600, 25_200]
+    assert tt.frequency_end_s.tolist() == [25_200, 27_000]
+    assert tt.frequency_headway_s.tolist() == [1200, 900]
+
+
+def test_frequency_trips_carried_from_the_previous_day_stay_timetabled(tmp_path: Path) -> None:
+    """As test_frequencies_past_midnight_spill_over: F@24:00:00@-1d is no entry's (-1)."""
+    tables = midnight_tables()
+    tables["trips"] = [{"route_id": "R1", "service_id": s, "trip_id": t}
+                       for t, s in (("F", "MON"), ("D1", "DAILY"))]
+    tables["stop_times"] = stop_times("F", [("00:00:00",) * 2, ("00:10:00",) * 2], "AB") + [
+        r for r in midnight_tables()["stop_times"] if r["trip_id"] == "D1"  # type: ignore[index]
+    ]
+    tables["frequencies"] = [{"trip_id": "F", "start_time": "23:30:00", "end_time": "24:30:00",
+                              "headway_secs": 1800}]
+    tt = load(write_feed(tmp_path / "fn.zip", **tables), date="2019-05-14")  # type: ignore[arg-type]
+    assert set(tt.trip_ids) == {"fn:D1", "fn:F@24:00:00@-1d"}
+    assert tt.trip_frequency is not None
+    assert tt.trip_frequency.tolist() == [-1, -1]  # timetabled, whatever the phase
