@@ -40,7 +40,7 @@ _EXPORTS = {
     "TransitNetwork": "routes.network.transit",
     "build_network": "routes.network.transit",
     "TravelTimeRequest": "routes.engine.request",
-    "EngineKind": "routes.engine.backends",
+    "EngineKind": "routes.engine.base",
     "open_engine": "routes.engine.backends",
     "compute_travel_times": "routes.engine.raptor",
     "compute_isochrones": "routes.engine.isochrones",

@@ -42,8 +42,10 @@ from click.testing import CliRunner, Result
 from conftest import shared_data_dir
 
 import cli
-from routes.timetable.gtfs_time import DAY_S  # imports gtfs_kit at collection, before sockets are blocked
 from routes.errors import RoutesWarning
+from routes.timetable.gtfs_time import (
+    DAY_S,  # imports gtfs_kit at collection, before sockets are blocked
+)
 from routes.timetable.timetable import load_timetable
 
 pytestmark = pytest.mark.filterwarnings("default::routes.errors.RoutesWarning")

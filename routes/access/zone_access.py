@@ -30,7 +30,7 @@ from routes.access.metrics import (
 from routes.cache import NetworkCache, hash_inputs
 from routes.columns import ColumnKind, column_name
 from routes.config.study_area import StudyArea
-from routes.engine.backends import BuiltinEngine, TravelTimeEngine
+from routes.engine.base import BuiltinEngine, TravelTimeEngine
 from routes.engine.request import TravelTimeRequest
 from routes.errors import CacheError
 from routes.inputs.destinations import Destinations

@@ -1,33 +1,24 @@
-"""The engine boundary: the protocol every engine meets, how to open one, the built-in one.
+"""Opening engines by kind, the long table through any engine, and agreement between engines.
 
-Three engines compute the same dense array of travel times (origins x
-percentiles x destinations, minutes, NaN where unreachable) for a
-:class:`~routes.engine.request.TravelTimeRequest`:
-
-* :class:`BuiltinEngine` — range-RAPTOR in this process (:mod:`routes.engine.raptor`);
-* :class:`routes.engine.dask.DaskEngine` — the built-in engine with origins sharded
-  over a Dask cluster (identical results);
-* :class:`routes.engine.r5.backend.R5Engine` — R5 through r5py, to cross-check.
-
-An engine is opened on a network (:func:`open_engine`) and routes on it; a
-scenario's engine comes from :meth:`TravelTimeEngine.for_scenario`. Downstream
-code (``routes matrix``, ``access``, ``evaluate``, ``compare``) takes any of them.
+:func:`open_engine` is the one way to get an engine (the protocol and the
+built-in engine are in :mod:`routes.engine.base`); downstream code (``routes
+matrix``, ``access``, ``evaluate``, ``compare``) takes any of them.
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from routes._progress import ProgressCallback
+from routes.engine.base import BuiltinEngine, EngineKind, TravelTimeEngine
 from routes.engine.request import TravelTimeRequest
 from routes.engine.table import travel_time_table
 from routes.inputs.points import Points
@@ -38,117 +29,11 @@ if TYPE_CHECKING:
     from routes.config.study_area import StudyArea
 
 __all__ = [
-    "BuiltinEngine",
     "EngineAgreement",
-    "EngineKind",
-    "GtfsWriter",
-    "TravelTimeEngine",
     "compute_engine_agreement",
     "compute_travel_times_with",
     "open_engine",
 ]
-
-GtfsWriter = Callable[[Path], tuple[Path, ...]]
-"""Writes a scenario's GTFS feeds into a folder and returns their paths, for engines that
-read files (:meth:`TravelTimeEngine.for_scenario`)."""
-
-
-class EngineKind(enum.Enum):
-    """The routing engines of ``--engine`` (case-insensitive)."""
-
-    BUILTIN = "builtin"
-    R5PY = "r5py"
-
-    @classmethod
-    def _missing_(cls, value: object) -> EngineKind | None:
-        if isinstance(value, str):
-            for member in cls:
-                if member.value == value.strip().lower():
-                    return member
-        return None
-
-
-class TravelTimeEngine(Protocol):
-    """What ``matrix``, ``access``, ``evaluate`` and ``compare`` need from an engine.
-
-    An engine routes on one network, given when it is opened (:func:`open_engine`).
-
-    Attributes
-    ----------
-    name
-        Short name shown to users (``builtin``, ``builtin+dask``, ``r5py``).
-    cache_tag
-        Added to the keys of cached travel times; empty for engines whose
-        results are identical to the built-in engine's.
-    digest
-        Digest of the network it routes on (for R5: of the built-in network
-        of the same inputs; ``""`` when opened without one).
-    """
-
-    name: str
-    cache_tag: str
-    digest: str
-
-    def compute_travel_time_array(
-        self,
-        origins: Points,
-        destinations: Points | None,
-        request: TravelTimeRequest,
-        *,
-        progress: ProgressCallback | None = None,
-    ) -> NDArray[np.float64]:
-        """Travel times, minutes, shape ``(n_origins, n_percentiles, n_destinations)``.
-
-        ``destinations`` ``None`` means the origins.
-        """
-        ...
-
-    def for_scenario(self, network: TransitNetwork, gtfs: GtfsWriter) -> TravelTimeEngine:
-        """Return the same engine for a scenario's network.
-
-        ``network`` is the scenario's network, built in memory; ``gtfs`` writes
-        its GTFS feeds, for engines that read files.
-        """
-        ...
-
-
-class BuiltinEngine:
-    """The built-in range-RAPTOR engine, in this process, on one network.
-
-    Parameters
-    ----------
-    network
-        The network to route on.
-    n_threads
-        Worker threads (default: all cores).
-    """
-
-    name = "builtin"
-    cache_tag = ""
-
-    def __init__(self, network: TransitNetwork, *, n_threads: int | None = None) -> None:
-        self.network = network
-        self.n_threads = n_threads
-        self.digest = network.digest
-
-    def compute_travel_time_array(
-        self,
-        origins: Points,
-        destinations: Points | None,
-        request: TravelTimeRequest,
-        *,
-        progress: ProgressCallback | None = None,
-    ) -> NDArray[np.float64]:
-        """Travel times by :func:`routes.engine.raptor.compute_travel_time_array`."""
-        from routes.engine.raptor import compute_travel_time_array
-
-        return compute_travel_time_array(self.network, origins, destinations, request,
-                                         progress=progress, n_threads=self.n_threads)
-
-    def for_scenario(self, network: TransitNetwork, gtfs: GtfsWriter) -> BuiltinEngine:
-        """Return the built-in engine on the scenario's network (``gtfs`` is not needed)."""
-        return BuiltinEngine(network, n_threads=self.n_threads)
-
 
 @contextmanager
 def open_engine(

@@ -44,7 +44,7 @@ from routes._optional import import_optional_dependency
 from routes._progress import ProgressCallback, no_progress
 from routes.cache import NetworkCache
 from routes.config.study_area import RoutingParams, StudyArea
-from routes.engine.backends import GtfsWriter
+from routes.engine.base import GtfsWriter
 from routes.engine.request import TravelTimeRequest
 from routes.errors import CacheError, RoutesError, RoutesWarning
 from routes.inputs.points import Points

@@ -1,6 +1,6 @@
 """What a travel-time computation is asked for: :class:`TravelTimeRequest`.
 
-Every engine (:mod:`routes.engine.backends`) takes the same request: the
+Every engine (:mod:`routes.engine.base`) takes the same request: the
 departure window (first departure and number of one-minute departures), the
 percentiles of the travel-time distribution to report, and the routing
 parameters (walking speed and every limit: walks, transfers, rides, trip
@@ -66,6 +66,7 @@ class TravelTimeRequest:
         if problems:
             msg = "; ".join(problems)
             raise InputError(msg)
+        object.__setattr__(self, "percentiles", tuple(int(p) for p in pcts))
 
     @classmethod
     def from_routing(
@@ -99,8 +100,7 @@ class TravelTimeRequest:
             routing=routing,
             departure_s=int(routing.departure_start_s if departure_s is None else departure_s),
             window_min=int(routing.window_min if window_min is None else window_min),
-            percentiles=tuple(int(p) for p in (routing.percentiles if percentiles is None
-                                               else percentiles)),
+            percentiles=tuple(routing.percentiles if percentiles is None else percentiles),
         )
 
     @property

@@ -32,7 +32,7 @@ from routes._progress import ProgressCallback, ProgressFactory, no_progress
 from routes._warnings import record_warnings, unique_messages
 from routes.access.zone_access import AccessResult, compute_access
 from routes.columns import ColumnKind, column_name
-from routes.engine.backends import BuiltinEngine, TravelTimeEngine
+from routes.engine.base import BuiltinEngine, TravelTimeEngine
 from routes.evaluation.isochrones import choose_isochrone_zones, compute_map_isochrones
 from routes.evaluation.scenario import Scenario, build_scenario, write_scenario_feeds
 from routes.evaluation.scoring import Scorecard, compute_zone_changes, job_layer_of, score_proposal
@@ -141,7 +141,7 @@ def evaluate_proposal(
         Computes the travel times, opened on the study's network
         (:func:`routes.engine.backends.open_engine`; default: the built-in
         engine in this process); the scenario uses
-        :meth:`~routes.engine.backends.TravelTimeEngine.for_scenario`.
+        :meth:`~routes.engine.base.TravelTimeEngine.for_scenario`.
     progress
         Called as ``progress(done, total)`` while the scenario's travel times
         are computed.

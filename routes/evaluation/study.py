@@ -19,7 +19,7 @@ from routes._warnings import record_warnings
 from routes.access.zone_access import AccessResult, compute_access
 from routes.cache import NetworkCache
 from routes.config.study_area import StudyArea, load_study_area
-from routes.engine.backends import TravelTimeEngine
+from routes.engine.base import TravelTimeEngine
 from routes.errors import InputError, ProposalError, join_problems
 from routes.inputs.destinations import Destinations, load_destinations
 from routes.inputs.zones import Zones, load_zones

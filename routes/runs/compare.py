@@ -29,7 +29,7 @@ from routes.runs.folder import run_folder
 
 if TYPE_CHECKING:
     from routes._progress import ProgressFactory
-    from routes.engine.backends import TravelTimeEngine
+    from routes.engine.base import TravelTimeEngine
     from routes.evaluation.study import Study
     from routes.runs.evaluate import EvaluationRun
 

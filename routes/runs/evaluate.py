@@ -19,7 +19,7 @@ from pathlib import Path
 
 from routes._progress import ProgressFactory, no_progress
 from routes._warnings import record_warnings, unique_messages
-from routes.engine.backends import TravelTimeEngine
+from routes.engine.base import TravelTimeEngine
 from routes.evaluation.evaluate import Evaluation, evaluate_proposal
 from routes.evaluation.study import (
     Study,

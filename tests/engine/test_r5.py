@@ -29,7 +29,8 @@ from click.testing import CliRunner
 
 import cli
 from routes.config.study_area import RoutingParams, load_study_area
-from routes.engine.backends import BuiltinEngine, compute_engine_agreement
+from routes.engine.backends import compute_engine_agreement
+from routes.engine.base import BuiltinEngine
 from routes.engine.r5 import backend as r5
 from routes.engine.r5 import runtime as r5_runtime
 from routes.engine.r5.backend import R5Engine, array_from_r5py_table, r5py_travel_time_kwargs

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from routes._progress import ProgressCallback, no_progress
 from routes.cache import default_cache_dir, sha256_file
 from routes.config.study_area import StudyArea
-from routes.engine.backends import GtfsWriter
+from routes.engine.base import GtfsWriter
 from routes.engine.r5.runtime import R5Runtime, find_r5_runtime, import_r5py
 from routes.engine.request import TravelTimeRequest
 from routes.errors import GtfsError, InputError
