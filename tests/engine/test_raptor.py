@@ -27,6 +27,7 @@ from _tiny_networks import (
 from routes.config.study_area import RoutingParams
 from routes.engine import _raptor_kernels, raptor
 from routes.engine.raptor import compute_snapped_travel_times, percentile_ranks
+from routes.engine.request import TravelTimeRequest
 from routes.network.transit import StopLinks, TransitNetwork, compute_transfers
 from routes.streets.snapping import SnappedPoints, snap_points_xy
 from routes.streets.walking import WalkLegs, invert_legs
@@ -64,10 +65,9 @@ def _engine(net: Network | PlacedNetwork, query: dict, dep_s: int, window_min: i
     )
     stops, o, d = _links(net)
     network = _transit(net, stops, q["max_transfer_walk_s"], q["walk_speed_m_s"])
-    minutes = compute_snapped_travel_times(
-        network, o, d, routing=routing, departure_s=dep_s, window_min=window_min,
-        percentiles=percentiles, n_threads=kw.get("n_threads"),
-    )
+    request = TravelTimeRequest.from_routing(routing, departure_s=dep_s, window_min=window_min,
+                                             percentiles=percentiles)
+    minutes = compute_snapped_travel_times(network, o, d, request, n_threads=kw.get("n_threads"))
     return minutes * 60.0
 
 
