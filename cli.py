@@ -11,8 +11,7 @@ import logging
 import os
 import sys
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -128,23 +127,6 @@ def _check_engine_options(engine: str, r5_classpath: Path | None, scheduler: str
                                "drop them for --engine r5py")
     if r5_classpath is not None and engine.lower() != "r5py":
         raise click.UsageError("--r5-classpath is used only with --engine r5py")
-
-
-@contextmanager
-def _engine_for(study: Any, engine: str, r5_classpath: Path | None, scheduler: str | None,
-                workers: int | None, allow_feed_errors: bool) -> Iterator[Any]:
-    """Yield the engine the options ask for; ``None`` for the built-in one in this process."""
-    if engine.lower() == "r5py":
-        from routes.engine.r5.backend import R5Engine
-
-        yield R5Engine(study, classpath=r5_classpath, allow_feed_errors=allow_feed_errors)
-    elif scheduler or workers:
-        from routes.engine.dask import DaskEngine, dask_client
-
-        with dask_client(scheduler=scheduler, workers=workers) as client:
-            yield DaskEngine(client, study, allow_feed_errors=allow_feed_errors)
-    else:
-        yield None
 
 
 class _State:
@@ -402,30 +384,31 @@ def matrix(state: _State, departure: str | None, window_min: int | None,
     departure_s = _parse_departure(departure)
     _check_engine_options(engine, r5_classpath, scheduler, workers)
     _refuse_overwrite(out, force)
-    from routes.engine.backends import BuiltinEngine, compute_travel_times_with
+    from routes.engine.backends import compute_travel_times_with, open_engine
+    from routes.engine.request import TravelTimeRequest
     from routes.io import write_table
     from routes.network.transit import build_network
 
     study = state.study_area()
+    request = TravelTimeRequest.from_routing(study.routing, departure_s=departure_s,
+                                             window_min=window_min, percentiles=pcts)
     origins = _points_for(state, study, from_path, "from")
     destinations = _points_for(state, study, to_path, "to") if to_path else None
-    with _engine_for(study, engine, r5_classpath, scheduler, workers,
-                     allow_feed_errors) as chosen:
-        # R5 builds its own network from the study area's files.
-        network = None if engine.lower() == "r5py" else build_network(
-            study, allow_feed_errors=allow_feed_errors, allow_data_loss=allow_data_loss,
-            feed_doctor=_feed_doctor(keep_duplicate_trips))
-        if network is not None:
-            _check_points(study, network, origins, from_path, "origins", allow_data_loss)
-            if destinations is not None:
-                _check_points(study, network, destinations, to_path, "destinations",
-                              allow_data_loss)
+    # R5 builds its own network from the study area's files.
+    network = None if engine.lower() == "r5py" else build_network(
+        study, allow_feed_errors=allow_feed_errors, allow_data_loss=allow_data_loss,
+        feed_doctor=_feed_doctor(keep_duplicate_trips))
+    if network is not None:
+        _check_points(study, network, origins, from_path, "origins", allow_data_loss)
+        if destinations is not None:
+            _check_points(study, network, destinations, to_path, "destinations",
+                          allow_data_loss)
+    with open_engine(engine, study, network, n_threads=threads, r5_classpath=r5_classpath,
+                     scheduler=scheduler, workers=workers,
+                     allow_feed_errors=allow_feed_errors) as chosen:
         table = compute_travel_times_with(
-            chosen or BuiltinEngine(), network, origins, destinations,
-            routing=study.routing, departure_s=departure_s, window_min=window_min,
-            percentiles=pcts, progress=_step_progress(state, unit="origin")("travel times"),
-            n_threads=threads,
-        )
+            chosen, origins, destinations, request,
+            progress=_step_progress(state, unit="origin")("travel times"))
     write_table(table, out, overwrite=force)
     click.echo(f"{out}  ({len(table):,} origin-destination pairs)")
 
@@ -450,19 +433,20 @@ def isochrones(state: _State, zones: tuple[str, ...], cutoffs: str, departure: s
     departure_s = _parse_departure(departure)
     _refuse_overwrite(out, force)
     from routes.engine.isochrones import compute_isochrones
+    from routes.engine.request import TravelTimeRequest
     from routes.io import write_layer
     from routes.network.transit import build_network
 
     study = state.study_area()
+    request = TravelTimeRequest.from_routing(study.routing, departure_s=departure_s,
+                                             window_min=window_min)
     origins = _points_for(state, study, None, "from")
     _check_zone_ids(zones, origins.ids, "--zone")
     network = build_network(study, allow_feed_errors=allow_feed_errors,
                             allow_data_loss=allow_data_loss,
                             feed_doctor=_feed_doctor(keep_duplicate_trips))
     _check_points(study, network, origins, None, "zones", allow_data_loss)
-    layer = compute_isochrones(network, origins, list(zones), cutoff_list,
-                               routing=study.routing, departure_s=departure_s,
-                               window_min=window_min)
+    layer = compute_isochrones(network, origins, list(zones), cutoff_list, request)
     write_layer(layer, out, overwrite=force)
     click.echo(f"{out}  ({len(layer)} polygons)")
 
@@ -474,9 +458,10 @@ def _step_progress(state: _State, unit: str = "zone") -> Callable[[str], Any]:
     return tqdm_progress(enabled=_progress_enabled(state.verbosity), unit=unit)
 
 
-def _print_scorecard(evaluation: Any) -> None:
+def _print_scorecard(run: Any) -> None:
+    evaluation = run.evaluation
     frame = evaluation.scorecard.to_frame()
-    click.echo(f"\n{evaluation.proposal.name}  ->  {evaluation.folder}")
+    click.echo(f"\n{evaluation.proposal.name}  ->  {run.folder}")
     width = max(len(s) for s in frame["indicator"])
     for row in frame.itertuples(index=False):
         value = format_number(row.value)
@@ -503,25 +488,25 @@ def evaluate(state: _State, proposals: tuple[Path, ...], out: Path | None, force
     scorecard.json, map.html, report.html (report.pdf with --pdf) and
     manifest.json; the scorecard is printed here.
     """
-    from routes.evaluation.study import load_study_inputs
-    from routes.runs.evaluate import evaluate_proposals
+    from routes.engine.backends import open_engine
+    from routes.evaluation.study import load_study
+    from routes.runs.evaluate import evaluate_to_folders
     from routes.runs.write import check_run_folders
 
     _check_engine_options(engine, r5_classpath, scheduler, workers)
-    study = state.study_area()
-    out_root = out if out is not None else study.config_path.parent / "outputs"
+    area = state.study_area()
+    out_root = out if out is not None else area.config_path.parent / "outputs"
     check_run_folders(proposals, out_root, force=force)  # named after the proposal files
-    with _engine_for(study, engine, r5_classpath, scheduler, workers,
-                     allow_feed_errors) as chosen:
-        inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors,
-                                   allow_data_loss=allow_data_loss,
-                                   feed_doctor=_feed_doctor(keep_duplicate_trips))
-        _check_zone_ids(map_zones, inputs.zones.table.index, "--map-zone")
-        results = evaluate_proposals(inputs, list(proposals), out_root=out_root, force=force,
-                                     progress_factory=_step_progress(state), engine=chosen,
-                                     pdf=pdf, map_zones=map_zones or None)
-    for evaluation in results:
-        _print_scorecard(evaluation)
+    study = load_study(area, allow_feed_errors=allow_feed_errors, allow_data_loss=allow_data_loss,
+                       feed_doctor=_feed_doctor(keep_duplicate_trips))
+    _check_zone_ids(map_zones, study.zones.table.index, "--map-zone")
+    with open_engine(engine, area, study.network, cache=study.cache, r5_classpath=r5_classpath,
+                     scheduler=scheduler, workers=workers) as chosen:
+        results = evaluate_to_folders(study, list(proposals), out_root=out_root, force=force,
+                                      progress_factory=_step_progress(state), engine=chosen,
+                                      pdf=pdf, map_zones=map_zones or None)
+    for run in results:
+        _print_scorecard(run)
 
 
 @main.command(short_help="Rank proposals side by side in one report.")
@@ -530,12 +515,14 @@ def evaluate(state: _State, proposals: tuple[Path, ...], out: Path | None, force
 @_out_option("Folder of the comparison (default: outputs/compare).", required=False)
 @force_option
 @_network_options
+@_engine_options
 @pdf_option
 @map_zone_option
 @click.pass_obj
 def compare(state: _State, proposals: tuple[Path, ...], out: Path | None, force: bool,
             allow_feed_errors: bool, allow_data_loss: bool, keep_duplicate_trips: bool,
-            pdf: bool, map_zones: tuple[str, ...]) -> None:
+            engine: str, r5_classpath: Path | None, scheduler: str | None,
+            workers: int | None, pdf: bool, map_zones: tuple[str, ...]) -> None:
     """Evaluate two or more proposals and rank them in one report.
 
     Writes report.html (report.pdf with --pdf), ranking.csv and one run folder
@@ -544,21 +531,24 @@ def compare(state: _State, proposals: tuple[Path, ...], out: Path | None, force:
     if len(proposals) < 2:
         raise click.UsageError("compare needs at least two proposals; use `routes evaluate` "
                                "for one")
-    from routes.evaluation.study import load_study_inputs
+    _check_engine_options(engine, r5_classpath, scheduler, workers)
+    from routes.engine.backends import open_engine
+    from routes.evaluation.study import load_study
     from routes.runs.compare import compare_proposals
     from routes.runs.write import run_folders_for
 
-    study = state.study_area()
-    folder = out if out is not None else study.config_path.parent / "outputs" / "compare"
+    area = state.study_area()
+    folder = out if out is not None else area.config_path.parent / "outputs" / "compare"
     _check_run_out(folder, force)
     run_folders_for(proposals, folder)
-    inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors,
-                               allow_data_loss=allow_data_loss,
-                               feed_doctor=_feed_doctor(keep_duplicate_trips))
-    _check_zone_ids(map_zones, inputs.zones.table.index, "--map-zone")
-    result = compare_proposals(inputs, list(proposals), out=folder, force=force, pdf=pdf,
-                               progress_factory=_step_progress(state),
-                               map_zones=map_zones or None)
+    study = load_study(area, allow_feed_errors=allow_feed_errors, allow_data_loss=allow_data_loss,
+                       feed_doctor=_feed_doctor(keep_duplicate_trips))
+    _check_zone_ids(map_zones, study.zones.table.index, "--map-zone")
+    with open_engine(engine, area, study.network, cache=study.cache, r5_classpath=r5_classpath,
+                     scheduler=scheduler, workers=workers) as chosen:
+        result = compare_proposals(study, list(proposals), out=folder, force=force, pdf=pdf,
+                                   progress_factory=_step_progress(state), engine=chosen,
+                                   map_zones=map_zones or None)
     click.echo(str(folder / "report.html"))
     for row in result.ranking.itertuples(index=False):
         click.echo(f"  {row.rank}. {row.proposal}  benefit per vehicle-hour "
@@ -577,24 +567,22 @@ def access(state: _State, out: Path | None, force: bool, allow_feed_errors: bool
            allow_data_loss: bool, keep_duplicate_trips: bool, engine: str,
            r5_classpath: Path | None, scheduler: str | None, workers: int | None) -> None:
     """Compute baseline accessibility of every zone; write zones.gpkg, zones.csv, manifest.json."""
-    from routes._warnings import record_warnings
-    from routes.evaluation.study import compute_baseline, load_study_inputs
+    from routes.engine.backends import open_engine
+    from routes.evaluation.study import compute_baseline, load_study
     from routes.runs.write import write_access
 
     _check_engine_options(engine, r5_classpath, scheduler, workers)
-    study = state.study_area()
-    folder = out if out is not None else study.config_path.parent / "outputs" / "access"
+    area = state.study_area()
+    folder = out if out is not None else area.config_path.parent / "outputs" / "access"
     _check_run_out(folder, force)
-    with _engine_for(study, engine, r5_classpath, scheduler, workers,
-                     allow_feed_errors) as chosen:
-        inputs = load_study_inputs(study, allow_feed_errors=allow_feed_errors,
-                                   allow_data_loss=allow_data_loss,
-                                   feed_doctor=_feed_doctor(keep_duplicate_trips))
-        with record_warnings() as log:
-            baseline = compute_baseline(inputs, progress=_step_progress(state)("baseline"),
-                                        engine=chosen)
-    write_access(inputs, baseline, folder, force=force, warnings=log.messages)
-    click.echo(f"{folder}  ({len(baseline.zones):,} zones)")
+    study = load_study(area, allow_feed_errors=allow_feed_errors, allow_data_loss=allow_data_loss,
+                       feed_doctor=_feed_doctor(keep_duplicate_trips))
+    with open_engine(engine, area, study.network, cache=study.cache, r5_classpath=r5_classpath,
+                     scheduler=scheduler, workers=workers) as chosen:
+        baseline = compute_baseline(study, engine=chosen,
+                                    progress=_step_progress(state)("baseline"))
+    write_access(study, baseline, folder, force=force, engine=chosen.name)
+    click.echo(f"{folder}  ({len(baseline.access.zones):,} zones)")
 
 
 @main.group(short_help="Work with proposal files.")
@@ -740,26 +728,27 @@ def compare_engines(state: _State, departure: str | None, window_min: int | None
     departure_s = _parse_departure(departure)
     if out is not None:
         _refuse_overwrite(out, force)
-    from routes.engine.backends import BuiltinEngine, compute_engine_agreement
-    from routes.engine.r5.backend import R5Engine
+    from routes.engine.backends import compute_engine_agreement, open_engine
+    from routes.engine.request import TravelTimeRequest
     from routes.network.transit import build_network
 
     study = state.study_area()
-    r5 = R5Engine(study, classpath=r5_classpath, allow_feed_errors=allow_feed_errors)
     origins = _points_for(state, study, from_path, "from")
     destinations = _points_for(state, study, to_path, "to") if to_path else origins
-    pcts = pcts or study.routing.percentiles
-    kwargs = dict(routing=study.routing, departure_s=departure_s, window_min=window_min,
-                  percentiles=pcts)
+    request = TravelTimeRequest.from_routing(study.routing, departure_s=departure_s,
+                                             window_min=window_min, percentiles=pcts)
+    pcts = request.percentiles
     network = build_network(study, allow_feed_errors=allow_feed_errors,
                             allow_data_loss=allow_data_loss,
                             feed_doctor=_feed_doctor(keep_duplicate_trips))
     _check_points(study, network, origins, from_path, "origins", allow_data_loss)
     bars = _step_progress(state, unit="origin")
-    ours = BuiltinEngine().compute_travel_time_array(
-        network, origins, destinations, progress=bars("builtin"), n_threads=threads, **kwargs)
-    theirs = r5.compute_travel_time_array(None, origins, destinations, progress=bars("r5py"),
-                                          **kwargs)
+    with open_engine("r5py", study, network, r5_classpath=r5_classpath) as r5, \
+            open_engine("builtin", study, network, n_threads=threads) as builtin:
+        ours = builtin.compute_travel_time_array(origins, destinations, request,
+                                                 progress=bars("builtin"))
+        theirs = r5.compute_travel_time_array(origins, destinations, request,
+                                              progress=bars("r5py"))
     agreement = compute_engine_agreement(ours, theirs, ignore_diagonal=destinations is origins)
     if out is not None:
         import numpy as np

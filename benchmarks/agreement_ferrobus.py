@@ -83,6 +83,7 @@ from routes._crs import local_metric_crs, project_lonlat  # noqa: E402
 from routes.cache import NetworkCache  # noqa: E402
 from routes.config.study_area import RoutingParams, load_study_area
 from routes.engine.raptor import compute_snapped_travel_times  # noqa: E402
+from routes.engine.request import TravelTimeRequest  # noqa: E402
 from routes.errors import RoutesWarning  # noqa: E402
 from routes.network.transit import (
     STOP_LINK_RADIUS_M,
@@ -344,10 +345,10 @@ def build_configs(work: Path, steps: bool) -> tuple[list[Config], Timetable]:
 def run(config: Config, **routing_changes) -> NDArray[np.float64]:
     """Our 14:00 matrix for a configuration, minutes (NaN unreachable)."""
     routing = dataclasses.replace(config.routing, **routing_changes)
-    return compute_snapped_travel_times(
-        config.network, config.points, config.points,
-        routing=routing, departure_s=DEPARTURE_S, window_min=1, percentiles=(50,),
-    )[:, 0, :]
+    request = TravelTimeRequest.from_routing(routing, departure_s=DEPARTURE_S, window_min=1,
+                                             percentiles=(50,))
+    return compute_snapped_travel_times(config.network, config.points, config.points,
+                                        request)[:, 0, :]
 
 
 # --------------------------------------------------------------------------- ferrobus side

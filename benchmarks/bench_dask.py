@@ -56,6 +56,7 @@ from routes.cache import NetworkCache  # noqa: E402
 from routes.config.study_area import load_study_area
 from routes.engine.dask import DaskEngine, dask_client, load_worker_network
 from routes.engine.raptor import compute_travel_time_array  # noqa: E402
+from routes.engine.request import TravelTimeRequest  # noqa: E402
 from routes.errors import RoutesWarning  # noqa: E402
 from routes.inputs.points import Points
 from routes.network.transit import build_network
@@ -140,8 +141,10 @@ def _bench(name: str, toml: Path, points: Points, repeats: int, cache_dir: Path,
     cache_mb = sum(f.stat().st_size for f in cache_dir.rglob("*") if f.is_file()) / 1e6
     routing = study.routing
 
+    request = TravelTimeRequest.from_routing(routing)
+
     def single(n_threads: int) -> Callable[[], Any]:
-        return lambda: compute_travel_time_array(network, points, routing=routing,
+        return lambda: compute_travel_time_array(network, points, None, request,
                                                  n_threads=n_threads)
 
     with dask_client(workers=1) as one, dask_client(workers=2) as two:
@@ -151,12 +154,13 @@ def _bench(name: str, toml: Path, points: Points, repeats: int, cache_dir: Path,
         ]
         load_s: list[float] = []
         for n_workers, client in ((1, one), (2, two)):
-            engine = DaskEngine(client, study, cache=cache)
-            load_s += list(client.run(_timed_load, engine.spec(network)).values())
+            spec = DaskEngine(client, study, network, cache=cache).spec
+            load_s += list(client.run(_timed_load, spec).values())
             for threads in ((1, n_cores) if n_workers == 1 else (1,)):
                 label = f"{n_workers} worker{'s' if n_workers > 1 else ''} x {threads} thr"
-                configs.append((label, lambda e=engine, t=threads: e.compute_travel_time_array(
-                    network, points, routing=routing, n_threads=t), client))
+                engine = DaskEngine(client, study, network, cache=cache, n_threads=threads)
+                configs.append((label, lambda e=engine: e.compute_travel_time_array(
+                    points, None, request), client))
         # One warm-up each, then the configurations take turns, so that a change in the
         # machine's load during the run touches every configuration alike.
         first = {label: _measure(fn, client)[0] for label, fn, client in configs}
@@ -197,7 +201,8 @@ def _bench(name: str, toml: Path, points: Points, repeats: int, cache_dir: Path,
           f"{t1 / t['1 proc x 1 thr'] - 1:+.0%}; results identical in every configuration")
     for window in cost_windows:
         _, cpu, minutes = _measure(lambda w=window: compute_travel_time_array(
-            network, points, routing=routing, window_min=w, n_threads=1), None)
+            network, points, None, TravelTimeRequest.from_routing(routing, window_min=w),
+            n_threads=1), None)
         print(f"  engine cost on one core, {window:3d} departures: "
               f"{cpu[0] / (len(points) * window) * 1e3:.3f} ms CPU per origin-departure "
               f"({len(points):,} destinations, {np.isfinite(minutes).mean():.0%} of pairs reached)")

@@ -39,6 +39,7 @@ from _poa import POA_DATE, load_hex_centroids, poa_paths  # noqa: E402
 from routes.cache import NetworkCache  # noqa: E402
 from routes.config.study_area import load_study_area
 from routes.engine.raptor import compute_travel_time_array  # noqa: E402
+from routes.engine.request import TravelTimeRequest  # noqa: E402
 from routes.errors import RoutesWarning  # noqa: E402
 from routes.inputs.points import Points
 from routes.network.transit import build_network
@@ -129,9 +130,9 @@ def main() -> None:
           f"{network.timetable.n_trips:,} trips, {network.streets.n_nodes:,} street nodes")
 
     def ours(window: int, pcts: tuple[int, ...]):
-        return lambda: compute_travel_time_array(network, points, points, routing=routing,
-                                                 departure_s=DEPARTURE_S, window_min=window,
-                                                 percentiles=pcts)
+        request = TravelTimeRequest.from_routing(routing, departure_s=DEPARTURE_S,
+                                                 window_min=window, percentiles=pcts)
+        return lambda: compute_travel_time_array(network, points, points, request)
 
     ours_1400 = ours(1, (50,))()  # compile the kernels outside the timings
     window60, w60_all, _ = _median_time(ours(60, (50,)), args.repeats)

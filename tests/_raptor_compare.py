@@ -22,6 +22,7 @@ from _tiny_networks import (
 
 from routes.config.study_area import RoutingParams
 from routes.engine.raptor import compute_snapped_travel_times
+from routes.engine.request import TravelTimeRequest
 from routes.network.transit import (
     StopLinks,
     TransitNetwork,
@@ -82,10 +83,9 @@ def run_engine(net: Network | PlacedNetwork, query: dict, dep_s: int, window_min
     routing = _routing(_query(query, kw))
     stops, o, d = _links(net)
     network = _transit(net, stops, routing)
-    minutes = compute_snapped_travel_times(
-        network, o, d, routing=routing, departure_s=dep_s, window_min=window_min,
-        percentiles=percentiles, n_threads=kw.get("n_threads"),
-    )
+    request = TravelTimeRequest.from_routing(routing, departure_s=dep_s, window_min=window_min,
+                                             percentiles=percentiles)
+    minutes = compute_snapped_travel_times(network, o, d, request, n_threads=kw.get("n_threads"))
     return minutes * 60.0
 
 

@@ -30,7 +30,7 @@ from routes.cache import NetworkCache, code_digest, hash_inputs
 from routes.config.study_area import load_study_area
 from routes.demo.study_area import DemoFiles, write_demo_study_area
 from routes.errors import CacheError, RoutesWarning
-from routes.evaluation.study import compute_baseline, load_study_inputs
+from routes.evaluation.study import compute_baseline, load_study
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -350,8 +350,7 @@ def town(demo: DemoFiles, tmp_path: Path) -> Path:
 def baseline_zones(toml: Path, cache_dir: Path) -> pd.DataFrame:
     study = load_study_area(toml)
     cache = NetworkCache(cache_dir)
-    inputs = load_study_inputs(study, cache=cache)
-    return compute_baseline(inputs, cache=cache).zones
+    return compute_baseline(load_study(study, cache=cache)).access.zones
 
 
 def edit_workplaces(toml: Path, edit: Any) -> None:

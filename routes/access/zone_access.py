@@ -31,7 +31,8 @@ from routes.access.metrics import (
 from routes.cache import NetworkCache, hash_inputs
 from routes.columns import ColumnKind, column_name
 from routes.config.study_area import StudyArea
-from routes.engine.backends import BuiltinEngine, TravelTimeEngine
+from routes.engine.base import BuiltinEngine, TravelTimeEngine
+from routes.engine.request import TravelTimeRequest
 from routes.errors import CacheError
 from routes.inputs.destinations import Destinations
 from routes.inputs.points import Points
@@ -163,7 +164,8 @@ def compute_zone_travel_times(
     the distinct destination coordinates; point ids and layers are attached
     afterwards, so a baseline is computed once per study area and engine and
     an edited points file never gets another file's times.
-    ``engine`` defaults to the built-in engine in this process.
+    ``engine`` defaults to the built-in engine in this process; an engine
+    given must route on ``network`` (:func:`routes.engine.backends.open_engine`).
 
     Parameters
     ----------
@@ -192,7 +194,11 @@ def compute_zone_travel_times(
     unique, inverse = np.unique(coords, axis=0, return_inverse=True)
     inverse = inverse.ravel()
     routing = study.routing
-    engine = engine if engine is not None else BuiltinEngine()
+    engine = engine if engine is not None else BuiltinEngine(network)
+    if engine.digest and engine.digest != network.digest:
+        msg = (f"the {engine.name} engine routes on network {engine.digest[:12]}, not on "
+               f"{network.digest[:12]}; open the engine on this network (or its scenario's)")
+        raise ValueError(msg)
     params = {
         "value": "minutes between coordinates",
         "network": network.digest, "routing": repr(routing),
@@ -210,10 +216,9 @@ def compute_zone_travel_times(
         with warnings.catch_warnings():
             # Points off the streets are reported by check_layer_coverage, hit or miss.
             warnings.filterwarnings("ignore", message=r".* (origins|destinations) are more than")
-            minutes = engine.compute_travel_time_array(
-                network, zones.points, dest, routing=routing,
-                percentiles=routing.percentiles[:1], progress=progress,
-            )[:, 0, :]
+            request = TravelTimeRequest.from_routing(routing, percentiles=routing.percentiles[:1])
+            minutes = engine.compute_travel_time_array(zones.points, dest, request,
+                                                       progress=progress)[:, 0, :]
         return _UniqueTimes(minutes.astype(np.float32))
 
     cached = cache.get_or_build("times", key, _UniqueTimes, build,

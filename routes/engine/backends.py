@@ -1,192 +1,144 @@
-"""Travel-time backends: the protocol every engine meets, the built-in one, and the long table.
+"""Opening engines by kind, the long table through any engine, and agreement between engines.
 
-Three backends compute the same dense array of travel times (origins x
-percentiles x destinations, minutes, NaN where unreachable):
-
-* :class:`BuiltinEngine` — range-RAPTOR in this process (:mod:`routes.engine.raptor`);
-* :class:`routes.engine.dask.DaskEngine` — the built-in engine with origins sharded
-  over a Dask cluster (identical results);
-* :class:`routes.engine.r5.backend.R5Engine` — R5 through r5py, to cross-check.
-
-Downstream code (``routes matrix``, ``access``, ``evaluate``) takes any of them.
+:func:`open_engine` is the one way to get an engine (the protocol and the
+built-in engine are in :mod:`routes.engine.base`); downstream code (``routes
+matrix``, ``access``, ``evaluate``, ``compare``) takes any of them.
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from routes._progress import ProgressCallback
-from routes.columns import ColumnKind, column_name
-from routes.config.study_area import RoutingParams
+from routes.engine.base import BuiltinEngine, EngineKind, TravelTimeEngine
+from routes.engine.request import TravelTimeRequest
+from routes.engine.table import travel_time_table
 from routes.inputs.points import Points
 from routes.network.transit import TransitNetwork
 
+if TYPE_CHECKING:
+    from routes.cache import NetworkCache
+    from routes.config.study_area import StudyArea
+
 __all__ = [
-    "BuiltinEngine",
     "EngineAgreement",
-    "EngineKind",
-    "TravelTimeEngine",
     "compute_engine_agreement",
     "compute_travel_times_with",
-    "travel_time_table",
+    "open_engine",
 ]
 
-
-class EngineKind(enum.Enum):
-    """The routing engines of ``--engine`` (case-insensitive)."""
-
-    BUILTIN = "builtin"
-    R5PY = "r5py"
-
-    @classmethod
-    def _missing_(cls, value: object) -> EngineKind | None:
-        if isinstance(value, str):
-            for member in cls:
-                if member.value == value.strip().lower():
-                    return member
-        return None
-
-
-class TravelTimeEngine(Protocol):
-    """What ``matrix``, ``access`` and ``evaluate`` need from an engine.
-
-    Attributes
-    ----------
-    name
-        Short name shown to users (``builtin``, ``builtin+dask``, ``r5py``).
-    cache_tag
-        Added to the keys of cached travel times; empty for engines whose
-        results are identical to the built-in engine's.
-    """
-
-    name: str
-    cache_tag: str
-
-    def compute_travel_time_array(
-        self,
-        network: TransitNetwork,
-        origins: Points,
-        destinations: Points | None = None,
-        *,
-        routing: RoutingParams,
-        departure_s: int | None = None,
-        window_min: int | None = None,
-        percentiles: Sequence[int] | None = None,
-        progress: ProgressCallback | None = None,
-        n_threads: int | None = None,
-    ) -> NDArray[np.float64]:
-        """Travel times, minutes, shape ``(n_origins, n_percentiles, n_destinations)``."""
-        ...
-
-    def for_feeds(self, feeds: tuple[Path, ...]) -> TravelTimeEngine:
-        """Return the same engine for a network built from other GTFS feeds (a scenario)."""
-        ...
-
-
-class BuiltinEngine:
-    """The built-in range-RAPTOR engine, in this process."""
-
-    name = "builtin"
-    cache_tag = ""
-
-    def compute_travel_time_array(
-        self,
-        network: TransitNetwork,
-        origins: Points,
-        destinations: Points | None = None,
-        *,
-        routing: RoutingParams,
-        departure_s: int | None = None,
-        window_min: int | None = None,
-        percentiles: Sequence[int] | None = None,
-        progress: ProgressCallback | None = None,
-        n_threads: int | None = None,
-    ) -> NDArray[np.float64]:
-        """Travel times by :func:`routes.engine.raptor.compute_travel_time_array`."""
-        from routes.engine.raptor import compute_travel_time_array
-
-        return compute_travel_time_array(
-            network, origins, destinations, routing=routing, departure_s=departure_s,
-            window_min=window_min, percentiles=percentiles, progress=progress,
-            n_threads=n_threads,
-        )
-
-    def for_feeds(self, feeds: tuple[Path, ...]) -> BuiltinEngine:
-        """Return itself: the built-in engine routes on the network it is given."""
-        return self
-
-
-def travel_time_table(
-    minutes: NDArray[np.float64],
-    origins: Points,
-    destinations: Points,
-    percentiles: Sequence[int],
-) -> pd.DataFrame:
-    """Turn a dense travel-time array into the long table of ``routes matrix``.
+@contextmanager
+def open_engine(
+    kind: EngineKind | str,
+    study: StudyArea,
+    network: TransitNetwork | None,
+    *,
+    cache: NetworkCache | None = None,
+    n_threads: int | None = None,
+    r5_classpath: Path | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    allow_feed_errors: bool | None = None,
+) -> Iterator[TravelTimeEngine]:
+    """Open the engine of a kind on a study area's network, for the block.
 
     Parameters
     ----------
-    minutes
-        Shape ``(n_origins, n_percentiles, n_destinations)``, minutes, NaN
-        where unreachable.
-    origins, destinations
-        The points of the first and last axes.
-    percentiles
-        The percentile of each entry of the middle axis.
+    kind
+        ``builtin`` or ``r5py`` (an :class:`EngineKind`, or its name in any case).
+    study
+        The study area (R5 routes on its files; Dask workers read its ``routes.toml``).
+    network
+        The network to route on, from :func:`routes.network.transit.build_network`
+        with the study area (R5 only takes its digest, and may do without).
+    cache
+        The network cache ``network`` was built with (Dask workers load it from there).
+    n_threads
+        Threads of the built-in engine (per Dask task with ``scheduler`` or ``workers``).
+    r5_classpath
+        The R5 jar, for ``r5py`` (default: ``$R5_CLASSPATH``).
+    scheduler, workers
+        Shard the built-in engine's origins over the Dask cluster of this
+        scheduler address, or over a local cluster of this many worker
+        processes (closed at the end of the block).
+    allow_feed_errors
+        For ``r5py``: let R5 load feeds with errors (default: as the network
+        was built; Dask workers always build the network as it was built).
 
-    Returns
-    -------
-    pandas.DataFrame
-        One row per pair reachable at some percentile: ``from_id`` and
-        ``to_id`` (str), and ``travel_time_pNN_min`` (float minutes, NaN where
-        unreachable at that percentile) per percentile.
+    Yields
+    ------
+    TravelTimeEngine
+        The engine.
+
+    Raises
+    ------
+    InputError
+        If the options do not go together (Dask with R5, R5 options with the
+        built-in engine), or the built-in engine has no network.
+    R5UnavailableError
+        For ``r5py``, if r5py, the jar or Java is missing.
+    ClusterError
+        If the Dask scheduler cannot be reached.
     """
-    reachable = ~np.isnan(minutes).all(axis=1)
-    o_idx, d_idx = np.nonzero(reachable)
-    table = {
-        "from_id": origins.ids[o_idx].astype(str),
-        "to_id": destinations.ids[d_idx].astype(str),
-    }
-    for j, p in enumerate(percentiles):
-        table[column_name(ColumnKind.TRAVEL_TIME, percentile=p)] = minutes[o_idx, j, d_idx]
-    return pd.DataFrame(table)
+    from routes.errors import InputError
+
+    kind = EngineKind(kind)
+    if scheduler and workers:
+        msg = "give a Dask scheduler or a number of workers, not both"
+        raise InputError(msg)
+    if kind is EngineKind.R5PY:
+        if scheduler or workers:
+            msg = ("Dask (--scheduler, --workers) shards the builtin engine; drop it for "
+                   "--engine r5py")
+            raise InputError(msg)
+        from routes.engine.r5.backend import R5Engine
+
+        if allow_feed_errors is None:
+            allow_feed_errors = network.allow_feed_errors if network is not None else False
+        yield R5Engine(study, classpath=r5_classpath, allow_feed_errors=allow_feed_errors,
+                       digest=network.digest if network is not None else "")
+        return
+    if r5_classpath is not None:
+        msg = "the R5 jar (--r5-classpath) is used only with --engine r5py"
+        raise InputError(msg)
+    if network is None:
+        msg = "the builtin engine needs the network to route on; build it with build_network"
+        raise InputError(msg)
+    if scheduler or workers:
+        from routes.engine.dask import DaskEngine, dask_client
+
+        with dask_client(scheduler=scheduler, workers=workers) as client:
+            yield DaskEngine(client, study, network, cache=cache, n_threads=n_threads)
+        return
+    yield BuiltinEngine(network, n_threads=n_threads)
 
 
 def compute_travel_times_with(
     engine: TravelTimeEngine,
-    network: TransitNetwork,
     origins: Points,
-    destinations: Points | None = None,
+    destinations: Points | None,
+    request: TravelTimeRequest,
     *,
-    routing: RoutingParams,
-    departure_s: int | None = None,
-    window_min: int | None = None,
-    percentiles: Sequence[int] | None = None,
     progress: ProgressCallback | None = None,
-    n_threads: int | None = None,
 ) -> pd.DataFrame:
     """:func:`routes.engine.raptor.compute_travel_times` through any engine.
 
     Returns
     -------
     pandas.DataFrame
-        The long table of :func:`travel_time_table`.
+        The long table of :func:`routes.engine.table.travel_time_table`.
     """
     destinations = origins if destinations is None else destinations
-    pcts = tuple(routing.percentiles if percentiles is None else percentiles)
-    minutes = engine.compute_travel_time_array(
-        network, origins, destinations, routing=routing, departure_s=departure_s,
-        window_min=window_min, percentiles=pcts, progress=progress, n_threads=n_threads,
-    )
-    return travel_time_table(minutes, origins, destinations, pcts)
+    minutes = engine.compute_travel_time_array(origins, destinations, request, progress=progress)
+    return travel_time_table(minutes, origins, destinations, request.percentiles)
 
 
 # --------------------------------------------------------------------------------------

@@ -1,14 +1,17 @@
 """Origins sharded over a Dask cluster: the built-in engine on many machines.
 
 The client splits the origins into shards and sends each worker a
-:class:`NetworkSpec` — the study area's ``routes.toml``, the cache folder, the
-feeds — never the network's arrays. A worker builds the network with
-:func:`routes.network.transit.build_network`, which loads it from the cache when the
-client (or an earlier task) has built it, keeps it for later tasks, checks its
-digest against the client's, and runs
-:func:`routes.engine.raptor.compute_travel_time_array` on its shard. Each
-origin's travel times depend on nothing but the network, that origin and the
-destinations, so the assembled array is identical to a single-process run.
+:class:`NetworkSpec` — the study area's ``routes.toml``, the cache folder and
+the options — never the baseline network's arrays. A worker builds the
+baseline network with :func:`routes.network.transit.build_network`, which
+loads it from the cache when the client (or an earlier task) has built it,
+keeps it for later tasks, checks its digest against the client's, and runs
+:func:`routes.engine.raptor.compute_travel_time_array` on its shard. A
+scenario, built in memory on the client, reaches the workers as arrays: its
+timetable and stop links (:class:`ScenarioParts`) are scattered once to every
+worker, which puts them on its baseline streets. Each origin's travel times
+depend on nothing but the network, that origin and the destinations, so the
+assembled array is identical to a single-process run.
 
 Workers need the study area's files and the cache folder at the same paths as
 the client (a shared file system, or copies): the cache key is a hash of the
@@ -20,6 +23,7 @@ its workers).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
@@ -27,7 +31,7 @@ import threading
 import time
 import warnings
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,15 +44,19 @@ from routes._optional import import_optional_dependency
 from routes._progress import ProgressCallback, no_progress
 from routes.cache import NetworkCache
 from routes.config.study_area import RoutingParams, StudyArea
+from routes.engine.base import GtfsWriter
+from routes.engine.request import TravelTimeRequest
 from routes.errors import CacheError, RoutesError, RoutesWarning
 from routes.inputs.points import Points
-from routes.network.transit import TransitNetwork
+from routes.network.transit import StopLinks, TransitNetwork
 from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules
+from routes.timetable.timetable import Timetable
 
 __all__ = [
     "ClusterError",
     "DaskEngine",
     "NetworkSpec",
+    "ScenarioParts",
     "compute_travel_time_array_distributed",
     "dask_client",
     "load_worker_network",
@@ -63,8 +71,8 @@ SHARDS_PER_THREAD = 1
 #: At most this many travel times per shard (12 bytes each while a worker computes it), so a
 #: large job is cut into more shards than threads rather than one huge array per worker.
 MAX_SHARD_ENTRIES = 50_000_000
-#: Networks a worker keeps in memory (the baseline and the scenario being evaluated).
-_KEEP_NETWORKS = 2
+#: Networks a worker keeps in memory (the baseline and the scenarios being evaluated).
+_KEEP_NETWORKS = 3
 
 
 class ClusterError(RoutesError):
@@ -73,7 +81,7 @@ class ClusterError(RoutesError):
 
 @dataclass(frozen=True, slots=True)
 class NetworkSpec:
-    """What a worker needs to build (load from the cache) the client's network.
+    """What a worker needs to build (load from the cache) the client's baseline network.
 
     Attributes
     ----------
@@ -83,8 +91,6 @@ class NetworkSpec:
         The network cache folder.
     cache_enabled
         Whether the cache is used at all.
-    feeds
-        GTFS feeds replacing the study area's (a scenario's), or ``None``.
     allow_feed_errors
         As for :func:`routes.network.transit.build_network`.
     digest
@@ -96,19 +102,36 @@ class NetworkSpec:
     config_path: str
     cache_dir: str
     cache_enabled: bool
-    feeds: tuple[str, ...] | None
     allow_feed_errors: bool
     digest: str
     feed_doctor: DoctorRules = DOCTOR_RULES
 
 
-_NETWORKS: OrderedDict[NetworkSpec, TransitNetwork] = OrderedDict()
+@dataclass(frozen=True, slots=True)
+class ScenarioParts:
+    """What a scenario's network adds to the baseline's: sent to the workers as arrays.
+
+    Attributes
+    ----------
+    timetable, links
+        The scenario's timetable and stop links.
+    digest
+        The scenario network's digest.
+    """
+
+    timetable: Timetable
+    links: StopLinks
+    digest: str
+
+
+_NETWORKS: OrderedDict[str, TransitNetwork] = OrderedDict()
 _NETWORKS_LOCK = threading.Lock()
 
 
-def load_worker_network(spec: NetworkSpec) -> TransitNetwork:
+def load_worker_network(spec: NetworkSpec, scenario: ScenarioParts | None = None) -> TransitNetwork:
     """Build (normally: load from the cache) the network a spec describes, once per process.
 
+    With ``scenario``, the scenario's network on the baseline's streets.
     Warnings about the network (unsnapped stops, feeds) are not repeated here:
     the client reported them when it built the network.
 
@@ -121,33 +144,46 @@ def load_worker_network(spec: NetworkSpec) -> TransitNetwork:
     from routes.network.transit import build_network
 
     with _NETWORKS_LOCK:
-        network = _NETWORKS.get(spec)
+        wanted = spec.digest if scenario is None else scenario.digest
+        network = _NETWORKS.get(wanted)
         if network is not None:
-            _NETWORKS.move_to_end(spec)
+            _NETWORKS.move_to_end(wanted)
             return network
         started = time.perf_counter()
-        study = load_study_area(Path(spec.config_path))
-        cache = NetworkCache(Path(spec.cache_dir), enabled=spec.cache_enabled)
-        feeds = None if spec.feeds is None else tuple(Path(f) for f in spec.feeds)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RoutesWarning)
-            # The client checked the network for lost data (and was allowed on).
-            network = build_network(study, cache=cache, allow_feed_errors=spec.allow_feed_errors,
-                                    allow_data_loss=True, feed_doctor=spec.feed_doctor,
-                                    feeds=feeds)
-        if network.digest != spec.digest:
-            msg = (
-                f"worker network {network.digest[:12]} differs from the client's "
-                f"{spec.digest[:12]} for {spec.config_path}: the input files differ between "
-                "machines; give every worker the same study area files at the same paths"
-            )
-            raise CacheError(msg)
-        _NETWORKS[spec] = network
-        while len(_NETWORKS) > _KEEP_NETWORKS:
-            _NETWORKS.popitem(last=False)
-        logger.info("worker network %s ready in %.1f s", spec.digest[:12],
+        baseline = _NETWORKS.get(spec.digest)
+        if baseline is not None:
+            _NETWORKS.move_to_end(spec.digest)
+        else:
+            study = load_study_area(Path(spec.config_path))
+            cache = NetworkCache(Path(spec.cache_dir), enabled=spec.cache_enabled)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RoutesWarning)
+                # The client checked the network for lost data (and was allowed on).
+                baseline = build_network(study, cache=cache,
+                                         allow_feed_errors=spec.allow_feed_errors,
+                                         allow_data_loss=True, feed_doctor=spec.feed_doctor)
+            if baseline.digest != spec.digest:
+                msg = (
+                    f"worker network {baseline.digest[:12]} differs from the client's "
+                    f"{spec.digest[:12]} for {spec.config_path}: the input files differ between "
+                    "machines; give every worker the same study area files at the same paths"
+                )
+                raise CacheError(msg)
+            _keep(baseline)
+        network = baseline
+        if scenario is not None:
+            network = dataclasses.replace(baseline, timetable=scenario.timetable,
+                                          links=scenario.links, digest=scenario.digest, feeds=())
+            _keep(network)
+        logger.info("worker network %s ready in %.1f s", network.digest[:12],
                     time.perf_counter() - started)
         return network
+
+
+def _keep(network: TransitNetwork) -> None:
+    _NETWORKS[network.digest] = network
+    while len(_NETWORKS) > _KEEP_NETWORKS:
+        _NETWORKS.popitem(last=False)
 
 
 def _task_threads(n_threads: int | None, slots_per_host: dict[str, int]) -> int:
@@ -162,27 +198,22 @@ def _task_threads(n_threads: int | None, slots_per_host: dict[str, int]) -> int:
 
 def _compute_shard(
     spec: NetworkSpec,
+    scenario: ScenarioParts | None,
     origins: Points,
     destinations: Points,
-    routing: RoutingParams,
-    departure_s: int | None,
-    window_min: int | None,
-    percentiles: tuple[int, ...],
+    request: TravelTimeRequest,
     n_threads: int | None,
     slots_per_host: dict[str, int],
 ) -> NDArray[np.float64]:
     """Run on a worker: travel times from a shard of origins to every destination."""
     from routes.engine.raptor import compute_travel_time_array
 
-    network = load_worker_network(spec)
+    network = load_worker_network(spec, scenario)
     with warnings.catch_warnings():
         # Unsnapped points were reported once by the client.
         warnings.simplefilter("ignore", RoutesWarning)
-        return compute_travel_time_array(
-            network, origins, destinations, routing=routing, departure_s=departure_s,
-            window_min=window_min, percentiles=percentiles,
-            n_threads=_task_threads(n_threads, slots_per_host),
-        )
+        return compute_travel_time_array(network, origins, destinations, request,
+                                         n_threads=_task_threads(n_threads, slots_per_host))
 
 
 def _warn_unsnapped(network: TransitNetwork, points: Points, routing: RoutingParams,
@@ -220,12 +251,10 @@ def compute_travel_time_array_distributed(
     spec: NetworkSpec,
     network: TransitNetwork,
     origins: Points,
-    destinations: Points | None = None,
+    destinations: Points | None,
+    request: TravelTimeRequest,
     *,
-    routing: RoutingParams,
-    departure_s: int | None = None,
-    window_min: int | None = None,
-    percentiles: Sequence[int] | None = None,
+    scenario: Any = None,
     progress: ProgressCallback | None = None,
     n_threads: int | None = None,
     shard_size: int | None = None,
@@ -237,11 +266,15 @@ def compute_travel_time_array_distributed(
     client
         A ``distributed.Client``.
     spec
-        How workers build the network (see :class:`NetworkSpec`).
+        How workers build the baseline network (see :class:`NetworkSpec`).
     network
-        The same network, built on the client (for the digest and the warnings).
-    origins, destinations, routing, departure_s, window_min, percentiles
+        The network to route on, as built on the client (for the digest and
+        the warnings): the baseline's, or a scenario's.
+    origins, destinations, request
         As for :func:`routes.engine.raptor.compute_travel_time_array`.
+    scenario
+        For a scenario's network, its :class:`ScenarioParts` as scattered to
+        the workers (a future), or ``None`` for the baseline's.
     progress
         Called as ``progress(done, total)`` with origins done, as shards finish.
     n_threads
@@ -269,8 +302,9 @@ def compute_travel_time_array_distributed(
     from distributed import as_completed
 
     destinations = origins if destinations is None else destinations
-    pcts = tuple(routing.percentiles if percentiles is None else percentiles)
-    if network.digest != spec.digest:
+    pcts = request.percentiles
+    routing = request.routing
+    if scenario is None and network.digest != spec.digest:
         msg = (f"network {network.digest[:12]} is not the one the spec describes "
                f"({spec.digest[:12]})")
         raise CacheError(msg)
@@ -297,8 +331,8 @@ def compute_travel_time_array_distributed(
     for k in range(n_shards):
         index = np.arange(k, n_orig, n_shards, dtype=np.int64)
         future = client.submit(
-            _compute_shard, spec, _take(origins, index), dest_future, routing, departure_s,
-            window_min, pcts, n_threads, slots, pure=False,
+            _compute_shard, spec, scenario, _take(origins, index), dest_future, request,
+            n_threads, slots, pure=False,
         )
         futures[future] = index
     done = 0
@@ -319,7 +353,7 @@ def compute_travel_time_array_distributed(
 
 
 class DaskEngine:
-    """The built-in engine with origins sharded over a Dask cluster.
+    """The built-in engine with origins sharded over a Dask cluster, on one network.
 
     Parameters
     ----------
@@ -327,12 +361,14 @@ class DaskEngine:
         A ``distributed.Client`` (see :func:`dask_client`).
     study
         The study area (workers read its ``routes.toml``).
+    network
+        The network to route on: the study area's baseline network, built on
+        the client with ``cache`` (workers build it the same way).
     cache
         The network cache the client built the network in (workers load from it).
-    feeds
-        GTFS feeds replacing the study area's (a scenario's).
-    allow_feed_errors
-        As for :func:`routes.network.transit.build_network`.
+    n_threads
+        Engine threads per task (default: each host's cores shared between its
+        Dask threads).
     shard_size
         Origins per task (default: one task per Dask thread, capped by
         :data:`MAX_SHARD_ENTRIES`).
@@ -345,58 +381,56 @@ class DaskEngine:
         self,
         client: Any,
         study: StudyArea,
+        network: TransitNetwork,
         *,
         cache: NetworkCache | None = None,
-        feeds: tuple[Path, ...] | None = None,
-        allow_feed_errors: bool = False,
+        n_threads: int | None = None,
         shard_size: int | None = None,
     ) -> None:
         self.client = client
         self.study = study
+        self.network = network
         self.cache = cache if cache is not None else NetworkCache()
-        self.feeds = None if feeds is None else tuple(feeds)
-        self.allow_feed_errors = allow_feed_errors
+        self.n_threads = n_threads
         self.shard_size = shard_size
-
-    def for_feeds(self, feeds: tuple[Path, ...]) -> DaskEngine:
-        """Return the engine for a scenario's feeds (same cluster and cache).
-
-        Scenario networks are built without ``allow_feed_errors``
-        (:func:`routes.evaluation.scenario.build_scenario`), so workers build them so too.
-        """
-        return DaskEngine(self.client, self.study, cache=self.cache, feeds=feeds,
-                          allow_feed_errors=False, shard_size=self.shard_size)
-
-    def spec(self, network: TransitNetwork) -> NetworkSpec:
-        """Describe ``network`` for the workers (paths, not arrays)."""
-        return NetworkSpec(
-            config_path=str(Path(self.study.config_path).resolve()),
+        self.digest = network.digest
+        self.spec = NetworkSpec(
+            config_path=str(Path(study.config_path).resolve()),
             cache_dir=str(Path(self.cache.root).resolve()),
             cache_enabled=self.cache.enabled,
-            feeds=None if self.feeds is None else tuple(str(Path(f).resolve()) for f in self.feeds),
-            allow_feed_errors=self.allow_feed_errors,
+            allow_feed_errors=network.allow_feed_errors,
             digest=network.digest,
             feed_doctor=network.feed_doctor,
         )
+        self._scenario: Any = None
+
+    def for_scenario(self, network: TransitNetwork, gtfs: GtfsWriter) -> DaskEngine:
+        """Return the engine for a scenario's network (same cluster and cache).
+
+        The scenario's timetable and stop links are scattered to every worker
+        once; ``gtfs`` is not needed.
+        """
+        engine = DaskEngine(self.client, self.study, self.network, cache=self.cache,
+                            n_threads=self.n_threads, shard_size=self.shard_size)
+        parts = ScenarioParts(network.timetable, network.links, network.digest)
+        [engine._scenario] = self.client.scatter([parts], broadcast=True, hash=False)
+        engine.network = network
+        engine.digest = network.digest
+        return engine
 
     def compute_travel_time_array(
         self,
-        network: TransitNetwork,
         origins: Points,
-        destinations: Points | None = None,
+        destinations: Points | None,
+        request: TravelTimeRequest,
         *,
-        routing: RoutingParams,
-        departure_s: int | None = None,
-        window_min: int | None = None,
-        percentiles: Sequence[int] | None = None,
         progress: ProgressCallback | None = None,
-        n_threads: int | None = None,
     ) -> NDArray[np.float64]:
         """Travel times, minutes, by :func:`compute_travel_time_array_distributed`."""
         return compute_travel_time_array_distributed(
-            self.client, self.spec(network), network, origins, destinations, routing=routing,
-            departure_s=departure_s, window_min=window_min, percentiles=percentiles,
-            progress=progress, n_threads=n_threads, shard_size=self.shard_size,
+            self.client, self.spec, self.network, origins, destinations, request,
+            scenario=self._scenario, progress=progress, n_threads=self.n_threads,
+            shard_size=self.shard_size,
         )
 
 

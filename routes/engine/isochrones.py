@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 
@@ -10,8 +11,8 @@ import numpy as np
 import shapely
 
 from routes._csr import owners
-from routes.config.study_area import RoutingParams
 from routes.engine.raptor import compute_snapped_travel_times
+from routes.engine.request import TravelTimeRequest
 from routes.errors import InputError
 from routes.inputs.points import Points
 from routes.network.transit import TransitNetwork
@@ -30,11 +31,8 @@ def compute_isochrones(
     origins: Points,
     origin_ids: Sequence[str],
     cutoffs_min: Sequence[float],
+    request: TravelTimeRequest,
     *,
-    routing: RoutingParams,
-    departure_s: int | None = None,
-    window_min: int | None = None,
-    percentile: int | None = None,
     grid_m: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Polygons of the area reachable from chosen origins within each cutoff.
@@ -55,10 +53,10 @@ def compute_isochrones(
         IDs of the origins to draw.
     cutoffs_min
         Travel-time cutoffs, minutes.
-    routing, departure_s, window_min
-        As for :func:`routes.engine.raptor.compute_travel_times`.
-    percentile
-        Percentile of the travel-time distribution (default: the first of ``routing``).
+    request
+        Departure window and limits, as for
+        :func:`routes.engine.raptor.compute_travel_times`; the isochrones are
+        of its first percentile.
     grid_m
         Route to one street node per square of this size instead of to every
         node (much faster on large networks, for maps); the discs then grow by
@@ -86,7 +84,7 @@ def compute_isochrones(
     if not cutoffs_min or min(cutoffs_min) <= 0:
         msg = f"cutoffs {list(cutoffs_min)!r} must be positive minutes"
         raise InputError(msg)
-    pct = routing.percentiles[0] if percentile is None else percentile
+    routing = request.routing
     chosen = np.array([index[i] for i in ids])
     snapped = snap_points(network.streets, origins.lon[chosen], origins.lat[chosen],
                           max_snap_m=routing.max_snap_m, index=network.edge_index)
@@ -98,10 +96,9 @@ def compute_isochrones(
                                  np.floor(streets.node_y_m / grid_m)])
         nodes = np.unique(cells, axis=0, return_index=True)[1].astype(np.int32)
         slack_m += grid_m * np.sqrt(2) / 2
+    first = dataclasses.replace(request, percentiles=request.percentiles[:1])
     minutes = compute_snapped_travel_times(
-        network, snapped, SnappedPoints.at_nodes(nodes), routing=routing,
-        departure_s=departure_s, window_min=window_min, percentiles=(pct,),
-    )[:, 0, :]
+        network, snapped, SnappedPoints.at_nodes(nodes), first)[:, 0, :]
     speed = routing.walk_speed_m_s
     slack_m += _SLACK_S * speed
     longest_m = np.zeros(streets.n_nodes)

@@ -22,11 +22,12 @@ from numpy.typing import NDArray
 
 from routes._csr import offsets_from_counts, offsets_from_keys, owners
 from routes._progress import ProgressCallback, no_progress
-from routes.columns import ColumnKind, column_name
 from routes.config.study_area import RoutingParams
 from routes.engine import _raptor_kernels
 from routes.engine.frequencies import frequency_offsets, iterations_per_minute, kernel_timetable
-from routes.errors import InputError, RoutesWarning
+from routes.engine.request import TravelTimeRequest
+from routes.engine.table import travel_time_table
+from routes.errors import RoutesWarning
 from routes.inputs.points import Points
 from routes.network.transit import (
     TransitNetwork,
@@ -174,12 +175,9 @@ def _kernel_legs(legs: WalkLegs, walk_s: NDArray[np.int32], n_targets: int,
 def compute_travel_time_array(
     network: TransitNetwork,
     origins: Points,
-    destinations: Points | None = None,
+    destinations: Points | None,
+    request: TravelTimeRequest,
     *,
-    routing: RoutingParams,
-    departure_s: int | None = None,
-    window_min: int | None = None,
-    percentiles: Sequence[int] | None = None,
     progress: ProgressCallback | None = None,
     n_threads: int | None = None,
 ) -> NDArray[np.float64]:
@@ -193,7 +191,13 @@ def compute_travel_time_array(
     -------
     numpy.ndarray
         Shape ``(n_origins, n_percentiles, n_destinations)``.
+
+    Warns
+    -----
+    RoutesWarning
+        When points cannot be snapped to the street network.
     """
+    routing = request.routing
     index = network.edge_index
     if index is None:
         index = build_edge_index(network.streets)
@@ -202,10 +206,8 @@ def compute_travel_time_array(
         linked_dests = linked_origins
     else:
         linked_dests = _snap(network, destinations, routing, "destinations", index)
-    minutes = compute_snapped_travel_times(
-        network, linked_origins, linked_dests, routing=routing, departure_s=departure_s,
-        window_min=window_min, percentiles=percentiles, progress=progress, n_threads=n_threads,
-    )
+    minutes = compute_snapped_travel_times(network, linked_origins, linked_dests, request,
+                                           progress=progress, n_threads=n_threads)
     # A point's trip to itself takes 0 minutes (as in R5), not twice its walk to the street.
     o, d = _same_places(origins, origins if destinations is None else destinations)
     on_streets = linked_origins.snapped[o]
@@ -227,11 +229,8 @@ def compute_snapped_travel_times(
     network: TransitNetwork,
     origins: SnappedPoints,
     destinations: SnappedPoints,
+    request: TravelTimeRequest,
     *,
-    routing: RoutingParams,
-    departure_s: int | None = None,
-    window_min: int | None = None,
-    percentiles: Sequence[int] | None = None,
     progress: ProgressCallback | None = None,
     n_threads: int | None = None,
 ) -> NDArray[np.float64]:
@@ -246,7 +245,7 @@ def compute_snapped_travel_times(
         (:func:`routes.streets.snapping.snap_points`); dropped points are unreachable.
         Pass the same object twice for an all-to-all matrix (its walks are
         then searched once).
-    routing, departure_s, window_min, percentiles, progress, n_threads
+    request, progress, n_threads
         As for :func:`compute_travel_times`.
 
     Returns
@@ -254,12 +253,9 @@ def compute_snapped_travel_times(
     numpy.ndarray
         Shape ``(n_origins, n_percentiles, n_destinations)``, NaN where unreachable.
     """
-    start_s = routing.departure_start_s if departure_s is None else departure_s
-    n_minutes = routing.window_min if window_min is None else window_min
-    pcts = tuple(routing.percentiles if percentiles is None else percentiles)
-    if n_minutes < 1 or not pcts or not all(0 < p < 100 for p in pcts):
-        msg = f"window of {n_minutes} minutes and percentiles {pcts!r}: need >= 1 minute, 1-99"
-        raise InputError(msg)
+    routing = request.routing
+    n_minutes = request.window_min
+    pcts = request.percentiles
     progress = progress or no_progress
     tt = network.timetable
     links = network.links
@@ -300,7 +296,7 @@ def compute_snapped_travel_times(
     logger.debug("walk legs: %d access, %d direct, %d egress; %.2f s", len(access.target),
                  len(direct.target), len(egress.target), time.perf_counter() - started)
 
-    departures = (start_s + 60 * np.arange(n_minutes)).astype(np.int32)
+    departures = request.departures_s
     draws = iterations_per_minute(n_minutes, routing.frequency_draws, freq.n_entries > 0)
     ranks = percentile_ranks(pcts, n_minutes * draws)
     offsets = frequency_offsets(freq.keys, freq.headway_s, max(n_minutes * draws, 1),
@@ -352,12 +348,9 @@ def compute_snapped_travel_times(
 def compute_travel_times(
     network: TransitNetwork,
     origins: Points,
-    destinations: Points | None = None,
+    destinations: Points | None,
+    request: TravelTimeRequest,
     *,
-    routing: RoutingParams,
-    departure_s: int | None = None,
-    window_min: int | None = None,
-    percentiles: Sequence[int] | None = None,
     progress: ProgressCallback | None = None,
     n_threads: int | None = None,
 ) -> pd.DataFrame:
@@ -375,15 +368,9 @@ def compute_travel_times(
         Origin points.
     destinations
         Destination points; the origins when ``None``.
-    routing
-        Walking speed and limits, rides, trip length, window and percentiles.
-    departure_s
-        First departure, seconds after midnight (default: the window of ``routing``).
-    window_min
-        Number of per-minute departures (default: the window of ``routing``; 1 for a
-        single departure).
-    percentiles
-        Percentiles to report (default: those of ``routing``).
+    request
+        Departure window, percentiles, walking speed and limits
+        (:meth:`TravelTimeRequest.from_routing` of the study area's ``[routing]``).
     progress
         Called as ``progress(done, total)`` with origins done.
     n_threads
@@ -392,9 +379,8 @@ def compute_travel_times(
     Returns
     -------
     pandas.DataFrame
-        One row per origin–destination pair reachable at some percentile:
-        ``from_id`` and ``to_id`` (str), and ``travel_time_pNN_min`` (float
-        minutes, NaN where unreachable at that percentile) per percentile.
+        The long table of :func:`routes.engine.table.travel_time_table`:
+        ``from_id``, ``to_id``, ``travel_time_pNN_min``.
 
     Warns
     -----
@@ -411,17 +397,6 @@ def compute_travel_times(
     Percentiles use the nearest rank (:func:`percentile_ranks`).
     """
     destinations = origins if destinations is None else destinations
-    pcts = tuple(routing.percentiles if percentiles is None else percentiles)
-    minutes = compute_travel_time_array(
-        network, origins, destinations, routing=routing, departure_s=departure_s,
-        window_min=window_min, percentiles=pcts, progress=progress, n_threads=n_threads,
-    )
-    reachable = ~np.isnan(minutes).all(axis=1)
-    o_idx, d_idx = np.nonzero(reachable)
-    table = {
-        "from_id": origins.ids[o_idx].astype(str),
-        "to_id": destinations.ids[d_idx].astype(str),
-    }
-    for j, p in enumerate(pcts):
-        table[column_name(ColumnKind.TRAVEL_TIME, percentile=p)] = minutes[o_idx, j, d_idx]
-    return pd.DataFrame(table)
+    minutes = compute_travel_time_array(network, origins, destinations, request,
+                                        progress=progress, n_threads=n_threads)
+    return travel_time_table(minutes, origins, destinations, request.percentiles)

@@ -1,14 +1,16 @@
-"""A study area's loaded inputs (baseline network, zones, destinations) and their checks.
+"""A study area loaded for evaluating proposals: :class:`Study` and its checks.
 
-:func:`load_study_inputs` loads them once; :func:`compute_baseline` computes the
-baseline accessibility; the checks (``--map-zone`` ids, proposals against the
-study area) come before any computing.
+:func:`load_study` loads the baseline network, the zones and the destination
+layers once; :func:`compute_baseline` computes the baseline accessibility; the
+checks (``--map-zone`` ids, proposals against the study area) come before any
+computing. Nothing here writes a file, except entries of the network cache
+(:mod:`routes.cache`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from routes._closest import check_known_ids
@@ -16,8 +18,8 @@ from routes._progress import ProgressCallback
 from routes._warnings import record_warnings
 from routes.access.zone_access import AccessResult, compute_access
 from routes.cache import NetworkCache
-from routes.config.study_area import StudyArea
-from routes.engine.backends import TravelTimeEngine
+from routes.config.study_area import StudyArea, load_study_area
+from routes.engine.base import TravelTimeEngine
 from routes.errors import InputError, ProposalError, join_problems
 from routes.inputs.destinations import Destinations, load_destinations
 from routes.inputs.zones import Zones, load_zones
@@ -31,81 +33,135 @@ from routes.proposal.validate import (
 )
 from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules
 
-__all__ = ["StudyInputs", "check_map_zones", "compute_baseline", "load_study_inputs"]
+__all__ = [
+    "Baseline",
+    "Study",
+    "check_map_zones",
+    "check_proposals",
+    "compute_baseline",
+    "load_proposals",
+    "load_study",
+]
 
 
 @dataclass(frozen=True, slots=True)
-class StudyInputs:
-    """The loaded inputs of a study area: its baseline network, zones and destinations.
+class Study:
+    """A study area with its inputs loaded: baseline network, zones and destinations.
 
     Attributes
     ----------
-    study
-        The study area.
+    area
+        The study area (``routes.toml``).
     network
-        The baseline transit network.
+        The baseline transit network (it keeps ``allow_feed_errors``,
+        ``allow_data_loss`` and the feed doctor's rules for its scenarios).
     zones
         Origins.
     layers
         Destination layers.
     warnings
         The data warnings raised while loading them.
-    allow_feed_errors
-        Whether malformed GTFS trips were dropped with a warning (scenarios do the same).
+    cache
+        The network cache the network was built with; travel times are cached
+        there too (``None``: the default folder).
     """
 
-    study: StudyArea
+    area: StudyArea
     network: TransitNetwork
     zones: Zones
     layers: tuple[Destinations, ...]
     warnings: tuple[str, ...] = ()
-    allow_feed_errors: bool = False
+    cache: NetworkCache | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def allow_feed_errors(self) -> bool:
+        """Whether malformed GTFS trips were dropped with a warning (scenarios too)."""
+        return self.network.allow_feed_errors
 
 
-def load_study_inputs(
-    study: StudyArea, *, cache: NetworkCache | None = None, allow_feed_errors: bool = False,
-    allow_data_loss: bool = False, feed_doctor: DoctorRules = DOCTOR_RULES,
-) -> StudyInputs:
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """The baseline accessibility of a study, and the data warnings computing it gave.
+
+    Attributes
+    ----------
+    access
+        Per-zone metrics and travel times on the baseline network.
+    warnings
+        The data warnings raised while computing them.
+    """
+
+    access: AccessResult
+    warnings: tuple[str, ...] = ()
+
+
+def load_study(
+    study: StudyArea | Path | str, *, cache: NetworkCache | None = None,
+    allow_feed_errors: bool = False, allow_data_loss: bool = False,
+    feed_doctor: DoctorRules = DOCTOR_RULES,
+) -> Study:
     """Load the baseline network, the zones and the destination layers of a study area.
 
-    ``allow_data_loss`` and ``feed_doctor`` are as for
-    :func:`routes.network.transit.build_network` (the network keeps them for its
-    scenarios and the zone checks of :func:`routes.access.zone_access.compute_access`).
+    Parameters
+    ----------
+    study
+        The study area, or its ``routes.toml``.
+    cache
+        The network cache (default: ``$ROUTES_CACHE_DIR`` or the user cache folder).
+    allow_feed_errors
+        Drop malformed GTFS trips with a warning instead of stopping (the
+        scenarios of the study keep the same trips).
+    allow_data_loss, feed_doctor
+        As for :func:`routes.network.transit.build_network` (the network keeps
+        them for its scenarios and the zone checks of
+        :func:`routes.access.zone_access.compute_access`).
+
+    Returns
+    -------
+    Study
+        The loaded inputs.
 
     Raises
     ------
     InputError
-        If the study area has no ``[zones]`` or no destination layers, or any
-        input is invalid.
+        If the study area has no ``[zones]`` or any input is invalid.
     DataLossError
         If most of the transit network is off the street network, unless
         ``allow_data_loss``.
+
+    Notes
+    -----
+    Writes nothing but network cache entries (the street network, each
+    feed's trips, the stop links), which later calls read instead of building.
     """
-    if study.zones is None:
-        msg = f"{study.config_path.name}: no [zones]; add the neighbourhoods to evaluate"
+    area = study if isinstance(study, StudyArea) else load_study_area(Path(study))
+    if area.zones is None:
+        msg = f"{area.config_path.name}: no [zones]; add the neighbourhoods to evaluate"
         raise InputError(msg)
     with record_warnings() as log:
-        zones = load_zones(study.zones)
-        layers = tuple(load_destinations(d, osm_path=study.osm_path)
-                       for d in study.destinations)
-        network = build_network(study, cache=cache, allow_feed_errors=allow_feed_errors,
+        zones = load_zones(area.zones)
+        layers = tuple(load_destinations(d, osm_path=area.osm_path) for d in area.destinations)
+        network = build_network(area, cache=cache, allow_feed_errors=allow_feed_errors,
                                 allow_data_loss=allow_data_loss, feed_doctor=feed_doctor)
-    return StudyInputs(study, network, zones, layers, log.messages, allow_feed_errors)
+    return Study(area, network, zones, layers, log.messages, cache)
 
 
 def compute_baseline(
-    inputs: StudyInputs, *, cache: NetworkCache | None = None,
-    progress: ProgressCallback | None = None, engine: TravelTimeEngine | None = None,
-) -> AccessResult:
-    """Baseline accessibility of every zone (travel times cached on disk).
+    study: Study, *, engine: TravelTimeEngine | None = None,
+    progress: ProgressCallback | None = None,
+) -> Baseline:
+    """Baseline accessibility of every zone (travel times cached in the network cache).
 
-    ``engine`` computes the travel times (default: the built-in engine in this process).
+    ``engine`` computes the travel times on the study's network (default: the
+    built-in engine in this process).
     """
-    return compute_access(inputs.study, inputs.network, inputs.zones, inputs.layers,
-                          cache=cache, progress=progress, engine=engine)
+    with record_warnings() as log:
+        access = compute_access(study.area, study.network, study.zones, study.layers,
+                                cache=study.cache, progress=progress, engine=engine)
+    return Baseline(access, log.messages)
 
 
-def check_map_zones(inputs: StudyInputs, map_zones: Sequence[str] | None) -> None:
+def check_map_zones(study: Study, map_zones: Sequence[str] | None) -> None:
     """Check that the ``--map-zone`` ids are zones of the study area.
 
     Raises
@@ -114,12 +170,18 @@ def check_map_zones(inputs: StudyInputs, map_zones: Sequence[str] | None) -> Non
         Naming each unknown id with the closest zone ids.
     """
     if map_zones:
-        check_known_ids(list(map_zones), inputs.zones.table.index.astype(str), what="--map-zone",
+        check_known_ids(list(map_zones), study.zones.table.index.astype(str), what="--map-zone",
                         noun="zones", todo="give zone ids from the zones file's id column")
 
 
-def _load_proposals(paths: Sequence[Path]) -> list[tuple[Proposal, tuple[str, ...]]]:
-    """Load every proposal, with its load warnings; one error listing every invalid one."""
+def load_proposals(paths: Sequence[Path]) -> list[tuple[Proposal, tuple[str, ...]]]:
+    """Load every proposal, with its load warnings; one error listing every invalid one.
+
+    Raises
+    ------
+    ProposalError
+        Listing every proposal that cannot be loaded.
+    """
     loaded: list[tuple[Proposal, tuple[str, ...]]] = []
     problems: list[str] = []
     for path in paths:
@@ -135,16 +197,23 @@ def _load_proposals(paths: Sequence[Path]) -> list[tuple[Proposal, tuple[str, ..
     return loaded
 
 
-def _validate_against_study(inputs: StudyInputs, proposals: Sequence[Proposal]) -> None:
-    """Check every proposal against the study area before any computing (one error for all)."""
-    streets = inputs.network.streets
+def check_proposals(study: Study, proposals: Sequence[Proposal]) -> None:
+    """Check every proposal against the study area before any computing (one error for all).
+
+    Raises
+    ------
+    ProposalError
+        Listing, for every proposal, routes outside the street network,
+        modifications of unknown GTFS routes and days that miss the date.
+    """
+    streets = study.network.streets
     bbox = (float(streets.node_lon.min()), float(streets.node_lat.min()),
             float(streets.node_lon.max()), float(streets.node_lat.max()))
-    route_ids = [str(r) for r in inputs.network.timetable.route_ids]
+    route_ids = [str(r) for r in study.network.timetable.route_ids]
     checks: list[Callable[[Proposal], None]] = [
         lambda p: validate_against_network(p, bbox),
         lambda p: validate_modifications(p, route_ids),
-        lambda p: validate_service_days(p, inputs.study.service_date),
+        lambda p: validate_service_days(p, study.area.service_date),
     ]
     problems: list[str] = []
     for proposal in proposals:

@@ -13,9 +13,11 @@ destinations keep ``[routing].max_snap_m``.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +41,8 @@ from routes.streets.snapping import (
 )
 from routes.streets.walking import WalkLegs, compute_walk_legs
 from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules, feed_doctor_key
-from routes.timetable.timetable import Timetable, load_timetable
+from routes.timetable.feed import FeedTrips, load_feed_trips
+from routes.timetable.timetable import Timetable, assemble_timetable
 
 __all__ = [
     "LINKING_SCHEME",
@@ -49,6 +52,7 @@ __all__ = [
     "TransitNetwork",
     "build_network",
     "build_stop_links",
+    "link_stops",
     "check_stop_links",
     "closest_stops_on_patterns",
     "compute_stop_usage",
@@ -119,6 +123,12 @@ class TransitNetwork:
     feed_doctor
         The feed doctor's rules the timetable was built with; scenarios built
         on it use them too.
+    feeds
+        Each feed's trips, before the feed doctor's drops, that ``timetable``
+        was assembled from (:func:`routes.timetable.timetable.assemble_timetable`):
+        scenarios change them; empty for networks not built from feeds.
+    allow_feed_errors
+        Whether malformed trips of the feeds were dropped with a warning.
     """
 
     streets: StreetNetwork
@@ -128,6 +138,8 @@ class TransitNetwork:
     edge_index: EdgeIndex | None = field(default=None, compare=False, repr=False)
     allow_data_loss: bool = field(default=False, compare=False)
     feed_doctor: DoctorRules = field(default=DOCTOR_RULES, compare=False)
+    feeds: tuple[FeedTrips, ...] = field(default=(), compare=False, repr=False)
+    allow_feed_errors: bool = field(default=False, compare=False)
 
 
 def transfer_search_m(routing: RoutingParams) -> float:
@@ -232,6 +244,27 @@ def compute_transfers(
     return WalkLegs(ptr, legs.target[keep], legs.distance_m[keep])
 
 
+def link_stops(
+    streets: StreetNetwork, lon: NDArray[np.float64], lat: NDArray[np.float64], *,
+    link_radius_m: float = STOP_LINK_RADIUS_M, index: EdgeIndex | None = None,
+) -> SnappedPoints:
+    """Where stops join the street network (R5's linking of stops; each stop on its own).
+
+    Parameters
+    ----------
+    streets
+        The walk graph.
+    lon, lat
+        WGS84 coordinates of the stops, degrees.
+    link_radius_m
+        Farthest a stop may be from a street, metres.
+    index
+        A prebuilt edge index of ``streets`` (built here if omitted).
+    """
+    return snap_points(streets, lon, lat, max_snap_m=link_radius_m,
+                       endpoint_snap_m=R5_ENDPOINT_SNAP_M, index=index)
+
+
 def build_stop_links(
     streets: StreetNetwork,
     timetable: Timetable,
@@ -259,8 +292,8 @@ def build_stop_links(
         Linked stops and stop-to-stop walks (a stop's walk to itself is left out).
     """
     started = time.perf_counter()
-    stops = snap_points(streets, timetable.stop_lon, timetable.stop_lat,
-                        max_snap_m=link_radius_m, endpoint_snap_m=R5_ENDPOINT_SNAP_M)
+    stops = link_stops(streets, timetable.stop_lon, timetable.stop_lat,
+                       link_radius_m=link_radius_m)
     max_transfer_m = transfer_search_m(routing)
     transfers = compute_transfers(streets, stops, max_transfer_m)
     logger.info(
@@ -470,16 +503,10 @@ def build_network(
         f"{study.osm_path} ({study.walk_access})",
     )
     feeds = study.gtfs_paths if feeds is None else tuple(feeds)
-    timetable_key = hash_inputs(
-        feeds, {"date": study.service_date.isoformat(), "allow_feed_errors": allow_feed_errors,
-                "feed_doctor": feed_doctor_key(feed_doctor)}
-    )
-    timetable = cache.get_or_build(
-        "timetable", timetable_key, Timetable,
-        lambda: load_timetable(feeds, study.service_date, allow_feed_errors=allow_feed_errors,
-                               feed_doctor=feed_doctor),
-        f"{', '.join(map(str, feeds))} on {study.service_date}",
-    )
+    feed_trips, timetable_key = _load_feeds(feeds, study.service_date, cache=cache,
+                                            allow_feed_errors=allow_feed_errors,
+                                            feed_doctor=feed_doctor)
+    timetable = assemble_timetable(feed_trips, study.service_date)
     links_params = {
         "streets": streets_key, "timetable": timetable_key, "linking": LINKING_SCHEME,
         "stop_link_radius_m": STOP_LINK_RADIUS_M, "endpoint_snap_m": R5_ENDPOINT_SNAP_M,
@@ -498,4 +525,38 @@ def build_network(
     logger.info("network ready in %.1f s", time.perf_counter() - started)
     return TransitNetwork(streets, timetable, links, digest=links_key,
                           edge_index=build_edge_index(streets), allow_data_loss=allow_data_loss,
-                          feed_doctor=feed_doctor)
+                          feed_doctor=feed_doctor, feeds=feed_trips,
+                          allow_feed_errors=allow_feed_errors)
+
+
+def _load_feeds(
+    feeds: Sequence[Path], service_date: dt.date, *, cache: NetworkCache,
+    allow_feed_errors: bool, feed_doctor: DoctorRules,
+) -> tuple[tuple[FeedTrips, ...], str]:
+    """Each feed's trips of the date, each read once and cached on its own; and their key.
+
+    A feed is cached under a hash of its bytes, its name, the date and the
+    options, so changing one feed of a study area re-reads only that one
+    (:func:`routes.timetable.feed.load_feed_trips`).
+    """
+    from routes.errors import GtfsError
+    from routes.timetable.read import unique_feed_names
+
+    paths = [Path(p) for p in feeds]
+    if not paths:
+        msg = "no GTFS feeds given; list at least one feed in [study_area].gtfs"
+        raise GtfsError(msg)
+    out, keys = [], []
+    for path, name in zip(paths, unique_feed_names(paths), strict=True):
+        key = hash_inputs([path], {"kind": "feed trips", "name": name,
+                                   "date": service_date.isoformat(),
+                                   "allow_feed_errors": allow_feed_errors,
+                                   "feed_doctor": feed_doctor_key(feed_doctor)})
+        out.append(cache.get_or_build(
+            "feed", key, FeedTrips,
+            lambda path=path, name=name: load_feed_trips(  # type: ignore[misc]
+                path, name, service_date, allow_feed_errors=allow_feed_errors,
+                feed_doctor=feed_doctor),
+            f"{path} on {service_date}"))
+        keys.append(key)
+    return tuple(out), hash_inputs([], {"feeds": keys})

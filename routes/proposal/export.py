@@ -21,16 +21,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from routes.errors import OutputExistsError
-from routes.proposal.model import Proposal, ProposalRoute, Weekday
-from routes.proposal.schedule import compute_departures_s, compute_stop_offsets_s
-from routes.proposal.stops import compute_route_stops
+from routes.proposal.model import Proposal, Weekday
+from routes.proposal.trips import compute_proposal_trips
 from routes.timetable.export import write_gtfs_tables
 from routes.timetable.gtfs_time import format_gtfs_times
 
@@ -60,25 +58,6 @@ _DAY_COLUMNS = (
     ("saturday", Weekday.SAT),
     ("sunday", Weekday.SUN),
 )
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-
-
-def _route_slugs(routes: tuple[ProposalRoute, ...]) -> list[str]:
-    """One unique slug per route; collisions ("Route A", "route-a") get ``_2``, ``_3``..."""
-    seen: set[str] = set()
-    out = []
-    for index, route in enumerate(routes):
-        base = _slug(route.name) or f"route{index + 1}"
-        slug, n = base, 1
-        while slug in seen:
-            n += 1
-            slug = f"{base}_{n}"
-        seen.add(slug)
-        out.append(slug)
-    return out
 
 
 def build_proposal_feed(
@@ -143,92 +122,61 @@ def build_proposal_feed(
     if end_date < start_date:
         msg = f"service_dates {start_date} to {end_date}: the end is before the start"
         raise ValueError(msg)
-    prefix = f"proposal_{_slug(proposal.name) or 'unnamed'}"
+    laid = compute_proposal_trips(proposal)
     agency = pd.DataFrame(
         {
-            "agency_id": [prefix],
+            "agency_id": [laid.agency_id],
             "agency_name": [f"Proposal {proposal.name}"],
             "agency_url": [agency_url],
             "agency_timezone": [timezone],
         }
     )
-    routes, stops, calendar, trips, stop_times = [], [], [], [], []
-    for route, slug in zip(proposal.routes, _route_slugs(proposal.routes), strict=True):
-        route_id = f"{prefix}_{slug}"
-        service_id = f"{route_id}_days"
-        routes.append(
-            {
-                "route_id": route_id,
-                "agency_id": prefix,
-                "route_short_name": route.name,
-                "route_long_name": f"{route.name} (proposal {proposal.name})",
-                "route_type": route.route_type,
-            }
-        )
-        calendar.append(
-            {"service_id": service_id}
-            | {column: int(day in route.days) for column, day in _DAY_COLUMNS}
-            | {"start_date": start_date.strftime("%Y%m%d"), "end_date": end_date.strftime("%Y%m%d")}
-        )
-        route_stops = compute_route_stops(route)
-        stop_ids = np.array([f"{route_id}_s{k + 1:03d}" for k in range(len(route_stops))])
-        stop_names = [s.name or f"{route.name} stop {k + 1}" for k, s in enumerate(route_stops)]
-        stops.append(
-            pd.DataFrame(
-                {
-                    "stop_id": stop_ids,
-                    "stop_name": stop_names,
-                    "stop_lat": [s.lat for s in route_stops],
-                    "stop_lon": [s.lon for s in route_stops],
-                    "location_type": 0,
-                }
-            )
-        )
-        departures_s = compute_departures_s(route)
-        directions = (0, 1) if route.bidirectional else (0,)
-        for direction in directions:
-            reverse = direction == 1
-            arrival_s, departure_s = compute_stop_offsets_s(route, route_stops, reverse=reverse)
-            order = np.arange(len(route_stops))[::-1] if reverse else np.arange(len(route_stops))
-            trip_ids = np.char.add(
-                f"{route_id}_d{direction}_",
-                np.char.replace(format_gtfs_times(departures_s), ":", ""),
-            )
-            trips.append(
-                pd.DataFrame(
-                    {
-                        "route_id": route_id,
-                        "service_id": service_id,
-                        "trip_id": trip_ids,
-                        "trip_headsign": stop_names[order[-1]],
-                        "direction_id": direction,
-                    }
-                )
-            )
-            n_trips, n_stops = len(departures_s), len(order)
-            stop_times.append(
-                pd.DataFrame(
-                    {
-                        "trip_id": np.repeat(trip_ids, n_stops),
-                        "arrival_time": format_gtfs_times(
-                            (departures_s[:, None] + arrival_s[None, :]).ravel()
-                        ),
-                        "departure_time": format_gtfs_times(
-                            (departures_s[:, None] + departure_s[None, :]).ravel()
-                        ),
-                        "stop_id": np.tile(stop_ids[order], n_trips),
-                        "stop_sequence": np.tile(np.arange(1, n_stops + 1), n_trips),
-                        "timepoint": 1,
-                    }
-                )
-            )
+    routes = [
+        {
+            "route_id": route_id,
+            "agency_id": laid.agency_id,
+            "route_short_name": route.name,
+            "route_long_name": f"{route.name} (proposal {proposal.name})",
+            "route_type": route.route_type,
+        }
+        for route, route_id in zip(proposal.routes, laid.route_ids, strict=True)
+    ]
+    calendar = [
+        {"service_id": f"{route_id}_days"}
+        | {column: int(day in route.days) for column, day in _DAY_COLUMNS}
+        | {"start_date": start_date.strftime("%Y%m%d"), "end_date": end_date.strftime("%Y%m%d")}
+        for route, route_id in zip(proposal.routes, laid.route_ids, strict=True)
+    ]
+    route_ids = np.asarray(laid.route_ids, dtype=object)
+    n_stops = np.diff(laid.stop_ptr)
+    trip_of_row = np.repeat(np.arange(laid.n_trips), n_stops)
+    first_row = np.repeat(laid.stop_ptr[:-1], n_stops)
     tables = {
         "agency": agency,
         "routes": pd.DataFrame(routes, columns=list(_COLUMNS["routes"])),
-        "stops": _concat(stops, "stops"),
+        "stops": pd.DataFrame({
+            "stop_id": laid.stop_ids.astype(str),
+            "stop_name": laid.stop_names.astype(str),
+            "stop_lat": laid.stop_lat,
+            "stop_lon": laid.stop_lon,
+            "location_type": 0,
+        }),
         "calendar": pd.DataFrame(calendar, columns=list(_COLUMNS["calendar"])),
-        "trips": _concat(trips, "trips"),
-        "stop_times": _concat(stop_times, "stop_times"),
+        "trips": pd.DataFrame({
+            "route_id": route_ids[laid.trip_route].astype(str),
+            "service_id": (route_ids[laid.trip_route] + "_days").astype(str),
+            "trip_id": laid.trip_ids.astype(str),
+            "trip_headsign": laid.trip_headsigns.astype(str),
+            "direction_id": laid.trip_direction,
+        }),
+        "stop_times": pd.DataFrame({
+            "trip_id": laid.trip_ids.astype(str)[trip_of_row],
+            "arrival_time": format_gtfs_times(laid.arrival_s),
+            "departure_time": format_gtfs_times(laid.departure_s),
+            "stop_id": laid.stop_ids.astype(str)[laid.stops],
+            "stop_sequence": np.arange(len(laid.stops)) - first_row + 1,
+            "timepoint": 1,
+        }),
     }
     return {name: _typed(df, name) for name, df in tables.items()}
 
@@ -273,13 +221,6 @@ _COLUMNS: dict[str, dict[str, str]] = {
         "timepoint": "Int32",
     },
 }
-
-
-def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
-    frames = [f for f in frames if not f.empty]
-    if not frames:
-        return pd.DataFrame(columns=list(_COLUMNS[table]))
-    return pd.concat(frames, ignore_index=True)
 
 
 def _typed(df: pd.DataFrame, table: str) -> pd.DataFrame:

@@ -1,297 +1,206 @@
-"""Apply a proposal's modifications (remove a route, change its headway) to a GTFS feed."""
+"""A proposal's modifications (remove a route, change its headway) applied to a feed in memory.
+
+The modifications work on one feed's trips of the service date as read once
+for the baseline (:class:`~routes.timetable.feed.FeedTrips`), never on its
+files: :func:`apply_modifications_to_trips` returns a new feed, and the
+scenario's timetable is assembled from it (:mod:`routes.timetable.scenario`).
+The rules are those of the file form,
+:func:`routes.proposal.gtfs_modifications.apply_modifications`, which gives
+the same timetable (tested on the demo and on Porto Alegre); where they can
+differ is said in the Notes.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import warnings
 from collections.abc import Iterable
 
-import gtfs_kit
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
-from routes._closest import describe_choices
-from routes.errors import GtfsError, ProposalError, RoutesWarning, join_problems
+from routes.errors import GtfsError, ProposalError, RoutesWarning
+from routes.proposal.gtfs_modifications import check_route_ids
 from routes.proposal.model import ModificationKind, RouteModification
-from routes.timetable.gtfs_time import format_gtfs_times, parse_gtfs_times
+from routes.timetable.diagnosis import DoctorRules
+from routes.timetable.feed import FeedTrips
+from routes.timetable.scenario import (
+    carry_over,
+    change_feed_trips,
+    first_departures_s,
+    gtfs_trip_ids,
+    shift_trips,
+    stop_sequences,
+)
+from routes.timetable.trips import TripTable
 
-__all__ = ["apply_modifications"]
+__all__ = ["apply_modifications_to_trips"]
 
 logger = logging.getLogger(__name__)
 
 
-def apply_modifications(
-    feed: gtfs_kit.Feed, modifications: Iterable[RouteModification]
-) -> gtfs_kit.Feed:
+def apply_modifications_to_trips(
+    feed: FeedTrips,
+    modifications: Iterable[RouteModification],
+    *,
+    service_date: dt.date,
+    rules: DoctorRules,
+) -> FeedTrips:
     """Return a new feed with the modifications applied; ``feed`` is not changed.
 
     Parameters
     ----------
     feed
-        One GTFS feed.
+        One feed's trips of the date.
     modifications
-        Modifications whose ``gtfs_route_id`` is a raw ``route_id`` of this feed
-        (the caller strips the ``"<feed name>:"`` namespace and passes each feed
-        only its own modifications).
+        Modifications whose ``gtfs_route_id`` is a raw ``route_id`` of this
+        feed (the caller strips the ``"<feed name>:"`` namespace and passes
+        each feed only its own modifications).
+    service_date
+        The date of ``feed``.
+    rules
+        The feed doctor's rules (the doctor looks at the changed feed again).
 
     Returns
     -------
-    gtfs_kit.Feed
-        A copy of ``feed`` where:
-
-        - ``remove_route`` drops the route, its trips, their stop times and
-          ``frequencies`` rows, and the route's ``fare_rules`` rows;
-        - ``change_headway`` replaces the route's trips as described in Notes.
-
-        Stops, shapes and calendars are kept even if no longer used.
+    FeedTrips
+        ``remove_route`` takes the route and its trips away;
+        ``change_headway`` replaces the route's trips by trips every
+        ``headway_s``, as :func:`routes.proposal.gtfs_modifications.apply_modifications`
+        describes: per service and direction, the template is the trip of
+        lower-median departure of the stop pattern with most departures, and
+        new trips leave every ``headway_s`` from the first to the last
+        departure, named ``<template trip_id>_hw<headway_s>s_<NNN>``. Those
+        of a service that also ran the day before carry over past midnight as
+        the loader carries trips over.
 
     Raises
     ------
     ProposalError
-        If a route id is not in the feed, or a route is modified twice.
+        If a route id is not in the feed, a route is modified twice, or a
+        headway is not positive.
     GtfsError
-        If the route's stop times are malformed (a time that is not
-        ``HH:MM:SS``, a trip whose first stop has no time).
+        If a new trip id is already a trip id of the feed.
 
     Warns
     -----
     RoutesWarning
-        When a route to change has no trips (nothing to change).
+        When a route to change has no trips on the date, or trips carried
+        over from a service that ran the day before only (those are kept as
+        they are).
 
     Notes
     -----
-    ``change_headway`` works per service (``service_id``) and direction
-    (``direction_id``). In each, the trips are grouped by stop pattern (their
-    sequence of ``stop_id``); the pattern with the most departures (ties: the
-    earliest) is kept, and its trip with the median departure (lower median) is
-    the template. New trips depart every ``headway_s`` from the first to the last
-    original departure of the service and direction (any pattern), inclusive as
-    far as the headway reaches; each copies the template's trip attributes
-    (``block_id`` cleared) and its stop times shifted by the difference in
-    departure. Untimed stop times stay untimed. Frequency-based trips
-    (``frequencies.txt``) count once per departure and are replaced by explicit
-    trips. New ``trip_id`` s are ``<template trip_id>_hw<headway_s>s_<NNN>``.
+    The file form sees every trip of the feed; this one sees the trips of the
+    date and those carried over from the day before. They give the same
+    trips except (1) for a service that ran the day before but does not run
+    on the date, whose carried-over trips are kept here (the file form
+    re-times them from that service's whole day); (2) for trips the loader
+    dropped for feed errors (``allow_feed_errors``), which are not templates
+    here (the file form stops on them); (3) for interpolated times of untimed
+    stops, shifted here and interpolated after the shift there, which can
+    differ by a second when the interpolated time falls on exactly half a
+    second and the shift is an odd number of seconds.
     """
     mods = tuple(modifications)
-    new = feed.copy()
     if not mods:
-        return new
-    routes = feed.routes
-    if routes is None or feed.trips is None or feed.stop_times is None:
-        msg = "GTFS feed has no routes, trips or stop_times table; check that it is a GTFS feed"
-        raise GtfsError(msg)
-    _check_route_ids(mods, routes)
-
-    trips: pd.DataFrame = feed.trips
-    stop_times: pd.DataFrame = feed.stop_times
-    frequencies: pd.DataFrame | None = feed.frequencies
-    removed_routes: set[str] = set()
-    dropped_trips: set[str] = set()
-    new_trips: list[pd.DataFrame] = []
-    new_stop_times: list[pd.DataFrame] = []
+        return feed
+    trips = feed.trips
+    check_route_ids(mods, [str(r) for r in trips.route_ids])
+    route_index = {str(r): i for i, r in enumerate(trips.route_ids)}
+    previous_services = np.asarray(feed.previous_day_service_ids, dtype=object)
+    keep = np.ones(trips.n_trips, dtype=bool)
+    keep_routes = np.ones(len(trips.route_ids), dtype=bool)
+    made_today: list[TripTable] = []
+    made_carried: list[TripTable] = []
     for mod in mods:
-        route_trips = trips[trips["route_id"] == mod.gtfs_route_id]
+        route = route_index[mod.gtfs_route_id]
+        mine = trips.route == route
         if mod.kind is ModificationKind.REMOVE_ROUTE:
-            removed_routes.add(mod.gtfs_route_id)
-            dropped_trips.update(route_trips["trip_id"])
+            keep &= ~mine
+            keep_routes[route] = False
             continue
-        if route_trips.empty:
-            warnings.warn(
-                f"route {mod.gtfs_route_id!r} has no trips; its headway change has no effect",
-                RoutesWarning,
-                stacklevel=2,
-            )
+        if not mine.any():
+            msg = (f"route {mod.gtfs_route_id!r} has no trips on {service_date.isoformat()}; "
+                   "its headway change has no effect")
+            warnings.warn(msg, RoutesWarning, stacklevel=2)
             continue
         if mod.headway_s is None or mod.headway_s <= 0:
-            msg = (
-                f"change_headway of route {mod.gtfs_route_id!r} has no positive headway_s; "
-                "give the new headway"
-            )
+            msg = (f"change_headway of route {mod.gtfs_route_id!r} has no positive headway_s; "
+                   "give the new headway")
             raise ProposalError(msg)
-        replaced_trips, replaced_times = _replace_route_trips(
-            route_trips, stop_times, frequencies, mod.headway_s
-        )
-        dropped_trips.update(route_trips["trip_id"])
-        new_trips.append(replaced_trips)
-        new_stop_times.append(replaced_times)
-
-    kept_trips = trips[~trips["trip_id"].isin(dropped_trips)]
-    taken = set(kept_trips["trip_id"])
-    for frame in new_trips:
-        clash = taken.intersection(frame["trip_id"])
-        if clash:
-            msg = (
-                f"new trip id {sorted(clash)[0]!r} already exists in the feed; rename that "
-                "trip in the feed"
-            )
-            raise GtfsError(msg)
-    new.trips = _concat([kept_trips, *new_trips], trips)
-    new.stop_times = _concat(
-        [stop_times[~stop_times["trip_id"].isin(dropped_trips)], *new_stop_times], stop_times
-    )
-    if frequencies is not None:
-        new.frequencies = frequencies[~frequencies["trip_id"].isin(dropped_trips)].reset_index(
-            drop=True
-        )
-    new.routes = routes[~routes["route_id"].isin(removed_routes)].reset_index(drop=True)
-    if feed.fare_rules is not None and "route_id" in feed.fare_rules.columns:
-        rules = feed.fare_rules
-        new.fare_rules = rules[~rules["route_id"].isin(removed_routes)].reset_index(drop=True)
-    logger.info(
-        "modifications: %d routes removed, %d trips replaced by %d",
-        len(removed_routes),
-        len(dropped_trips),
-        sum(len(f) for f in new_trips),
-    )
-    return new
+        today = np.flatnonzero(mine & ~trips.previous_day)
+        made = _trips_at_headway(trips.take(today), mod.headway_s)
+        runs_today = np.isin(trips.service_ids, trips.service_ids[today])
+        stays = mine & trips.previous_day & ~runs_today
+        if stays.any():
+            msg = (f"route {mod.gtfs_route_id!r}: {int(stays.sum()):,} trips carried over past "
+                   f"midnight from a service that does not run on {service_date.isoformat()} "
+                   "keep their times (the headway change applies to the services of the date)")
+            warnings.warn(msg, RoutesWarning, stacklevel=2)
+        keep &= ~mine | stays
+        made_today.append(made)
+        made_carried.append(carry_over(made.take(np.isin(made.service_ids, previous_services))))
+    new = _concat([*made_today, *made_carried], like=trips)
+    _check_new_ids(trips.take(keep), new)
+    changed = change_feed_trips(feed, keep=keep, new=new, keep_routes=keep_routes,
+                                service_date=service_date, rules=rules)
+    logger.info("modifications of %s: %d routes removed, %d trips replaced by %d", feed.name,
+                int((~keep_routes).sum()), int((~keep).sum()), new.n_trips)
+    return changed
 
 
-def _check_route_ids(mods: tuple[RouteModification, ...], routes: pd.DataFrame) -> None:
-    known = set(routes["route_id"].dropna().astype(str))
-    problems = []
-    seen: set[str] = set()
-    for mod in mods:
-        where = f"modification {mod.kind} {mod.gtfs_route_id!r}"
-        if mod.feature_index is not None:
-            where = f"feature {mod.feature_index} ({mod.kind} {mod.gtfs_route_id!r})"
-        if mod.gtfs_route_id in seen:
-            problems.append(
-                f"{where} gtfs_route_id: the route is modified twice; keep one "
-                "modification per route"
-            )
-        seen.add(mod.gtfs_route_id)
-        if mod.gtfs_route_id not in known:
-            extra = describe_choices(mod.gtfs_route_id, known, noun="route_ids")
-            problems.append(
-                f"{where} gtfs_route_id: {mod.gtfs_route_id!r} is not a route_id of this feed "
-                f"({extra}); pass the raw route_id without the feed name"
-            )
-    if problems:
-        raise ProposalError(join_problems(problems))
+def _trips_at_headway(trips: TripTable, headway_s: int) -> TripTable:
+    """Replace one route's trips of the date by trips every ``headway_s``.
+
+    Per service and direction, in the order of the file form: groups sorted by
+    service and direction.
+    """
+    if not trips.n_trips:
+        return trips
+    departure = first_departures_s(trips)
+    base = gtfs_trip_ids(trips)
+    patterns = stop_sequences(trips)
+    keys = list(zip(trips.service_ids.astype(str), trips.direction_ids.astype(str), strict=True))
+    templates: list[int] = []
+    shifts: list[int] = []
+    ids: list[str] = []
+    for key in sorted(set(keys)):
+        members = sorted((i for i, k in enumerate(keys) if k == key),
+                         key=lambda i: (int(departure[i]), str(base[i])))
+        counts: dict[tuple[int, ...], int] = {}
+        first: dict[tuple[int, ...], int] = {}
+        for i in members:
+            counts[patterns[i]] = counts.get(patterns[i], 0) + 1
+            first.setdefault(patterns[i], int(departure[i]))
+        best = sorted(counts, key=lambda p: (-counts[p], first[p]))[0]
+        candidates = [i for i in members if patterns[i] == best]
+        template = candidates[(len(candidates) - 1) // 2]
+        start, end = int(departure[members].min()), int(departure[members].max())
+        for k, new_departure in enumerate(range(start, end + 1, headway_s)):
+            templates.append(template)
+            shifts.append(new_departure - int(departure[template]))
+            ids.append(f"{base[template]}_hw{headway_s}s_{k + 1:03d}")
+    made = shift_trips(trips, np.asarray(templates, dtype=np.int64),
+                       np.asarray(shifts, dtype=np.int64))
+    from dataclasses import replace
+
+    return replace(made, trip_ids=np.asarray(ids, dtype=object).reshape(-1))
 
 
-def _parse_times_s(times: pd.Series) -> NDArray[np.int64]:
-    """``HH:MM:SS`` strings to seconds (-1 where missing); malformed → GtfsError."""
-    seconds, malformed = parse_gtfs_times(times)
-    if malformed.any():
-        first = times[malformed].iloc[0]
-        msg = (
-            f"stop_times.txt: {int(malformed.sum())} times are not HH:MM:SS, e.g. {first!r}; "
-            "fix the feed"
-        )
+def _concat(tables: list[TripTable], *, like: TripTable) -> TripTable:
+    out = like.take(np.zeros(0, dtype=np.int64))
+    for table in tables:
+        out = out.append(table)
+    return out
+
+
+def _check_new_ids(kept: TripTable, new: TripTable) -> None:
+    taken = set(gtfs_trip_ids(kept).tolist())
+    clash: NDArray[np.object_] = np.asarray(
+        [t for t in gtfs_trip_ids(new) if t in taken], dtype=object)
+    if len(clash):
+        msg = (f"new trip id {sorted(clash.tolist())[0]!r} already exists in the feed; rename "
+               "that trip in the feed")
         raise GtfsError(msg)
-    return seconds
-
-
-def _format_times(seconds: NDArray[np.int64]) -> pd.Series:
-    """Seconds to ``HH:MM:SS`` strings (``<NA>`` where missing, -1)."""
-    text = pd.Series(format_gtfs_times(seconds), dtype="string")
-    return text.mask(np.asarray(seconds) < 0)
-
-
-def _replace_route_trips(
-    route_trips: pd.DataFrame,
-    stop_times: pd.DataFrame,
-    frequencies: pd.DataFrame | None,
-    headway_s: int,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Build the new trips and stop times of one route at ``headway_s``."""
-    times = stop_times[stop_times["trip_id"].isin(route_trips["trip_id"])]
-    times = times.sort_values(["trip_id", "stop_sequence"], kind="stable")
-    arrival = _parse_times_s(times["arrival_time"])
-    departure = _parse_times_s(times["departure_time"])
-    departure = np.where(departure < 0, arrival, departure)
-    arrival = np.where(arrival < 0, departure, arrival)
-    trip_col = times["trip_id"].astype(str).to_numpy()
-    first_row = np.r_[True, trip_col[1:] != trip_col[:-1]]
-    first_dep = pd.Series(departure[first_row], index=trip_col[first_row])
-    untimed = first_dep[first_dep < 0]
-    if not untimed.empty:
-        msg = (
-            f"stop_times.txt trip {untimed.index[0]!r}: the first stop has no time; "
-            "fix the feed (first and last stops of a trip must be timed)"
-        )
-        raise GtfsError(msg)
-    patterns = times.groupby("trip_id", sort=False)["stop_id"].agg(
-        lambda s: "\x1f".join(s.astype(str))
-    )
-
-    # One row per actual departure: scheduled trips once, frequency trips per headway.
-    deps = pd.DataFrame({"trip_id": first_dep.index, "dep_s": first_dep.to_numpy()})
-    if frequencies is not None:
-        freq = frequencies[frequencies["trip_id"].isin(route_trips["trip_id"])]
-        if not freq.empty:
-            start = _parse_times_s(freq["start_time"])
-            end = _parse_times_s(freq["end_time"])
-            if (start < 0).any() or (end < 0).any():
-                msg = ("frequencies.txt: a start_time or end_time of the route's trips is "
-                       "missing; fix the feed")
-                raise GtfsError(msg)
-            step = freq["headway_secs"].astype("float64").to_numpy()
-            expanded = [
-                pd.DataFrame({"trip_id": trip, "dep_s": np.arange(a, b, h, dtype=np.float64)})
-                for trip, a, b, h in zip(freq["trip_id"].astype(str), start, end, step, strict=True)
-            ]
-            deps = pd.concat(
-                [deps[~deps["trip_id"].isin(freq["trip_id"].astype(str))], *expanded],
-                ignore_index=True,
-            )
-    attrs = route_trips.assign(trip_id=route_trips["trip_id"].astype(str)).set_index("trip_id")
-    direction = (
-        attrs["direction_id"].astype("string").fillna("")
-        if "direction_id" in attrs.columns
-        else pd.Series("", index=attrs.index)
-    )
-    deps["service_id"] = attrs["service_id"].astype(str).reindex(deps["trip_id"]).to_numpy()
-    deps["direction"] = direction.reindex(deps["trip_id"]).to_numpy()
-    deps["pattern"] = patterns.reindex(deps["trip_id"]).to_numpy()
-
-    trip_frames, time_frames = [], []
-    for _, group in deps.groupby(["service_id", "direction"], sort=True):
-        group = group.sort_values(["dep_s", "trip_id"], kind="stable")
-        stats = group.groupby("pattern", sort=False)["dep_s"].agg(["size", "min"])
-        best = stats.sort_values(["size", "min"], ascending=[False, True]).index[0]
-        candidates = group[group["pattern"] == best]
-        template = candidates.iloc[(len(candidates) - 1) // 2]
-        template_id = str(template["trip_id"])
-        new_deps = np.arange(group["dep_s"].min(), group["dep_s"].max() + 1, headway_s)
-        new_ids = [f"{template_id}_hw{headway_s}s_{k + 1:03d}" for k in range(len(new_deps))]
-
-        trip_row = route_trips[route_trips["trip_id"].astype(str) == template_id]
-        new_trip = trip_row.iloc[np.zeros(len(new_deps), dtype=np.intp)].reset_index(drop=True)
-        new_trip["trip_id"] = pd.array(new_ids, dtype=trip_row["trip_id"].dtype)
-        if "block_id" in new_trip.columns:
-            new_trip["block_id"] = pd.NA
-        trip_frames.append(new_trip)
-
-        positions = np.flatnonzero(trip_col == template_id)
-        rows = times.iloc[positions]
-        base = first_dep[template_id]
-        arrival_s = np.tile(_parse_times_s(rows["arrival_time"]), len(new_deps))
-        departure_s = np.tile(_parse_times_s(rows["departure_time"]), len(new_deps))
-        n = len(rows)
-        new_times = times.iloc[np.tile(positions, len(new_deps))].reset_index(drop=True)
-        shift = np.repeat(new_deps.astype(np.int64) - int(base), n)
-        new_times["trip_id"] = pd.array(np.repeat(new_ids, n), dtype=rows["trip_id"].dtype)
-        new_times["arrival_time"] = _format_times(_shifted_s(arrival_s, shift))
-        new_times["departure_time"] = _format_times(_shifted_s(departure_s, shift))
-        time_frames.append(new_times)
-    return (
-        pd.concat(trip_frames, ignore_index=True),
-        pd.concat(time_frames, ignore_index=True),
-    )
-
-
-def _shifted_s(times_s: NDArray[np.int64], shift_s: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Shift times by ``shift_s``; missing times (-1) stay missing."""
-    shifted: NDArray[np.int64] = np.where(times_s < 0, -1, times_s + shift_s)
-    return shifted
-
-
-def _concat(frames: list[pd.DataFrame], like: pd.DataFrame) -> pd.DataFrame:
-    frames = [f for f in frames if not f.empty]
-    if not frames:
-        return like.iloc[0:0].reset_index(drop=True)
-    out = pd.concat(frames, ignore_index=True)
-    return out.astype({c: like[c].dtype for c in like.columns if c in out.columns})

@@ -8,7 +8,6 @@ or JavaScript source.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -18,10 +17,7 @@ import shapely
 
 from routes._crs import local_metric_crs
 from routes._format import format_number
-from routes.config.study_area import RoutingParams
 from routes.inputs.destinations import Destinations
-from routes.inputs.zones import Zones
-from routes.network.transit import TransitNetwork
 from routes.proposal.model import Proposal, ProposalRoute
 from routes.proposal.stops import compute_route_stops
 from routes.render.html import escape
@@ -30,12 +26,9 @@ from routes.render.svg import (
 )
 from routes.timetable.gtfs_time import format_clock
 
-__all__ = ["choose_isochrone_zones", "compute_map_isochrones", "compute_zone_cells"]
+__all__ = ["compute_zone_cells"]
 
 _COORD_DIGITS = 5  # about 1 m
-
-
-_ISOCHRONE_GRID_M = 100.0  # route to one street node per 100 m square: fast enough for maps
 
 
 # --------------------------------------------------------------------------- geometry
@@ -87,71 +80,6 @@ def compute_zone_cells(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
     out = metric.copy()
     out[is_point.to_numpy()] = discs
     return gpd.GeoSeries(out, index=geometry.index, crs=metric.crs).to_crs("EPSG:4326")
-
-
-def choose_isochrone_zones(changes: pd.DataFrame, job_column: str, *, n: int = 3) -> list[str]:
-    """Default origins for the isochrones: the most deprived zones that gain.
-
-    Parameters
-    ----------
-    changes
-        Per-zone table (``zones.csv``) with ``population``,
-        ``deprivation_decile`` and ``baseline_``/``delta_`` job columns.
-    job_column
-        The job-access column, e.g. ``jobs_within_45min``.
-    n
-        How many zones.
-
-    Returns
-    -------
-    list[str]
-        Zone ids: among populated zones whose job access improves (all
-        populated zones when none does), the most deprived (lowest decile),
-        or where there are no deciles the lowest baseline job access; ties go
-        to the bigger gain.
-    """
-    table = changes
-    if "population" in table:
-        table = table[table["population"].fillna(0) > 0]
-    delta = f"delta_{job_column}"
-    if delta in table and bool((table[delta] > 0).any()):
-        table = table[table[delta] > 0]
-    keys: list[pd.Series] = []
-    decile = table.get("deprivation_decile")
-    if decile is not None and bool(decile.notna().any()):
-        keys.append(decile.astype("Float64").fillna(11.0).astype(float))
-    elif f"baseline_{job_column}" in table:
-        keys.append(table[f"baseline_{job_column}"].fillna(np.inf).astype(float))
-    if delta in table:
-        keys.append(-table[delta].fillna(0.0).astype(float))
-    if not keys:
-        return [str(i) for i in table.index[:n]]
-    order = np.lexsort([k.to_numpy() for k in reversed(keys)])
-    return [str(i) for i in table.index.to_numpy()[order[:n]]]
-
-
-def compute_map_isochrones(
-    baseline: TransitNetwork, scenario: TransitNetwork, zones: Zones, zone_ids: Sequence[str],
-    *, routing: RoutingParams, cutoff_min: float,
-) -> gpd.GeoDataFrame:
-    """Isochrones from chosen zones on the baseline and on the scenario network.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        EPSG:4326, columns ``network`` (``"baseline"`` or ``"scenario"``),
-        ``from_id`` (zone id), ``cutoff_min`` (minutes) and ``geometry``.
-    """
-    from routes.engine.isochrones import compute_isochrones
-
-    frames = []
-    for name, network in (("baseline", baseline), ("scenario", scenario)):
-        layer = compute_isochrones(network, zones.points, list(zone_ids), [cutoff_min],
-                                   routing=routing, grid_m=_ISOCHRONE_GRID_M)
-        frames.append(layer.assign(network=name))
-    out = pd.concat(frames, ignore_index=True)
-    return gpd.GeoDataFrame(out[["network", "from_id", "cutoff_min", "geometry"]],
-                            geometry="geometry", crs="EPSG:4326")
 
 
 # --------------------------------------------------------------------------- features

@@ -1,5 +1,6 @@
 """Run folders on disk, written aside and renamed into place, manifest last.
 
-``folder.py`` (the folders themselves), ``evaluate.py`` and ``compare.py`` (the commands'
-runs), ``write.py`` (``routes access``, folder names) and ``pages.py`` (map and report).
+``folder.py`` (the folders themselves), ``write.py`` (``write_evaluation``,
+``write_access``, folder names), ``evaluate.py`` and ``compare.py`` (the commands: evaluate
+in memory, then write) and ``pages.py`` (map and report).
 """

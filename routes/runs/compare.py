@@ -29,9 +29,9 @@ from routes.runs.folder import run_folder
 
 if TYPE_CHECKING:
     from routes._progress import ProgressFactory
-    from routes.cache import NetworkCache
-    from routes.evaluation.evaluate import Evaluation
-    from routes.evaluation.study import StudyInputs
+    from routes.engine.base import TravelTimeEngine
+    from routes.evaluation.study import Study
+    from routes.runs.evaluate import EvaluationRun
 
 __all__ = ["Comparison", "compare_proposals"]
 
@@ -46,29 +46,28 @@ class Comparison:
     ----------
     ranking
         From :func:`compute_ranking` (``ranking.csv``).
-    evaluations
-        One per proposal, in the order given.
+    runs
+        One evaluation and its run folder per proposal, in the order given.
     folder
         The comparison folder.
     """
 
     ranking: pd.DataFrame
-    evaluations: tuple[Evaluation, ...]
+    runs: tuple[EvaluationRun, ...]
     folder: Path
 
 
 def compare_proposals(
-    inputs: StudyInputs, proposal_paths: Sequence[Path], *, out: Path, force: bool = False,
-    pdf: bool = False, cache: NetworkCache | None = None,
-    progress_factory: ProgressFactory | None = None,
-    map_zones: Sequence[str] | None = None,
+    study: Study, proposal_paths: Sequence[Path], *, out: Path, force: bool = False,
+    pdf: bool = False, progress_factory: ProgressFactory | None = None,
+    engine: TravelTimeEngine | None = None, map_zones: Sequence[str] | None = None,
 ) -> Comparison:
     """Evaluate proposals and write one report ranking them side by side.
 
     Parameters
     ----------
-    inputs
-        From :func:`routes.evaluation.study.load_study_inputs`.
+    study
+        From :func:`routes.evaluation.study.load_study`.
     proposal_paths
         Two or more proposal GeoJSON files with different names (file stems).
     out
@@ -78,8 +77,8 @@ def compare_proposals(
         Replace an existing folder.
     pdf
         Also write ``report.pdf`` files.
-    cache, progress_factory, map_zones
-        As for :func:`routes.runs.evaluate.evaluate_proposals`.
+    progress_factory, engine, map_zones
+        As for :func:`routes.runs.evaluate.evaluate_to_folders`.
 
     Returns
     -------
@@ -95,7 +94,7 @@ def compare_proposals(
         If ``out`` exists and ``force`` is false.
     """
     from routes.evaluation.study import check_map_zones
-    from routes.runs.evaluate import evaluate_proposals
+    from routes.runs.evaluate import evaluate_to_folders
     from routes.runs.write import run_folders_for
 
     if len(proposal_paths) < 2:
@@ -103,28 +102,29 @@ def compare_proposals(
         raise InputError(msg)
     out = Path(out)
     run_folders_for(proposal_paths, out)  # names that clash are refused before any work
-    check_map_zones(inputs, map_zones)
-    study = inputs.study
+    check_map_zones(study, map_zones)
+    area = study.area
     with run_folder(out, force=force) as tmp, record_warnings() as log:
-        evaluations = evaluate_proposals(inputs, list(proposal_paths), out_root=tmp, force=True,
-                                         cache=cache, progress_factory=progress_factory,
-                                         pdf=pdf, map_zones=map_zones)
+        runs = evaluate_to_folders(study, list(proposal_paths), out_root=tmp, force=True,
+                                  progress_factory=progress_factory, engine=engine, pdf=pdf,
+                                  map_zones=map_zones)
+        evaluations = [r.evaluation for r in runs]
         ranking = compute_ranking(evaluations)
         ranking.to_csv(tmp / "ranking.csv", index=False)
         written = ["ranking.csv", "report.html", *(["report.pdf"] if pdf else []),
-                   *(f"{e.folder.name}/" for e in evaluations), "manifest.json"]
+                   *(f"{r.folder.name}/" for r in runs), "manifest.json"]
         proposal_inputs = tuple(InputFile("proposal", str(Path(p).resolve()),
                                           sha256_file(Path(p))) for p in proposal_paths)
         run_warnings = unique_messages(*(e.warnings for e in evaluations), log.messages)
-        manifest = build_manifest(study, "compare", written, extra_inputs=proposal_inputs,
-                                  warnings=run_warnings)
-        page = render_comparison(evaluations, inputs.zones.geometry, scoring=study.scoring,
+        manifest = build_manifest(area, "compare", written, extra_inputs=proposal_inputs,
+                                  engine=evaluations[0].engine, warnings=run_warnings)
+        page = render_comparison(evaluations, study.zones.geometry, scoring=area.scoring,
                                  manifest=dataclasses.asdict(manifest), ranking=ranking)
         (tmp / "report.html").write_text(page, encoding="utf-8")
         if pdf:
             write_pdf(page, tmp / "report.pdf")
         write_json(dataclasses.replace(manifest, warnings=unique_messages(
             run_warnings, log.messages)), tmp / "manifest.json")
-    moved = tuple(dataclasses.replace(e, folder=out / e.folder.name) for e in evaluations)
+    moved = tuple(dataclasses.replace(r, folder=out / r.folder.name) for r in runs)
     logger.info("compared %d proposals in %s", len(moved), out)
     return Comparison(ranking, moved, out)

@@ -7,20 +7,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from routes._closest import check_known_ids
-from routes.columns import ColumnKind, column_name
 from routes.errors import RoutesWarning
 from routes.evaluation.manifest import RunManifest
-from routes.evaluation.scoring import Scorecard, job_layer_of
-from routes.proposal.costing import ProposalCost
-from routes.proposal.model import Proposal
 from routes.render.report import write_report
 
 if TYPE_CHECKING:
-    from routes.evaluation.study import StudyInputs
-    from routes.network.transit import TransitNetwork
+    from routes.evaluation.evaluate import Evaluation
 
 __all__ = ["run_page_names", "write_run_pages"]
 
@@ -53,71 +45,48 @@ def run_page_names(*, pdf: bool = False) -> list[str]:
 
 
 def write_run_pages(
-    folder: Path, inputs: StudyInputs, scenario_network: TransitNetwork, proposal: Proposal,
-    changes: pd.DataFrame, cost: ProposalCost, scorecard: Scorecard, manifest: RunManifest,
-    *, pages: Sequence[str] | None = None, map_zones: Sequence[str] | None = None,
-    n_map_zones: int = 3,
+    folder: Path, evaluation: Evaluation, manifest: RunManifest, *,
+    pages: Sequence[str] | None = None,
 ) -> list[Path]:
-    """Write ``map.html`` and ``report.html`` (and ``report.pdf``) into a run folder.
+    """Write ``map.html`` and ``report.html`` (and ``report.pdf``) of an evaluation into a folder.
+
+    The pages only render what the evaluation computed (the map's isochrones
+    included, :attr:`Evaluation.isochrones`).
 
     Parameters
     ----------
     folder
         The run folder.
-    inputs
-        The study's loaded inputs (baseline network, zones, destinations).
-    scenario_network
-        The network with the proposal.
-    proposal, changes, cost, scorecard, manifest
-        The run's results.
+    evaluation
+        The evaluation (:func:`routes.evaluation.evaluate.evaluate_proposal`).
+    manifest
+        The run's manifest, shown in the report.
     pages
         Which of ``map.html``, ``report.html`` and ``report.pdf`` to write
         (default: :func:`run_page_names`).
-    map_zones
-        Zones to draw isochrones from (default, or when none is known:
-        :func:`routes.render.map_layers.choose_isochrone_zones`).
-    n_map_zones
-        How many zones to choose by default; 0 draws no isochrones.
 
     Returns
     -------
     list[pathlib.Path]
         The files written.
-
-    Raises
-    ------
-    InputError
-        If some of ``map_zones`` are not zones of the study area (listing the
-        closest zone ids).
     """
     from routes.access.zone_access import space_layer_names
-    from routes.render.map_layers import choose_isochrone_zones, compute_map_isochrones
     from routes.render.maps import write_map
 
     pages = run_page_names() if pages is None else list(pages)
-    study = inputs.study
-    job = job_layer_of(scorecard) or "jobs"
-    job_metric = column_name(ColumnKind.WITHIN, layer=job, cutoff_min=study.scoring.job_cutoff_min)
+    study = evaluation.study
+    area = study.area
     written: list[Path] = []
     if "map.html" in pages:
-        known = inputs.zones.table.index.astype(str)
-        check_known_ids(list(map_zones or ()), known, what="--map-zone", noun="zones",
-                        todo="give zone ids from the zones file's id column")
-        zone_ids = list(map_zones or ())
-        if not zone_ids and n_map_zones > 0:
-            zone_ids = choose_isochrone_zones(changes, job_metric, n=n_map_zones)
-        isochrones = None
-        if zone_ids:
-            isochrones = compute_map_isochrones(inputs.network, scenario_network, inputs.zones,
-                                                zone_ids, routing=study.routing,
-                                                cutoff_min=study.scoring.job_cutoff_min)
-        written.append(write_map(folder / "map.html", proposal, changes, inputs.zones.geometry,
-                                 scoring=study.scoring, destinations=inputs.layers,
-                                 space_layers=space_layer_names(study), isochrones=isochrones,
-                                 study_name=study.name))
+        written.append(write_map(folder / "map.html", evaluation.proposal, evaluation.zones,
+                                 study.zones.geometry, scoring=area.scoring,
+                                 destinations=study.layers,
+                                 space_layers=space_layer_names(area),
+                                 isochrones=evaluation.isochrones, study_name=area.name))
     if "report.html" in pages:
-        written += write_report(folder / "report.html", scorecard, changes,
-                                pdf="report.pdf" in pages, cost=cost, manifest=manifest,
-                                scoring=study.scoring, proposal=proposal,
+        written += write_report(folder / "report.html", evaluation.scorecard, evaluation.zones,
+                                pdf="report.pdf" in pages, cost=evaluation.cost,
+                                manifest=manifest, scoring=area.scoring,
+                                proposal=evaluation.proposal,
                                 map_file="map.html" if "map.html" in pages else None)
     return written

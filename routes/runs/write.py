@@ -1,12 +1,16 @@
-"""Write run folders of ``routes access`` and name those of ``routes evaluate``.
+"""Write run folders: an evaluation (``routes evaluate``), the baseline (``routes access``).
 
-Every check that can fail comes before any computing: run folder names (two
-proposals may not share one), existing folders and a writable output folder.
+Writing is a step of its own: :func:`write_evaluation` writes what
+:func:`routes.evaluation.evaluate.evaluate_proposal` computed, and computes
+nothing. Every check that can fail comes before any computing: run folder
+names (two proposals may not share one), existing folders and a writable
+output folder (:func:`check_run_folders`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,11 +18,14 @@ import numpy as np
 import pandas as pd
 
 from routes._os_faults import file_system_error
-from routes._warnings import unique_messages
+from routes._warnings import record_warnings, unique_messages
 from routes.access.zone_access import AccessResult
+from routes.cache import sha256_file
+from routes.columns import ColumnKind, column_name
 from routes.errors import InputError, OutputExistsError
-from routes.evaluation.manifest import build_manifest
-from routes.evaluation.study import StudyInputs
+from routes.evaluation.evaluate import Evaluation
+from routes.evaluation.manifest import InputFile, build_manifest
+from routes.evaluation.study import Baseline, Study
 from routes.io import write_gpkg, write_json
 from routes.runs.folder import (
     check_folder_writable,
@@ -28,12 +35,12 @@ from routes.runs.folder import (
     run_folder_name,
 )
 
-__all__ = ["check_run_folders", "run_folders_for", "write_access"]
+__all__ = ["check_run_folders", "run_folders_for", "write_access", "write_evaluation"]
 
 
-def _zone_layer(inputs: StudyInputs, table: pd.DataFrame) -> gpd.GeoDataFrame:
-    geometry = inputs.zones.geometry
-    geometry = gpd.GeoSeries(geometry.to_numpy(), index=inputs.zones.table.index, crs=geometry.crs)
+def _zone_layer(study: Study, table: pd.DataFrame) -> gpd.GeoDataFrame:
+    geometry = study.zones.geometry
+    geometry = gpd.GeoSeries(geometry.to_numpy(), index=study.zones.table.index, crs=geometry.crs)
     return gpd.GeoDataFrame(table.reset_index(names="id"),
                             geometry=geometry.reindex(table.index).to_numpy(), crs="EPSG:4326")
 
@@ -48,12 +55,12 @@ def _write_zone_files(folder: Path, layer: gpd.GeoDataFrame) -> list[str]:
     return ["zones.csv", "zones.gpkg"]
 
 
-def _matrix_table(inputs: StudyInputs, baseline: AccessResult, scenario: AccessResult,
+def _matrix_table(study: Study, baseline: AccessResult, scenario: AccessResult,
                   column: str) -> pd.DataFrame:
     b, s = baseline.travel_times, scenario.travel_times
     keep = ~(np.isnan(b.minutes) & np.isnan(s.minutes))
     o, d = np.nonzero(keep)
-    ids = inputs.zones.table.index.astype(str)
+    ids = study.zones.table.index.astype(str)
     points = pd.Index(b.point_ids.astype(str))
     to_id, to_values = pd.factorize(points)  # ids repeat across layers; code them once
     layers, layer_values = pd.factorize(pd.Index(b.point_layer.astype(str)))
@@ -67,27 +74,96 @@ def _matrix_table(inputs: StudyInputs, baseline: AccessResult, scenario: AccessR
     })
 
 
+def write_evaluation(
+    evaluation: Evaluation, folder: Path, *, force: bool = False, pdf: bool = False,
+    pages: Sequence[str] | None = None,
+) -> Path:
+    """Write an evaluation's run folder.
+
+    The folder holds ``zones.gpkg``, ``zones.csv``, ``matrix.parquet``,
+    ``spaces.csv`` and ``community_pairs.csv`` (when there are shared spaces),
+    ``group_pairs.csv`` (and community groups), ``scorecard.json``,
+    ``map.html`` and ``report.html`` (``report.pdf`` with ``pdf``;
+    :func:`routes.runs.pages.write_run_pages`) and ``manifest.json``, written
+    last. It is written aside and renamed into place
+    (:func:`routes.runs.folder.run_folder`).
+
+    Parameters
+    ----------
+    evaluation
+        From :func:`routes.evaluation.evaluate.evaluate_proposal`.
+    folder
+        The run folder.
+    force
+        Replace an existing run folder.
+    pdf
+        Also write ``report.pdf`` (the ``pdf`` extra).
+    pages
+        The pages to write (default: :func:`routes.runs.pages.run_page_names`).
+
+    Returns
+    -------
+    pathlib.Path
+        ``folder``.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``folder`` exists and ``force`` is false.
+    routes._os_faults.FileSystemError
+        If the folder cannot be written.
+    """
+    from routes.runs.pages import run_page_names, write_run_pages
+
+    study, area = evaluation.study, evaluation.study.area
+    with record_warnings() as log:
+        pages = run_page_names(pdf=pdf) if pages is None else list(pages)
+        pct_col = column_name(ColumnKind.TRAVEL_TIME, percentile=area.routing.percentiles[0])
+        with run_folder(folder, force=force) as tmp:
+            written = _write_zone_files(tmp, _zone_layer(study, evaluation.zones))
+            _matrix_table(study, evaluation.baseline, evaluation.scenario, pct_col).to_parquet(
+                tmp / "matrix.parquet", index=False)
+            written.append("matrix.parquet")
+            interaction = evaluation.scorecard.interaction
+            for name, table in interaction.tables() if interaction is not None else ():
+                table.to_csv(tmp / name, index=False)
+                written.append(name)
+            write_json(evaluation.scorecard.to_dict(), tmp / "scorecard.json")
+            written += ["scorecard.json", *pages, "manifest.json"]
+            source = evaluation.proposal.source
+            extra = () if source is None or not Path(source).is_file() else (
+                InputFile("proposal", str(Path(source).resolve()), sha256_file(Path(source))),)
+            manifest = build_manifest(area, evaluation.proposal.name, written, extra_inputs=extra,
+                                      engine=evaluation.engine, warnings=evaluation.warnings)
+            write_run_pages(tmp, evaluation, manifest, pages=pages)
+            manifest = replace(manifest, warnings=unique_messages(evaluation.warnings,
+                                                                  log.messages))
+            write_json(manifest, tmp / "manifest.json")
+    return Path(folder)
+
+
 def write_access(
-    inputs: StudyInputs, baseline: AccessResult, folder: Path, *, force: bool = False,
-    warnings: Sequence[str] = (),
+    study: Study, baseline: Baseline, folder: Path, *, force: bool = False, engine: str = "builtin",
 ) -> Path:
     """Write baseline accessibility per zone: zones.gpkg, zones.csv, manifest.json.
 
-    ``manifest.json`` lists the data warnings of loading the inputs and the
-    ``warnings`` given (those of computing ``baseline``).
+    ``manifest.json`` lists the data warnings of loading the study and of
+    computing ``baseline``.
 
     Returns
     -------
     pathlib.Path
         The run folder.
     """
+    access = baseline.access
     with run_folder(folder, force=force) as tmp:
-        written = _write_zone_files(tmp, _zone_layer(inputs, baseline.zones))
-        if not baseline.spaces.empty:
-            baseline.spaces.reset_index(names="space_id").to_csv(tmp / "spaces.csv", index=False)
+        written = _write_zone_files(tmp, _zone_layer(study, access.zones))
+        if not access.spaces.empty:
+            access.spaces.reset_index(names="space_id").to_csv(tmp / "spaces.csv", index=False)
             written.append("spaces.csv")
-        write_json(build_manifest(inputs.study, "access", [*written, "manifest.json"],
-                                  warnings=unique_messages(inputs.warnings, warnings)),
+        write_json(build_manifest(study.area, "access", [*written, "manifest.json"],
+                                  engine=engine,
+                                  warnings=unique_messages(study.warnings, baseline.warnings)),
                    tmp / "manifest.json")
     return folder
 

@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules, FeedDiagnosis
 from routes.timetable.trips import TripTable
 
-__all__ = ["compute_feed_diagnosis", "restrict_to_kept_trips"]
+__all__ = ["compute_feed_diagnosis", "find_trips_to_drop", "restrict_to_kept_trips"]
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +96,22 @@ def compute_feed_diagnosis(
     slack when it checks speeds.
     """
     return _diagnose(trips, feed_name, service_date, rules)[1]
+
+
+def find_trips_to_drop(
+    trips: TripTable, *, feed_name: str, service_date: dt.date,
+    rules: DoctorRules = DOCTOR_RULES,
+) -> tuple[NDArray[np.bool_], FeedDiagnosis]:
+    """Diagnose one feed's trips and mark those the rules drop.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, FeedDiagnosis]
+        The mask of the duplicate and superseded trips to drop (all false when
+        ``rules.drop`` is false), and the diagnosis; see :func:`compute_feed_diagnosis`.
+    """
+    drop, diagnosis = _diagnose(trips, feed_name, service_date, rules)
+    return (drop if rules.drop else np.zeros(trips.n_trips, dtype=bool)), diagnosis
 
 
 def restrict_to_kept_trips(

@@ -30,7 +30,7 @@ from routes.timetable._stop_times import (
 )
 from routes.timetable.calendar import Calendar, parse_calendar
 from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules, FeedDiagnosis
-from routes.timetable.doctor import restrict_to_kept_trips
+from routes.timetable.doctor import find_trips_to_drop
 from routes.timetable.gtfs_time import format_gtfs_time
 from routes.timetable.read import Problems, _floats, _text, read_gtfs_feed
 from routes.timetable.trips import TripTable
@@ -130,6 +130,71 @@ class FeedData:
     frequency_headway_s: NDArray[np.int64]
 
 
+@dataclass(frozen=True, slots=True)
+class FeedTrips:
+    """One feed's trips for one service date, before the feed doctor drops any.
+
+    What :func:`load_feed_trips` caches per feed: the trips as the doctor reads
+    them, what the doctor drops, and the feed's stops and routes. The
+    routing arrays (:class:`FeedData`) follow from it (:func:`feed_data_from_trips`),
+    and scenarios change it (:mod:`routes.timetable.scenario`): the doctor then
+    looks again at the changed trips, as it would at a changed feed.
+
+    Attributes
+    ----------
+    name
+        The feed's name (its IDs are namespaced ``"<name>:<gtfs id>"``).
+    path
+        The zip file or folder it was read from.
+    start_date, end_date
+        First and last date of its calendars (``None`` if none).
+    stop_ids
+        Namespaced ``stop_id`` of each stop.
+    stop_names, stop_lon, stop_lat
+        Name and WGS84 coordinates (degrees) of each stop.
+    route_types
+        Basic GTFS route type of each route of ``trips``.
+    trips
+        The trips of the date (frequency instances and trips carried over
+        from the previous day included), with feed-local stop and route indexes.
+    drop
+        The trips the feed doctor drops (none when its rules only report).
+    diagnosis
+        The feed doctor's findings.
+    n_trips_scheduled
+        Trips whose service runs on the date, before any were dropped.
+    previous_day_service_ids
+        The services that ran the day before (their late trips carry over).
+    warnings
+        Data warnings about the feed (the doctor's comes from ``diagnosis``).
+    frequency_keys
+        One key per ``frequencies.txt`` entry, ``"<feed>:<trip_id>@<start_time>"``
+        (``trips.frequency`` indexes these entries).
+    frequency_start_s, frequency_end_s, frequency_headway_s
+        Each entry's ``start_time``, ``end_time`` and ``headway_secs``, seconds.
+    """
+
+    name: str
+    path: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    stop_ids: NDArray[np.object_]
+    stop_names: NDArray[np.object_]
+    stop_lon: NDArray[np.float64]
+    stop_lat: NDArray[np.float64]
+    route_types: NDArray[np.int16]
+    trips: TripTable
+    drop: NDArray[np.bool_]
+    diagnosis: FeedDiagnosis
+    n_trips_scheduled: int
+    previous_day_service_ids: tuple[str, ...]
+    warnings: tuple[str, ...]
+    frequency_keys: NDArray[np.object_]
+    frequency_start_s: NDArray[np.int64]
+    frequency_end_s: NDArray[np.int64]
+    frequency_headway_s: NDArray[np.int64]
+
+
 def load_feed_for_date(
     path: Path, name: str, service_date: dt.date, *, allow_feed_errors: bool,
     feed_doctor: DoctorRules = DOCTOR_RULES,
@@ -137,9 +202,23 @@ def load_feed_for_date(
     """Read one feed and prepare its trips that run on ``service_date``.
 
     See :func:`routes.timetable.timetable.load_timetable` for the rules; this applies
-    them to one feed. Only the trips that run on the date or the day before
-    are checked. The trips of the date then go through the feed doctor
-    (:func:`routes.timetable.doctor.restrict_to_kept_trips`).
+    them to one feed (:func:`load_feed_trips`, then :func:`feed_data_from_trips`).
+    """
+    return feed_data_from_trips(load_feed_trips(path, name, service_date,
+                                                allow_feed_errors=allow_feed_errors,
+                                                feed_doctor=feed_doctor))
+
+
+def load_feed_trips(
+    path: Path, name: str, service_date: dt.date, *, allow_feed_errors: bool,
+    feed_doctor: DoctorRules = DOCTOR_RULES,
+) -> FeedTrips:
+    """Read one feed and lay out its trips of ``service_date``; diagnose them.
+
+    Only the trips that run on the date or the day before are checked. The
+    trips of the date then go through the feed doctor
+    (:func:`routes.timetable.doctor.find_trips_to_drop`), which marks what it
+    drops; nothing is dropped yet.
     """
     where = f"GTFS feed {name!r} ({path})"
     feed = read_gtfs_feed(path, name)
@@ -184,43 +263,31 @@ def load_feed_for_date(
     names = _text(routes, "route_short_name")
     for fallback in ("route_long_name", "route_id"):
         names = np.where(names == "", _text(routes, fallback), names)
-    table, diagnosis = restrict_to_kept_trips(
-        _trip_table(feed, trips, routes, route_of_trip, names, calendar, laid),
-        feed_name=name, service_date=service_date, rules=feed_doctor,
-    )
-    if text := diagnosis.warning():
-        warnings_.append(text)
+    table = _trip_table(feed, trips, routes, route_of_trip, names, calendar, laid)
+    drop, diagnosis = find_trips_to_drop(table, feed_name=name, service_date=service_date,
+                                         rules=feed_doctor)
     trip_code_ids = trips["trip_id"].to_numpy(dtype=object)
     frequency_keys = np.array(
         [f"{name}:{trip_code_ids[t]}@{format_gtfs_time(int(start))}"
          for t, start in zip(instances.entry_trip, instances.entry_start_s, strict=True)],
         dtype=object,
     )
-    return FeedData(
+    return FeedTrips(
         name=name,
-        path=path,
+        path=str(path),
         start_date=calendar.date_range()[0],
         end_date=calendar.date_range()[1],
         stop_ids=(name + ":" + stops["stop_id"]).to_numpy(dtype=object),
         stop_names=_text(stops, "stop_name"),
         stop_lon=_floats(stops, "stop_lon"),
         stop_lat=_floats(stops, "stop_lat"),
-        route_ids=(name + ":" + routes["route_id"]).to_numpy(dtype=object),
-        route_short_names=names.astype(object),
         route_types=route_types,
-        trip_ids=(name + ":" + table.trip_ids).astype(object),
-        trip_route=table.route,
-        trip_ptr=table.stop_ptr,
-        trip_stops=table.stops,
-        arrival_s=table.arrival_s,
-        departure_s=table.departure_s,
-        n_trips_scheduled=int(runs.sum()),
-        warnings=tuple(warnings_),
+        trips=table,
+        drop=drop,
         diagnosis=diagnosis,
-        pickup_type=_or_zeros(table.pickup_type, len(table.stops)),
-        drop_off_type=_or_zeros(table.drop_off_type, len(table.stops)),
-        trip_frequency=(np.full(table.n_trips, -1, np.int64) if table.frequency is None
-                        else table.frequency),
+        n_trips_scheduled=int(runs.sum()),
+        previous_day_service_ids=tuple(sorted(str(s) for s in yesterday)),
+        warnings=tuple(warnings_),
         frequency_keys=frequency_keys,
         frequency_start_s=instances.entry_start_s,
         frequency_end_s=instances.entry_end_s,
@@ -228,8 +295,43 @@ def load_feed_for_date(
     )
 
 
-def _or_zeros(values: NDArray[np.uint8] | None, n: int) -> NDArray[np.uint8]:
-    return np.zeros(n, np.uint8) if values is None else values.astype(np.uint8)
+def feed_data_from_trips(feed: FeedTrips) -> FeedData:
+    """Make the routing arrays of one feed: its trips less those the feed doctor drops.
+
+    The doctor's warning, if any, comes last among the feed's warnings.
+    """
+    table = feed.trips.take(~feed.drop) if feed.drop.any() else feed.trips
+    name = feed.name
+    text = feed.diagnosis.warning()
+    return FeedData(
+        name=name,
+        path=Path(feed.path),
+        start_date=feed.start_date,
+        end_date=feed.end_date,
+        stop_ids=feed.stop_ids,
+        stop_names=feed.stop_names,
+        stop_lon=feed.stop_lon,
+        stop_lat=feed.stop_lat,
+        route_ids=(name + ":" + table.route_ids).astype(object),
+        route_short_names=table.route_short_names.astype(object),
+        route_types=feed.route_types,
+        trip_ids=(name + ":" + table.trip_ids).astype(object),
+        trip_route=table.route,
+        trip_ptr=table.stop_ptr,
+        trip_stops=table.stops,
+        arrival_s=table.arrival_s,
+        departure_s=table.departure_s,
+        n_trips_scheduled=feed.n_trips_scheduled,
+        warnings=(*feed.warnings, *([text] if text else [])),
+        diagnosis=feed.diagnosis,
+        pickup_type=table.pickup_type,
+        drop_off_type=table.drop_off_type,
+        trip_frequency=table.frequency,
+        frequency_keys=feed.frequency_keys,
+        frequency_start_s=feed.frequency_start_s,
+        frequency_end_s=feed.frequency_end_s,
+        frequency_headway_s=feed.frequency_headway_s,
+    )
 
 
 def _trip_table(

@@ -29,12 +29,13 @@ from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules, FeedDiagnosis
 if TYPE_CHECKING:
     import pandas as pd
 
-    from routes.timetable.feed import FeedData
+    from routes.timetable.feed import FeedData, FeedTrips
 
 __all__ = [
     "NO_PICKUP_DROP_OFF",
     "FeedSummary",
     "Timetable",
+    "assemble_timetable",
     "compute_timetable_stats",
     "describe_feeds",
     "load_timetable",
@@ -317,7 +318,7 @@ def load_timetable(
       non-overtaking sub-patterns, so that within a pattern trips are sorted
       at every stop.
     """
-    from routes.timetable.feed import load_feed_for_date
+    from routes.timetable.feed import load_feed_trips
     from routes.timetable.read import unique_feed_names
 
     started = time.perf_counter()
@@ -330,15 +331,55 @@ def load_timetable(
         raise TypeError(msg)
     names = unique_feed_names(paths)
     total = len(paths) + 1
-    data: list[FeedData] = []
+    loaded: list[FeedTrips] = []
     for done, (path, name) in enumerate(zip(paths, names, strict=True), start=1):
-        data.append(
-            load_feed_for_date(path, name, service_date, allow_feed_errors=allow_feed_errors,
-                               feed_doctor=feed_doctor)
+        loaded.append(
+            load_feed_trips(path, name, service_date, allow_feed_errors=allow_feed_errors,
+                            feed_doctor=feed_doctor)
         )
         if progress is not None:
             progress(done, total)
+    tt = assemble_timetable(loaded, service_date)
+    if progress is not None:
+        progress(total, total)
+    logger.info("timetable read in %.1f s", time.perf_counter() - started)
+    return tt
 
+
+def assemble_timetable(
+    feeds: Sequence[FeedTrips], service_date: dt.date, *, warn: bool = True
+) -> Timetable:
+    """Build the timetable of one service date from each feed's trips.
+
+    The second half of :func:`load_timetable`, on feeds already read (from the
+    cache, or changed by a scenario): the feed doctor's drops are applied, the
+    feeds' stops, routes and trips concatenated in order and the trips grouped
+    into patterns.
+
+    Parameters
+    ----------
+    feeds
+        Each feed's trips (:func:`routes.timetable.feed.load_feed_trips`).
+    service_date
+        Their date.
+    warn
+        Give the feeds' data warnings (false when they were given already,
+        e.g. for a scenario built on feeds loaded for the baseline).
+
+    Raises
+    ------
+    GtfsError
+        If no feed runs on ``service_date``, or no trip is left.
+
+    Warns
+    -----
+    RoutesWarning
+        As :func:`load_timetable` (when ``warn``).
+    """
+    from routes.timetable.feed import feed_data_from_trips
+
+    started = time.perf_counter()
+    data = [feed_data_from_trips(f) for f in feeds]
     idle = [d for d in data if d.n_trips_scheduled == 0]
     if len(idle) == len(data):
         ranges = "; ".join(_no_service(d, service_date) for d in data)
@@ -347,11 +388,12 @@ def load_timetable(
             "choose another [study_area].date"
         )
         raise GtfsError(msg)
-    for d in data:
-        for text in d.warnings:
-            warnings.warn(text, RoutesWarning, stacklevel=2)
-    for d in idle:
-        warnings.warn(_no_service(d, service_date), RoutesWarning, stacklevel=2)
+    if warn:
+        for d in data:
+            for text in d.warnings:
+                warnings.warn(text, RoutesWarning, stacklevel=2)
+        for d in idle:
+            warnings.warn(_no_service(d, service_date), RoutesWarning, stacklevel=2)
 
     tt = _assemble(data, service_date)
     if tt.n_trips == 0:
@@ -360,8 +402,6 @@ def load_timetable(
             "for feed errors or have no stop times; fix the feeds or choose another date"
         )
         raise GtfsError(msg)
-    if progress is not None:
-        progress(total, total)
     logger.info(
         "timetable %s: %d feeds, %s trips, %s patterns, %s stops; %.1f s",
         service_date.isoformat(),

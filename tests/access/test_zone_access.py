@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -37,21 +38,27 @@ from routes.cache import NetworkCache
 from routes.config.study_area import load_study_area
 from routes.evaluation.scenario import build_scenario
 from routes.evaluation.scoring import compute_zone_changes
-from routes.evaluation.study import StudyInputs, compute_baseline, load_study_inputs
+from routes.evaluation.study import Study, load_study
+from routes.evaluation.study import compute_baseline as compute_study_baseline
 from routes.proposal.load import load_proposal
 
 
+def compute_baseline(study: Study) -> AccessResult:
+    """The study's baseline accessibility."""
+    return compute_study_baseline(study).access
+
+
 @pytest.fixture(scope="module")
-def line_inputs(tmp_path_factory: pytest.TempPathFactory) -> StudyInputs:
+def line_inputs(tmp_path_factory: pytest.TempPathFactory) -> Study:
     folder = tmp_path_factory.mktemp("line")
-    return load_study_inputs(load_study_area(write_line_study(folder)))
+    return load_study(load_study_area(write_line_study(folder)))
 
 
-def test_space_layers(line_inputs: StudyInputs) -> None:
-    assert space_layer_names(line_inputs.study) == frozenset({"spaces"})
+def test_space_layers(line_inputs: Study) -> None:
+    assert space_layer_names(line_inputs.area) == frozenset({"spaces"})
 
 
-def test_baseline_travel_times_are_the_hand_derived_ones(line_inputs: StudyInputs) -> None:
+def test_baseline_travel_times_are_the_hand_derived_ones(line_inputs: Study) -> None:
     result = compute_baseline(line_inputs)
     times = result.travel_times
     assert times.point_layer.tolist() == ["zones"] * 4 + ["jobs"] * 2 + ["spaces"] * 2
@@ -61,7 +68,7 @@ def test_baseline_travel_times_are_the_hand_derived_ones(line_inputs: StudyInput
     np.testing.assert_allclose(times.minutes, expected, rtol=1e-6)
 
 
-def test_baseline_metrics_are_the_hand_derived_ones(line_inputs: StudyInputs) -> None:
+def test_baseline_metrics_are_the_hand_derived_ones(line_inputs: Study) -> None:
     zones = compute_baseline(line_inputs).zones
     assert zones.index.tolist() == ZONE_IDS
     for metric, (baseline, _) in METRICS.items():
@@ -73,7 +80,7 @@ def test_baseline_metrics_are_the_hand_derived_ones(line_inputs: StudyInputs) ->
     assert zones["group_b"].tolist() == [0, 100, 300, 100]
 
 
-def test_per_space_mix_of_the_baseline(line_inputs: StudyInputs) -> None:
+def test_per_space_mix_of_the_baseline(line_inputs: Study) -> None:
     spaces = compute_baseline(line_inputs).spaces
     assert spaces.index.tolist() == ["S1", "S2"]
     assert spaces["reachable_residents_15min"].tolist() == [300, 400]
@@ -96,27 +103,28 @@ class RecordingCache(NetworkCache):
         return super().get_or_build(kind, digest, cls, recorded, description)
 
 
-def test_travel_times_are_cached(line_inputs: StudyInputs, tmp_path: Path) -> None:
+def test_travel_times_are_cached(line_inputs: Study, tmp_path: Path) -> None:
     cache = RecordingCache(tmp_path / "cache")
-    first = compute_baseline(line_inputs, cache=cache)
+    cached = dataclasses.replace(line_inputs, cache=cache)
+    first = compute_baseline(cached)
     assert cache.built == ["times"]
-    second = compute_baseline(line_inputs, cache=cache)
+    second = compute_baseline(cached)
     assert cache.built == ["times"]  # read back, not routed again
     np.testing.assert_array_equal(second.travel_times.minutes, first.travel_times.minutes)
     pd.testing.assert_frame_equal(second.zones, first.zones)
     assert [p.name.split("-")[0] for p in (tmp_path / "cache").iterdir()] == ["times"]
 
 
-def test_travel_times_depend_on_the_network(line_inputs: StudyInputs, tmp_path: Path) -> None:
+def test_travel_times_depend_on_the_network(line_inputs: Study, tmp_path: Path) -> None:
     """A scenario's network has another digest, so its times are not the baseline's."""
     proposal = write_proposal(
         tmp_path / "p.geojson",
         route_feature("Back", [1000.0, 0.0], headway_min=5, start="07:55", end="08:30"),
         stop_feature("Back", "b", 1000.0), stop_feature("Back", "a", 0.0),
     )
-    scenario = build_scenario(line_inputs.study, line_inputs.network,
-                              load_proposal(proposal), work_dir=tmp_path / "w")
-    result = compute_access(line_inputs.study, scenario.network, line_inputs.zones,
+    scenario = build_scenario(line_inputs.area, line_inputs.network,
+                              load_proposal(proposal))
+    result = compute_access(line_inputs.area, scenario.network, line_inputs.zones,
                             line_inputs.layers)
     # Z2 -> Z1 by the new route, leaving B at 08:00 and reaching A 1000 m later at 18 km/h
     assert result.travel_times.minutes[1, 0] == pytest.approx(200 / 60, rel=1e-6)
@@ -154,10 +162,10 @@ def random_route(rng: np.random.Generator, name: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def window_inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[StudyInputs, AccessResult]:
+def window_inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Study, AccessResult]:
     """The line study area over 20 departures, 07:55 to 08:14, and its baseline."""
     folder = tmp_path_factory.mktemp("window")
-    inputs = load_study_inputs(load_study_area(write_line_study(folder, window="07:55-08:15")))
+    inputs = load_study(load_study_area(write_line_study(folder, window="07:55-08:15")))
     return inputs, compute_baseline(inputs)
 
 
@@ -168,19 +176,19 @@ NOT_LONGER = ["nearest_space_min", "nearest_space_library_min", "nearest_space_p
 
 @pytest.mark.parametrize("seed", range(10))
 def test_adding_trips_never_lowers_access(
-        window_inputs: tuple[StudyInputs, AccessResult], tmp_path: Path, seed: int) -> None:
+        window_inputs: tuple[Study, AccessResult], tmp_path: Path, seed: int) -> None:
     inputs, baseline = window_inputs
     rng = np.random.default_rng(seed)
     features = [f for k in range(int(rng.integers(1, 3))) for f in random_route(rng, f"R{k}")]
     proposal = load_proposal(write_proposal(tmp_path / f"random{seed}.geojson", *features))
-    scenario = build_scenario(inputs.study, inputs.network, proposal, work_dir=tmp_path / "w")
+    scenario = build_scenario(inputs.area, inputs.network, proposal)
     assert scenario.network.timetable.n_trips > inputs.network.timetable.n_trips
-    result = compute_access(inputs.study, scenario.network, inputs.zones, inputs.layers)
+    result = compute_access(inputs.area, scenario.network, inputs.zones, inputs.layers)
 
     before = np.nan_to_num(baseline.travel_times.minutes, nan=np.inf)
     after = np.nan_to_num(result.travel_times.minutes, nan=np.inf)
     assert (after <= before).all()
-    changes = compute_zone_changes(inputs.study, baseline, result)
+    changes = compute_zone_changes(inputs.area, baseline, result)
     for metric in NOT_LOWER:
         assert (changes[f"delta_{metric}"] >= -1e-9).all(), metric
     for metric in NOT_LONGER:

@@ -25,6 +25,7 @@ from routes.cache import NetworkCache
 from routes.config.study_area import load_study_area
 from routes.engine.backends import compute_travel_times_with
 from routes.engine.raptor import compute_travel_time_array, compute_travel_times
+from routes.engine.request import TravelTimeRequest
 from routes.errors import CacheError, RoutesWarning
 from routes.inputs.points import load_layer, points_from_layer
 from routes.network.transit import build_network
@@ -60,41 +61,73 @@ def tiny(tmp_path: Path) -> tuple[Any, NetworkCache, Any, Any]:
 
 def test_tiny_study_area_two_workers_equal_single_process(client: Any, tiny: Any) -> None:
     study, cache, network, points = tiny
-    expected = compute_travel_time_array(network, points, routing=study.routing,
-                                         percentiles=(10, 50, 90))
-    engine = DaskEngine(client, study, cache=cache, shard_size=1)
-    got = engine.compute_travel_time_array(network, points, routing=study.routing,
-                                           percentiles=(10, 50, 90))
+    request = TravelTimeRequest.from_routing(study.routing, percentiles=(10, 50, 90))
+    expected = compute_travel_time_array(network, points, None, request)
+    engine = DaskEngine(client, study, network, cache=cache, shard_size=1)
+    got = engine.compute_travel_time_array(points, None, request)
     assert got.shape == (3, 3, 3)
     np.testing.assert_array_equal(got, expected)
     # and through the long table of `routes matrix`
-    table = compute_travel_times_with(engine, network, points, routing=study.routing)
-    reference = compute_travel_times(network, points, routing=study.routing)
+    table = compute_travel_times_with(engine, points, None, request)
+    reference = compute_travel_times(network, points, None, request)
     assert table.equals(reference)
+
+
+def test_a_scenario_reaches_the_workers_as_arrays(client: Any, tmp_path: Path) -> None:
+    """The Link proposal on the line study area (tests/_evaluate_fixtures.py): workers put the
+    scenario's timetable and links, sent by the client, on their baseline streets."""
+    from _evaluate_fixtures import write_line_study, write_link_proposal
+
+    from routes.evaluation.scenario import build_scenario
+    from routes.proposal.load import load_proposal
+
+    study = load_study_area(write_line_study(tmp_path / "line"))
+    cache = NetworkCache(tmp_path / "cache")
+    baseline = build_network(study, cache=cache)
+    scenario = build_scenario(study, baseline,
+                              load_proposal(write_link_proposal(tmp_path / "line"))).network
+    assert study.zones is not None
+    points = points_from_layer(load_layer(study.zones.path))
+    request = TravelTimeRequest.from_routing(study.routing)
+
+    def no_files(folder: Path) -> tuple[Path, ...]:
+        raise AssertionError("Dask workers get arrays, not GTFS files")
+
+    engine = DaskEngine(client, study, baseline, cache=cache, shard_size=1)
+    on_scenario = engine.for_scenario(scenario, no_files)
+    assert on_scenario.digest == scenario.digest != baseline.digest
+    got = on_scenario.compute_travel_time_array(points, None, request)
+    np.testing.assert_array_equal(got, compute_travel_time_array(scenario, points, None, request))
+    assert not np.array_equal(got, compute_travel_time_array(baseline, points, None, request),
+                              equal_nan=True)
+    # the baseline engine still routes on the baseline
+    np.testing.assert_array_equal(engine.compute_travel_time_array(points, None, request),
+                                  compute_travel_time_array(baseline, points, None, request))
 
 
 def test_progress_reports_every_origin(client: Any, tiny: Any) -> None:
     study, cache, network, points = tiny
     calls: list[tuple[int, int]] = []
-    DaskEngine(client, study, cache=cache, shard_size=2).compute_travel_time_array(
-        network, points, routing=study.routing, progress=lambda d, t: calls.append((d, t)))
+    DaskEngine(client, study, network, cache=cache, shard_size=2).compute_travel_time_array(
+        points, None, TravelTimeRequest.from_routing(study.routing),
+        progress=lambda d, t: calls.append((d, t)))
     assert [t for _, t in calls] == [3, 3]
     assert calls[-1] == (3, 3)
 
 
 def test_worker_refuses_a_network_other_than_the_clients(tiny: Any) -> None:
     study, cache, network, _ = tiny
-    spec = NetworkSpec(str(study.config_path), str(cache.root), True, None, False, "0" * 64)
+    spec = NetworkSpec(str(study.config_path), str(cache.root), True, False, "0" * 64)
     with pytest.raises(CacheError, match="differs from the client's 000000000000.*same paths"):
         load_worker_network(spec)
 
 
 def test_spec_must_describe_the_network(client: Any, tiny: Any) -> None:
     study, cache, network, points = tiny
-    spec = NetworkSpec(str(study.config_path), str(cache.root), True, None, False, "f" * 64)
+    spec = NetworkSpec(str(study.config_path), str(cache.root), True, False, "f" * 64)
     with pytest.raises(CacheError, match="is not the one the spec describes"):
-        compute_travel_time_array_distributed(client, spec, network, points,
-                                              routing=study.routing)
+        compute_travel_time_array_distributed(client, spec, network, points, None,
+                                              TravelTimeRequest.from_routing(study.routing))
 
 
 def test_unreachable_scheduler_is_one_clear_error() -> None:
@@ -157,11 +190,12 @@ def test_porto_alegre_two_workers_equal_single_process(
     with pytest.warns(RoutesWarning, match="1,183 of 4,010 served stops"):
         network = build_network(study, cache=cache)
     points = points_from_layer(load_layer(poa_dir / "poa_hexgrid.csv"))
+    request = TravelTimeRequest.from_routing(study.routing)
     with pytest.warns(RoutesWarning, match="14 of 1,227 origins are more than 500 m"):
-        expected = compute_travel_time_array(network, points, routing=study.routing)
+        expected = compute_travel_time_array(network, points, None, request)
     with pytest.warns(RoutesWarning, match="14 of 1,227 origins are more than 500 m") as caught:
-        got = DaskEngine(client, study, cache=cache).compute_travel_time_array(
-            network, points, routing=study.routing)
+        got = DaskEngine(client, study, network, cache=cache).compute_travel_time_array(
+            points, None, request)
     assert len(caught) == 1  # reported once, by the client, not once per shard
     assert got.shape == (1227, 1, 1227)
     assert np.isfinite(got).mean() > 0.8

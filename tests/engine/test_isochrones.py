@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import shapely
@@ -11,6 +13,7 @@ from routes.cache import NetworkCache
 from routes.config.study_area import load_study_area
 from routes.engine.isochrones import compute_isochrones
 from routes.engine.raptor import compute_travel_time_array
+from routes.engine.request import TravelTimeRequest
 from routes.errors import InputError
 from routes.inputs.points import Points, load_layer, points_from_layer
 from routes.network.transit import build_network
@@ -36,16 +39,20 @@ def _probe_points(network, n=400, seed=0):
     )
 
 
+def request(study: Any) -> TravelTimeRequest:
+    return TravelTimeRequest.from_routing(study.routing)
+
+
 @pytest.mark.parametrize("cutoffs", [[2, 5, 10], [3]])
 def test_points_within_a_cutoff_lie_inside_its_polygon(tiny, cutoffs):
     study, network, zones = tiny
-    layer = compute_isochrones(network, zones, [zones.ids[0]], cutoffs, routing=study.routing)
+    layer = compute_isochrones(network, zones, [zones.ids[0]], cutoffs, request(study))
     assert layer.crs == "EPSG:4326"
     assert layer.geometry.is_valid.all()
     assert list(layer["cutoff_min"]) == sorted(float(c) for c in cutoffs)
     probes = _probe_points(network)
     origin = Points(zones.ids[:1], zones.lon[:1], zones.lat[:1])
-    minutes = compute_travel_time_array(network, origin, probes, routing=study.routing)[0, 0]
+    minutes = compute_travel_time_array(network, origin, probes, request(study))[0, 0]
     inside = shapely.contains_xy(np.array(layer.geometry)[:, None], probes.lon, probes.lat)
     for row, cutoff in enumerate(layer["cutoff_min"]):
         reached = minutes <= cutoff
@@ -55,7 +62,7 @@ def test_points_within_a_cutoff_lie_inside_its_polygon(tiny, cutoffs):
 
 def test_polygons_grow_with_the_cutoff(tiny):
     study, network, zones = tiny
-    layer = compute_isochrones(network, zones, [zones.ids[1]], [2, 4, 8], routing=study.routing)
+    layer = compute_isochrones(network, zones, [zones.ids[1]], [2, 4, 8], request(study))
     areas = layer.to_crs(3857).area.to_numpy()
     assert (np.diff(areas) >= 0).all()
     small, large = layer.geometry.iloc[0], layer.geometry.iloc[-1]
@@ -64,13 +71,13 @@ def test_polygons_grow_with_the_cutoff(tiny):
 
 def test_grid_thinning_gives_a_superset_of_routed_points(tiny):
     study, network, zones = tiny
-    layer = compute_isochrones(network, zones, [zones.ids[0]], [5], routing=study.routing,
+    layer = compute_isochrones(network, zones, [zones.ids[0]], [5], request(study),
                                grid_m=150.0)
-    exact = compute_isochrones(network, zones, [zones.ids[0]], [5], routing=study.routing)
+    exact = compute_isochrones(network, zones, [zones.ids[0]], [5], request(study))
     assert layer.geometry.iloc[0].buffer(1e-9).contains(exact.geometry.iloc[0].buffer(-1e-6))
 
 
 def test_unknown_zone_is_an_input_error(tiny):
     study, network, zones = tiny
     with pytest.raises(InputError, match="zone 'nope' is not among the 3 zones; check --zone"):
-        compute_isochrones(network, zones, ["nope"], [5], routing=study.routing)
+        compute_isochrones(network, zones, ["nope"], [5], request(study))

@@ -29,7 +29,8 @@ from click.testing import CliRunner
 
 import cli
 from routes.config.study_area import RoutingParams, load_study_area
-from routes.engine.backends import BuiltinEngine, compute_engine_agreement
+from routes.engine.backends import compute_engine_agreement
+from routes.engine.base import BuiltinEngine
 from routes.engine.r5 import backend as r5
 from routes.engine.r5 import runtime as r5_runtime
 from routes.engine.r5.backend import R5Engine, array_from_r5py_table, r5py_travel_time_kwargs
@@ -40,6 +41,7 @@ from routes.engine.r5.runtime import (
     find_r5_jar,
     find_r5_runtime,
 )
+from routes.engine.request import TravelTimeRequest
 from routes.errors import InputError, RoutesWarning
 from routes.inputs.points import Points, load_layer, points_from_layer
 from routes.network.transit import build_network
@@ -53,7 +55,7 @@ def test_kwargs_map_every_routing_parameter() -> None:
     routing = RoutingParams(departure_start_s=7 * 3600, departure_end_s=9 * 3600,
                             percentiles=(25, 50, 75), max_walk_min=12.0, walk_speed_kmh=4.5,
                             max_rides=2, max_trip_min=90.0, max_snap_m=400.0)
-    assert r5py_travel_time_kwargs(routing, MONDAY) == {
+    assert r5py_travel_time_kwargs(TravelTimeRequest.from_routing(routing), MONDAY) == {
         "departure": dt.datetime(2019, 5, 13, 7, 0),
         "departure_time_window": dt.timedelta(minutes=120),
         "percentiles": [25, 50, 75],
@@ -69,15 +71,16 @@ def test_kwargs_map_every_routing_parameter() -> None:
 
 
 def test_kwargs_overrides_and_times_past_midnight() -> None:
-    kwargs = r5py_travel_time_kwargs(RoutingParams(), MONDAY, departure_s=25 * 3600 + 30 * 60,
-                                     window_min=1, percentiles=[5, 95])
+    request = TravelTimeRequest.from_routing(RoutingParams(), departure_s=25 * 3600 + 30 * 60,
+                                             window_min=1, percentiles=[5, 95])
+    kwargs = r5py_travel_time_kwargs(request, MONDAY)
     assert kwargs["departure"] == dt.datetime(2019, 5, 14, 1, 30)  # 25:30 is the next day
     assert kwargs["departure_time_window"] == dt.timedelta(minutes=1)
     assert kwargs["percentiles"] == [5, 95]
 
 
 def test_kwargs_default_routing_matches_design_defaults() -> None:
-    kwargs = r5py_travel_time_kwargs(RoutingParams(), MONDAY)
+    kwargs = r5py_travel_time_kwargs(TravelTimeRequest.from_routing(RoutingParams()), MONDAY)
     assert kwargs["departure"] == dt.datetime(2019, 5, 13, 7, 0)
     assert kwargs["departure_time_window"] == dt.timedelta(minutes=120)
     assert kwargs["percentiles"] == [50]
@@ -98,13 +101,14 @@ def test_kwargs_default_routing_matches_design_defaults() -> None:
     ids=["six-percentiles", "percentile-0", "percentile-100", "empty-window"],
 )
 def test_kwargs_refuse_what_r5_cannot_do(overrides: dict[str, Any], message: str) -> None:
-    with pytest.raises(InputError, match=message):
-        r5py_travel_time_kwargs(RoutingParams(), MONDAY, **overrides)
+    with pytest.raises(InputError, match=message):  # the request's checks, then R5's
+        r5py_travel_time_kwargs(TravelTimeRequest.from_routing(RoutingParams(), **overrides),
+                                MONDAY)
 
 
 def test_mapping_never_imports_r5py(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "r5py", None)  # any `import r5py` would now fail
-    r5py_travel_time_kwargs(RoutingParams(), MONDAY)
+    r5py_travel_time_kwargs(TravelTimeRequest.from_routing(RoutingParams()), MONDAY)
 
 
 # --------------------------------------------------------------------------- r5py's table
@@ -345,7 +349,8 @@ def test_engine_routes_the_study_area_files_through_r5py(
     origins = Points(np.array(["a", "b", "c"], dtype=object), np.zeros(3), np.zeros(3))
     dests = Points(np.array(["x", "y"], dtype=object), np.zeros(2), np.zeros(2))
     progress: list[tuple[int, int]] = []
-    out = engine.compute_travel_time_array(None, origins, dests, routing=study.routing,
+    out = engine.compute_travel_time_array(origins, dests,
+                                           TravelTimeRequest.from_routing(study.routing),
                                            progress=lambda d, t: progress.append((d, t)))
     # origin i (in its batch of two) to destination j: i + 10 j, with the right ids
     np.testing.assert_array_equal(out[:, 0, :], [[0, 10], [1, 11], [0, 10]])
@@ -357,10 +362,21 @@ def test_engine_routes_the_study_area_files_through_r5py(
     assert gtfs == (str(study.gtfs_paths[0]),)
     assert calls[0]["departure"] == dt.datetime(2019, 5, 13, 7, 50)
     assert calls[0]["departure_time_window"] == dt.timedelta(minutes=20)
-    # a scenario: the same engine on other feeds
-    scenario = engine.for_feeds((tmp_path / "study" / "feed.zip", tmp_path / "proposal.zip"))
-    assert scenario.runtime is runtime and scenario.feeds == (tmp_path / "study" / "feed.zip",
-                                                              tmp_path / "proposal.zip")
+    # a scenario: the same engine on the scenario's GTFS files, written when R5 needs them
+    written: list[Path] = []
+
+    def gtfs(folder: Path) -> tuple[Path, ...]:
+        written.append(folder)
+        return (tmp_path / "study" / "feed.zip", tmp_path / "proposal.zip")
+
+    network = types.SimpleNamespace(digest="ab" * 32)
+    scenario = engine.for_scenario(network, gtfs)  # type: ignore[arg-type]
+    assert scenario.runtime is runtime and scenario.digest == "ab" * 32 and written == []
+    scenario.compute_travel_time_array(origins, dests, TravelTimeRequest.from_routing(
+        study.routing))
+    assert [f.name for f in written] == [f"scenario-{'ab' * 12}"]
+    _, _, gtfs_used = _FakeTravelTimeMatrix.calls[-1]["network"]
+    assert gtfs_used == (str(tmp_path / "study" / "feed.zip"), str(tmp_path / "proposal.zip"))
 
 
 @pytest.fixture
@@ -485,9 +501,9 @@ def test_r5py_agrees_with_builtin_on_porto_alegre(poa_dir: Path, tmp_path: Path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RoutesWarning)  # stops and hexes outside the extract
         network = build_network(study)
-        ours = BuiltinEngine().compute_travel_time_array(network, points, routing=study.routing)
-    theirs = R5Engine(study, runtime=runtime).compute_travel_time_array(
-        None, points, routing=study.routing)
+        request = TravelTimeRequest.from_routing(study.routing)
+        ours = BuiltinEngine(network).compute_travel_time_array(points, None, request)
+    theirs = R5Engine(study, runtime=runtime).compute_travel_time_array(points, None, request)
     agreement = compute_engine_agreement(ours, theirs, ignore_diagonal=True)
     assert agreement.n_both > 0.5 * agreement.n_pairs
     assert dict(agreement.within_min)[5.0] >= 0.8

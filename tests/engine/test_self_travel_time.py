@@ -20,8 +20,13 @@ from _study import write_study_area
 from routes.cache import NetworkCache
 from routes.config.study_area import load_study_area
 from routes.engine.raptor import compute_travel_time_array
+from routes.engine.request import TravelTimeRequest
 from routes.inputs.points import Points
 from routes.network.transit import TransitNetwork, build_network
+
+
+def request(routing: object) -> TravelTimeRequest:
+    return TravelTimeRequest.from_routing(routing)  # type: ignore[arg-type]
 
 
 def points(*xy: tuple[float, float], prefix: str = "p") -> Points:
@@ -40,7 +45,7 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> tuple[TransitNetwork, o
 def test_a_point_to_itself_is_zero(network: tuple[TransitNetwork, object]) -> None:
     net, routing = network
     here = points((50.0, 30.0), (51.0, 30.0))
-    minutes = compute_travel_time_array(net, here, routing=routing)[:, 0, :]
+    minutes = compute_travel_time_array(net, here, None, request(routing))[:, 0, :]
     assert minutes[0, 0] == 0.0 and minutes[1, 1] == 0.0
     assert minutes[0, 1] * 60 == pytest.approx(46.0)  # 61 m at 4/3 m/s, whole seconds
     assert minutes[1, 0] * 60 == pytest.approx(46.0)
@@ -50,7 +55,7 @@ def test_the_same_place_given_twice_is_zero(network: tuple[TransitNetwork, objec
     net, routing = network
     origins = points((50.0, 30.0), (150.0, 130.0))
     destinations = points((150.0, 130.0), (0.0, 0.0), (50.0, 30.0), prefix="d")
-    minutes = compute_travel_time_array(net, origins, destinations, routing=routing)[:, 0, :]
+    minutes = compute_travel_time_array(net, origins, destinations, request(routing))[:, 0, :]
     assert minutes[0, 2] == 0.0 and minutes[1, 0] == 0.0
     assert (minutes[0, :2] > 0).all() and (minutes[1, 1:] > 0).all()
 
@@ -59,7 +64,7 @@ def test_a_point_off_the_streets_gets_no_time(network: tuple[TransitNetwork, obj
     net, routing = network
     far = points((50.0, 30.0), (50.0, 5_000.0))  # 4.8 km north of the lattice
     with pytest.warns(match="1 of 2 origins are more than"):
-        minutes = compute_travel_time_array(net, far, routing=routing)[:, 0, :]
+        minutes = compute_travel_time_array(net, far, None, request(routing))[:, 0, :]
     assert minutes[0, 0] == 0.0
     assert np.isnan(minutes[1]).all() and np.isnan(minutes[:, 1]).all()
 

@@ -21,9 +21,8 @@ from conftest import shared_data_dir
 
 from routes.cache import NetworkCache
 from routes.config.study_area import load_study_area
-from routes.evaluation.evaluate import Evaluation
-from routes.evaluation.study import load_study_inputs
-from routes.runs.evaluate import evaluate_proposals
+from routes.evaluation.study import load_study
+from routes.runs.evaluate import EvaluationRun, evaluate_to_folders
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.filterwarnings("default::routes.errors.RoutesWarning")]
@@ -33,7 +32,7 @@ GROUP_WORDS = ("group", "social_interaction", "exposure")
 
 
 @pytest.fixture(scope="module")
-def cut(tmp_path_factory: pytest.TempPathFactory) -> Evaluation:
+def cut(tmp_path_factory: pytest.TempPathFactory) -> EvaluationRun:
     data = shared_data_dir("newport")
     folder = tmp_path_factory.mktemp("newport")
     toml = write_newport_study(folder, data)
@@ -42,13 +41,13 @@ def cut(tmp_path_factory: pytest.TempPathFactory) -> Evaluation:
         "type": "Feature", "geometry": None,
         "properties": {"type": "remove_route", "gtfs_route_id": ROUTE_8C}}]}), encoding="utf-8")
     cache = NetworkCache(folder / "cache")
-    inputs = load_study_inputs(load_study_area(toml), cache=cache)
-    [evaluation] = evaluate_proposals(inputs, [proposal], out_root=folder / "out", cache=cache)
+    inputs = load_study(load_study_area(toml), cache=cache)
+    [evaluation] = evaluate_to_folders(inputs, [proposal], out_root=folder / "out")
     return evaluation
 
 
-def test_no_cross_group_indicator(cut: Evaluation) -> None:
-    for indicator in cut.scorecard.indicators:
+def test_no_cross_group_indicator(cut: EvaluationRun) -> None:
+    for indicator in cut.evaluation.scorecard.indicators:
         text = f"{indicator.key} {indicator.label} {indicator.description}".lower()
         assert not any(word in text for word in GROUP_WORDS), indicator
     zones = pd.read_csv(cut.folder / "zones.csv", nrows=1)
@@ -60,9 +59,9 @@ def test_no_cross_group_indicator(cut: Evaluation) -> None:
     assert "other groups" not in report and "social-interaction" not in report
 
 
-def test_the_cut_shows_its_losers_and_its_saving(cut: Evaluation) -> None:
-    values = {i.key: i.value for i in cut.scorecard.indicators}
-    [mod] = cut.cost.modifications
+def test_the_cut_shows_its_losers_and_its_saving(cut: EvaluationRun) -> None:
+    values = {i.key: i.value for i in cut.evaluation.scorecard.indicators}
+    [mod] = cut.evaluation.cost.modifications
     assert mod.route_name.startswith("8C")
     assert mod.baseline.trips_per_day == 31 and mod.scenario.trips_per_day == 0
     assert values["peak_vehicles_saved"] == mod.baseline.peak_vehicles > 0
@@ -70,6 +69,6 @@ def test_the_cut_shows_its_losers_and_its_saving(cut: Evaluation) -> None:
     assert values["residents_gaining_jobs"] == 0
     assert values["residents_losing_jobs"] > 0
     assert values["mean_loss_jobs_losers"] > 0
-    assert cut.scorecard.value("annual_vehicle_hours") < 0
-    described = {i.key: i.description for i in cut.scorecard.indicators}
+    assert cut.evaluation.scorecard.value("annual_vehicle_hours") < 0
+    described = {i.key: i.description for i in cut.evaluation.scorecard.indicators}
     assert described["annual_vehicle_hours"].startswith("Saves money: ")

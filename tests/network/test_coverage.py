@@ -31,7 +31,7 @@ from routes.config.study_area import load_study_area
 from routes.demo.study_area import DemoFiles, write_demo_study_area
 from routes.errors import DataLossError, RoutesWarning
 from routes.evaluation.scenario import build_scenario
-from routes.evaluation.study import compute_baseline, load_study_inputs
+from routes.evaluation.study import compute_baseline, load_study
 from routes.network.coverage import check_reach
 from routes.network.transit import build_network, served_stops
 from routes.proposal.load import load_proposal
@@ -282,8 +282,7 @@ def test_library_raises_and_the_keyword_goes_on(town: Path, cache_dir: Path) -> 
     assert len(warned) == 2 and "641 of 641 trips are lost (more than half" in warned[0]
     # a scenario inherits the choice: its network is as lost, and goes on with warnings
     proposal = load_proposal(town / "examples" / "crosstown_link.geojson")
-    scenario, warned = record(lambda: build_scenario(study, network, proposal, cache=cache,
-                                                     work_dir=town / "scenario"))
+    scenario, warned = record(lambda: build_scenario(study, network, proposal))
     assert scenario.network.allow_data_loss
     assert "641 of 751 trips are lost (more than half" in warned[0]
 
@@ -291,21 +290,21 @@ def test_library_raises_and_the_keyword_goes_on(town: Path, cache_dir: Path) -> 
 @pytest.mark.slow
 def test_library_zone_loss_raises_in_compute_access(town: Path, cache_dir: Path) -> None:
     cache = NetworkCache(cache_dir)
-    intact = compute_baseline(load_study_inputs(load_study_area(town / "routes.toml"),
-                                                cache=cache), cache=cache).zones
+    intact = compute_baseline(load_study(load_study_area(town / "routes.toml"),
+                                         cache=cache)).access.zones
     move_features(town, "neighbourhoods.geojson", first=16)  # 16 of 30: more than half
     study = load_study_area(town / "routes.toml")
-    inputs = load_study_inputs(study, cache=cache)
+    inputs = load_study(study, cache=cache)
     with pytest.raises(DataLossError, match=r"^16 of 30 zones in neighbourhoods\.geojson"):
-        compute_baseline(inputs, cache=cache)
-    allowed = load_study_inputs(study, cache=cache, allow_data_loss=True)
-    result, warned = record(lambda: compute_baseline(allowed, cache=cache))
+        compute_baseline(inputs)
+    allowed = load_study(study, cache=cache, allow_data_loss=True)
+    result, warned = record(lambda: compute_baseline(allowed))
     assert warned == [
         "16 of 30 zones in neighbourhoods.geojson are more than 500 m from every street of the "
         "OSM extract (e.g. id 'DT001') and get no travel times (more than half: going on as "
         "--allow-data-loss asks); check their coordinates (WGS84 longitude and latitude) or use "
         "an OSM extract that covers them"]
-    jobs = result.zones["jobs_within_45min"]
+    jobs = result.access.zones["jobs_within_45min"]
     assert jobs.iloc[:16].eq(0).all() and intact["jobs_within_45min"].iloc[:16].gt(0).any()
     assert jobs.iloc[16:].equals(intact["jobs_within_45min"].iloc[16:])  # the others unchanged
 

@@ -115,3 +115,41 @@ def test_transfer_search_radius(routing: RoutingParams, expected_m: float) -> No
     if routing.max_transfer_walk_min is None:
         assert (routing.max_transfer_m, routing.max_transfer_s) == (1000.0,
                                                                     routing.max_walk_min * 60)
+
+
+def test_each_feed_is_read_once_and_cached_on_its_own(tmp_path: Path) -> None:
+    """Two feeds: changing one re-reads that one only, and the timetable follows."""
+    from _feeds import stop_times, write_feed
+    from _study import routes_toml, study_feed_tables
+
+    folder = tmp_path / "study"
+    toml = write_study_area(folder)
+    tables = study_feed_tables()
+    write_feed(folder / "other.zip", **tables)
+    toml.write_text(routes_toml(gtfs="feed.zip").replace("gtfs = ['feed.zip']",
+                                                          "gtfs = ['feed.zip', 'other.zip']"),
+                    encoding="utf-8")
+    study = load_study_area(toml)
+    read: list[str] = []
+    real = network_module.load_feed_trips
+
+    def counting(path: Path, *args: object, **kwargs: object) -> object:
+        read.append(Path(path).name)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    cache = NetworkCache(tmp_path / "cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(network_module, "load_feed_trips", counting)
+        first = build_network(study, cache=cache)
+        assert sorted(read) == ["feed.zip", "other.zip"]
+        assert build_network(study, cache=cache).digest == first.digest
+        assert sorted(read) == ["feed.zip", "other.zip"]  # both from the cache
+        later = stop_times("T1", [("08:00:00", "08:00:00"), None, None,
+                                  ("08:13:00", "08:13:00")])
+        write_feed(folder / "other.zip", **dict(tables, stop_times=later))
+        second = build_network(study, cache=cache)
+    assert sorted(read) == ["feed.zip", "other.zip", "other.zip"]  # only the changed feed
+    assert second.digest != first.digest
+    assert first.timetable.feed_names == ("feed", "other")
+    assert int(second.timetable.arrival_s.max()) == int(first.timetable.arrival_s.max()) + 60
+    assert [f.name for f in second.feeds] == ["feed", "other"]

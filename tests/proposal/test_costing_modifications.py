@@ -39,7 +39,7 @@ from routes.proposal.model import (
     ProposalRoute,
     RouteModification,
 )
-from routes.proposal.modifications import apply_modifications
+from routes.proposal.gtfs_modifications import apply_modifications
 from routes.timetable.export import write_gtfs_feed
 from routes.timetable.read import read_gtfs_feed
 from routes.timetable.timetable import Timetable, load_timetable

@@ -1,141 +1,36 @@
-"""Tests for routes.proposal.modifications on a hand-made feed.
+"""Modifications in memory (routes.proposal.modifications) against the file form.
 
-::
-
-    A ------ B ------ C          D (east of C)
-    route R1, service WK:
-      direction 0  A -> B -> C   at 07:00 07:20 07:40 08:00   (B +5/+6 min, C +12 min)
-                   A -> B        at 07:30                     (short turn, B +5 min)
-      direction 1  C -> B -> A   at 07:10 07:50               (B untimed, A +12 min)
-    route R2, service WK:  A -> D at 07:05 07:35
-    route R3, service WK:  A -> C, trip F1 in frequencies.txt every 30 min 07:00-08:00
-                           (departs 07:00 and 07:30)
-
-    R1 at a 10 min headway:
-      direction 0: most frequent pattern A-B-C (4 departures vs 1), template = lower
-                   median departure 07:20; new trips 07:00, 07:10, ... 08:00 -> 7
-      direction 1: template 07:10; new trips 07:10, 07:20, ... 07:50 -> 5
+The reference is independent of the code under test: the GTFS-file form of the
+same modifications (:func:`routes.proposal.gtfs_modifications.apply_modifications`)
+writes a changed feed, which the loader reads from disk. The in-memory form
+must give the same feed trips, field by field, and the same timetable. The
+feed is the hand-made one of ``tests/_modification_feeds.py`` (see its
+docstring for the hand-derived headway changes).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from pathlib import Path
 
-import gtfs_kit as gk
-import pandas as pd
+import numpy as np
 import pytest
-from _feeds import service, shared_data_dir, write_feed
+from _feeds import service
+from _modification_feeds import abc_times, stop_times_rows, write_modification_feed
 
-from routes.errors import GtfsError, ProposalError, RoutesWarning
+from routes.errors import ProposalError, RoutesWarning
+from routes.proposal.gtfs_modifications import apply_modifications
 from routes.proposal.model import ModificationKind, RouteModification
-from routes.proposal.modifications import apply_modifications
+from routes.proposal.modifications import apply_modifications_to_trips
+from routes.timetable.diagnosis import DOCTOR_RULES, DoctorRules
+from routes.timetable.export import write_gtfs_feed
+from routes.timetable.feed import FeedTrips, load_feed_trips
+from routes.timetable.read import read_gtfs_feed
+from routes.timetable.timetable import assemble_timetable
 
-TABLES = ("routes", "trips", "stop_times", "frequencies", "stops", "calendar")
-
-
-def _times(trip: str, stops: str, times: list[tuple[str, str]]) -> list[dict[str, object]]:
-    return [
-        {
-            "trip_id": trip,
-            "arrival_time": a,
-            "departure_time": d,
-            "stop_id": s,
-            "stop_sequence": i + 1,
-        }
-        for i, (s, (a, d)) in enumerate(zip(stops, times, strict=True))
-    ]
-
-
-def _abc(trip: str, hhmm: str) -> list[dict[str, object]]:
-    h, m = map(int, hhmm.split(":"))
-
-    def t(plus: int) -> str:
-        return f"{h + (m + plus) // 60:02d}:{(m + plus) % 60:02d}:00"
-
-    return _times(trip, "ABC", [(t(0), t(0)), (t(5), t(6)), (t(12), t(12))])
-
-
-@pytest.fixture
-def feed(tmp_path: Path) -> gk.Feed:
-    stop_times = []
-    for trip, hhmm in (("R1a", "07:00"), ("R1b", "07:20"), ("R1c", "07:40"), ("R1d", "08:00")):
-        stop_times += _abc(trip, hhmm)
-    stop_times += _times("R1s", "AB", [("07:30:00", "07:30:00"), ("07:35:00", "07:35:00")])
-    stop_times += _times(
-        "R1r1", "CBA", [("07:10:00", "07:10:00"), ("", ""), ("07:22:00", "07:22:00")]
-    )
-    stop_times += _times(
-        "R1r2", "CBA", [("07:50:00", "07:50:00"), ("", ""), ("08:02:00", "08:02:00")]
-    )
-    stop_times += _times("R2a", "AD", [("07:05:00", "07:05:00"), ("07:20:00", "07:20:00")])
-    stop_times += _times("R2b", "AD", [("07:35:00", "07:35:00"), ("07:50:00", "07:50:00")])
-    stop_times += _abc("F1", "07:00")
-    trips = [
-        {"route_id": "R1", "service_id": "WK", "trip_id": t, "direction_id": d, "block_id": "B1"}
-        for t, d in (
-            ("R1a", 0),
-            ("R1b", 0),
-            ("R1c", 0),
-            ("R1d", 0),
-            ("R1s", 0),
-            ("R1r1", 1),
-            ("R1r2", 1),
-        )
-    ] + [
-        {"route_id": "R2", "service_id": "WK", "trip_id": "R2a", "direction_id": 0},
-        {"route_id": "R2", "service_id": "WK", "trip_id": "R2b", "direction_id": 0},
-        {"route_id": "R3", "service_id": "WK", "trip_id": "F1", "direction_id": 0},
-    ]
-    path = write_feed(
-        tmp_path / "tiny.zip",
-        agency=[
-            {
-                "agency_id": "AG",
-                "agency_name": "Tiny",
-                "agency_url": "http://x.org",
-                "agency_timezone": "Europe/London",
-            }
-        ],
-        stops=[
-            {"stop_id": s, "stop_name": s, "stop_lat": 0.0, "stop_lon": lon}
-            for s, lon in (("A", 0.0), ("B", 0.01), ("C", 0.02), ("D", 0.03))
-        ],
-        routes=[
-            {"route_id": r, "agency_id": "AG", "route_short_name": r, "route_type": 3}
-            for r in ("R1", "R2", "R3", "R4")
-        ],
-        calendar=[service("WK", "1111100")],
-        trips=trips,
-        stop_times=stop_times,
-        frequencies=[
-            {
-                "trip_id": "F1",
-                "start_time": "07:00:00",
-                "end_time": "08:00:00",
-                "headway_secs": 1800,
-            }
-        ],
-        fare_attributes=[
-            {
-                "fare_id": "F",
-                "price": 1.0,
-                "currency_type": "GBP",
-                "payment_method": 0,
-                "transfers": 0,
-            }
-        ],
-        fare_rules=[{"fare_id": "F", "route_id": r} for r in ("R1", "R2")],
-    )
-    return gk.read_feed(path, dist_units="km")
-
-
-def _snapshot(feed: gk.Feed) -> dict[str, pd.DataFrame]:
-    return {name: getattr(feed, name).copy() for name in TABLES}
-
-
-def _assert_unchanged(feed: gk.Feed, before: dict[str, pd.DataFrame]) -> None:
-    for name, frame in before.items():
-        pd.testing.assert_frame_equal(getattr(feed, name), frame)
+MONDAY = dt.date(2019, 5, 13)
+TUESDAY = dt.date(2019, 5, 14)
 
 
 def remove(route_id: str) -> RouteModification:
@@ -146,127 +41,158 @@ def change(route_id: str, headway_min: float) -> RouteModification:
     return RouteModification(ModificationKind.CHANGE_HEADWAY, route_id, round(headway_min * 60))
 
 
-def _departures(feed: gk.Feed, route_id: str) -> dict[int, list[str]]:
-    trips = feed.trips[feed.trips["route_id"] == route_id]
-    st = feed.stop_times[feed.stop_times["trip_id"].isin(trips["trip_id"])]
-    first = st[st["stop_sequence"] == 1].merge(trips, on="trip_id")
-    return {int(d): sorted(g["departure_time"].tolist()) for d, g in first.groupby("direction_id")}
+def assert_same_feed(got: FeedTrips, expected: FeedTrips) -> None:
+    """Every field equal, arrays elementwise (the file path and its mentions aside)."""
+    for field in dataclasses.fields(FeedTrips):
+        a, b = getattr(got, field.name), getattr(expected, field.name)
+        if field.name in ("path", "warnings"):
+            continue
+        if dataclasses.is_dataclass(a) and not isinstance(a, type):
+            for sub in dataclasses.fields(a):
+                x, y = getattr(a, sub.name), getattr(b, sub.name)
+                if isinstance(x, np.ndarray):
+                    np.testing.assert_array_equal(x, y, err_msg=f"{field.name}.{sub.name}")
+                else:
+                    assert x == y, f"{field.name}.{sub.name}"
+        elif isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=field.name)
+        else:
+            assert a == b, field.name
 
 
-def test_remove_route(feed: gk.Feed) -> None:
-    before = _snapshot(feed)
-    new = apply_modifications(feed, [remove("R2")])
-    assert new is not feed
-    _assert_unchanged(feed, before)
-    assert "R2" not in set(new.routes["route_id"])
-    assert not new.trips["route_id"].eq("R2").any()
-    assert not new.stop_times["trip_id"].isin(["R2a", "R2b"]).any()
-    assert new.fare_rules["route_id"].tolist() == ["R1"]
-    assert len(new.trips) == len(feed.trips) - 2
-    assert len(new.stop_times) == len(feed.stop_times) - 4
-    pd.testing.assert_frame_equal(new.stops, feed.stops)  # stops are kept
+def through_files(path: Path, mods: list[RouteModification], date: dt.date,
+                  tmp_path: Path, rules: DoctorRules = DOCTOR_RULES) -> FeedTrips:
+    """The file form: modify the GTFS feed, write it, read it back."""
+    target = tmp_path / "modified" / path.name
+    target.parent.mkdir(exist_ok=True)
+    write_gtfs_feed(apply_modifications(read_gtfs_feed(path, "tiny"), mods), target)
+    return load_feed_trips(target, "tiny", date, allow_feed_errors=False, feed_doctor=rules)
 
 
-def test_change_headway(feed: gk.Feed) -> None:
-    before = _snapshot(feed)
-    new = apply_modifications(feed, [change("R1", 10)])
-    _assert_unchanged(feed, before)
-    deps = _departures(new, "R1")
-    assert deps[0] == [
-        "07:00:00",
-        "07:10:00",
-        "07:20:00",
-        "07:30:00",
-        "07:40:00",
-        "07:50:00",
-        "08:00:00",
-    ]
-    assert deps[1] == ["07:10:00", "07:20:00", "07:30:00", "07:40:00", "07:50:00"]
-    trips = new.trips.set_index("trip_id")
-    assert trips.loc["R1b_hw600s_002", "direction_id"] == 0  # template: the 07:20 trip
-    assert trips.loc[trips["route_id"] == "R1", "block_id"].isna().all()
-    st = new.stop_times.set_index("trip_id")
-    second = st.loc["R1b_hw600s_002"].sort_values("stop_sequence")
-    assert second["stop_id"].tolist() == ["A", "B", "C"]
-    assert second["arrival_time"].tolist() == ["07:10:00", "07:15:00", "07:22:00"]
-    assert second["departure_time"].tolist() == ["07:10:00", "07:16:00", "07:22:00"]
-    back = st.loc["R1r1_hw600s_005"].sort_values("stop_sequence")
-    assert back["stop_id"].tolist() == ["C", "B", "A"]
-    assert back["arrival_time"].isna().tolist() == [False, True, False]  # stays untimed
-    assert back["arrival_time"].iloc[-1] == "08:02:00"
-    assert not new.stop_times["trip_id"].isin(["R1a", "R1s", "R1r2"]).any()
-    # other routes untouched
-    assert _departures(new, "R2") == _departures(feed, "R2")
-    assert new.trips.dtypes.equals(feed.trips.dtypes)
-    assert new.stop_times.dtypes.equals(feed.stop_times.dtypes)
+def in_memory(path: Path, mods: list[RouteModification], date: dt.date,
+              rules: DoctorRules = DOCTOR_RULES) -> FeedTrips:
+    feed = load_feed_trips(path, "tiny", date, allow_feed_errors=False, feed_doctor=rules)
+    return apply_modifications_to_trips(feed, mods, service_date=date, rules=rules)
 
 
-def test_change_headway_of_a_frequency_route(feed: gk.Feed) -> None:
-    new = apply_modifications(feed, [change("R3", 15)])
-    assert _departures(new, "R3") == {0: ["07:00:00", "07:15:00", "07:30:00"]}
-    assert new.frequencies.empty
-    assert len(feed.frequencies) == 1
+@pytest.mark.parametrize(
+    "mods",
+    [[remove("R2")], [change("R1", 10)], [change("R3", 15)], [remove("R2"), change("R1", 20)],
+     [change("R1", 7), change("R3", 20), remove("R4")]],
+    ids=["remove", "headway", "headway-of-frequencies", "both", "three"],
+)
+def test_in_memory_equals_the_file_form(tmp_path: Path, mods: list[RouteModification]) -> None:
+    path = write_modification_feed(tmp_path / "tiny.zip")
+    got = in_memory(path, mods, MONDAY)
+    expected = through_files(path, mods, MONDAY, tmp_path)
+    assert_same_feed(got, expected)
+    a, b = assemble_timetable([got], MONDAY), assemble_timetable([expected], MONDAY)
+    for field in dataclasses.fields(a):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        if isinstance(x, np.ndarray):
+            np.testing.assert_array_equal(x, y, err_msg=field.name)
 
 
-def test_several_modifications(feed: gk.Feed) -> None:
-    new = apply_modifications(feed, [remove("R2"), change("R1", 20)])
-    assert _departures(new, "R1") == {
-        0: ["07:00:00", "07:20:00", "07:40:00", "08:00:00"],
-        1: ["07:10:00", "07:30:00", "07:50:00"],
-    }
-    assert set(new.trips["route_id"]) == {"R1", "R3"}
+def test_hand_derived_headways(tmp_path: Path) -> None:
+    feed = in_memory(write_modification_feed(tmp_path / "tiny.zip"), [change("R1", 10)], MONDAY)
+    trips = feed.trips
+    r1 = np.flatnonzero(trips.route_ids == "R1")[0]
+    mine = np.flatnonzero(trips.route == r1)
+    first = trips.departure_s[trips.stop_ptr[mine]]
+    directions = trips.direction_ids[mine]
+    h7 = 7 * 3600
+    assert sorted(first[directions == "0"] - h7) == [600 * k for k in range(7)]
+    assert sorted(first[directions == "1"] - h7) == [600 * k for k in range(1, 6)]
+    assert "R1b_hw600s_002" in set(trips.trip_ids)  # template: the 07:20 trip
+    assert not {"R1a", "R1s", "R1r2"} & set(trips.trip_ids)
 
 
-def test_no_modifications_returns_a_copy(feed: gk.Feed) -> None:
-    new = apply_modifications(feed, [])
-    assert new is not feed
-    pd.testing.assert_frame_equal(new.trips, feed.trips)
+def test_the_feed_is_not_changed(tmp_path: Path) -> None:
+    path = write_modification_feed(tmp_path / "tiny.zip")
+    feed = load_feed_trips(path, "tiny", MONDAY, allow_feed_errors=False)
+    before = feed.trips.trip_ids.copy(), feed.trips.departure_s.copy()
+    apply_modifications_to_trips(feed, [change("R1", 10), remove("R2")], service_date=MONDAY,
+                                 rules=DOCTOR_RULES)
+    np.testing.assert_array_equal(feed.trips.trip_ids, before[0])
+    np.testing.assert_array_equal(feed.trips.departure_s, before[1])
 
 
-def test_unknown_route(feed: gk.Feed) -> None:
-    mod = RouteModification(ModificationKind.REMOVE_ROUTE, "R9", feature_index=4)
-    with pytest.raises(
-        ProposalError,
-        match=r"feature 4 \(remove_route 'R9'\) gtfs_route_id: "
-        r"'R9' is not a route_id of this feed \(closest: 'R\d', 'R\d', 'R\d'\)",
-    ):
-        apply_modifications(feed, [mod])
+def test_late_trips_carry_over_as_the_file_form_does(tmp_path: Path) -> None:
+    """A service of every day with trips past midnight: on Tuesday Monday's new late trips
+    carry over, exactly as when the changed feed is read from disk."""
+    late = [*abc_times("R1late", "23:50"), *abc_times("R1later", "23:56")]
+    path = write_modification_feed(
+        tmp_path / "tiny.zip",
+        calendar=[service("ALL", "1111111")],
+        trips=[{"route_id": "R1", "service_id": "ALL", "trip_id": t, "direction_id": 0}
+               for t in ("R1late", "R1later")],
+        stop_times=late)
+    mods = [change("R1", 5)]  # new late trips at 23:50 and 23:55 (B 24:00/24:01, C 24:07)
+    got = in_memory(path, mods, TUESDAY)
+    assert_same_feed(got, through_files(path, mods, TUESDAY, tmp_path))
+    carried = got.trips.trip_ids[got.trips.previous_day]
+    assert len(carried) > 0 and all(str(t).endswith("@-1d") for t in carried)
 
 
-def test_route_modified_twice(feed: gk.Feed) -> None:
-    with pytest.raises(ProposalError, match="modified twice"):
-        apply_modifications(feed, [remove("R1"), change("R1", 5)])
+def test_service_of_the_day_before_only_keeps_its_carried_trips(tmp_path: Path) -> None:
+    path = write_modification_feed(
+        tmp_path / "tiny.zip",
+        calendar=[service("SUN", "0000001")],
+        trips=[{"route_id": "R1", "service_id": "SUN", "trip_id": "R1sun", "direction_id": 0}],
+        stop_times=abc_times("R1sun", "23:55"))
+    feed = load_feed_trips(path, "tiny", MONDAY, allow_feed_errors=False)
+    assert "R1sun@-1d" in set(feed.trips.trip_ids)
+    with pytest.warns(RoutesWarning, match="1 trips carried over past midnight"):
+        got = apply_modifications_to_trips(feed, [change("R1", 10)], service_date=MONDAY,
+                                           rules=DOCTOR_RULES)
+    assert "R1sun@-1d" in set(got.trips.trip_ids)
 
 
-def test_route_without_trips_warns(feed: gk.Feed) -> None:
-    with pytest.warns(RoutesWarning, match="route 'R4' has no trips"):
-        new = apply_modifications(feed, [change("R4", 10)])
-    assert len(new.trips) == len(feed.trips)
+def test_route_without_trips_warns(tmp_path: Path) -> None:
+    feed = load_feed_trips(write_modification_feed(tmp_path / "tiny.zip"), "tiny", MONDAY,
+                           allow_feed_errors=False)
+    with pytest.warns(RoutesWarning, match="route 'R4' has no trips on 2019-05-13"):
+        got = apply_modifications_to_trips(feed, [change("R4", 10)], service_date=MONDAY,
+                                           rules=DOCTOR_RULES)
+    assert got.trips.n_trips == feed.trips.n_trips
 
 
-def test_malformed_time(feed: gk.Feed) -> None:
-    feed = feed.copy()
-    st = feed.stop_times.copy()
-    st.loc[st.index[st["trip_id"] == "R1c"][1], "arrival_time"] = "7:4O:00"
-    feed.stop_times = st
-    with pytest.raises(
-        GtfsError, match=r"stop_times.txt: 1 times are not HH:MM:SS, e\.g\. '7:4O:00'"
-    ):
-        apply_modifications(feed, [change("R1", 10)])
+@pytest.mark.parametrize(
+    ("mods", "message"),
+    [([RouteModification(ModificationKind.REMOVE_ROUTE, "R9", feature_index=4)],
+      r"feature 4 \(remove_route 'R9'\) gtfs_route_id: 'R9' is not a route_id of this feed"),
+     ([remove("R1"), change("R1", 5)], "modified twice"),
+     ([RouteModification(ModificationKind.CHANGE_HEADWAY, "R1", 0)], "no positive headway_s")],
+    ids=["unknown", "twice", "no-headway"],
+)
+def test_refused(tmp_path: Path, mods: list[RouteModification], message: str) -> None:
+    feed = load_feed_trips(write_modification_feed(tmp_path / "tiny.zip"), "tiny", MONDAY,
+                           allow_feed_errors=False)
+    with pytest.raises(ProposalError, match=message):
+        apply_modifications_to_trips(feed, mods, service_date=MONDAY, rules=DOCTOR_RULES)
 
 
-def test_real_feed_porto_alegre() -> None:
-    real = gk.read_feed(shared_data_dir() / "poa" / "poa_eptc.zip", dist_units="km")
-    trips_260 = real.trips[real.trips["route_id"] == "260"]
-    new = apply_modifications(real, [change("260", 20), remove("T12")])
-    assert not new.trips["route_id"].eq("T12").any()
-    new_260 = new.trips[new.trips["route_id"] == "260"]
-    assert set(new_260["direction_id"]) == set(trips_260["direction_id"])
-    before = _departures(real, "260")
-    after = _departures(new, "260")
-    for direction, times in after.items():
-        assert times[0] == before[direction][0]  # the span starts at the first departure
-        assert times[-1] <= before[direction][-1]
-        gaps = pd.to_timedelta(pd.Series(times)).diff().dropna()
-        assert (gaps == pd.Timedelta(minutes=20)).all()
-    assert len(new.stop_times) < len(real.stop_times)
+def test_doctor_looks_again_at_the_changed_feed(tmp_path: Path) -> None:
+    """Two services of one route both running on the date give the same new trips: the
+    doctor drops the copies, in memory as from the file."""
+    rows = stop_times_rows("R2x", "AD", [("07:05:00", "07:05:00"), ("07:20:00", "07:20:00")])
+    path = write_modification_feed(
+        tmp_path / "tiny.zip",
+        calendar=[service("WK2", "1111100")],
+        trips=[{"route_id": "R2", "service_id": "WK2", "trip_id": "R2x", "direction_id": 0}],
+        stop_times=rows)
+    for rules in (DOCTOR_RULES, DoctorRules(drop=False)):
+        got = in_memory(path, [change("R2", 15)], MONDAY, rules)
+        assert_same_feed(got, through_files(path, [change("R2", 15)], MONDAY, tmp_path, rules))
+    assert got.diagnosis.n_duplicate_trips > 0
+
+
+def test_real_feed_porto_alegre(poa_dir: Path, tmp_path: Path) -> None:
+    path = poa_dir / "poa_eptc.zip"
+    mods = [change("260", 20), remove("T12")]
+    feed = load_feed_trips(path, "poa_eptc", MONDAY, allow_feed_errors=False)
+    got = apply_modifications_to_trips(feed, mods, service_date=MONDAY, rules=DOCTOR_RULES)
+    target = tmp_path / "poa_eptc.zip"
+    write_gtfs_feed(apply_modifications(read_gtfs_feed(path, "poa_eptc"), mods), target)
+    expected = load_feed_trips(target, "poa_eptc", MONDAY, allow_feed_errors=False)
+    assert_same_feed(got, expected)

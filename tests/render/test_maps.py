@@ -33,7 +33,7 @@ from _pages import (
 from routes.config.study_area import ScoringParams
 from routes.proposal.load import load_proposal
 from routes.render._leaflet import leaflet_script, leaflet_style
-from routes.render.map_layers import choose_isochrone_zones, compute_zone_cells
+from routes.render.map_layers import compute_zone_cells
 from routes.render.maps import MapLayers, render_map, write_map
 from routes.render.svg import NO_CHANGE_COLOUR, compute_class_breaks
 
@@ -190,24 +190,6 @@ def test_polygon_zones_are_kept() -> None:
     cells = compute_zone_cells(zones)
     assert cells.crs.to_epsg() == 4326
     assert cells.iloc[0].equals_exact(tiny_zone_geometry().iloc[0], 1e-9)
-
-
-def test_default_isochrone_zones_are_the_most_deprived_that_gain() -> None:
-    changes = tiny_changes()
-    assert choose_isochrone_zones(changes, JOB_COLUMN, n=1) == ["Z1"]
-    assert choose_isochrone_zones(changes, JOB_COLUMN, n=5) == ["Z1", "Z2"]
-
-
-def test_default_isochrone_zones_without_deciles_have_the_lowest_access() -> None:
-    changes = tiny_changes(deciles=False)
-    changes.loc["Z2", f"baseline_{JOB_COLUMN}"] = 10.0
-    assert choose_isochrone_zones(changes, JOB_COLUMN, n=1) == ["Z2"]
-
-
-def test_default_isochrone_zones_when_nobody_gains() -> None:
-    changes = tiny_changes()
-    changes[f"delta_{JOB_COLUMN}"] = 0.0
-    assert choose_isochrone_zones(changes, JOB_COLUMN, n=2) == ["Z1", "Z2"]
 
 
 @pytest.mark.parametrize(("values", "gains", "losses"), [

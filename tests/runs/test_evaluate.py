@@ -54,8 +54,8 @@ import cli
 from routes.config.study_area import load_study_area
 from routes.errors import InputError, OutputExistsError, ProposalError
 from routes.evaluation.evaluate import Evaluation
-from routes.evaluation.study import load_study_inputs
-from routes.runs.evaluate import evaluate_proposals
+from routes.evaluation.study import load_study
+from routes.runs.evaluate import EvaluationRun, evaluate_to_folders
 
 DATA = Path(__file__).parents[1] / "data"
 #: Files every run folder of the line study area holds (maps and reports may join them).
@@ -101,7 +101,11 @@ def file_bytes(folder: Path) -> dict[str, bytes]:
 class LineRun:
     folder: Path
     proposal: Path
-    evaluation: Evaluation
+    run: EvaluationRun
+
+    @property
+    def evaluation(self) -> Evaluation:
+        return self.run.evaluation
 
     @property
     def run_folder(self) -> Path:
@@ -114,9 +118,9 @@ def line_run(tmp_path_factory: pytest.TempPathFactory) -> LineRun:
     folder = tmp_path_factory.mktemp("line")
     toml = write_line_study(folder)
     proposal = write_link_proposal(folder)
-    inputs = load_study_inputs(load_study_area(toml))
-    [evaluation] = evaluate_proposals(inputs, [proposal], out_root=folder / "outputs")
-    return LineRun(folder, proposal, evaluation)
+    inputs = load_study(load_study_area(toml))
+    [run] = evaluate_to_folders(inputs, [proposal], out_root=folder / "outputs")
+    return LineRun(folder, proposal, run)
 
 
 @pytest.fixture(scope="module")
@@ -126,12 +130,12 @@ def line_zones(line_run: LineRun) -> pd.DataFrame:
 
 def test_run_folder_holds_the_outputs(line_run: LineRun) -> None:
     folder = line_run.run_folder
-    assert line_run.evaluation.folder == folder
-    files = {p.name for p in folder.iterdir() if p.is_file()}
+    assert line_run.run.folder == folder
+    files = {p.name for p in folder.iterdir()}
     assert files >= RUN_FILES
-    assert [p.name for p in (folder / "scenario_gtfs").iterdir()] == ["proposal_link.zip"]
+    assert all((folder / f).is_file() for f in files)  # no scenario GTFS folder any more
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert sorted(manifest["outputs"]) == sorted(files | {"scenario_gtfs/"})  # all listed
+    assert sorted(manifest["outputs"]) == sorted(files)  # all listed
     assert manifest["outputs"][-1] == "manifest.json"  # written last
     assert manifest["run"] == "link"
     # no temporary sibling is left behind
@@ -306,9 +310,9 @@ def test_evaluate_refuses_before_any_work(tmp_path: Path, line_study: Path) -> N
     proposal = write_link_proposal(line_study.parent)
     other = write_link_proposal(line_study.parent, "other")
     (tmp_path / "outputs" / "other").mkdir(parents=True)
-    inputs = load_study_inputs(load_study_area(line_study))
+    inputs = load_study(load_study_area(line_study))
     with pytest.raises(OutputExistsError, match=r"other exists; pass --force"):
-        evaluate_proposals(inputs, [proposal, other], out_root=tmp_path / "outputs")
+        evaluate_to_folders(inputs, [proposal, other], out_root=tmp_path / "outputs")
     assert not (tmp_path / "outputs" / "link").exists()
 
 
@@ -323,7 +327,6 @@ def test_cli_force_rerun_is_byte_identical_but_for_the_manifest_time(line_study:
     assert result.exit_code == 0, result.output
     second = file_bytes(out / "cut")
     assert sorted(first) == sorted(second)
-    assert "scenario_gtfs/modified/feed.zip" in first
     differ = [name for name in first if name != "manifest.json" and first[name] != second[name]]
     assert differ == []
     manifests = [json.loads(f["manifest.json"]) for f in (first, second)]
@@ -399,7 +402,7 @@ def test_every_check_comes_before_any_computing(
     data = json.loads(weekend.read_text(encoding="utf-8"))
     data["features"][0]["properties"]["days"] = ["sat", "sun"]  # ...now weekends only
     weekend.write_text(json.dumps(data), encoding="utf-8")
-    inputs = load_study_inputs(load_study_area(line_study))
+    inputs = load_study(load_study_area(line_study))
 
     def no_computing(*args: object, **kwargs: object) -> None:
         raise AssertionError("computed before every check")
@@ -408,12 +411,12 @@ def test_every_check_comes_before_any_computing(
     out = folder / "runs"
     with pytest.raises(ProposalError, match=r"weekend.geojson feature 0 \('Link'\) days: "
                                             r"'weekends' does not include Monday, the study date"):
-        evaluate_proposals(inputs, [good, weekend], out_root=out)
+        evaluate_to_folders(inputs, [good, weekend], out_root=out)
     with pytest.raises(InputError, match=r"--map-zone 'Z9' \(closest: 'Z4', 'Z3', 'Z2'\): not "
                                          r"among the 4 zones"):
-        evaluate_proposals(inputs, [good], out_root=out, map_zones=["Z9"])
+        evaluate_to_folders(inputs, [good], out_root=out, map_zones=["Z9"])
     with pytest.raises(InputError, match=r"would both be written to"):
-        evaluate_proposals(inputs, [good, folder / "sub" / "link.geojson"], out_root=out)
+        evaluate_to_folders(inputs, [good, folder / "sub" / "link.geojson"], out_root=out)
     assert not out.exists() or list(out.iterdir()) == []
 
 

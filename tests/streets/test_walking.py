@@ -22,6 +22,7 @@ from _tiny_networks import split_network, timetable_from_trips
 
 from routes.config.study_area import RoutingParams
 from routes.engine.raptor import compute_snapped_travel_times
+from routes.engine.request import TravelTimeRequest
 from routes.network.transit import StopLinks, TransitNetwork, compute_transfers
 from routes.streets.snapping import R5_ENDPOINT_SNAP_M, snap_points_xy
 from routes.streets.walking import WalkLegs, compute_walk_legs
@@ -99,8 +100,7 @@ def test_journey_between_off_street_stops_by_hand() -> None:
     network = TransitNetwork(streets, tt, StopLinks(stops, compute_transfers(streets, stops, 0.0),
                                                     0.0, 50.0))
     routing = RoutingParams(walk_speed_kmh=3.6, max_walk_min=150 / 60, max_rides=1)
-    minutes = compute_snapped_travel_times(
-        network, points.take([0]), points.take([3]), routing=routing, departure_s=h8 - 600,
-        window_min=1, percentiles=(50,),
-    )
+    request = TravelTimeRequest.from_routing(routing, departure_s=h8 - 600, window_min=1,
+                                             percentiles=(50,))
+    minutes = compute_snapped_travel_times(network, points.take([0]), points.take([3]), request)
     assert minutes[0, 0, 0] * 60 == pytest.approx(979.0)

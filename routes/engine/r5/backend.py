@@ -22,8 +22,10 @@ from numpy.typing import NDArray
 
 from routes._progress import ProgressCallback, no_progress
 from routes.cache import default_cache_dir, sha256_file
-from routes.config.study_area import RoutingParams, StudyArea
+from routes.config.study_area import StudyArea
+from routes.engine.base import GtfsWriter
 from routes.engine.r5.runtime import R5Runtime, find_r5_runtime, import_r5py
+from routes.engine.request import TravelTimeRequest
 from routes.errors import GtfsError, InputError, OsmError
 from routes.inputs.osm_file import is_graphml_path
 from routes.inputs.points import Points
@@ -39,28 +41,19 @@ R5_MAX_PERCENTILES = 5
 
 _ORIGINS_PER_CALL = 64
 # --------------------------------------------------------------------------------------
-# Parameters: RoutingParams -> r5py.TravelTimeMatrix keyword arguments
+# Parameters: a TravelTimeRequest -> r5py.TravelTimeMatrix keyword arguments
 # --------------------------------------------------------------------------------------
 
 
-def r5py_travel_time_kwargs(
-    routing: RoutingParams,
-    service_date: dt.date,
-    *,
-    departure_s: int | None = None,
-    window_min: int | None = None,
-    percentiles: Sequence[int] | None = None,
-) -> dict[str, Any]:
-    """Keyword arguments of ``r5py.TravelTimeMatrix`` equivalent to our routing parameters.
+def r5py_travel_time_kwargs(request: TravelTimeRequest, service_date: dt.date) -> dict[str, Any]:
+    """Keyword arguments of ``r5py.TravelTimeMatrix`` equivalent to a travel-time request.
 
     Parameters
     ----------
-    routing
-        Walking speed and limits, rides, trip length, window and percentiles.
+    request
+        Departure window, percentiles, walking speed and limits.
     service_date
         The study area's date.
-    departure_s, window_min, percentiles
-        Overrides, as for :func:`routes.engine.raptor.compute_travel_times`.
 
     Returns
     -------
@@ -76,8 +69,7 @@ def r5py_travel_time_kwargs(
     Raises
     ------
     InputError
-        If the window is empty, a percentile is outside 1-99, or there are
-        more than five percentiles (R5's limit).
+        If there are more than five percentiles (R5's limit).
 
     Notes
     -----
@@ -86,25 +78,17 @@ def r5py_travel_time_kwargs(
     caps. R5 reports whole minutes and computes percentiles its own way, so
     small differences from the built-in engine are expected.
     """
-    start_s = routing.departure_start_s if departure_s is None else departure_s
-    n_minutes = routing.window_min if window_min is None else window_min
-    pcts = [int(p) for p in (routing.percentiles if percentiles is None else percentiles)]
-    problems = []
-    if n_minutes < 1:
-        problems.append(f"departure window of {n_minutes} minutes: give at least 1")
-    if not pcts or not all(0 < p < 100 for p in pcts):
-        problems.append(f"percentiles {pcts!r}: give 1 to 5 whole numbers between 1 and 99")
-    elif len(pcts) > R5_MAX_PERCENTILES:
-        problems.append(
-            f"percentiles {pcts!r}: R5 reports at most {R5_MAX_PERCENTILES}; ask for fewer"
-        )
-    if problems:
-        msg = "--engine r5py: " + "; ".join(problems)
+    routing = request.routing
+    pcts = list(request.percentiles)
+    if len(pcts) > R5_MAX_PERCENTILES:
+        msg = (f"--engine r5py: percentiles {pcts!r}: R5 reports at most "
+               f"{R5_MAX_PERCENTILES}; ask for fewer")
         raise InputError(msg)
-    departure = dt.datetime.combine(service_date, dt.time()) + dt.timedelta(seconds=start_s)
+    departure = (dt.datetime.combine(service_date, dt.time())
+                 + dt.timedelta(seconds=request.departure_s))
     return {
         "departure": departure,
-        "departure_time_window": dt.timedelta(minutes=n_minutes),
+        "departure_time_window": dt.timedelta(minutes=request.window_min),
         "percentiles": pcts,
         "transport_modes": ["TRANSIT"],
         "access_modes": ["WALK"],
@@ -230,6 +214,10 @@ class R5Engine:
         Let R5 load feeds it finds errors in (it warns instead of failing).
     runtime
         An already checked runtime; found with :func:`find_r5_runtime` otherwise.
+    digest
+        Digest of the built-in network of the same inputs (keys cached results).
+    gtfs
+        For a scenario: writes its GTFS feeds into a folder, when R5 first needs them.
 
     Raises
     ------
@@ -248,25 +236,39 @@ class R5Engine:
         classpath: Path | None = None,
         allow_feed_errors: bool = False,
         runtime: R5Runtime | None = None,
+        digest: str = "",
+        gtfs: GtfsWriter | None = None,
     ) -> None:
         self.study = study
         self.feeds = None if feeds is None else tuple(feeds)
         self.classpath = classpath
         self.allow_feed_errors = allow_feed_errors
         self.runtime = runtime if runtime is not None else find_r5_runtime(classpath)
+        self.digest = digest
+        self.gtfs = gtfs
         self._network: Any = None
 
-    def for_feeds(self, feeds: tuple[Path, ...]) -> R5Engine:
-        """Return the engine for a scenario's feeds (same jar and Java)."""
-        return R5Engine(self.study, feeds=tuple(feeds), classpath=self.classpath,
-                        allow_feed_errors=self.allow_feed_errors, runtime=self.runtime)
+    def for_scenario(self, network: TransitNetwork, gtfs: GtfsWriter) -> R5Engine:
+        """Return the engine for a scenario: its feeds are written by ``gtfs`` when first needed.
+
+        They go into a folder of the cache named after the scenario network's
+        digest, so each scenario gets its own files.
+        """
+        return R5Engine(self.study, classpath=self.classpath,
+                        allow_feed_errors=self.allow_feed_errors, runtime=self.runtime,
+                        digest=network.digest, gtfs=gtfs)
+
+    def _feeds(self) -> tuple[Path, ...]:
+        if self.feeds is None and self.gtfs is not None:
+            folder = _input_folder() / f"scenario-{self.digest[:24]}"
+            self.feeds = tuple(self.gtfs(folder))
+        return self.study.gtfs_paths if self.feeds is None else self.feeds
 
     def _transport_network(self, r5py: ModuleType) -> Any:
         if self._network is None:
             started = time.perf_counter()
-            feeds = self.study.gtfs_paths if self.feeds is None else self.feeds
             osm = osm_pbf_for_r5(self.study.osm_path)
-            zips = [str(gtfs_zip_for_r5(Path(f))) for f in feeds]
+            zips = [str(gtfs_zip_for_r5(Path(f))) for f in self._feeds()]
             from r5py.util.exceptions import GtfsFileError
 
             try:
@@ -281,26 +283,19 @@ class R5Engine:
 
     def compute_travel_time_array(
         self,
-        network: TransitNetwork | None,
         origins: Points,
-        destinations: Points | None = None,
+        destinations: Points | None,
+        request: TravelTimeRequest,
         *,
-        routing: RoutingParams,
-        departure_s: int | None = None,
-        window_min: int | None = None,
-        percentiles: Sequence[int] | None = None,
         progress: ProgressCallback | None = None,
-        n_threads: int | None = None,
     ) -> NDArray[np.float64]:
         """Travel times by R5, minutes, shape ``(n_origins, n_percentiles, n_destinations)``.
 
-        ``network`` is not used (R5 builds its own from the study area's files)
-        and ``n_threads`` neither (R5 runs its own Java threads). Origins are
-        routed in batches, reporting progress between them.
+        R5 builds its own network from the study area's (or the scenario's)
+        files and runs its own Java threads. Origins are routed in batches,
+        reporting progress between them.
         """
-        kwargs = r5py_travel_time_kwargs(routing, self.study.service_date,
-                                         departure_s=departure_s, window_min=window_min,
-                                         percentiles=percentiles)
+        kwargs = r5py_travel_time_kwargs(request, self.study.service_date)
         pcts = kwargs["percentiles"]
         r5py = import_r5py(self.runtime)
         transport_network = self._transport_network(r5py)

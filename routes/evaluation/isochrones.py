@@ -1,0 +1,89 @@
+"""The isochrones a run's map draws: which zones, and where they reach before and after.
+
+Computed with the evaluation (:func:`routes.evaluation.evaluate.evaluate_proposal`)
+and carried on it, so that rendering the map only renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from routes.config.study_area import RoutingParams
+from routes.engine.request import TravelTimeRequest
+from routes.inputs.zones import Zones
+from routes.network.transit import TransitNetwork
+
+__all__ = ["ISOCHRONE_GRID_M", "choose_isochrone_zones", "compute_map_isochrones"]
+
+ISOCHRONE_GRID_M = 100.0
+"""Map isochrones route to one street node per square of this size (fast enough for maps)."""
+
+
+def choose_isochrone_zones(changes: pd.DataFrame, job_column: str, *, n: int = 3) -> list[str]:
+    """Default origins for the isochrones: the most deprived zones that gain.
+
+    Parameters
+    ----------
+    changes
+        Per-zone table (``zones.csv``) with ``population``,
+        ``deprivation_decile`` and ``baseline_``/``delta_`` job columns.
+    job_column
+        The job-access column, e.g. ``jobs_within_45min``.
+    n
+        How many zones.
+
+    Returns
+    -------
+    list[str]
+        Zone ids: among populated zones whose job access improves (all
+        populated zones when none does), the most deprived (lowest decile),
+        or where there are no deciles the lowest baseline job access; ties go
+        to the bigger gain.
+    """
+    table = changes
+    if "population" in table:
+        table = table[table["population"].fillna(0) > 0]
+    delta = f"delta_{job_column}"
+    if delta in table and bool((table[delta] > 0).any()):
+        table = table[table[delta] > 0]
+    keys: list[pd.Series] = []
+    decile = table.get("deprivation_decile")
+    if decile is not None and bool(decile.notna().any()):
+        keys.append(decile.astype("Float64").fillna(11.0).astype(float))
+    elif f"baseline_{job_column}" in table:
+        keys.append(table[f"baseline_{job_column}"].fillna(np.inf).astype(float))
+    if delta in table:
+        keys.append(-table[delta].fillna(0.0).astype(float))
+    if not keys:
+        return [str(i) for i in table.index[:n]]
+    order = np.lexsort([k.to_numpy() for k in reversed(keys)])
+    return [str(i) for i in table.index.to_numpy()[order[:n]]]
+
+
+def compute_map_isochrones(
+    baseline: TransitNetwork, scenario: TransitNetwork, zones: Zones, zone_ids: Sequence[str],
+    *, routing: RoutingParams, cutoff_min: float,
+) -> gpd.GeoDataFrame:
+    """Isochrones from chosen zones on the baseline and on the scenario network.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326, columns ``network`` (``"baseline"`` or ``"scenario"``),
+        ``from_id`` (zone id), ``cutoff_min`` (minutes) and ``geometry``.
+    """
+    from routes.engine.isochrones import compute_isochrones
+
+    request = TravelTimeRequest.from_routing(routing)
+    frames = []
+    for name, network in (("baseline", baseline), ("scenario", scenario)):
+        layer = compute_isochrones(network, zones.points, list(zone_ids), [cutoff_min], request,
+                                   grid_m=ISOCHRONE_GRID_M)
+        frames.append(layer.assign(network=name))
+    out = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(out[["network", "from_id", "cutoff_min", "geometry"]],
+                            geometry="geometry", crs="EPSG:4326")
