@@ -557,7 +557,7 @@ def _os_fault_cases() -> list[Case]:
     return [
         Case("disk-full-while-writing-the-scorecard", "os-fault", _evaluate("good.geojson"),
              ("cannot write {study}/outputs/good/scorecard.json: ", *full),
-             setup=_os_error(errno.ENOSPC, at="routes.runs.evaluate:write_json",
+             setup=_os_error(errno.ENOSPC, at="routes.runs.write:write_json",
                              when=_scorecard_json, file_from=_path_arg)),
         Case("disk-full-while-writing-access", "os-fault", ("access",),
              ("cannot write {study}/outputs/access: ", *full),
@@ -593,7 +593,7 @@ def _os_fault_cases() -> list[Case]:
         Case("out-of-memory", "os-fault", _evaluate("good.geojson"),
              ("out of memory during the run", "evaluate fewer proposals at once, shorten "
               "[routing].departure_window"),
-             setup=_memory_error("routes.runs.evaluate:compute_access")),
+             setup=_memory_error("routes.evaluation.evaluate:compute_access")),
         Case("input-output-error-reading-the-zones", "os-fault", _evaluate("good.geojson"),
              ("cannot access {study}/zones.csv: an input/output error (the disk may be "
               "failing or disconnected) (EIO)", "check the disk, then run again"),

@@ -397,7 +397,7 @@ def test_damaged_demo_cache_is_rebuilt_with_the_same_numbers(town: Path, tmp_pat
     first = baseline_zones(town, root)
     folders = sorted(p for p in root.iterdir() if not p.name.startswith("."))
     kinds = sorted(p.name.split("-")[0] for p in folders)
-    assert kinds == ["links", "streets", "times", "timetable"]
+    assert kinds == ["feed", "links", "streets", "times"]  # the timetable from its feeds
     for folder in folders:
         damage(folder)
     with warnings.catch_warnings(record=True) as caught:

@@ -226,9 +226,10 @@ def _read_graphml(
     """Read a GraphML walk network's segments, with the OSM reader's walk rules.
 
     A GraphML file holds no way ends or shared references, so R5's vertices
-    are taken as the nodes where the segments do not simply continue (degree
-    other than 2: intersections and dead ends, as osmnx's simplified graphs
-    keep). Its edges carry no ``covered`` tag, so every edge is linkable.
+    (for the island filter) are taken as the file's own nodes (osmnx keeps
+    intersections and dead ends when simplified, every OSM node otherwise; so
+    no island R5 keeps is dropped) and any junction among the inner vertices
+    of edge shapes. Its edges carry no ``covered`` tag, so every edge is linkable.
     """
     from routes.streets.graphml import load_graphml_segments
 
@@ -241,7 +242,7 @@ def _read_graphml(
     g = load_graphml_segments(path, is_walkable=is_walkable)
     degree = np.bincount(np.concatenate([g.edge_a, g.edge_b]), minlength=len(g.node_ids))
     edges = _Edges(g.node_ids, g.node_lon, g.node_lat, g.edge_a, g.edge_b,
-                   np.ones(len(g.edge_a), dtype=np.bool_), degree != 2)
+                   np.ones(len(g.edge_a), dtype=np.bool_), (g.node_ids >= 0) | (degree != 2))
     return edges, g.length_m
 
 

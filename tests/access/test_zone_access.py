@@ -126,8 +126,9 @@ def test_travel_times_depend_on_the_network(line_inputs: Study, tmp_path: Path) 
                               load_proposal(proposal))
     result = compute_access(line_inputs.area, scenario.network, line_inputs.zones,
                             line_inputs.layers)
-    # Z2 -> Z1 by the new route, leaving B at 08:00 and reaching A 1000 m later at 18 km/h
-    assert result.travel_times.minutes[1, 0] == pytest.approx(200 / 60, rel=1e-6)
+    # Z2 -> Z1 by the new route: the 08:00 trip leaves the second Z2 reaches B, and R5 boards
+    # only a later one, so the 08:05 trip, reaching A 1000 m later at 18 km/h (200 s)
+    assert result.travel_times.minutes[1, 0] == pytest.approx(5 + 200 / 60, rel=1e-6)
     assert np.isnan(compute_baseline(line_inputs).travel_times.minutes[1, 0])
 
 

@@ -29,7 +29,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, EvaluationRun]:
     inputs = load_study(load_study_area(demo.config), cache=cache)
     chosen = [p for p in demo.proposals if p.stem in ("crosstown_link", "route_6_withdrawn")]
     evaluations = evaluate_to_folders(inputs, chosen, out_root=folder / "out")
-    return {r.run.evaluation.proposal.name: r for r in evaluations}
+    return {r.evaluation.proposal.name: r for r in evaluations}
 
 
 def test_crosstown_names_the_communities_newly_able_to_meet_and_where(

@@ -191,9 +191,9 @@ def test_porto_alegre_two_workers_equal_single_process(
         network = build_network(study, cache=cache)
     points = points_from_layer(load_layer(poa_dir / "poa_hexgrid.csv"))
     request = TravelTimeRequest.from_routing(study.routing)
-    with pytest.warns(RoutesWarning, match="14 of 1,227 origins are more than 500 m"):
+    with pytest.warns(RoutesWarning, match="7 of 1,227 origins are more than 500 m"):
         expected = compute_travel_time_array(network, points, None, request)
-    with pytest.warns(RoutesWarning, match="14 of 1,227 origins are more than 500 m") as caught:
+    with pytest.warns(RoutesWarning, match="7 of 1,227 origins are more than 500 m") as caught:
         got = DaskEngine(client, study, network, cache=cache).compute_travel_time_array(
             points, None, request)
     assert len(caught) == 1  # reported once, by the client, not once per shard

@@ -108,13 +108,13 @@ def study(study_template: Path, tmp_path: Path) -> Study:
 MOMENTS = [
     ("during-the-baseline", "routes.runs.evaluate:compute_baseline", 1, "before",
      ("a", "b"), []),
-    ("scenario-built-in-temporary-folder", "routes.runs.evaluate:build_scenario", 1, "after",
+    ("scenario-built", "routes.evaluation.evaluate:build_scenario", 1, "after",
      ("a", "b"), []),
-    ("zone-files-written", "routes.runs.evaluate:_write_zone_files", 1, "after",
+    ("zone-files-written", "routes.runs.write:_write_zone_files", 1, "after",
      ("a", "b"), []),
     ("manifest-written-before-rename", "routes.runs.folder:_publish", 1, "before", ("a", "b"),
      []),
-    ("between-two-proposals", "routes.runs.evaluate:build_scenario", 2, "before",
+    ("between-two-proposals", "routes.evaluation.evaluate:build_scenario", 2, "before",
      ("a", "b"), ["a"]),
 ]
 
@@ -137,7 +137,7 @@ def test_kill_9_then_the_next_run_leaves_exactly_the_finished_runs(
 
 
 SIGTERM_MOMENTS = [m for m in MOMENTS if m[0] in (
-    "scenario-built-in-temporary-folder", "manifest-written-before-rename",
+    "scenario-built", "manifest-written-before-rename",
     "between-two-proposals")]
 
 

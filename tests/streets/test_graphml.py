@@ -370,6 +370,7 @@ def demo_times(folder: Path, osm: str, cache_dir: Path) -> np.ndarray:
     """Travel times between 8 demo zones (64 OD pairs), minutes, with ``osm`` as the streets."""
     from routes.cache import NetworkCache
     from routes.engine.raptor import compute_travel_time_array
+    from routes.engine.request import TravelTimeRequest
     from routes.inputs.points import Points, load_layer, points_from_layer
     from routes.network.transit import build_network
 
@@ -382,7 +383,8 @@ def demo_times(folder: Path, osm: str, cache_dir: Path) -> np.ndarray:
     zones = points_from_layer(load_layer(study.zones.path, id_column=study.zones.id_column))
     pick = slice(0, len(zones.ids), max(1, len(zones.ids) // 8))
     points = Points(zones.ids[pick][:8], zones.lon[pick][:8], zones.lat[pick][:8])
-    return compute_travel_time_array(network, points, routing=study.routing)
+    return compute_travel_time_array(network, points, None,
+                                     TravelTimeRequest.from_routing(study.routing))
 
 
 @pytest.mark.slow
