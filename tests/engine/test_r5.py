@@ -11,6 +11,7 @@ with R5").
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import subprocess
 import sys
@@ -24,10 +25,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from _study import write_study_area
+from _osm import lonlat as grid_lonlat
+from _study import STUDY_ZONES, write_study_area
 from click.testing import CliRunner
 
 import cli
+from routes.cache import sha256_file
 from routes.config.study_area import RoutingParams, load_study_area
 from routes.engine.backends import compute_engine_agreement
 from routes.engine.base import BuiltinEngine
@@ -66,17 +69,41 @@ def test_kwargs_map_every_routing_parameter() -> None:
         "max_public_transport_rides": 2,
         "max_time": dt.timedelta(minutes=90),
         "max_time_walking": dt.timedelta(minutes=12),
-        "snap_to_network": 400,
+        "snap_to_network": False,  # R5 links the points and walks their off-street part
     }
 
 
-def test_kwargs_overrides_and_times_past_midnight() -> None:
-    request = TravelTimeRequest.from_routing(RoutingParams(), departure_s=25 * 3600 + 30 * 60,
-                                             window_min=1, percentiles=[5, 95])
+def test_kwargs_overrides_and_a_window_crossing_midnight() -> None:
+    request = TravelTimeRequest.from_routing(RoutingParams(), departure_s=23 * 3600 + 59 * 60,
+                                             window_min=30, percentiles=[5, 95])
     kwargs = r5py_travel_time_kwargs(request, MONDAY)
-    assert kwargs["departure"] == dt.datetime(2019, 5, 14, 1, 30)  # 25:30 is the next day
-    assert kwargs["departure_time_window"] == dt.timedelta(minutes=1)
+    assert kwargs["departure"] == dt.datetime(2019, 5, 13, 23, 59)  # on the service date
+    assert kwargs["departure_time_window"] == dt.timedelta(minutes=30)
     assert kwargs["percentiles"] == [5, 95]
+
+
+@pytest.mark.parametrize(
+    ("departure_s", "message"),
+    [
+        (24 * 3600, r"departure 24:00 is not within the service date 2019-05-13: R5 runs only "
+                    r"that date's services, from 00:00 to 23:59; start the window before 24:00"),
+        (25 * 3600 + 30 * 60, r"departure 25:30 is not within the service date"),
+        (7 * 3600 + 30, r"departure 07:00:30: R5 starts windows on whole minutes"),
+    ],
+    ids=["24:00", "25:30", "seconds"],
+)
+def test_windows_r5_cannot_run_are_refused_on_one_line(departure_s: int, message: str) -> None:
+    request = TravelTimeRequest.from_routing(RoutingParams(), departure_s=departure_s)
+    with pytest.raises(InputError, match=message) as info:
+        r5py_travel_time_kwargs(request, MONDAY)
+    assert "\n" not in str(info.value)
+
+
+def test_percentiles_reach_r5_sorted_and_once() -> None:
+    request = TravelTimeRequest.from_routing(RoutingParams(), percentiles=[90, 50, 10, 50])
+    assert r5py_travel_time_kwargs(request, MONDAY)["percentiles"] == [10, 50, 90]
+    # six asked for, five distinct: R5 can do it
+    assert r5.r5py_percentiles([95, 5, 25, 50, 75, 95]) == [5, 25, 50, 75, 95]
 
 
 def test_kwargs_default_routing_matches_design_defaults() -> None:
@@ -147,7 +174,12 @@ def _jar(path: Path, *, r5: bool = True) -> Path:
 
 @pytest.fixture
 def no_r5(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No jar anywhere: no $R5_CLASSPATH, and an empty r5py cache folder."""
+    """No jar anywhere: no $R5_CLASSPATH, and an empty r5py cache folder.
+
+    The name and hash checks of the jar (against the installed r5py) are off:
+    the fake jars here only hold a class; those checks have tests of their own.
+    """
+    monkeypatch.setattr(r5_runtime, "expected_r5_jar", lambda: None)
     monkeypatch.delenv("R5_CLASSPATH", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     monkeypatch.delenv("LOCALAPPDATA", raising=False)
@@ -237,6 +269,81 @@ def test_runtime_found(no_r5: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert runtime == R5Runtime(no_r5 / "r5-all.jar", JavaRuntime(home, 25, "JAVA_HOME"))
 
 
+def _expected(jar: Path, name: str | None = None) -> r5_runtime.ExpectedJar:
+    import hashlib
+
+    return r5_runtime.ExpectedJar(name or jar.name, hashlib.sha256(jar.read_bytes()).hexdigest(),
+                                  "1.1.7")
+
+
+def test_jar_must_be_the_one_r5py_expects(no_r5: Path) -> None:
+    jar = _jar(no_r5 / "r5-v7.5.1-r5py-all.jar")
+    assert find_r5_jar(jar, _expected(jar)) == (jar, None)
+    renamed = _jar(no_r5 / "r5-all.jar")
+    _, problem = find_r5_jar(renamed, _expected(jar))
+    assert problem == (f"--r5-classpath {str(renamed)!r} is not the jar r5py 1.1.7 drives "
+                       "(r5-v7.5.1-r5py-all.jar); give that jar (keep its name), or install the "
+                       "r5py released with yours")
+    other = no_r5 / "other" / "r5-v7.5.1-r5py-all.jar"
+    other.parent.mkdir()
+    with zipfile.ZipFile(other, "w") as z:
+        z.writestr("com/conveyal/r5/Other.class", b"y")
+    jar_found, problem = find_r5_jar(other, _expected(jar))
+    assert jar_found is None and problem is not None
+    assert "is named r5-v7.5.1-r5py-all.jar but its SHA-256 is not the one r5py 1.1.7 " \
+           "expects" in problem
+    folder = no_r5 / "classes"
+    folder.mkdir()
+    assert "is not a jar" in (find_r5_jar(folder, None)[1] or "")
+
+
+def test_only_the_expected_jar_is_taken_from_r5pys_cache(no_r5: Path) -> None:
+    cache = no_r5 / "xdg-cache" / "r5py"
+    cache.mkdir(parents=True)
+    newer = _jar(cache / "r5-v9.9-all.jar")  # the newest r5*-all.jar is not enough
+    assert find_r5_jar(None, _expected(newer, "r5-v7.5.1-r5py-all.jar"))[0] is None
+    good = _jar(cache / "r5-v7.5.1-r5py-all.jar")
+    assert find_r5_jar(None, _expected(good)) == (good, None)
+
+
+def test_expected_jar_is_read_from_the_installed_r5py_as_text() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("r5py") is None:
+        pytest.skip("r5py is not installed")
+    expected = r5_runtime.expected_r5_jar()
+    assert "r5py" not in sys.modules  # read, not imported (importing downloads the jar)
+    assert expected is not None
+    folder = Path(next(iter(importlib.util.find_spec("r5py").submodule_search_locations)))
+    text = (folder / "util" / "classpath.py").read_text(encoding="utf-8")
+    assert f"/{expected.name}\"" in text and f'"{expected.sha256}"' in text
+    assert len(expected.sha256) == 64
+
+
+@pytest.mark.parametrize(("version", "ok"), [("1.1.7", True), ("1.1.12", True),
+                                             ("1.1.6", False), ("1.2.0", False), ("2.0", False)])
+def test_r5py_outside_the_tested_versions_is_refused(monkeypatch: pytest.MonkeyPatch,
+                                                     version: str, ok: bool) -> None:
+    monkeypatch.setattr(r5_runtime.importlib.metadata, "version", lambda name: version)
+    problem = r5_runtime._r5py_version_problem()
+    if ok:
+        assert problem is None
+    else:
+        assert problem == (f"r5py {version} is installed but routes drives r5py >= 1.1.7, < 1.2 "
+                           '(the versions tested); install it with: pip install '
+                           '"community-routes[r5py]"')
+
+
+def test_pyproject_pins_the_tested_r5py() -> None:
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]["r5py"]
+    low, high = r5_runtime.R5PY_TESTED
+    assert f"r5py>={'.'.join(map(str, low))},<{'.'.join(map(str, high))}" in extras
+
+
 # --------------------------------------------------------------------------- the command line
 
 
@@ -280,7 +387,9 @@ _NO_NETWORK_SCRIPT = textwrap.dedent("""
     socket.create_connection = refuse
     socket.getaddrinfo = refuse
     from pathlib import Path
+    import routes.engine.r5.runtime as runtime
     from routes.engine.r5.runtime import R5UnavailableError, find_r5_runtime, import_r5py
+    runtime.expected_r5_jar = lambda: None  # a fake jar: let it through to the import
     try:
         import_r5py(find_r5_runtime(Path(sys.argv[1])))
     except R5UnavailableError as exc:
@@ -312,22 +421,64 @@ def test_r5py_import_never_downloads(tmp_path: Path) -> None:
 
 
 class _FakeTravelTimeMatrix(pd.DataFrame):
-    """Stands in for r5py.TravelTimeMatrix: every pair takes (origin index + 10 * dest index)."""
+    """Stands in for r5py.TravelTimeMatrix: origin i to destination j takes i + 10 j + p / 100.
+
+    ``i`` and ``j`` are read from r5py's ids (``o<i>``, ``d<j>``); percentiles
+    are checked as R5 checks them (``AnalysisWorkerTask.validatePercentiles``)
+    and columns named as r5py names them (``travel_time`` for the median alone).
+    """
 
     calls: list[dict[str, Any]] = []
 
     def __init__(self, network: Any, origins: Any, destinations: Any, **kwargs: Any) -> None:
-        _FakeTravelTimeMatrix.calls.append({"network": network, "n_origins": len(origins),
-                                            **kwargs})
-        rows = [(o, d, float(int(o[1:]) + 10 * int(d[1:])))
+        pcts = kwargs["percentiles"]
+        if any(b < a for a, b in itertools.pairwise(pcts)):
+            raise RuntimeError("java.lang.IllegalStateException: Percentiles must be in "
+                               "ascending order.")
+        _FakeTravelTimeMatrix.calls.append({"network": network, "origins": list(origins["id"]),
+                                            "destinations": list(destinations["id"]), **kwargs})
+        columns = ["travel_time"] if pcts == [50] else [f"travel_time_p{p:d}" for p in pcts]
+        rows = [(o, d, *(int(o[1:]) + 10 * int(d[1:]) + p / 100 for p in pcts))
                 for o in origins["id"] for d in destinations["id"]]
-        frame = pd.DataFrame(rows, columns=["from_id", "to_id", "travel_time"])
-        super().__init__(frame)
+        super().__init__(pd.DataFrame(rows, columns=["from_id", "to_id", *columns]))
 
 
-def _fake_r5py(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
+class _FakeTransportNetwork:
+    """Stands in for r5py.TransportNetwork, with r5py 1.1.7's working copies.
+
+    r5py links each input into its cache under the file's bare name and reuses
+    a link of that name if there is one (``r5py/util/working_copy.py``): this
+    does the same in ``cache``, then reads the trips of each GTFS working copy,
+    which is what R5 would route.
+    """
+
+    cache: Path = Path()
+
+    def __init__(self, osm: str, gtfs: list[str], allow_errors: bool) -> None:
+        def working_copy(path: str) -> Path:
+            destination = self.cache / Path(path).name
+            if not destination.exists():
+                destination.symlink_to(Path(path).absolute())
+            return destination
+
+        self.osm = osm
+        self.gtfs = tuple(gtfs)
+        self.working_copies = [working_copy(p) for p in (osm, *gtfs)]
+        self.trip_ids: set[str] = set()
+        for copy in self.working_copies[1:]:
+            with zipfile.ZipFile(copy) as feed:
+                trips = pd.read_csv(feed.open("trips.txt"), dtype=str)
+            self.trip_ids |= set(trips["trip_id"])
+
+
+def _fake_r5py(monkeypatch: pytest.MonkeyPatch, cache: Path | None = None) -> types.ModuleType:
     module = types.ModuleType("r5py")
-    module.TransportNetwork = lambda osm, gtfs, allow_errors: ("network", osm, tuple(gtfs))
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        _FakeTransportNetwork.cache = cache
+        module.TransportNetwork = _FakeTransportNetwork
+    else:
+        module.TransportNetwork = lambda osm, gtfs, allow_errors: ("network", osm, tuple(gtfs))
     module.TravelTimeMatrix = _FakeTravelTimeMatrix
     exceptions = types.ModuleType("r5py.util.exceptions")
     exceptions.GtfsFileError = type("GtfsFileError", (Exception,), {})
@@ -338,52 +489,145 @@ def _fake_r5py(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     return module
 
 
-def test_engine_routes_the_study_area_files_through_r5py(
+def _runtime(tmp_path: Path) -> R5Runtime:
+    return R5Runtime(tmp_path / "r5.jar", JavaRuntime(tmp_path, 21, "test"))
+
+
+def _zone_points(*names: str) -> Points:
+    """Study zones by name; ``far`` is 5 km from every street of the study's grid."""
+    xy = {z: (x, y) for z, x, y in STUDY_ZONES} | {"far": (5000.0, 5000.0)}
+    lonlats = [grid_lonlat(*xy[n]) for n in names]
+    return Points(np.array(names, dtype=object), np.array([p[0] for p in lonlats]),
+                  np.array([p[1] for p in lonlats]))
+
+
+def test_engine_routes_linked_points_in_one_call_with_sorted_percentiles(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _fake_r5py(monkeypatch)
-    monkeypatch.setattr(r5, "_ORIGINS_PER_CALL", 2)
     study = load_study_area(write_study_area(tmp_path / "study"))
-    runtime = R5Runtime(tmp_path / "r5.jar", JavaRuntime(tmp_path, 21, "test"))
-    engine = R5Engine(study, runtime=runtime)
-    origins = Points(np.array(["a", "b", "c"], dtype=object), np.zeros(3), np.zeros(3))
-    dests = Points(np.array(["x", "y"], dtype=object), np.zeros(2), np.zeros(2))
+    engine = R5Engine(study, runtime=_runtime(tmp_path))
+    origins, dests = _zone_points("z1", "far", "z3"), _zone_points("z2", "far")
+    request = TravelTimeRequest.from_routing(study.routing, percentiles=[90, 50, 10, 50])
     progress: list[tuple[int, int]] = []
-    out = engine.compute_travel_time_array(origins, dests,
-                                           TravelTimeRequest.from_routing(study.routing),
-                                           progress=lambda d, t: progress.append((d, t)))
-    # origin i (in its batch of two) to destination j: i + 10 j, with the right ids
-    np.testing.assert_array_equal(out[:, 0, :], [[0, 10], [1, 11], [0, 10]])
-    assert progress == [(2, 3), (3, 3)]
-    calls = _FakeTravelTimeMatrix.calls
-    assert [c["n_origins"] for c in calls] == [2, 1]
-    _, osm, gtfs = calls[0]["network"]
-    assert osm.endswith(".osm.pbf")  # the study's grid.osm (XML) converted for R5
-    assert gtfs == (str(study.gtfs_paths[0]),)
-    assert calls[0]["departure"] == dt.datetime(2019, 5, 13, 7, 50)
-    assert calls[0]["departure_time_window"] == dt.timedelta(minutes=20)
-    # a scenario: the same engine on the scenario's GTFS files, written when R5 needs them
-    written: list[Path] = []
+    with pytest.warns(RoutesWarning) as record:
+        out = engine.compute_travel_time_array(origins, dests, request,
+                                               progress=lambda d, t: progress.append((d, t)))
+    assert [str(w.message).split(";")[0] for w in record] == [
+        f"1 of {n} {what} are more than 500 m from the street network and get no travel times "
+        "from R5 either" for n, what in ((3, "origins"), (2, "destinations"))]
+    [call] = _FakeTravelTimeMatrix.calls  # one call for all origins
+    assert call["origins"] == ["o0", "o2"] and call["destinations"] == ["d0"]  # far left out
+    assert call["percentiles"] == [10, 50, 90] and call["snap_to_network"] is False
+    assert progress == [(3, 3)]
+    # back in the order asked for: origin i to destination j took i + 10 j + p / 100
+    expected = np.full((3, 4, 2), np.nan)
+    for i in (0, 2):
+        expected[i, :, 0] = [i + p / 100 for p in (90, 50, 10, 50)]
+    np.testing.assert_array_equal(out, expected)
+    # the inputs r5py got are named by their contents
+    _, osm, gtfs = call["network"]
+    feed = study.gtfs_paths[0]
+    assert Path(osm).name.endswith("-grid.osm.pbf")  # grid.osm (XML) converted for R5
+    assert [Path(g).name for g in gtfs] == [f"{sha256_file(feed)[:24]}-feed.zip"]
+    assert Path(gtfs[0]).read_bytes() == feed.read_bytes()
+    assert engine.inputs == (Path(osm), Path(gtfs[0]))
+
+
+def test_engine_without_linked_points_does_not_call_r5(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_r5py(monkeypatch)
+    study = load_study_area(write_study_area(tmp_path / "study"))
+    far = _zone_points("far")
+    with pytest.warns(RoutesWarning, match="1 of 1 origins are more than 500 m"):
+        out = R5Engine(study, runtime=_runtime(tmp_path)).compute_travel_time_array(
+            far, None, TravelTimeRequest.from_routing(study.routing))
+    assert out.shape == (1, 1, 1) and np.isnan(out).all()
+    assert _FakeTravelTimeMatrix.calls == []
+
+
+@pytest.mark.parametrize("departure_s", [24 * 3600, 26 * 3600, 8 * 3600 + 1])
+def test_engine_refuses_bad_windows_before_starting_r5(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, departure_s: int
+) -> None:
+    _fake_r5py(monkeypatch)
+    study = load_study_area(write_study_area(tmp_path / "study"))
+    engine = R5Engine(study, runtime=_runtime(tmp_path))
+    request = TravelTimeRequest.from_routing(study.routing, departure_s=departure_s)
+    with pytest.raises(InputError, match="--engine r5py: departure"):
+        engine.compute_travel_time_array(_zone_points("z1"), None, request)
+    assert _FakeTravelTimeMatrix.calls == [] and engine.inputs == ()
+
+
+def test_input_files_are_named_by_content(tmp_path: Path) -> None:
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    a, b = tmp_path / "a" / "feed.zip", tmp_path / "b" / "feed.zip"
+    for path, text in ((a, b"one"), (b, b"two")):
+        path.parent.mkdir()
+        path.write_bytes(text)
+    ca, cb = r5.r5_input_file(a, folder), r5.r5_input_file(b, folder)
+    assert ca.name == f"{sha256_file(a)[:24]}-feed.zip" and ca.read_bytes() == b"one"
+    assert cb.name != ca.name and cb.read_bytes() == b"two"
+    assert r5.r5_input_file(a, folder) == ca  # the same bytes: the same file
+    assert r5.r5_input_file(ca, folder) == ca  # already named by content
+    assert sorted(p.name for p in folder.iterdir()) == sorted([ca.name, cb.name])
+
+
+def test_scenario_reaches_r5_as_its_own_feed_files(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Acceptance (#17): a scenario through the r5py path gets feed files distinct from the
+    baseline's, so r5py's working copies (bare names, reused) cannot route the baseline."""
+
+    from _evaluate_fixtures import (
+        link_features,
+        modification_feature,
+        write_line_study,
+        write_proposal,
+    )
+
+    from routes.evaluation.scenario import build_scenario, write_scenario_feeds
+    from routes.proposal.load import load_proposal
+
+    _fake_r5py(monkeypatch, cache=tmp_path / "r5py-cache")
+    study = load_study_area(write_line_study(tmp_path / "line"))
+    baseline = build_network(study)
+    proposal = load_proposal(write_proposal(tmp_path / "cut.geojson", *link_features(),
+                                            modification_feature("remove_route", "feed:R1")))
+    scenario = build_scenario(study, baseline, proposal)
+    written: list[tuple[Path, ...]] = []
 
     def gtfs(folder: Path) -> tuple[Path, ...]:
-        written.append(folder)
-        return (tmp_path / "study" / "feed.zip", tmp_path / "proposal.zip")
+        written.append(write_scenario_feeds(study, proposal, folder))
+        return written[-1]
 
-    network = types.SimpleNamespace(digest="ab" * 32)
-    scenario = engine.for_scenario(network, gtfs)  # type: ignore[arg-type]
-    assert scenario.runtime is runtime and scenario.digest == "ab" * 32 and written == []
-    scenario.compute_travel_time_array(origins, dests, TravelTimeRequest.from_routing(
-        study.routing))
-    assert [f.name for f in written] == [f"scenario-{'ab' * 12}"]
-    _, _, gtfs_used = _FakeTravelTimeMatrix.calls[-1]["network"]
-    assert gtfs_used == (str(tmp_path / "study" / "feed.zip"), str(tmp_path / "proposal.zip"))
+    engine = R5Engine(study, runtime=_runtime(tmp_path), network=baseline)
+    scenario_engine = engine.for_scenario(scenario.network, gtfs)
+    assert scenario_engine.network is scenario.network and written == []
+    points = Points(np.array(["p"], dtype=object), baseline.timetable.stop_lon[:1],
+                    baseline.timetable.stop_lat[:1])
+    request = TravelTimeRequest.from_routing(study.routing)
+    engine.compute_travel_time_array(points, None, request)
+    scenario_engine.compute_travel_time_array(points, None, request)
+    base_net, scen_net = (c["network"] for c in _FakeTravelTimeMatrix.calls)
+    # the scenario wrote its changed feed under the baseline's file name ...
+    [files] = written
+    assert study.gtfs_paths[0].name in [f.name for f in files]
+    # ... but r5py got other names, and so routes the scenario's trips
+    assert not set(map(Path, base_net.gtfs)) & set(map(Path, scen_net.gtfs))
+    assert {Path(g).name for g in base_net.gtfs}.isdisjoint(Path(g).name for g in scen_net.gtfs)
+    assert base_net.trip_ids == {"T1", "T2"}
+    assert "T1" not in scen_net.trip_ids and "T2" in scen_net.trip_ids
+    assert len(scen_net.trip_ids) == 1 + 12  # T2 and the Link's 12 trips
+    # both share one OSM file (same contents, same name)
+    assert base_net.osm == scen_net.osm
 
 
 @pytest.fixture
 def fake_r5(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A stand-in r5py and a runtime that passes the checks: the CLI runs end to end."""
     _fake_r5py(monkeypatch)
-    runtime = R5Runtime(tmp_path / "r5.jar", JavaRuntime(tmp_path, 21, "test"))
+    runtime = _runtime(tmp_path)
     monkeypatch.setattr(r5, "find_r5_runtime", lambda classpath=None: runtime)
 
 
@@ -396,8 +640,8 @@ def test_cli_matrix_engine_r5py_writes_our_long_table(fake_r5: None, tmp_path: P
     table = pd.read_csv(out, dtype={"from_id": str, "to_id": str})
     assert list(table.columns) == ["from_id", "to_id", "travel_time_p50_min"]
     assert len(table) == 9
-    # the stand-in's time for origin i to destination j is i + 10 j, under our zone ids
-    assert table.set_index(["from_id", "to_id"]).loc[("z2", "z3"), "travel_time_p50_min"] == 21
+    # the stand-in's time for origin i to destination j is i + 10 j + p / 100, under our ids
+    assert table.set_index(["from_id", "to_id"]).loc[("z2", "z3"), "travel_time_p50_min"] == 21.5
 
 
 def test_cli_compare_engines_prints_the_agreement(fake_r5: None, tmp_path: Path) -> None:
