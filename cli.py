@@ -398,15 +398,14 @@ def matrix(state: _State, departure: str | None, window_min: int | None,
                                              window_min=window_min, percentiles=pcts)
     origins = _points_for(state, study, from_path, "from")
     destinations = _points_for(state, study, to_path, "to") if to_path else None
-    # R5 builds its own network from the study area's files.
-    network = None if engine.lower() == "r5py" else build_network(
+    # R5 builds its own network from the study area's files; the built-in network's
+    # street linking still decides which points get no times, with either engine.
+    network = build_network(
         study, allow_feed_errors=allow_feed_errors, allow_data_loss=allow_data_loss,
         feed_doctor=_feed_doctor(keep_duplicate_trips))
-    if network is not None:
-        _check_points(study, network, origins, from_path, "origins", allow_data_loss)
-        if destinations is not None:
-            _check_points(study, network, destinations, to_path, "destinations",
-                          allow_data_loss)
+    _check_points(study, network, origins, from_path, "origins", allow_data_loss)
+    if destinations is not None:
+        _check_points(study, network, destinations, to_path, "destinations", allow_data_loss)
     with open_engine(engine, study, network, n_threads=threads, r5_classpath=r5_classpath,
                      scheduler=scheduler, workers=workers,
                      allow_feed_errors=allow_feed_errors) as chosen:
@@ -720,11 +719,16 @@ def compare_engines(state: _State, departure: str | None, window_min: int | None
                     r5_classpath: Path | None, out: Path | None, force: bool,
                     allow_feed_errors: bool, allow_data_loss: bool, keep_duplicate_trips: bool,
                     threads: int | None, as_json: bool) -> None:
-    """Run the built-in engine and R5 (r5py) on the same points; print how closely they agree.
+    """Run the built-in engine and R5 (r5py) on the same points, like for like; print the agreement.
 
-    Reports the pairs reachable by each engine, the share of pairs reachable
-    by both whose times are within 1, 2 and 5 minutes, and the median
-    difference (r5py minus builtin). Trips from a point to itself are left out.
+    The built-in engine runs with R5's conventions (60-s boarding slack, R5's
+    transfer rule, random frequency phases with 60 draws) whatever
+    [routing] says, and its times are reported as R5 reports them (whole
+    minutes, floored; trips of max_trip_min or longer dropped). Prints the
+    pairs reachable by each engine, the share of pairs reachable by both whose
+    times are within 1, 2 and 5 minutes, the median difference (r5py minus
+    builtin), then the differences that remain and why. Trips from a point
+    to itself are left out.
     """
     if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
         raise click.BadParameter(f"{out.name}: use a .csv or .parquet file", param_hint="--out")
@@ -732,11 +736,13 @@ def compare_engines(state: _State, departure: str | None, window_min: int | None
     departure_s = _parse_departure(departure)
     if out is not None:
         _refuse_overwrite(out, force)
-    from routes.engine.backends import compute_engine_agreement, open_engine
+    from routes.engine.backends import open_engine
+    from routes.engine.r5.compare import compare_engines as compare
+    from routes.engine.r5.compare import like_for_like_study
     from routes.engine.request import TravelTimeRequest
     from routes.network.transit import build_network
 
-    study = state.study_area()
+    study, aligned = like_for_like_study(state.study_area())
     origins = _points_for(state, study, from_path, "from")
     destinations = _points_for(state, study, to_path, "to") if to_path else origins
     request = TravelTimeRequest.from_routing(study.routing, departure_s=departure_s,
@@ -746,14 +752,11 @@ def compare_engines(state: _State, departure: str | None, window_min: int | None
                             allow_data_loss=allow_data_loss,
                             feed_doctor=_feed_doctor(keep_duplicate_trips))
     _check_points(study, network, origins, from_path, "origins", allow_data_loss)
-    bars = _step_progress(state, unit="origin")
     with open_engine("r5py", study, network, r5_classpath=r5_classpath) as r5, \
             open_engine("builtin", study, network, n_threads=threads) as builtin:
-        ours = builtin.compute_travel_time_array(origins, destinations, request,
-                                                 progress=bars("builtin"))
-        theirs = r5.compute_travel_time_array(origins, destinations, request,
-                                              progress=bars("r5py"))
-    agreement = compute_engine_agreement(ours, theirs, ignore_diagonal=destinations is origins)
+        result = compare(builtin, r5, study, network, origins, destinations, request,
+                         aligned=aligned, progress=_step_progress(state, unit="origin"))
+    ours, theirs = result.builtin_min, result.r5py_min
     if out is not None:
         import numpy as np
         import pandas as pd
@@ -769,10 +772,15 @@ def compare_engines(state: _State, departure: str | None, window_min: int | None
     if as_json:
         import json
 
-        click.echo(json.dumps(agreement.to_dict(), indent=1))
+        click.echo(json.dumps(result.to_dict(), indent=1))
         return
-    for row in agreement.to_frame().itertuples(index=False):
+    for row in result.agreement.to_frame().itertuples(index=False):
         click.echo(f"  {row.indicator:<40} {format_number(row.value):>10}  {row.unit}")
+    click.echo("like for like: builtin times in whole minutes (floored), trips of max_trip_min "
+               "or longer dropped" + "".join(f"; {a}" for a in aligned))
+    click.echo("differences that remain:")
+    for difference in result.differences:
+        click.echo(f"  {difference.cause}: {difference.detail}")
     if out is not None:
         click.echo(str(out))
 

@@ -52,6 +52,14 @@ run on our RAPTOR kernel (a scratch emulator, not kept here) - reproduces ferrob
   after a transfer walk. So an end walk can reach 2 x 20 min, and walk-only trips may
   chain access, a transfer and egress.
 
+Since #17 the default follows R5's conventions (60-s boarding slack, transfer walks up to
+min(1,000 m, the walk limit) to the closest stop of each pattern, no links to tunnels,
+covered ways and motorways, walking islands under 40 vertices removed). ferrobus has no
+boarding slack and keeps every transfer walk, so ``like-for-like`` and the chain after its
+first step use ``board_slack_s=0`` and ``transfers="all"`` (the rules the like-for-like run
+was set up with before #17). ``--conventions`` adds the engine as it was before #17
+(``_conventions.py``) and the default with each convention reverted alone.
+
 ``--steps`` adds intermediate configurations between ``default`` and ``like-for-like``
 and attributes each failing pair of ``default`` to the first step that fixes it. It also
 runs two variants of ``default`` outside that chain: stops linked up to 500 m only, and
@@ -76,6 +84,13 @@ from numpy.typing import NDArray
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _conventions import (  # noqa: E402
+    SLACK_ONLY,
+    TRANSFERS_ONLY,
+    network_with_streets,
+    old_routing,
+    old_streets,
+)
 from _poa import load_hex_centroids, poa_paths  # noqa: E402
 from bench_engine import DEPARTURE_S, _agreement, _study  # noqa: E402
 
@@ -282,7 +297,8 @@ def _node_links(streets: StreetNetwork, lon, lat, max_snap_m: float) -> SnappedP
     return SnappedPoints.at_nodes(np.where(ok, node, -1), np.where(ok, dist, 0.0))
 
 
-def build_configs(work: Path, steps: bool) -> tuple[list[Config], Timetable]:
+def build_configs(work: Path, steps: bool,
+                  conventions: bool = False) -> tuple[list[Config], Timetable]:
     """The configurations to compare, in order from ``default`` to ``like-for-like``."""
     study = load_study_area(_study(work))
     base = build_network(study, cache=NetworkCache(work / "cache"))
@@ -291,11 +307,26 @@ def build_configs(work: Path, steps: bool) -> tuple[list[Config], Timetable]:
     lon, lat = hexes["lon"].to_numpy(), hexes["lat"].to_numpy()
     routing = study.routing
     speed = routing.walk_speed_m_s
-    r20 = dataclasses.replace(routing, max_transfer_walk_min=FERRO_MAX_TRANSFER_S / 60)
+    ferro_rules = old_routing(routing, **SLACK_ONLY, transfers="all")
+    r20 = dataclasses.replace(ferro_rules, max_transfer_walk_min=FERRO_MAX_TRANSFER_S / 60)
     tr10_m = base.links.max_transfer_m
     tr20_m = FERRO_MAX_TRANSFER_S * speed
     points = _our_points(base.streets, lon, lat, routing.max_snap_m)
     configs = [Config("default", base, points, routing)]
+    if conventions:
+        streets = old_streets(study.osm_path)
+        old_net = network_with_streets(base, streets, routing)
+        old_points = _our_points(streets, lon, lat, routing.max_snap_m)
+        configs += [
+            Config("(conventions) before #17: no slack, all transfers <= 10 min, old streets",
+                   old_net, old_points, old_routing(routing), in_chain=False),
+            Config("(conventions) default but board_slack_s=0", base, points,
+                   old_routing(routing, **SLACK_ONLY), in_chain=False),
+            Config("(conventions) default but every transfer walk <= 10 min", base, points,
+                   old_routing(routing, **TRANSFERS_ONLY), in_chain=False),
+            Config("(conventions) default but old streets (all linkable, largest component)",
+                   old_net, old_points, routing, in_chain=False),
+        ]
     if steps:
         s = base.streets
         # Variants of the default, outside the chain: the link radius of stops, and the
@@ -310,6 +341,8 @@ def build_configs(work: Path, steps: bool) -> tuple[list[Config], Timetable]:
                               _node_links(s, lon, lat, routing.max_snap_m), routing,
                               in_chain=False))
         links = _stop_links(s, base.links.stops, tr20_m, STOP_LINK_RADIUS_M)
+        configs.append(Config("+ no boarding slack, every transfer walk", base, points,
+                              ferro_rules))
         configs.append(Config("+ transfers <= 20 min", TransitNetwork(s, tt, links), points, r20))
         s = load_street_network(study.osm_path, walk_access="permissive")
         pp = _our_points(s, lon, lat, routing.max_snap_m)
@@ -393,6 +426,24 @@ def _print_agreement(name: str, ours_min: NDArray, ferro_s: NDArray) -> None:
         print(f"  {key:<42} {value:,.4f}")
 
 
+def _print_convention_changes(results: dict[str, NDArray]) -> None:
+    """How far each (conventions) configuration's matrix is from the default's."""
+    default = results["default"]
+    off = ~np.eye(len(default), dtype=bool)
+    print("\ndefault minus each (conventions) configuration, 14:00:")
+    for name, m in results.items():
+        if not name.startswith("(conventions)"):
+            continue
+        both = off & ~np.isnan(default) & ~np.isnan(m)
+        d = (default - m)[both]
+        print(f"  {name}\n    both reach {int(both.sum()):,}; only it "
+              f"{int((off & np.isnan(default) & ~np.isnan(m)).sum()):,}; only default "
+              f"{int((off & ~np.isnan(default) & np.isnan(m)).sum()):,}; median {np.median(d):+.2f}"
+              f" min, mean {d.mean():+.3f} min, |d| > 1 min {np.mean(np.abs(d) > 1):.2%}, "
+              f"> 5 min {np.mean(np.abs(d) > 5):.2%}, default slower {np.mean(d > 0):.1%}, "
+              f"faster {np.mean(d < 0):.1%}")
+
+
 def _journey_summary(handle, i: int, j: int) -> str:
     """ferrobus's detailed journey for a pair (it alights at the single nearest stop)."""
     import json
@@ -426,6 +477,9 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=0,
                         help="print this many of the largest remaining differences")
     parser.add_argument("--work", type=Path, default=None, help="folder for caches")
+    parser.add_argument("--conventions", action="store_true",
+                        help="also run the engine as before R5's conventions (#17) and the "
+                             "default with each convention reverted alone")
     parser.add_argument("--ferrobus-matrix", type=Path, default=None,
                         help="a saved ferrobus 14:00 matrix (.npy, seconds) instead of ferrobus")
     parser.add_argument("--save", type=Path, default=None,
@@ -438,7 +492,7 @@ def main() -> None:
     t0 = time.perf_counter()
     ferro, walk_only, handle = ferrobus_matrices(work, args.ferrobus_matrix)
     ferro = np.where(ferro <= 7200, ferro, np.nan)  # ferrobus has no trip-length cutoff
-    configs, _ = build_configs(work, args.steps)
+    configs, _ = build_configs(work, args.steps, args.conventions)
     results = {c.name: run(c) for c in configs}
     if args.save is not None:
         args.save.mkdir(parents=True, exist_ok=True)
@@ -447,6 +501,8 @@ def main() -> None:
             np.save(args.save / f"ours_{i}_min.npy", m)
     for name, m in results.items():
         _print_agreement(name, m, ferro)
+    if args.conventions:
+        _print_convention_changes(results)
 
     default_fails = _fails(results["default"], ferro)
     label = np.full(default_fails.shape, "", dtype=object)

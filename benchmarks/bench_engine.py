@@ -3,7 +3,7 @@
 Run from the repository root (ferrobus is a benchmark-only dependency):
 
     pip install ferrobus && python benchmarks/bench_engine.py [--repeats 3]
-        [--like-for-like]
+        [--like-for-like] [--conventions]
 
 Workloads (1,227 hex centroids all-to-all, 2019-05-13, walk 1.4 m/s, <= 3 rides,
 <= 120 min, <= 20 min walking at each end):
@@ -17,6 +17,11 @@ model; with ``--like-for-like`` also our engine on ferrobus's walking inputs, se
 ``agreement_ferrobus.py`` and README.md), and the peak memory (RSS) of this process.
 Numbers depend on the machine and its load; compare the ratio within one run rather
 than against remembered numbers.
+
+``--conventions`` also runs the engine as it was before it took R5's conventions (#17;
+``_conventions.py``: no boarding slack, every transfer walk up to 10 min, every segment
+linkable, only the largest walking component), taking turns with the default on every
+workload, and prints both agreements with ferrobus and how far the two differ.
 """
 
 from __future__ import annotations
@@ -34,6 +39,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _conventions import (  # noqa: E402
+    describe_streets,
+    network_with_streets,
+    old_routing,
+    old_streets,
+)
 from _poa import POA_DATE, load_hex_centroids, poa_paths  # noqa: E402
 
 from routes.cache import NetworkCache  # noqa: E402
@@ -112,6 +123,8 @@ def main() -> None:
     parser.add_argument("--like-for-like", action="store_true",
                         help="also compare at 14:00 with our engine on ferrobus's walking "
                              "inputs (see agreement_ferrobus.py)")
+    parser.add_argument("--conventions", action="store_true",
+                        help="also run the engine as before R5's conventions (#17), taking turns")
     args = parser.parse_args()
     warnings.simplefilter("ignore", RoutesWarning)
     work = Path(tempfile.mkdtemp(prefix="bench-engine-"))
@@ -129,14 +142,33 @@ def main() -> None:
     print(f"POA network: build {cold:.2f} s cold, {warm:.2f} s from cache; "
           f"{network.timetable.n_trips:,} trips, {network.streets.n_nodes:,} street nodes")
 
-    def ours(window: int, pcts: tuple[int, ...]):
-        request = TravelTimeRequest.from_routing(routing, departure_s=DEPARTURE_S,
-                                                 window_min=window, percentiles=pcts)
-        return lambda: compute_travel_time_array(network, points, points, request)
+    variants = {"after": (network, routing)}
+    if args.conventions:
+        t0 = time.perf_counter()
+        streets = old_streets(study.osm_path)
+        variants["before"] = (network_with_streets(network, streets, routing),
+                              old_routing(routing))
+        print(f"{describe_streets(network.streets, streets)}; built in "
+              f"{time.perf_counter() - t0:.1f} s")
 
-    ours_1400 = ours(1, (50,))()  # compile the kernels outside the timings
-    window60, w60_all, _ = _median_time(ours(60, (50,)), args.repeats)
-    window120, w120_all, _ = _median_time(ours(120, (5, 25, 50, 75, 95)), args.repeats)
+    def ours(window: int, pcts: tuple[int, ...], variant: str = "after"):
+        net, rt = variants[variant]
+        request = TravelTimeRequest.from_routing(rt, departure_s=DEPARTURE_S,
+                                                 window_min=window, percentiles=pcts)
+        return lambda: compute_travel_time_array(net, points, points, request)
+
+    firsts = {v: ours(1, (50,), v)() for v in variants}  # compile the kernels outside timings
+    ours_1400 = firsts["after"]
+    timed: dict[tuple[str, int], list[float]] = {}
+    last: dict[tuple[str, int], np.ndarray] = {}
+    for _ in range(args.repeats):  # the variants take turns on every workload
+        for window, pcts in ((60, (50,)), (120, (5, 25, 50, 75, 95))):
+            for v in variants:
+                t0 = time.perf_counter()
+                last[v, window] = ours(window, pcts, v)()
+                timed.setdefault((v, window), []).append(time.perf_counter() - t0)
+    w60_all, w120_all = timed["after", 60], timed["after", 120]
+    window60, window120 = statistics.median(w60_all), statistics.median(w120_all)
 
     ours_rss_mb = _peak_rss_mb()  # before ferrobus is loaded
     import ferrobus  # noqa: F401  (benchmark-only dependency)
@@ -159,9 +191,13 @@ def main() -> None:
     # The single departures of both engines take turns, so that a change in the
     # machine's load touches both alike (the ratio is the figure to read).
     single_all, f_single_all = [], []
+    single_before: list[float] = []
     ferro_1400 = ferro_single()
     for _ in range(args.repeats):
-        for fn, times in ((ours(1, (50,)), single_all), (ferro_single, f_single_all)):
+        turns = [(ours(1, (50,)), single_all), (ferro_single, f_single_all)]
+        if "before" in variants:
+            turns.insert(1, (ours(1, (50,), "before"), single_before))
+        for fn, times in turns:
             t0 = time.perf_counter()
             fn()
             times.append(time.perf_counter() - t0)
@@ -190,6 +226,9 @@ def main() -> None:
           "for why they differ):")
     for key, value in _agreement(ours_1400[:, 0, :], ferro_1400).items():
         print(f"  {key:<42} {value:,.4f}")
+    if "before" in variants:
+        _print_conventions(timed, single_all, single_before, f_single_all, firsts, last,
+                           ferro_1400)
     if args.like_for_like:
         from agreement_ferrobus import build_configs, run
 
@@ -198,6 +237,39 @@ def main() -> None:
               "snapping and transfer walks):")
         for key, value in _agreement(run(like), ferro_1400).items():
             print(f"  {key:<42} {value:,.4f}")
+
+
+def _print_conventions(timed, single_after, single_before, f_single, firsts, last,
+                       ferro_1400) -> None:
+    """Before vs after R5's conventions: timings (taking turns), agreement, differences."""
+    med = statistics.median
+    print("\nbefore (no slack, all transfers <= 10 min, old streets) vs after (R5's conventions), "
+          "same run, taking turns:")
+    print(f"  single departure 14:00     before {med(single_before):6.2f}   after "
+          f"{med(single_after):6.2f}   ferrobus {med(f_single):6.2f}   ratio after/ferrobus "
+          f"{med(single_after) / med(f_single):.2f}, before/ferrobus "
+          f"{med(single_before) / med(f_single):.2f}")
+    for window, label in ((60, "60-min window, median"), (120, "120-min window, 5 pcts")):
+        print(f"  {label:<26} before {med(timed['before', window]):6.2f}   after "
+              f"{med(timed['after', window]):6.2f}   (runs before "
+              f"{[f'{t:.2f}' for t in timed['before', window]]}, after "
+              f"{[f'{t:.2f}' for t in timed['after', window]]})")
+    for name, variant in (("before", "before"), ("after", "after")):
+        print(f"\nagreement at 14:00 with ferrobus, {name}:")
+        for key, value in _agreement(firsts[variant][:, 0, :], ferro_1400).items():
+            print(f"  {key:<42} {value:,.4f}")
+    for label, a, b in (("14:00", firsts["after"][:, 0, :], firsts["before"][:, 0, :]),
+                        ("60-min window median", last["after", 60][:, 0, :],
+                         last["before", 60][:, 0, :])):
+        off = ~np.eye(len(a), dtype=bool)
+        both = off & ~np.isnan(a) & ~np.isnan(b)
+        d = (a - b)[both]
+        print(f"\nafter - before, {label}: {int(both.sum()):,} pairs both reach, only before "
+              f"{int((off & np.isnan(a) & ~np.isnan(b)).sum()):,}, only after "
+              f"{int((off & ~np.isnan(a) & np.isnan(b)).sum()):,}; median {np.median(d):+.2f} "
+              f"min, mean {d.mean():+.2f} min, |d| > 1 min {np.mean(np.abs(d) > 1):.1%}, "
+              f"> 5 min {np.mean(np.abs(d) > 5):.1%}, slower {np.mean(d > 0):.1%}, faster "
+              f"{np.mean(d < 0):.1%}")
 
 
 if __name__ == "__main__":

@@ -58,7 +58,8 @@ def open_engine(
         The study area (R5 routes on its files; Dask workers read its ``routes.toml``).
     network
         The network to route on, from :func:`routes.network.transit.build_network`
-        with the study area (R5 only takes its digest, and may do without).
+        with the study area (R5 takes its digest and its street linking, which
+        decides which points get no times; built when first needed if ``None``).
     cache
         The network cache ``network`` was built with (Dask workers load it from there).
     n_threads
@@ -104,7 +105,7 @@ def open_engine(
         if allow_feed_errors is None:
             allow_feed_errors = network.allow_feed_errors if network is not None else False
         yield R5Engine(study, classpath=r5_classpath, allow_feed_errors=allow_feed_errors,
-                       digest=network.digest if network is not None else "")
+                       network=network)
         return
     if r5_classpath is not None:
         msg = "the R5 jar (--r5-classpath) is used only with --engine r5py"

