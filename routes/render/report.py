@@ -39,6 +39,7 @@ from routes.render.report_parts import (
     data_warnings_of,
     describe_modifications,
 )
+from routes.render.periods import render_period_section
 from routes.render.report_text import describe_scorecard
 
 __all__ = ["render_report", "write_pdf", "write_report"]
@@ -104,6 +105,7 @@ def render_report(
         method=compute_method_facts(info, s, job),
         facts=facts,
         files=files,
+        periods=render_period_section(scorecard),
     )
 
 
