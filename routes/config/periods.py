@@ -74,7 +74,7 @@ class Period:
         return f"_{self.name}"
 
     def service_date(self, study_date: dt.date) -> dt.date:
-        """The period's date: its own, else ``study_date``."""
+        """Return the period's date: its own, else ``study_date``."""
         return self.date if self.date is not None else study_date
 
     def describe(self, study_date: dt.date) -> str:

@@ -149,7 +149,7 @@ class StudyArea:
     periods: tuple[Period, ...] = ()
 
     def for_period(self, period: Period) -> StudyArea:
-        """The study area as one period sees it: its window and date, no periods of its own."""
+        """Return the study area as a period sees it: its window and date, no periods."""
         routing = replace(self.routing, departure_start_s=period.departure_start_s,
                           departure_end_s=period.departure_end_s)
         return replace(self, routing=routing,

@@ -89,7 +89,7 @@ def _hash_path(path: Path) -> str:
 
 
 def _routing_with_periods(study: StudyArea) -> dict[str, Any]:
-    """The routing parameters; with ``[[periods]]``, each period's name, window and date."""
+    """Return the routing parameters; with ``[[periods]]``, each period's name, window, date."""
     routing = dataclasses.asdict(study.routing)
     if study.periods:
         routing["periods"] = [p.to_dict(study.service_date) for p in study.periods]

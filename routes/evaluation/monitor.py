@@ -80,7 +80,7 @@ def timetable_label(area: StudyArea) -> str:
 
 
 def timetable_labels(areas: Sequence[StudyArea]) -> tuple[str, ...]:
-    """A distinct label per timetable: :func:`timetable_label`, with the file when two clash.
+    """Label each timetable distinctly: :func:`timetable_label`, with the file when two clash.
 
     >>> from pathlib import Path
     >>> from types import SimpleNamespace as A
@@ -100,7 +100,7 @@ def timetable_labels(areas: Sequence[StudyArea]) -> tuple[str, ...]:
 
 
 def _differs(a: pd.DataFrame, b: pd.DataFrame) -> str | None:
-    """What differs between two tables of points (ids, then values), or ``None``."""
+    """Say what differs between two tables of points (ids, then values), or ``None``."""
     ids_a, ids_b = set(map(str, a.index)), set(map(str, b.index))
     if ids_a != ids_b:
         missing, extra = sorted(ids_a - ids_b), sorted(ids_b - ids_a)
@@ -180,7 +180,8 @@ def _changes(area: StudyArea, first: Baseline, last: Baseline) -> pd.DataFrame:
         part = _rename(compute_zone_changes(p_first.area, p_first.access, p_last.access))
         keep = [c for c in part.columns
                 if c.startswith(("before_", "after_", "delta_", "new_zone", "lost_zone"))]
-        table = table.join(part[keep].rename(columns=lambda c: f"{c}{p_first.period.suffix}"))
+        suffix = p_first.period.suffix
+        table = table.join(part[keep].rename(columns={c: f"{c}{suffix}" for c in keep}))
     return table
 
 

@@ -119,7 +119,7 @@ class PeriodEvaluation:
 
 def build_period_network(study: StudyArea, network: TransitNetwork, period: Period, *,
                          cache: NetworkCache | None = None) -> TransitNetwork:
-    """The transit network of a period, on the study network's streets and stop links.
+    """Build the transit network of a period, on the study network's streets and stop links.
 
     Parameters
     ----------
@@ -197,7 +197,7 @@ def compute_period_access(
     study: StudyArea, network: TransitNetwork, zones: Zones, layers: tuple[Destinations, ...],
     *, cache: NetworkCache | None = None, engine: TravelTimeEngine | None = None,
 ) -> tuple[PeriodAccess, ...]:
-    """Accessibility in every period of ``study`` (none when it has no ``[[periods]]``).
+    """Compute accessibility in every period of ``study`` (none when it has no ``[[periods]]``).
 
     Each period's network comes from :func:`build_period_network` (the
     streets and stop links of ``network``); ``engine`` is the study's engine,
@@ -218,7 +218,7 @@ def evaluate_periods(
     proposal: Proposal, cost: ProposalCost, zones: Zones, layers: tuple[Destinations, ...], *,
     cache: NetworkCache | None = None, engine: TravelTimeEngine | None = None,
 ) -> tuple[PeriodEvaluation, ...]:
-    """A proposal in every period: the scenario on each period's network, scored.
+    """Evaluate a proposal in every period: the scenario on each period's network, scored.
 
     The proposal runs in a period as its timetable says: a route whose
     headway periods miss the window, or whose days miss the date, adds no
@@ -288,8 +288,10 @@ def with_period_columns(table: pd.DataFrame, parts: Mapping[Period, pd.DataFrame
 
 
 def period_helps(changes: pd.DataFrame, study: StudyArea) -> bool:
-    """Whether anyone gains in a period: more jobs (or opportunities) within the cutoff,
-    or a shared space reached sooner or newly reached.
+    """Tell whether anyone gains in a period.
+
+    A zone gains when more jobs (or opportunities) are within the job cutoff,
+    or a shared space is reached sooner or newly reached.
 
     Losses elsewhere do not count here; the scorecard says them.
     """
@@ -316,8 +318,8 @@ def describe_when_it_helps(name: str, default_helps: bool, default_window: str,
     >>> from routes.evaluation.scoring import PeriodScorecard
     >>> cards = [PeriodScorecard("am_peak", "07:00-09:00", "2026-03-10", (), helps=True),
     ...          PeriodScorecard("evening", "19:00-21:00", "2026-03-10", (), helps=False)]
-    >>> describe_when_it_helps("Crosstown", True, "07:00-09:00", cards, "2026-03-10")
-    'Crosstown helps in the study window (07:00-09:00) and am_peak (07:00-09:00), but nothing after 19:00.'
+    >>> print(describe_when_it_helps("Link", False, "07:00-09:00", cards, "2026-03-10"))
+    Link helps in am_peak (07:00-09:00), but nothing after 19:00.
     """
     def label(card: PeriodScorecard) -> str:
         day = "" if card.date == study_date else f" on {card.date}"

@@ -20,8 +20,8 @@ from routes.access.zone_access import AccessResult, compute_access
 from routes.cache import NetworkCache
 from routes.config.study_area import StudyArea, load_study_area
 from routes.engine.base import TravelTimeEngine
-from routes.evaluation.periods import PeriodAccess, compute_period_access
 from routes.errors import InputError, ProposalError, join_problems
+from routes.evaluation.periods import PeriodAccess, compute_period_access
 from routes.inputs.destinations import Destinations, load_destinations
 from routes.inputs.zones import Zones, load_zones
 from routes.network.transit import TransitNetwork, build_network

@@ -22,7 +22,7 @@ __all__ = ["render_monitor_report", "trend_chart"]
 
 
 def trend_chart(values: Sequence[float], *, width: float = 240.0, height: float = 60.0) -> Markup:
-    """A line through the values (one point per timetable), inline SVG; empty when none is known.
+    """Draw a line through the values (one per timetable) as inline SVG; empty if none is known.
 
     >>> "polyline" in trend_chart([1.0, 2.0, 1.5])
     True

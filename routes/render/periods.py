@@ -25,7 +25,7 @@ def _value(indicators: tuple[Indicator, ...], key: str) -> float:
 
 
 def _bars(rows: list[tuple[str, float]]) -> Markup:
-    """A horizontal bar per period (residents gaining), as inline SVG (numbers only)."""
+    """Draw a horizontal bar per period (residents gaining), as inline SVG (numbers only)."""
     top = max((v for _, v in rows if v == v), default=0.0) or 1.0
     height = 22 * len(rows) + 6
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_BAR_W + 180:.0f}" '
@@ -39,7 +39,7 @@ def _bars(rows: list[tuple[str, float]]) -> Markup:
 
 
 def render_period_section(scorecard: Scorecard) -> Markup | None:
-    """The period section of the report, or ``None`` when the run has no periods."""
+    """Render the period section of the report, or ``None`` when the run has no periods."""
     if not scorecard.periods:
         return None
     job = job_layer_of(scorecard) or "jobs"

@@ -28,6 +28,7 @@ from routes.evaluation.scoring import Scorecard, job_layer_of
 from routes.proposal.costing import ProposalCost
 from routes.proposal.model import Proposal
 from routes.render.html import render_template
+from routes.render.periods import render_period_section
 from routes.render.report_parts import (
     _manifest_dict,
     _scoring_from,
@@ -39,7 +40,6 @@ from routes.render.report_parts import (
     data_warnings_of,
     describe_modifications,
 )
-from routes.render.periods import render_period_section
 from routes.render.report_text import describe_scorecard
 
 __all__ = ["render_report", "write_pdf", "write_report"]

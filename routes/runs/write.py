@@ -24,8 +24,8 @@ from routes.cache import sha256_file
 from routes.columns import ColumnKind, column_name
 from routes.errors import InputError, OutputExistsError
 from routes.evaluation.evaluate import Evaluation
-from routes.evaluation.periods import with_period_columns
 from routes.evaluation.manifest import InputFile, build_manifest
+from routes.evaluation.periods import with_period_columns
 from routes.evaluation.study import Baseline, Study
 from routes.io import write_gpkg, write_json
 from routes.runs.folder import (
