@@ -257,13 +257,14 @@ def _evaluate(
     if periods:
         default_helps = period_helps(changes, area)
         changes = with_period_columns(changes, {p.period: p.changes for p in periods})
-        window = area.routing
+        routing = area.routing
+        start, end = routing.departure_start_s, routing.departure_end_s
+        window = f"{format_clock(start)}-{format_clock(end)}"
         scorecard = replace(scorecard, periods=tuple(p.scorecard for p in periods),
                             when_it_helps=describe_when_it_helps(
-                                proposal.name, default_helps,
-                                f"{format_clock(window.departure_start_s)}-"
-                                f"{format_clock(window.departure_end_s)}",
-                                [p.scorecard for p in periods], area.service_date.isoformat()))
+                                proposal.name, default_helps, window,
+                                [p.scorecard for p in periods], area.service_date.isoformat()),
+                            window=f"{window} on {area.service_date.isoformat()}")
     spaces = pd.DataFrame() if interaction is None else interaction.spaces
     return Evaluation(
         study=study, proposal=proposal, cost=cost, scorecard=scorecard, zones=changes,

@@ -334,13 +334,18 @@ def describe_when_it_helps(name: str, default_helps: bool, default_window: str,
     if not missed:
         return text + ": in every period."
     same_day = [c for c in missed if c.date == study_date]
+    other_day = [c for c in missed if c.date != study_date]
     helped_ends = [_end_s(default_window)] if default_helps else []
     helped_ends += [_end_s(c.window) for c in cards if c.helps and c.date == study_date]
     first_missed = min((_start_s(c.window) for c in same_day), default=None)
-    if (len(same_day) == len(missed) and first_missed is not None and helped_ends
-            and max(helped_ends) <= first_missed):
-        return f"{text}, but nothing after {format_clock(first_missed)}."
-    return f"{text}, but nothing in {_join([label(c) for c in missed])}."
+    parts = []
+    if first_missed is not None and helped_ends and max(helped_ends) <= first_missed:
+        parts.append(f"nothing after {format_clock(first_missed)}")
+    elif same_day:
+        parts.append(f"nothing in {_join([label(c) for c in same_day])}")
+    if other_day:
+        parts.append(f"{'nor' if parts else 'nothing'} in {_join([label(c) for c in other_day])}")
+    return f"{text}, but {', '.join(parts)}."
 
 
 def _start_s(window: str) -> int:

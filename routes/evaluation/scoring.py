@@ -79,6 +79,11 @@ class PeriodScorecard:
     helps
         Whether anyone gains in the period
         (:func:`routes.evaluation.periods.period_helps`).
+
+    The :class:`Scorecard` of a study area with ``[[periods]]`` holds one per
+    period (``periods``), the sentence saying when the proposal helps
+    (``when_it_helps``) and the study's own window (``window``, e.g.
+    ``07:00-09:00 on 2026-03-10``).
     """
 
     name: str
@@ -110,6 +115,7 @@ class Scorecard:
     interaction: InteractionChange | None = field(default=None, compare=False, repr=False)
     periods: tuple[PeriodScorecard, ...] = ()
     when_it_helps: str = ""
+    window: str = ""
 
     def value(self, key: str) -> float:
         """Return the value of one indicator."""

@@ -48,8 +48,9 @@ def render_period_section(scorecard: Scorecard) -> Markup | None:
             (f"residents_losing_{job}", f"residents losing {job}"),
             ("residents_newly_reaching_a_space", "residents newly reaching a shared space"),
             ("mean_change_nearest_space_min", "mean change, minutes to nearest space")]
+    window, _, date = scorecard.window.partition(" on ")
     rows: list[tuple[object, ...]] = [(
-        "study window", "", "", *[_value(scorecard.indicators, k) for k, _ in keys])]
+        "study window", window, date, *[_value(scorecard.indicators, k) for k, _ in keys])]
     bars = [("study window", _value(scorecard.indicators, keys[0][0]))]
     for card in scorecard.periods:
         suffix = f"_{card.name}"
