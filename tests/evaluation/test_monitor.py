@@ -25,26 +25,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _evaluate_fixtures import ZONE_IDS, feed_tables, routes_toml, write_line_study
-from _feeds import write_feed
+from _evaluate_fixtures import ZONE_IDS
+from _monitor_fixtures import write_withdrawn
 
 from routes.cache import NetworkCache
 from routes.errors import InputError
 from routes.evaluation.monitor import check_same_study, compute_monitoring
 from routes.evaluation.study import compute_baseline, load_study
-
-
-def write_withdrawn(folder: Path) -> tuple[Path, Path]:
-    """The line study (``routes.toml``) and the same with R1 withdrawn (``after.toml``)."""
-    before = write_line_study(folder)
-    tables = feed_tables()
-    tables["trips"] = [t for t in tables["trips"] if t["route_id"] != "R1"]
-    tables["stop_times"] = [s for s in tables["stop_times"] if s["trip_id"] != "T1"]
-    tables["routes"] = [r for r in tables["routes"] if r["route_id"] != "R1"]
-    write_feed(folder / "feed_after.zip", **tables)
-    after = folder / "after.toml"
-    after.write_text(routes_toml(gtfs="feed_after.zip"), encoding="utf-8")
-    return before, after
 
 
 def _monitor(tmp_path: Path, *configs: Path):  # type: ignore[no-untyped-def]
@@ -121,3 +108,23 @@ def test_different_zones_are_refused(tmp_path: Path) -> None:
                                          r"differ \(population differs, e\.g\. at 'Z1'\)") as err:
         check_same_study(studies)
     assert "\n" not in str(err.value)
+
+
+def test_monitor_agrees_with_evaluating_the_withdrawal(tmp_path: Path) -> None:
+    """Two routes to one answer: a feed without R1 (monitor) and ``remove_route`` R1 (evaluate)."""
+    from _evaluate_fixtures import modification_feature, write_proposal
+
+    from routes.evaluation.evaluate import evaluate_proposal
+
+    before, after = write_withdrawn(tmp_path / "s")
+    monitored = _monitor(tmp_path, before, after).zones
+    proposal = write_proposal(tmp_path / "cut.geojson",
+                              modification_feature("remove_route", "feed:R1"))
+    study = load_study(before, cache=NetworkCache(tmp_path / "cache"))
+    evaluated = evaluate_proposal(study, proposal, n_map_zones=0).zones
+    deltas = [c for c in evaluated if c.startswith("delta_")]
+    assert deltas
+    for column in deltas:
+        assert np.allclose(monitored.loc[ZONE_IDS, column].to_numpy(dtype=float),
+                           evaluated.loc[ZONE_IDS, column].to_numpy(dtype=float),
+                           equal_nan=True), column
