@@ -27,6 +27,7 @@ from _evaluate_fixtures import METRICS, ZONE_IDS, write_line_study, write_link_p
 import routes.network.transit as transit
 from routes.cache import NetworkCache
 from routes.errors import GtfsError
+from routes.evaluation.compare import compute_ranking
 from routes.evaluation.evaluate import evaluate_proposal
 from routes.evaluation.study import compute_baseline, load_study
 
@@ -99,6 +100,11 @@ def test_morning_route_helps_only_the_morning(tmp_path: Path) -> None:
         "(08:00-08:01 on 2019-05-14), but nothing after 19:00.")
     data = ev.scorecard.to_dict()
     assert [p["name"] for p in data["periods"]] == ["morning", "evening", "tuesday"]
+    # compare's ranking: deprived Z1 (100 residents) and Z2 (200) gain 1000 jobs each.
+    ranking = compute_ranking([ev]).iloc[0]
+    assert ranking["benefit"] == ranking["benefit_morning"] == 300_000
+    assert ranking["benefit_evening"] == 0
+    assert ranking["residents_gaining_morning"] == 300
 
 
 def test_without_periods_nothing_changes(tmp_path: Path) -> None:
