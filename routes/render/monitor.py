@@ -45,7 +45,7 @@ def _table(frame: pd.DataFrame, caption: str | None = None) -> Table | None:
     if frame.empty:
         return None
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
-    rows = [tuple(None if isinstance(v, float) and math.isnan(v) else v for v in row)
+    rows = [tuple(None if not isinstance(v, str) and pd.isna(v) else v for v in row)
             for row in frame.itertuples(index=False)]
     return Table.of([str(c).replace("_", " ") for c in frame.columns], rows, numeric=numeric,
                     caption=caption)

@@ -143,7 +143,8 @@ def _top_losers(monitoring: Monitoring, n: int = 10) -> pd.DataFrame:
     losing = zones[delta < 0].assign(_loss=(population * delta)[delta < 0]).sort_values("_loss")
     names = losing["name"] if "name" in losing else pd.Series(losing.index, index=losing.index)
     return pd.DataFrame({
-        "neighbourhood": [f"{nm} ({i})" for i, nm in zip(losing.index, names, strict=True)],
+        "neighbourhood": [str(i) if pd.isna(nm) or str(nm) == str(i) else f"{nm} ({i})"
+                          for i, nm in zip(losing.index, names, strict=True)],
         "residents": population[losing.index],
         "decile": losing.get("deprivation_decile", pd.Series(math.nan, index=losing.index)),
         f"{job} before": losing[f"before_{metric}"],
