@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from _evaluate_fixtures import ZONE_IDS
 from _monitor_fixtures import write_withdrawn
 from click.testing import CliRunner
@@ -70,3 +71,19 @@ def test_monitor_needs_two_files(tmp_path: Path) -> None:
     before, _ = write_withdrawn(tmp_path / "s")
     result = CliRunner().invoke(main, ["monitor", str(before), "--out", str(tmp_path / "r")])
     assert result.exit_code == 2
+
+
+def test_three_timetables_write_a_trend(tmp_path: Path) -> None:
+    before, after = write_withdrawn(tmp_path / "s")
+    restored = before.with_name("restored.toml")
+    restored.write_text(before.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["-q", "monitor", str(before), str(after), str(restored),
+                                       "--out", str(out), "--no-map"])
+    assert result.exit_code == 0, result.output
+    trend = pd.read_csv(out / "trend.csv").set_index("metric")
+    # (100 + 200 + 400) / 1000 with R1, (200 + 400) / 1000 without (see test_monitor.py)
+    assert list(trend.loc["spaces_within_15min"]) == pytest.approx([0.7, 0.6, 0.7])
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Trend</h2>" in page and page.count("<polyline") == len(trend)
+    assert not (out / "map.html").exists()
