@@ -469,6 +469,8 @@ def _print_scorecard(run: Any) -> None:
     for row in frame.itertuples(index=False):
         value = format_number(row.value)
         click.echo(f"  {row.indicator:<{width}}  {value:>14}  {row.unit}")
+    if evaluation.scorecard.when_it_helps:  # only with [[periods]]
+        click.echo(f"  {evaluation.scorecard.when_it_helps}")
 
 
 @main.command(short_help="Score proposals against the baseline.")
@@ -586,6 +588,36 @@ def access(state: _State, out: Path | None, force: bool, allow_feed_errors: bool
                                     progress=_step_progress(state)("baseline"))
     write_access(study, baseline, folder, force=force, engine=chosen.name)
     click.echo(f"{folder}  ({len(baseline.access.zones):,} zones)")
+
+
+@main.command(short_help="Access under two or more real timetables (before/after).")
+@click.argument("configs", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_out_option("Run folder of the monitoring.")
+@force_option
+@_network_options
+@click.option("--no-map", is_flag=True, default=False, help="Do not write map.html.")
+@click.pass_obj
+def monitor(state: _State, configs: tuple[Path, ...], out: Path, force: bool,
+            allow_feed_errors: bool, allow_data_loss: bool, keep_duplicate_trips: bool,
+            no_map: bool) -> None:
+    """Compare the same zones and destinations under BEFORE.toml AFTER.toml [MORE.toml ...].
+
+    Writes zones.csv and zones.gpkg (before_, after_ and delta_ of every metric),
+    by_decile.csv, by_community.csv, trend.csv (more than two timetables),
+    report.html, map.html and manifest.json into --out.
+    """
+    from routes.runs.monitor import monitor_to_folder
+
+    if len(configs) < 2:
+        raise click.UsageError("give two or more routes.toml files: BEFORE.toml AFTER.toml")
+    run = monitor_to_folder(list(configs), out, force=force, allow_feed_errors=allow_feed_errors,
+                            allow_data_loss=allow_data_loss, map_page=not no_map,
+                            feed_doctor=_feed_doctor(keep_duplicate_trips),
+                            progress_factory=_step_progress(state))
+    click.echo(str(run.folder))
+    for line in run.findings:
+        click.echo(f"  {line}")
 
 
 @main.group(short_help="Work with proposal files.")

@@ -11,7 +11,7 @@ import glob
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,13 @@ from routes.config.parameters import (
     parse_scoring,
     parse_window,
 )
+from routes.config.periods import Period, parse_periods
 from routes.errors import InputError
 
 __all__ = [
     "DEFAULT_PARAMETERS_TOML",
     "DestinationLayer",
+    "Period",
     "RoutingParams",
     "ScoringParams",
     "StudyArea",
@@ -128,6 +130,10 @@ class StudyArea:
         Destination layers.
     routing, scoring
         Parameters.
+    periods
+        The ``[[periods]]``: more departure windows (and dates) to compute
+        every metric for, beside ``routing``'s window on ``service_date``
+        (empty: none, as before periods existed).
     """
 
     name: str
@@ -140,6 +146,14 @@ class StudyArea:
     destinations: tuple[DestinationLayer, ...]
     routing: RoutingParams
     scoring: ScoringParams
+    periods: tuple[Period, ...] = ()
+
+    def for_period(self, period: Period) -> StudyArea:
+        """Return the study area as a period sees it: its window and date, no periods."""
+        routing = replace(self.routing, departure_start_s=period.departure_start_s,
+                          departure_end_s=period.departure_end_s)
+        return replace(self, routing=routing,
+                       service_date=period.service_date(self.service_date), periods=())
 
     @classmethod
     def from_toml(cls, path: Path) -> StudyArea:
@@ -153,7 +167,7 @@ class StudyArea:
         return load_study_area(path)
 
 
-_SECTIONS = ("study_area", "zones", "destinations", "routing", "scoring")
+_SECTIONS = ("study_area", "zones", "destinations", "routing", "scoring", "periods")
 _STUDY_KEYS = ("name", "gtfs", "osm", "date", "walk_access")
 WALK_ACCESS_CHOICES = ("strict", "ignore_foot_no", "permissive")
 _ZONE_KEYS = ("file", "id", "population", "deprivation_decile", "groups", "name", "centroids")
@@ -423,6 +437,7 @@ def load_study_area(path: Path | str) -> StudyArea:
     _check_osm_tags_source(data, osm, problems)
     routing = parse_routing(data, problems)
     scoring = parse_scoring(data, problems, routing)
+    periods = parse_periods(data, problems)
     problems.raise_if_any()
     if osm is None or service_date is None:  # unreachable: both were reported as problems
         msg = f"{path.name}: [study_area] is incomplete"
@@ -438,5 +453,6 @@ def load_study_area(path: Path | str) -> StudyArea:
         destinations=destinations,
         routing=routing,
         scoring=scoring,
+        periods=periods,
     )
 

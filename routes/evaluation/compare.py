@@ -52,7 +52,9 @@ def compute_ranking(evaluations: Sequence[Evaluation]) -> pd.DataFrame:
         ``gini_change`` (index 0-1; negative = fairer);
         ``mean_gain_reach_other_groups`` (residents);
         ``mean_change_nearest_space_min`` (minutes; negative = closer);
-        ``new_zone_pairs`` (pairs).
+        ``new_zone_pairs`` (pairs). With ``[[periods]]``, each period's
+        ``residents_gaining_<period>`` and ``benefit_<period>``, defined as
+        above on the period's columns.
     """
     rows = []
     for e in evaluations:
@@ -81,6 +83,15 @@ def compute_ranking(evaluations: Sequence[Evaluation]) -> pd.DataFrame:
             "mean_change_nearest_space_min": _value(e, "mean_change_nearest_space_min"),
             "new_zone_pairs": _value(e, "new_zone_pairs"),
         })
+        for card in e.scorecard.periods:  # only with [[periods]]
+            values = {i.key: i.value for i in card.indicators}
+            suffix = f"_{card.name}"
+            group = "_deprived" if use_deprived else ""
+            gaining_key = (f"deprived_residents_gaining_{job}" if use_deprived
+                           else f"residents_gaining_{job}")
+            rows[-1][f"residents_gaining{suffix}"] = values.get(gaining_key + suffix, math.nan)
+            rows[-1][f"benefit{suffix}"] = values.get(f"total_gain_{job}{group}{suffix}",
+                                                      math.nan)
     table = pd.DataFrame(rows)
     if table.empty:
         return table.assign(rank=pd.Series(dtype=int))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -32,9 +32,17 @@ from routes._progress import ProgressCallback, ProgressFactory, no_progress
 from routes._warnings import record_warnings, unique_messages
 from routes.access.zone_access import AccessResult, compute_access
 from routes.columns import ColumnKind, column_name
+from routes.config.periods import format_clock
 from routes.engine.base import BuiltinEngine, TravelTimeEngine
 from routes.evaluation.interaction import compute_interaction_change
 from routes.evaluation.isochrones import choose_isochrone_zones, compute_map_isochrones
+from routes.evaluation.periods import (
+    PeriodEvaluation,
+    describe_when_it_helps,
+    evaluate_periods,
+    period_helps,
+    with_period_columns,
+)
 from routes.evaluation.scenario import Scenario, build_scenario, write_scenario_feeds
 from routes.evaluation.scoring import Scorecard, compute_zone_changes, job_layer_of, score_proposal
 from routes.evaluation.study import (
@@ -90,6 +98,10 @@ class Evaluation:
         Wall time of the proposal's own work (scenario, routing, scoring).
     engine
         Name of the engine that computed the travel times.
+    periods
+        The proposal in each of the study area's ``[[periods]]`` (empty
+        without); their columns are in :attr:`zones` with the period's suffix,
+        their indicators on ``scorecard.periods``.
     """
 
     study: Study
@@ -105,6 +117,7 @@ class Evaluation:
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
     engine: str = "builtin"
+    periods: tuple[PeriodEvaluation, ...] = ()
 
     @property
     def changes(self) -> pd.DataFrame:
@@ -239,6 +252,19 @@ def _evaluate(
         interaction = compute_interaction_change(area, baseline.access, access)
         scorecard = score_proposal(area, changes, cost, proposal.name, interaction=interaction)
         isochrones = _map_isochrones(study, scenario, changes, scorecard, map_zones, n_map_zones)
+        periods = evaluate_periods(area, study.network, baseline.periods, proposal, cost,
+                                   study.zones, study.layers, cache=study.cache, engine=engine)
+    if periods:
+        default_helps = period_helps(changes, area)
+        changes = with_period_columns(changes, {p.period: p.changes for p in periods})
+        routing = area.routing
+        start, end = routing.departure_start_s, routing.departure_end_s
+        window = f"{format_clock(start)}-{format_clock(end)}"
+        scorecard = replace(scorecard, periods=tuple(p.scorecard for p in periods),
+                            when_it_helps=describe_when_it_helps(
+                                proposal.name, default_helps, window,
+                                [p.scorecard for p in periods], area.service_date.isoformat()),
+                            window=f"{window} on {area.service_date.isoformat()}")
     spaces = pd.DataFrame() if interaction is None else interaction.spaces
     return Evaluation(
         study=study, proposal=proposal, cost=cost, scorecard=scorecard, zones=changes,
@@ -246,7 +272,7 @@ def _evaluate(
         baseline=baseline.access, scenario=access, scenario_network=scenario.network,
         isochrones=isochrones,
         warnings=unique_messages(study.warnings, baseline.warnings, load_warnings, log.messages),
-        seconds=time.perf_counter() - started, engine=engine.name,
+        seconds=time.perf_counter() - started, engine=engine.name, periods=periods,
     )
 
 

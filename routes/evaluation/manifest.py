@@ -88,6 +88,14 @@ def _hash_path(path: Path) -> str:
     return sha256_file(path)
 
 
+def _routing_with_periods(study: StudyArea) -> dict[str, Any]:
+    """Return the routing parameters; with ``[[periods]]``, each period's name, window, date."""
+    routing = dataclasses.asdict(study.routing)
+    if study.periods:
+        routing["periods"] = [p.to_dict(study.service_date) for p in study.periods]
+    return routing
+
+
 def build_manifest(
     study: StudyArea, run: str, outputs: list[str], *, extra_inputs: tuple[InputFile, ...] = (),
     engine: str = "builtin", warnings: Sequence[str] = (),
@@ -118,7 +126,7 @@ def build_manifest(
         study_area=f"{study.name} ({study.config_path})",
         service_date=study.service_date.isoformat(),
         engine=engine,
-        routing=dataclasses.asdict(study.routing),
+        routing=_routing_with_periods(study),
         scoring=dataclasses.asdict(study.scoring),
         inputs=(*inputs, *extra_inputs),
         outputs=tuple(outputs),

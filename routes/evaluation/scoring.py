@@ -25,6 +25,7 @@ from routes.proposal.costing import ProposalCost, describe_running_cost
 
 __all__ = [
     "Indicator",
+    "PeriodScorecard",
     "Scorecard",
     "compute_zone_changes",
     "job_layer_of",
@@ -66,6 +67,33 @@ class Indicator:
 
 
 @dataclass(frozen=True, slots=True)
+class PeriodScorecard:
+    """The indicators of one period (``[[periods]]``, :mod:`routes.evaluation.periods`).
+
+    Attributes
+    ----------
+    name, window, date
+        The period: name, departure window (``19:00-21:00``), ISO date.
+    indicators
+        As the scorecard's, keys and sources with the period's suffix.
+    helps
+        Whether anyone gains in the period
+        (:func:`routes.evaluation.periods.period_helps`).
+
+    The :class:`Scorecard` of a study area with ``[[periods]]`` holds one per
+    period (``periods``), the sentence saying when the proposal helps
+    (``when_it_helps``) and the study's own window (``window``, e.g.
+    ``07:00-09:00 on 2026-03-10``).
+    """
+
+    name: str
+    window: str
+    date: str
+    indicators: tuple[Indicator, ...]
+    helps: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Scorecard:
     """What a proposal changes, for whom, at what running cost.
 
@@ -85,6 +113,9 @@ class Scorecard:
     proposal: str
     indicators: tuple[Indicator, ...]
     interaction: InteractionChange | None = field(default=None, compare=False, repr=False)
+    periods: tuple[PeriodScorecard, ...] = ()
+    when_it_helps: str = ""
+    window: str = ""
 
     def value(self, key: str) -> float:
         """Return the value of one indicator."""
@@ -96,13 +127,15 @@ class Scorecard:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (NaN and infinities become ``None``)."""
-        rows = []
-        for i in self.indicators:
-            row = asdict(i)
-            if not math.isfinite(row["value"]):
-                row["value"] = None
-            rows.append(row)
-        return {"proposal": self.proposal, "indicators": rows}
+        rows = [_indicator_row(i) for i in self.indicators]
+        out: dict[str, Any] = {"proposal": self.proposal, "indicators": rows}
+        if self.periods:  # only with [[periods]]: scorecard.json is otherwise as before
+            out["when_it_helps"] = self.when_it_helps
+            out["periods"] = [{"name": p.name, "departure_window": p.window, "date": p.date,
+                               "helps": p.helps,
+                               "indicators": [_indicator_row(i) for i in p.indicators]}
+                              for p in self.periods]
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy ``indicator``/``value``/``unit`` rows."""
@@ -110,6 +143,13 @@ class Scorecard:
             [(i.label, i.value, i.unit) for i in self.indicators],
             columns=["indicator", "value", "unit"],
         )
+
+
+def _indicator_row(indicator: Indicator) -> dict[str, Any]:
+    row = asdict(indicator)
+    if not math.isfinite(row["value"]):
+        row["value"] = None
+    return row
 
 
 def compute_zone_changes(

@@ -21,6 +21,7 @@ from routes.cache import NetworkCache
 from routes.config.study_area import StudyArea, load_study_area
 from routes.engine.base import TravelTimeEngine
 from routes.errors import InputError, ProposalError, join_problems
+from routes.evaluation.periods import PeriodAccess, compute_period_access
 from routes.inputs.destinations import Destinations, load_destinations
 from routes.inputs.zones import Zones, load_zones
 from routes.network.transit import TransitNetwork, build_network
@@ -89,10 +90,13 @@ class Baseline:
         Per-zone metrics and travel times on the baseline network.
     warnings
         The data warnings raised while computing them.
+    periods
+        Accessibility in each of the study area's ``[[periods]]`` (empty without).
     """
 
     access: AccessResult
     warnings: tuple[str, ...] = ()
+    periods: tuple[PeriodAccess, ...] = ()
 
 
 def load_study(
@@ -153,12 +157,16 @@ def compute_baseline(
     """Baseline accessibility of every zone (travel times cached in the network cache).
 
     ``engine`` computes the travel times on the study's network (default: the
-    built-in engine in this process).
+    built-in engine in this process). With ``[[periods]]``, every period's
+    accessibility too, on the same streets and stop links
+    (:func:`routes.evaluation.periods.compute_period_access`).
     """
     with record_warnings() as log:
         access = compute_access(study.area, study.network, study.zones, study.layers,
                                 cache=study.cache, progress=progress, engine=engine)
-    return Baseline(access, log.messages)
+        periods = compute_period_access(study.area, study.network, study.zones, study.layers,
+                                        cache=study.cache, engine=engine)
+    return Baseline(access, log.messages, periods)
 
 
 def check_map_zones(study: Study, map_zones: Sequence[str] | None) -> None:

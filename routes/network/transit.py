@@ -53,6 +53,7 @@ __all__ = [
     "build_network",
     "build_stop_links",
     "link_stops",
+    "load_feeds",
     "check_stop_links",
     "closest_stops_on_patterns",
     "compute_stop_usage",
@@ -503,7 +504,7 @@ def build_network(
         f"{study.osm_path} ({study.walk_access})",
     )
     feeds = study.gtfs_paths if feeds is None else tuple(feeds)
-    feed_trips, timetable_key = _load_feeds(feeds, study.service_date, cache=cache,
+    feed_trips, timetable_key = load_feeds(feeds, study.service_date, cache=cache,
                                             allow_feed_errors=allow_feed_errors,
                                             feed_doctor=feed_doctor)
     timetable = assemble_timetable(feed_trips, study.service_date)
@@ -529,7 +530,7 @@ def build_network(
                           allow_feed_errors=allow_feed_errors)
 
 
-def _load_feeds(
+def load_feeds(
     feeds: Sequence[Path], service_date: dt.date, *, cache: NetworkCache,
     allow_feed_errors: bool, feed_doctor: DoctorRules,
 ) -> tuple[tuple[FeedTrips, ...], str]:

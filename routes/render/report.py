@@ -28,6 +28,7 @@ from routes.evaluation.scoring import Scorecard, job_layer_of
 from routes.proposal.costing import ProposalCost
 from routes.proposal.model import Proposal
 from routes.render.html import render_template
+from routes.render.periods import render_period_section
 from routes.render.report_parts import (
     _manifest_dict,
     _scoring_from,
@@ -104,6 +105,7 @@ def render_report(
         method=compute_method_facts(info, s, job),
         facts=facts,
         files=files,
+        periods=render_period_section(scorecard),
     )
 
 

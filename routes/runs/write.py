@@ -25,6 +25,7 @@ from routes.columns import ColumnKind, column_name
 from routes.errors import InputError, OutputExistsError
 from routes.evaluation.evaluate import Evaluation
 from routes.evaluation.manifest import InputFile, build_manifest
+from routes.evaluation.periods import with_period_columns
 from routes.evaluation.study import Baseline, Study
 from routes.io import write_gpkg, write_json
 from routes.runs.folder import (
@@ -156,8 +157,10 @@ def write_access(
         The run folder.
     """
     access = baseline.access
+    table = with_period_columns(access.zones, {p.period: p.access.zones for p in baseline.periods},
+                                attributes=list(study.zones.table.columns))
     with run_folder(folder, force=force) as tmp:
-        written = _write_zone_files(tmp, _zone_layer(study, access.zones))
+        written = _write_zone_files(tmp, _zone_layer(study, table))
         if not access.spaces.empty:
             access.spaces.reset_index(names="space_id").to_csv(tmp / "spaces.csv", index=False)
             written.append("spaces.csv")

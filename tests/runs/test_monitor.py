@@ -1,0 +1,89 @@
+"""``routes monitor``: the run folder, its manifest and report, and the command's errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _evaluate_fixtures import ZONE_IDS
+from _monitor_fixtures import write_withdrawn
+from click.testing import CliRunner
+
+from cli import main
+
+PERIODS = '\n[[periods]]\nname = "evening"\ndeparture_window = "19:00-19:01"\n'
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_monitor_writes_the_run_folder(tmp_path: Path) -> None:
+    before, after = write_withdrawn(tmp_path / "s")
+    for toml in (before, after):
+        text = toml.read_text(encoding="utf-8").replace('name = "Line street"',
+                                                        'name = "Line <script>x</script>"')
+        toml.write_text(text + PERIODS, encoding="utf-8")
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["-q", "monitor", str(before), str(after),
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "no longer reach any" in result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "by_community.csv", "by_decile.csv", "manifest.json", "map.html", "report.html",
+        "zones.csv", "zones.gpkg"]
+    zones = pd.read_csv(out / "zones.csv", index_col="id").loc[ZONE_IDS]
+    assert list(zones["delta_spaces_within_15min"]) == [-1, 0, 0, 0]
+    # In the evening nobody rides (R1 runs at 08:02): the withdrawal changes nothing then.
+    assert list(zones["delta_spaces_within_15min_evening"]) == [0, 0, 0, 0]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    feeds = [t["gtfs"][0] for t in manifest["timetables"]]
+    assert [f["sha256"] for f in feeds] == [_sha256(tmp_path / "s" / "feed.zip"),
+                                            _sha256(tmp_path / "s" / "feed_after.zip")]
+    assert all(t["periods"] == [{"name": "evening", "departure_window": "19:00-19:01",
+                                 "date": "2019-05-13"}] for t in manifest["timetables"])
+    assert all(s["routing"]["periods"][0]["name"] == "evening" for s in manifest["studies"])
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+
+
+def test_monitor_refuses_other_zones_in_one_line(tmp_path: Path) -> None:
+    before, _ = write_withdrawn(tmp_path / "s")
+    other = before.with_name("fewer.toml")
+    zones = (tmp_path / "s" / "zones.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "s" / "fewer.csv").write_text("\n".join(zones[:-1]) + "\n", encoding="utf-8")
+    other.write_text(before.read_text(encoding="utf-8").replace('file = "zones.csv"',
+                                                                'file = "fewer.csv"'),
+                     encoding="utf-8")
+    result = CliRunner().invoke(main, ["-q", "monitor", str(before), str(other),
+                                       "--out", str(tmp_path / "run")])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert "the zones differ (1 missing, e.g. 'Z4')" in lines[0]
+    assert not (tmp_path / "run").exists()
+
+
+def test_monitor_needs_two_files(tmp_path: Path) -> None:
+    before, _ = write_withdrawn(tmp_path / "s")
+    result = CliRunner().invoke(main, ["monitor", str(before), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2
+
+
+def test_three_timetables_write_a_trend(tmp_path: Path) -> None:
+    before, after = write_withdrawn(tmp_path / "s")
+    restored = before.with_name("restored.toml")
+    restored.write_text(before.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["-q", "monitor", str(before), str(after), str(restored),
+                                       "--out", str(out), "--no-map"])
+    assert result.exit_code == 0, result.output
+    trend = pd.read_csv(out / "trend.csv").set_index("metric")
+    # (100 + 200 + 400) / 1000 with R1, (200 + 400) / 1000 without (see test_monitor.py)
+    assert list(trend.loc["spaces_within_15min"]) == pytest.approx([0.7, 0.6, 0.7])
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Trend</h2>" in page and page.count("<polyline") == len(trend)
+    assert not (out / "map.html").exists()
