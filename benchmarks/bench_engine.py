@@ -22,6 +22,7 @@ than against remembered numbers.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -64,12 +65,17 @@ def _study(folder: Path) -> Path:
     return toml
 
 
-def _median_time(fn, repeats: int) -> tuple[float, list[float], object]:
+CPU_S: dict[str, list[float]] = {}
+"""CPU seconds of this process per workload (steadier than wall time on a shared machine)."""
+
+
+def _median_time(fn, repeats: int, name: str = "") -> tuple[float, list[float], object]:
     times, result = [], None
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = fn()
         times.append(time.perf_counter() - t0)
+        CPU_S.setdefault(name, []).append(time.process_time() - c0)
     return statistics.median(times), times, result
 
 
@@ -114,6 +120,7 @@ def main() -> None:
                              "inputs (see agreement_ferrobus.py)")
     args = parser.parse_args()
     warnings.simplefilter("ignore", RoutesWarning)
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     work = Path(tempfile.mkdtemp(prefix="bench-engine-"))
     study = load_study_area(_study(work))
     cache = NetworkCache(work / "cache")
@@ -135,8 +142,9 @@ def main() -> None:
         return lambda: compute_travel_time_array(network, points, points, request)
 
     ours_1400 = ours(1, (50,))()  # compile the kernels outside the timings
-    window60, w60_all, _ = _median_time(ours(60, (50,)), args.repeats)
-    window120, w120_all, _ = _median_time(ours(120, (5, 25, 50, 75, 95)), args.repeats)
+    window60, w60_all, _ = _median_time(ours(60, (50,)), args.repeats, "60-min window")
+    window120, w120_all, _ = _median_time(ours(120, (5, 25, 50, 75, 95)), args.repeats,
+                                          "120-min window")
 
     ours_rss_mb = _peak_rss_mb()  # before ferrobus is loaded
     import ferrobus  # noqa: F401  (benchmark-only dependency)
@@ -161,10 +169,12 @@ def main() -> None:
     single_all, f_single_all = [], []
     ferro_1400 = ferro_single()
     for _ in range(args.repeats):
-        for fn, times in ((ours(1, (50,)), single_all), (ferro_single, f_single_all)):
-            t0 = time.perf_counter()
+        for fn, times, name in ((ours(1, (50,)), single_all, "single"),
+                                (ferro_single, f_single_all, "ferrobus single")):
+            t0, c0 = time.perf_counter(), time.process_time()
             fn()
             times.append(time.perf_counter() - t0)
+            CPU_S.setdefault(name, []).append(time.process_time() - c0)
     single, f_single = statistics.median(single_all), statistics.median(f_single_all)
     ratios = [a / b for a, b in zip(single_all, f_single_all, strict=True)]
     f_window = float("nan")
@@ -183,6 +193,9 @@ def main() -> None:
     print(f"  all runs: single {[f'{t:.2f}' for t in single_all]}, "
           f"60 {[f'{t:.2f}' for t in w60_all]}, 120 {[f'{t:.2f}' for t in w120_all]}, "
           f"ferrobus single {[f'{t:.2f}' for t in f_single_all]}")
+    print("  CPU seconds of this process, medians: " + ", ".join(
+        f"{name} {statistics.median(v):.2f}" for name, v in CPU_S.items()))
+    print(f"  load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"  peak RSS after our runs: {ours_rss_mb:.0f} MB; with ferrobus loaded too: "
           f"{_peak_rss_mb():.0f} MB")
     print("\nagreement at 14:00, our default model (ours with every stop within 20 min at "
