@@ -8,6 +8,8 @@ assembled result must equal the full recompute.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from _raptor_compare import CONVENTIONS
@@ -19,6 +21,8 @@ from routes.engine.raptor import compute_snapped_travel_times
 from routes.engine.request import TravelTimeRequest
 from routes.network.transit import StopLinks, TransitNetwork, compute_transfers, transfer_search_m
 from routes.streets.snapping import SnappedPoints
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _routing(max_trip_min: float, max_rides: int = 3) -> RoutingParams:
@@ -124,3 +128,38 @@ def test_scenario_change_marks_added_and_removed_trips_only() -> None:
     assert change.comparable
     on_trip = {s for s, _, _ in removed[1]}
     assert on_trip <= set(np.flatnonzero(change.changed_stops).tolist())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["poa_crosstown", "poa_feeder"])
+def test_incremental_equals_full_recompute_on_poa(poa_dir, tmp_path, name: str) -> None:
+    """Porto Alegre: a new route, and a new route with a route removed and one retimed."""
+    from _evaluate_fixtures import POA_TOML
+
+    from routes.engine.base import BuiltinEngine
+    from routes.engine.incremental import affected_origins, incremental_travel_times
+    from routes.evaluation.scenario import build_scenario
+    from routes.evaluation.study import load_proposals, load_study
+    from routes.inputs.points import Points
+
+    toml = tmp_path / "routes.toml"
+    toml.write_text(POA_TOML.format(poa=poa_dir.as_posix()), encoding="utf-8")
+    study = load_study(toml)
+    [(proposal, _)] = load_proposals([REPO / "tests" / "data" / "proposals" / f"{name}.geojson"])
+    scenario = build_scenario(study.area, study.network, proposal).network
+    zones = study.zones.points
+    request = TravelTimeRequest.from_routing(study.area.routing, percentiles=(25, 50))
+    affected = affected_origins(study.network, scenario, zones, request)
+    assert 0 < affected.sum() < len(affected)
+    # Every unaffected zone and 60 affected ones (routing all 1,227 three times is slow).
+    rng = np.random.default_rng(0)
+    pick = np.r_[np.flatnonzero(~affected),
+                 rng.choice(np.flatnonzero(affected), size=60, replace=False)]
+    origins = Points(zones.ids[pick], zones.lon[pick], zones.lat[pick])
+    before = BuiltinEngine(study.network).compute_travel_time_array(origins, zones, request)
+    full = BuiltinEngine(scenario).compute_travel_time_array(origins, zones, request)
+    engine = BuiltinEngine(scenario, baseline=study.network)
+    assembled = incremental_travel_times(engine, study.network, scenario, origins, zones,
+                                         request, before)
+    assert _same(assembled, full)
+    assert not _same(full, before)  # the proposal changes something
