@@ -131,6 +131,7 @@ def test_scenario_change_marks_added_and_removed_trips_only() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::routes.errors.RoutesWarning")
 @pytest.mark.parametrize("name", ["poa_crosstown", "poa_feeder"])
 def test_incremental_equals_full_recompute_on_poa(poa_dir, tmp_path, name: str) -> None:
     """Porto Alegre: a new route, and a new route with a route removed and one retimed."""
