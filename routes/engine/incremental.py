@@ -154,8 +154,9 @@ def scenario_change(baseline: TransitNetwork, scenario: TransitNetwork,
     if not comparable or draws[0] != draws[1]:
         return ScenarioChange(np.ones(new.n_stops, dtype=bool), False)
     # Trips: the multiset difference of their keys, both ways.
+    old_keys = _trip_keys(old)
     counts: dict[bytes, int] = {}
-    for key in _trip_keys(old):
+    for key in old_keys:
         counts[key] = counts.get(key, 0) + 1
     new_keys = _trip_keys(new)
     added = []
@@ -165,7 +166,6 @@ def scenario_change(baseline: TransitNetwork, scenario: TransitNetwork,
         else:
             added.append(t)
     removed_keys = {key for key, c in counts.items() if c > 0}
-    old_keys = _trip_keys(old) if removed_keys else []
     removed = [t for t, key in enumerate(old_keys) if key in removed_keys]
     changed[_trip_stops(new, np.asarray(added, dtype=np.intp))] = True
     changed[_trip_stops(old, np.asarray(removed, dtype=np.intp))] = True
