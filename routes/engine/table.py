@@ -53,5 +53,5 @@ def travel_time_table(
 
 
 def _str_ids(points: Points) -> NDArray[np.object_]:
-    """The points' ids as an object array of ``str``."""
+    """Return the points' ids as an object array of ``str``."""
     return np.asarray([str(i) for i in points.ids], dtype=object)
