@@ -27,6 +27,7 @@ workload, and prints both agreements with ferrobus and how far the two differ.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -75,13 +76,8 @@ def _study(folder: Path) -> Path:
     return toml
 
 
-def _median_time(fn, repeats: int) -> tuple[float, list[float], object]:
-    times, result = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), times, result
+CPU_S: dict[str, list[float]] = {}
+"""CPU seconds of this process per workload (steadier than wall time on a shared machine)."""
 
 
 def _peak_rss_mb() -> float:
@@ -127,6 +123,7 @@ def main() -> None:
                         help="also run the engine as before R5's conventions (#17), taking turns")
     args = parser.parse_args()
     warnings.simplefilter("ignore", RoutesWarning)
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     work = Path(tempfile.mkdtemp(prefix="bench-engine-"))
     study = load_study_area(_study(work))
     cache = NetworkCache(work / "cache")
@@ -164,9 +161,11 @@ def main() -> None:
     for _ in range(args.repeats):  # the variants take turns on every workload
         for window, pcts in ((60, (50,)), (120, (5, 25, 50, 75, 95))):
             for v in variants:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 last[v, window] = ours(window, pcts, v)()
                 timed.setdefault((v, window), []).append(time.perf_counter() - t0)
+                CPU_S.setdefault(f"{window}-min window ({v})", []).append(
+                    time.process_time() - c0)
     w60_all, w120_all = timed["after", 60], timed["after", 120]
     window60, window120 = statistics.median(w60_all), statistics.median(w120_all)
 
@@ -194,13 +193,15 @@ def main() -> None:
     single_before: list[float] = []
     ferro_1400 = ferro_single()
     for _ in range(args.repeats):
-        turns = [(ours(1, (50,)), single_all), (ferro_single, f_single_all)]
+        turns = [(ours(1, (50,)), single_all, "single"),
+                 (ferro_single, f_single_all, "ferrobus single")]
         if "before" in variants:
-            turns.insert(1, (ours(1, (50,), "before"), single_before))
-        for fn, times in turns:
-            t0 = time.perf_counter()
+            turns.insert(1, (ours(1, (50,), "before"), single_before, "single (before)"))
+        for fn, times, name in turns:
+            t0, c0 = time.perf_counter(), time.process_time()
             fn()
             times.append(time.perf_counter() - t0)
+            CPU_S.setdefault(name, []).append(time.process_time() - c0)
     single, f_single = statistics.median(single_all), statistics.median(f_single_all)
     ratios = [a / b for a, b in zip(single_all, f_single_all, strict=True)]
     f_window = float("nan")
@@ -219,6 +220,9 @@ def main() -> None:
     print(f"  all runs: single {[f'{t:.2f}' for t in single_all]}, "
           f"60 {[f'{t:.2f}' for t in w60_all]}, 120 {[f'{t:.2f}' for t in w120_all]}, "
           f"ferrobus single {[f'{t:.2f}' for t in f_single_all]}")
+    print("  CPU seconds of this process, medians: " + ", ".join(
+        f"{name} {statistics.median(v):.2f}" for name, v in CPU_S.items()))
+    print(f"  load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"  peak RSS after our runs: {ours_rss_mb:.0f} MB; with ferrobus loaded too: "
           f"{_peak_rss_mb():.0f} MB")
     print("\nagreement at 14:00, our default model (ours with every stop within 20 min at "

@@ -155,6 +155,7 @@ def compute_zone_travel_times(
     progress: ProgressCallback | None = None,
     engine: TravelTimeEngine | None = None,
     allow_data_loss: bool | None = None,
+    baseline: TravelTimes | None = None,
 ) -> TravelTimes:
     """Travel times from the zones to the zones and to every destination layer.
 
@@ -173,6 +174,10 @@ def compute_zone_travel_times(
         Go on, with warnings, when most zones or most points of a layer are
         off the street network (default: the network's
         :attr:`~routes.network.transit.TransitNetwork.allow_data_loss`).
+    baseline
+        For a scenario: the baseline's travel times to the same points. With a
+        scenario's built-in engine, only the origins the scenario can affect
+        are routed again (:mod:`routes.engine.incremental`); the result is the same.
 
     Returns
     -------
@@ -217,8 +222,10 @@ def compute_zone_travel_times(
             # Points off the streets are reported by check_layer_coverage, hit or miss.
             warnings.filterwarnings("ignore", message=r".* (origins|destinations) are more than")
             request = TravelTimeRequest.from_routing(routing, percentiles=routing.percentiles[:1])
-            minutes = engine.compute_travel_time_array(zones.points, dest, request,
-                                                       progress=progress)[:, 0, :]
+            reused = _reuse_baseline(baseline, layer, ids, inverse, engine, zones.points, dest,
+                                     request, progress)
+            minutes = reused if reused is not None else engine.compute_travel_time_array(
+                zones.points, dest, request, progress=progress)[:, 0, :]
         return _UniqueTimes(minutes.astype(np.float32))
 
     cached = cache.get_or_build("times", key, _UniqueTimes, build,
@@ -228,6 +235,29 @@ def compute_zone_travel_times(
                f"{(len(zones.points), len(unique))}; run 'routes cache clear' and try again")
         raise CacheError(msg)
     return TravelTimes(cached.minutes[:, inverse], layer, ids)
+
+
+def _reuse_baseline(
+    baseline: TravelTimes | None, layer: NDArray[np.object_], ids: NDArray[np.object_],
+    inverse: NDArray[np.intp], engine: TravelTimeEngine, origins: Points, dest: Points,
+    request: TravelTimeRequest, progress: ProgressCallback | None,
+) -> NDArray[np.float64] | None:
+    """Route only the origins a scenario can affect, reusing the baseline's other rows.
+
+    ``None`` when that cannot be done (no baseline, other points, another engine).
+    """
+    if baseline is None or len(baseline.minutes) != len(origins):
+        return None
+    if not (np.array_equal(baseline.point_layer, layer)
+            and np.array_equal(baseline.point_ids, ids)):
+        return None
+    from routes.engine.incremental import reuse_baseline_rows
+
+    first = np.empty(len(dest), dtype=np.intp)
+    first[inverse] = np.arange(len(inverse))  # any point of each coordinate
+    rows = reuse_baseline_rows(engine, origins, dest, request,
+                               baseline.minutes[:, None, first], progress=progress)
+    return None if rows is None else rows[:, 0, :]
 
 
 def check_layer_coverage(
@@ -293,6 +323,7 @@ def compute_access(
     progress: ProgressCallback | None = None,
     engine: TravelTimeEngine | None = None,
     allow_data_loss: bool | None = None,
+    baseline: TravelTimes | None = None,
 ) -> AccessResult:
     """Compute every per-zone accessibility metric on one network.
 
@@ -322,6 +353,9 @@ def compute_access(
         Go on, with warnings, when most zones or destinations are off the
         street network or reach nothing (default: the network's
         :attr:`~routes.network.transit.TransitNetwork.allow_data_loss`).
+    baseline
+        For a scenario: the baseline's travel times (see
+        :func:`compute_zone_travel_times`).
 
     Returns
     -------
@@ -341,7 +375,8 @@ def compute_access(
     tcol = column_name(ColumnKind.TRAVEL_TIME, percentile=pct)
     allow = network.allow_data_loss if allow_data_loss is None else allow_data_loss
     times = compute_zone_travel_times(study, network, zones, layers, cache=cache,
-                                      progress=progress, engine=engine, allow_data_loss=allow)
+                                      progress=progress, engine=engine, allow_data_loss=allow,
+                                      baseline=baseline)
     # A zone on the street network reaches at least its own point.
     on_streets = np.asarray(
         np.isfinite(times.minutes[:, times.point_layer == ZONES_LAYER]).any(axis=1), dtype=bool)

@@ -104,15 +104,19 @@ class BuiltinEngine:
         The network to route on.
     n_threads
         Worker threads (default: all cores).
+    baseline
+        For a scenario's engine: the baseline's network.
     """
 
     name = "builtin"
     cache_tag = ""
 
-    def __init__(self, network: TransitNetwork, *, n_threads: int | None = None) -> None:
+    def __init__(self, network: TransitNetwork, *, n_threads: int | None = None,
+                 baseline: TransitNetwork | None = None) -> None:
         self.network = network
         self.n_threads = n_threads
         self.digest = network.digest
+        self.baseline = baseline
 
     def compute_travel_time_array(
         self,
@@ -129,7 +133,12 @@ class BuiltinEngine:
                                          progress=progress, n_threads=self.n_threads)
 
     def for_scenario(self, network: TransitNetwork, gtfs: GtfsWriter) -> BuiltinEngine:
-        """Return the built-in engine on the scenario's network (``gtfs`` is not needed)."""
-        return BuiltinEngine(network, n_threads=self.n_threads)
+        """Return the built-in engine on the scenario's network (``gtfs`` is not needed).
+
+        It knows this engine's network as its ``baseline``, so a scenario's travel
+        times can reuse the baseline's rows of the origins the scenario cannot
+        affect (:func:`routes.engine.incremental.reuse_baseline_rows`).
+        """
+        return BuiltinEngine(network, n_threads=self.n_threads, baseline=self.network)
 
 

@@ -245,7 +245,8 @@ def _evaluate(
         scenario_engine = engine.for_scenario(scenario.network,
                                               partial(write_scenario_feeds, area, proposal))
         access = compute_access(area, scenario.network, study.zones, study.layers,
-                                cache=study.cache, progress=progress, engine=scenario_engine)
+                                cache=study.cache, progress=progress, engine=scenario_engine,
+                                baseline=baseline.access.travel_times)
         changes = compute_zone_changes(area, baseline.access, access)
         cost = compute_proposal_cost(proposal, baseline=study.network.timetable,
                                      scenario=scenario.network.timetable)
