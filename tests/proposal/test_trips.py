@@ -74,16 +74,16 @@ def test_in_memory_equals_the_exported_feed(tmp_path: Path, date: dt.date) -> No
 
 
 def test_hand_derived_link_trips(tmp_path: Path) -> None:
-    """Link (tests/_evaluate_fixtures.py): P1 - P2 - P3, every 10 min 08:00-09:00, both ways;
+    """Link (tests/_evaluate_fixtures.py): P1 - P2 - P3, every 10 min 08:01-09:01, both ways;
     1000 m at 24 km/h = 150 s a hop, 30 s dwell at P2."""
     laid = compute_proposal_trips(load_proposal(write_proposal(tmp_path / "link.geojson",
                                                                *link_features())))
     assert laid.n_trips == 12
-    assert laid.trip_ids[0] == "proposal_link_link_d0_080000"
-    h8 = 8 * 3600
+    assert laid.trip_ids[0] == "proposal_link_link_d0_080100"
+    leaves = 8 * 3600 + 60  # the first trip leaves P1 at 08:01:00
     first = slice(laid.stop_ptr[0], laid.stop_ptr[1])
-    np.testing.assert_array_equal(laid.arrival_s[first] - h8, [0, 150, 330])
-    np.testing.assert_array_equal(laid.departure_s[first] - h8, [0, 180, 330])
+    np.testing.assert_array_equal(laid.arrival_s[first] - leaves, [0, 150, 330])
+    np.testing.assert_array_equal(laid.departure_s[first] - leaves, [0, 180, 330])
     np.testing.assert_array_equal(laid.stops[first], [0, 1, 2])
     reverse = slice(laid.stop_ptr[6], laid.stop_ptr[7])
     np.testing.assert_array_equal(laid.stops[reverse], [2, 1, 0])
