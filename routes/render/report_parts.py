@@ -34,6 +34,7 @@ __all__ = [
     "compute_input_tables",
     "compute_method_facts",
     "compute_routes_table",
+    "compute_running_cost_table",
     "compute_top_zones",
     "data_warnings_of",
     "describe_modifications",
@@ -164,6 +165,17 @@ def compute_routes_table(cost: ProposalCost) -> Table:
     return Table.of(["route", "km (one way)", "stops", "best headway (min)",
                      "cycle time (min)", "peak buses", "vehicle-hours a year",
                      "vehicle-km a year"], rows)
+
+
+def compute_running_cost_table(cost: ProposalCost) -> Table:
+    """Tabulate the running cost: new service, service saved and net (new minus saved)."""
+    rows = [(what, float(getattr(cost.new, key)), float(getattr(cost.saved, key)),
+             float(getattr(cost.net, key)))
+            for what, key in (("buses needed at the busiest time", "peak_vehicles"),
+                              ("vehicle-hours a year", "annual_vehicle_hours"),
+                              ("vehicle-km a year", "annual_vehicle_km"))]
+    return Table.of(["", "new service", "service saved", "net (negative = a saving)"], rows,
+                    numeric=[False, True, True, True])
 
 
 def describe_modifications(proposal: Proposal) -> list[str]:

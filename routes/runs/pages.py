@@ -84,9 +84,13 @@ def write_run_pages(
                                  space_layers=space_layer_names(area),
                                  isochrones=evaluation.isochrones, study_name=area.name))
     if "report.html" in pages:
+        from routes.render.bus_lines import compute_route_lines
+
         written += write_report(folder / "report.html", evaluation.scorecard, evaluation.zones,
                                 pdf="report.pdf" in pages, cost=evaluation.cost,
                                 manifest=manifest, scoring=area.scoring,
                                 proposal=evaluation.proposal,
-                                map_file="map.html" if "map.html" in pages else None)
+                                map_file="map.html" if "map.html" in pages else None,
+                                geometry=study.zones.geometry, isochrones=evaluation.isochrones,
+                                route_lines=compute_route_lines(study.network))
     return written

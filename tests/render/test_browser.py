@@ -401,7 +401,10 @@ def test_reports_work_offline(browser: Chromium, pages: dict[str, Path], screens
     charts = browser.evaluate("document.querySelectorAll('svg').length")
     if name == "report":
         assert "residents of the most deprived neighbourhoods" in text
-        assert charts == 2
+        assert "In one minute" in text
+        # The change map, the headline community's reach, before/after, who gains by decile.
+        assert browser.evaluate("document.querySelectorAll('svg.static-map').length") == 2
+        assert charts == 4
     else:
         assert "Ranking" in text and "Every indicator side by side" in text
         assert charts == 2  # one small map per proposal
