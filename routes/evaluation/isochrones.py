@@ -39,17 +39,21 @@ def choose_isochrone_zones(changes: pd.DataFrame, job_column: str, *, n: int = 3
     Returns
     -------
     list[str]
-        Zone ids: among populated zones whose job access improves (all
-        populated zones when none does), the most deprived (lowest decile),
-        or where there are no deciles the lowest baseline job access; ties go
-        to the bigger gain.
+        Zone ids: among populated zones whose job access improves (when
+        none does, those whose access falls, as when a route is withdrawn;
+        all populated zones when nothing changes), the most deprived (lowest
+        decile), or where there are no deciles the lowest baseline job
+        access; ties go to the bigger change.
     """
     table = changes
     if "population" in table:
         table = table[table["population"].fillna(0) > 0]
     delta = f"delta_{job_column}"
-    if delta in table and bool((table[delta] > 0).any()):
+    gains = delta in table and bool((table[delta] > 0).any())
+    if gains:
         table = table[table[delta] > 0]
+    elif delta in table and bool((table[delta] < 0).any()):
+        table = table[table[delta] < 0]
     keys: list[pd.Series] = []
     decile = table.get("deprivation_decile")
     if decile is not None and bool(decile.notna().any()):
@@ -57,7 +61,7 @@ def choose_isochrone_zones(changes: pd.DataFrame, job_column: str, *, n: int = 3
     elif f"baseline_{job_column}" in table:
         keys.append(table[f"baseline_{job_column}"].fillna(np.inf).astype(float))
     if delta in table:
-        keys.append(-table[delta].fillna(0.0).astype(float))
+        keys.append(-table[delta].fillna(0.0).abs().astype(float))
     if not keys:
         return [str(i) for i in table.index[:n]]
     order = np.lexsort([k.to_numpy() for k in reversed(keys)])

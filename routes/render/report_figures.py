@@ -52,16 +52,22 @@ def headline_zone(changes: pd.DataFrame, delta_col: str,
                   isochrones: gpd.GeoDataFrame | None) -> str | None:
     """Choose the neighbourhood whose reach the report maps.
 
-    The first origin of the evaluation's isochrones (the most deprived zone
-    that gains, or the zone the user chose with ``--map-zone``); without
-    isochrones, the zone whose residents gain most in total.
+    Among the origins of the evaluation's isochrones (the most deprived zones
+    that gain, or lose when none gains, or the zones chosen with
+    ``--map-zone``), the one whose residents' access changes most in total
+    (residents × |change|; the first origin when none changes); without
+    isochrones, that zone among all.
     """
+    weight = (changes[delta_col].fillna(0.0).abs() * _population(changes)
+              if delta_col in changes else pd.Series(0.0, index=changes.index))
     if isochrones is not None and len(isochrones):
-        return str(isochrones["from_id"].astype(str).iloc[0])
-    if delta_col not in changes:
+        origins = list(dict.fromkeys(isochrones["from_id"].astype(str)))
+        known = [z for z in origins if z in weight.index]
+        best = max(known, key=lambda z: float(weight[z]), default=None)
+        return str(best) if best is not None and float(weight[best]) > 0 else origins[0]
+    if delta_col not in changes or not len(weight):
         return None
-    weight = changes[delta_col].fillna(0.0) * _population(changes)
-    return str(weight.idxmax()) if len(weight) and float(weight.max()) > 0 else None
+    return str(weight.idxmax()) if float(weight.max()) > 0 else None
 
 
 def _labels(changes: pd.DataFrame, delta: pd.Series, n: int) -> dict[str, str]:

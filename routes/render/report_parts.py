@@ -234,10 +234,12 @@ def compute_charts(changes: pd.DataFrame, job_metric: str, job: str, cutoff: flo
                "residents grouped by job access today (Q1 = lowest fifth)")
     bar = render_bar_chart(
         benefit["group"].tolist(), benefit["mean_gain"].fillna(float("nan")).tolist(),
-        title=f"Mean gain in {job} within {cutoff:g} min by "
+        title=f"Mean change in {job} within {cutoff:g} min by "
               f"{'deprivation decile' if by_decile else 'access quintile'}",
-        y_label=f"more {job} per resident", x_label=x_label)
-    caption = (f"Population-weighted mean gain in {job} reachable within {cutoff:g} minutes. "
+        y_label=f"change in {job} per resident", x_label=x_label)
+    caption = (f"Mean change in the {job} reachable within {cutoff:g} minutes, over all the "
+               f"residents of each {'decile' if by_decile else 'group'} (gains net of losses; "
+               "neighbourhoods weighted by their residents). "
                + ("" if by_decile else "The zones have no deprivation deciles, so residents "
                   "are grouped into fifths by their job access today instead."))
     table = Table.of(
@@ -257,8 +259,8 @@ def compute_charts(changes: pd.DataFrame, job_metric: str, job: str, cutoff: flo
     who = (f"the {format_number(float(pop.sum()))} residents of the {len(subset):,} "
            "neighbourhoods whose access changes" if len(changed) else "all residents")
     return Charts(
-        heading=("Who gains: benefit by deprivation" if by_decile
-                 else "Who gains: benefit by access today"),
+        heading=("Who gains and who loses, by deprivation" if by_decile
+                 else "Who gains and who loses, by access today"),
         bar=bar, bar_caption=caption, table=table, histogram=hist,
         histogram_caption=(f"How many residents can reach how many {job}, today (grey) and "
                            f"with the proposal (blue), for {who}."))

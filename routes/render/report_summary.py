@@ -58,6 +58,10 @@ def zone_label(changes: pd.DataFrame, zone_id: object) -> str:
     return str(name) if isinstance(name, str) and name.strip() else str(zone_id)
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
 def _signed(value: float) -> str:
     return f"{'+' if value > 0 else '−' if value < 0 else ''}{format_number(abs(value))}"
 
@@ -87,8 +91,9 @@ def _people_sentences(changes: pd.DataFrame, scorecard: Scorecard, s: ScoringPar
     if gain.any():
         mean = float((pop[gain] * delta[gain]).sum() / max(float(pop[gain].sum()), 1e-12))
         out.append(f"{format_number(float(pop[gain].sum()))} residents in "
-                   f"{int(gain.sum())} neighbourhoods can reach more {job} {within}, most of "
-                   f"all in {_places(changes, delta, pop, ascending=False)}; on average "
+                   f"{_count(int(gain.sum()), 'neighbourhood')} can reach more {job} "
+                   f"{within}, most of all in {_places(changes, delta, pop, ascending=False)}; "
+                   "on average "
                    f"{format_number(mean)} more {job} each (over the residents who gain).")
         if has_deciles:
             dep = gain & deprived
@@ -105,9 +110,10 @@ def _people_sentences(changes: pd.DataFrame, scorecard: Scorecard, s: ScoringPar
         out.append(f"Nobody can reach more {job} {within} than today.")
     if loss.any():
         mean = float(-(pop[loss] * delta[loss]).sum() / max(float(pop[loss].sum()), 1e-12))
-        text = (f"{format_number(float(pop[loss].sum()))} residents in {int(loss.sum())} "
-                f"neighbourhoods lose: they can reach fewer {job} {within}, most of all in "
-                f"{_places(changes, delta, pop, ascending=True)}; on average "
+        text = (f"{format_number(float(pop[loss].sum()))} residents in "
+                f"{_count(int(loss.sum()), 'neighbourhood')} lose: they can reach fewer "
+                f"{job} {within}, most of all in {_places(changes, delta, pop, ascending=True)}; "
+                "on average "
                 f"{format_number(mean)} fewer each (over the residents who lose).")
         if has_deciles:
             text += (f" {format_number(float(pop[loss & deprived].sum()))} of them live in the "
@@ -150,11 +156,12 @@ def _meeting_sentences(pairs: pd.DataFrame, cutoff: float) -> list[str]:
                              for _, r in top.iterrows())
         counts = Counter(s for _, r in rows.iterrows() for s in _first_spaces(r, 99))
         where = list_names([name for name, _ in counts.most_common(3)])
-        who = ("pairs of neighbourhoods whose main communities differ" if with_groups
-               else "pairs of neighbourhoods")
+        who = ("neighbourhoods whose main communities differ" if with_groups
+               else "neighbourhoods")
         verb = "could" if change == "lost" else "can"
-        out.append(f"{len(rows)} {who} {words} at a shared space within {cutoff:g} minutes of "
-                   f"both, for example {examples}. Most of them {verb} meet at {where}.")
+        out.append(f"{_count(len(rows), 'pair')} of {who} {words} at a shared space "
+                   f"within {cutoff:g} minutes of both, for example {examples}. Most of them "
+                   f"{verb} meet at {where}.")
     return out
 
 

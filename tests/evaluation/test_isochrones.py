@@ -27,3 +27,10 @@ def test_default_isochrone_zones_when_nobody_gains() -> None:
     changes = tiny_changes()
     changes[f"delta_{JOB_COLUMN}"] = 0.0
     assert choose_isochrone_zones(changes, JOB_COLUMN, n=2) == ["Z1", "Z2"]
+
+
+def test_default_isochrone_zones_lose_when_nobody_gains() -> None:
+    changes = tiny_changes()
+    # Z1 (decile 1) and Z3 (decile 8) lose, Z2 (decile 2) does not change: a withdrawal.
+    changes[f"delta_{JOB_COLUMN}"] = [-50.0, 0.0, -800.0]
+    assert choose_isochrone_zones(changes, JOB_COLUMN, n=5) == ["Z1", "Z3"]

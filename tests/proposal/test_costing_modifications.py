@@ -32,6 +32,7 @@ from routes.proposal.costing import (
     compute_timetable_route_cost,
     describe_running_cost,
 )
+from routes.proposal.gtfs_modifications import apply_modifications
 from routes.proposal.model import (
     HeadwayPeriod,
     ModificationKind,
@@ -39,7 +40,6 @@ from routes.proposal.model import (
     ProposalRoute,
     RouteModification,
 )
-from routes.proposal.gtfs_modifications import apply_modifications
 from routes.timetable.export import write_gtfs_feed
 from routes.timetable.read import read_gtfs_feed
 from routes.timetable.timetable import Timetable, load_timetable

@@ -192,17 +192,25 @@ def test_polygon_zones_are_kept() -> None:
     assert cells.iloc[0].equals_exact(tiny_zone_geometry().iloc[0], 1e-9)
 
 
-@pytest.mark.parametrize(("values", "gains", "losses"), [
-    ([0, 10, 20, 30, 40], (20.0, 25.0, 50.0), ()),
-    ([-3, 0, 0, 5], (5.0,), (-5.0,)),
-    ([np.nan, 0.0], (), ()),
+@pytest.mark.parametrize(("values", "edges"), [
+    # The largest change rounded up (1, 2, 2.5, 5 x 10^k), then 1/8, 1/4, 1/2 of it, rounded up.
+    ([0, 10, 20, 30, 40], (10.0, 20.0, 25.0, 50.0)),
+    ([-3, 0, 0, 5], (1.0, 2.0, 2.5, 5.0)),
+    ([-18_400, 300, 2_000], (2_500.0, 5_000.0, 10_000.0, 20_000.0)),
+    ([np.nan, 0.0], ()),
 ])
-def test_class_breaks(values: list[float], gains: tuple[float, ...],
-                      losses: tuple[float, ...]) -> None:
+def test_class_breaks_are_symmetric_and_cover_the_range(values: list[float],
+                                                        edges: tuple[float, ...]) -> None:
     breaks = compute_class_breaks(values)
-    assert breaks.gain_edges == gains and breaks.loss_edges == losses
+    assert breaks.gain_edges == edges
+    assert breaks.loss_edges == tuple(-e for e in edges)
+    finite = [v for v in values if np.isfinite(v)]
+    assert all(abs(v) <= edges[-1] for v in finite) if edges else True
     labels = [label for _, label in breaks.legend()]
-    assert "no change" in labels and len(labels) == len(gains) + len(losses) + 1
+    assert "no change" in labels and len(labels) == 2 * len(edges) + 1
+    if edges:  # the strongest classes end at the rounded largest change, both ways
+        assert labels[0].endswith(f"+{edges[-1]:,.0f}") or labels[0].endswith(f"+{edges[-1]:g}")
+        assert breaks.colour(-max(abs(v) for v in finite)) == breaks.colour(-edges[-1])
 
 
 def test_map_styles_are_not_mutated(tmp_path: Path) -> None:
