@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -32,14 +33,19 @@ from _pages import (
 
 from routes.config.study_area import ScoringParams
 from routes.proposal.load import load_proposal
+from routes.proposal.model import ModificationKind, RouteModification
 from routes.render._leaflet import leaflet_script, leaflet_style
 from routes.render.map_layers import compute_zone_cells
 from routes.render.maps import MapLayers, render_map, write_map
+from routes.render.osm_context import MapContext
 from routes.render.svg import NO_CHANGE_COLOUR, compute_class_breaks
 
 pytest.importorskip("folium")
 
 LAYERS = MapLayers.for_scoring(ScoringParams())
+TILES = "Street map tiles (need the internet)"
+DEPRIVATION = "Deprivation (decile 1 = most deprived)"
+NAMES = "Names of places"
 ALL_LAYER_NAMES = [LAYERS.change_jobs, LAYERS.change_reach, LAYERS.baseline_isochrones,
                    LAYERS.scenario_isochrones, LAYERS.routes, LAYERS.stops, LAYERS.spaces,
                    LAYERS.jobs]
@@ -68,8 +74,9 @@ def _tooltips(page: str) -> list[str]:
 
 def test_layer_control_lists_every_layer(page: str) -> None:
     assert _layer_control_names(page) == [
-        LAYERS.change_jobs, LAYERS.change_reach, LAYERS.baseline_isochrones,
-        LAYERS.scenario_isochrones, LAYERS.jobs, LAYERS.spaces, LAYERS.routes, LAYERS.stops]
+        TILES, LAYERS.change_jobs, LAYERS.change_reach, DEPRIVATION, LAYERS.baseline_isochrones,
+        LAYERS.scenario_isochrones, LAYERS.jobs, LAYERS.spaces, LAYERS.routes, LAYERS.stops,
+        NAMES]
     assert "L.control.layers" in page
 
 
@@ -78,7 +85,7 @@ def test_legend_is_present(page: str) -> None:
     assert legend is not None
     text = legend.group(0)
     for name in (LAYERS.change_jobs, LAYERS.routes, LAYERS.spaces, LAYERS.baseline_isochrones,
-                 "no change", "more than +"):
+                 "no change", "+1,000 to +2,000", "−1,000 to −2,000"):
         assert name in text
     assert "Reachable areas are drawn from: North End (Z1)." in text
 
@@ -169,7 +176,7 @@ def test_map_without_isochrones_or_reach(tmp_path: Path) -> None:
     changes = tiny_changes().drop(columns=[c for c in tiny_changes() if "reach" in c])
     path = write_map(tmp_path / "map.html", proposal, changes, tiny_zone_geometry())
     names = _layer_control_names(path.read_text(encoding="utf-8"))
-    assert names == [LAYERS.change_jobs, LAYERS.routes, LAYERS.stops]
+    assert names == [TILES, LAYERS.change_jobs, DEPRIVATION, LAYERS.routes, LAYERS.stops, NAMES]
 
 
 def test_point_zones_get_cells_around_their_points() -> None:
@@ -249,3 +256,49 @@ def test_same_map_same_bytes(tmp_path: Path) -> None:
                         isochrones=tiny_isochrones()) for _ in range(2)]
     assert pages[0] == pages[1]
     assert "map_00000000000000000000000000000001" in pages[0]
+
+
+def _context_and_lines() -> tuple[MapContext, gpd.GeoDataFrame]:
+    line = gpd.GeoDataFrame
+    roads = line({"highway": ["primary"], "name": [HOSTILE_ZONE]},
+                 geometry=[shapely.LineString([(0.01, 0.015), (0.03, 0.015)])], crs="EPSG:4326")
+    water = line({"kind": ["river"], "name": ["River Wend"]},
+                 geometry=[shapely.LineString([(0.02, 0.01), (0.02, 0.02)])], crs="EPSG:4326")
+    rails = line({"kind": []}, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
+    context = MapContext(roads, water, rails, "Wendton", 0.015, 0.016)
+    lines = line({"short_name": ["6", "7"]}, index=pd.Index(["feed:6", "feed:7"]),
+                 geometry=[shapely.LineString([(0.01, 0.012), (0.03, 0.018)]),
+                           shapely.LineString([(0.01, 0.018), (0.03, 0.012)])], crs="EPSG:4326")
+    return context, lines
+
+
+def test_offline_context_bus_network_and_withdrawn_routes(tmp_path: Path) -> None:
+    proposal = load_proposal(write_proposal(tmp_path, stem="plain", route="R1"))
+    proposal = dataclasses.replace(proposal, modifications=(
+        RouteModification(ModificationKind.REMOVE_ROUTE, "feed:6"),))
+    context, lines = _context_and_lines()
+    page = render_map(proposal, tiny_changes(), tiny_zone_geometry(),
+                      isochrones=tiny_isochrones(), context=context, route_lines=lines)
+    names = _layer_control_names(page)
+    for layer in ("Rivers and water", "Main roads", "Bus routes today",
+                  "Routes withdrawn or changed", NAMES):
+        assert layer in names
+    assert "Railways" not in names  # none in the extract
+    assert names[0] == TILES  # tiles are an overlay, off until asked for
+    assert "L.tileLayer(" in page and not re.search(r"tile_layer_\w+\.addTo\(", page)
+    assert "Bus 6: withdrawn with the proposal" in page and "Bus 7 (today)" in page
+    assert "Wendton" in page and "River Wend" in page
+    # Reachable areas are outlines (no fill over the choropleth), one per origin zone.
+    assert page.count('"fill": false') >= 2
+    assert HOSTILE_ZONE not in page  # a road named like a hostile zone, escaped too
+
+
+def test_isochrones_are_one_outline_per_zone() -> None:
+    from routes.render.map_layers import _isochrone_features
+
+    two = pd.concat([tiny_isochrones(), tiny_isochrones().assign(from_id="Z2")],
+                    ignore_index=True)
+    features = _isochrone_features(gpd.GeoDataFrame(two, crs="EPSG:4326"), "scenario",
+                                   tiny_changes(), "with the proposal")
+    assert len(features) == 2
+    assert "North End (Z1)" in features[0]["properties"]["tooltip"]
