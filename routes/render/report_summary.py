@@ -121,6 +121,8 @@ def _people_sentences(changes: pd.DataFrame, scorecard: Scorecard, s: ScoringPar
         out.append(text)
     else:
         out.append(f"Nobody loses: no neighbourhood can reach fewer {job} than today.")
+    if loss.any() and not gain.any():  # a withdrawal: the losses are the news
+        out.insert(0, out.pop())
     return out
 
 

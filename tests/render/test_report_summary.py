@@ -171,3 +171,14 @@ def test_static_map_labels_are_escaped(name: str) -> None:
 def test_list_names() -> None:
     assert list_names([]) == "" and list_names(["A"]) == "A"
     assert list_names(["A", "B"]) == "A and B"
+
+
+def test_losses_lead_when_nobody_gains() -> None:
+    changes = tiny_changes()
+    changes[f"delta_{JOB_COLUMN}"] = [-100.0, 0.0, 0.0]
+    out = _summary(changes)
+    assert out[0].startswith("1,000 residents in 1 neighbourhood lose: they can reach fewer "
+                             "jobs within 45 minutes by bus and on foot, most of all in North "
+                             "End (−100); on average 100 fewer each")
+    assert out[0].endswith("1,000 of them live in the most deprived neighbourhoods.")
+    assert out[1] == "Nobody can reach more jobs within 45 minutes by bus and on foot than today."
