@@ -311,13 +311,23 @@ def render_map(
             "Routes withdrawn or changed", _STYLE_REMOVED)
     isochrone_note = None
     if isochrones is not None and len(isochrones):
-        add(_isochrone_features(isochrones, "baseline", changes, "today"),
-            names.baseline_isochrones, _STYLE_ISO_BASELINE)
-        add(_isochrone_features(isochrones, "scenario", changes, "with the proposal"),
-            names.scenario_isochrones, _STYLE_ISO_SCENARIO)
-        origins = [_zone_label(changes, str(z)) if str(z) in changes.index else str(z)
-                   for z in dict.fromkeys(isochrones["from_id"].astype(str))]
-        isochrone_note = "Reachable areas are drawn from: " + "; ".join(origins) + "."
+        from routes.render.report_figures import headline_zone
+
+        ids = list(dict.fromkeys(isochrones["from_id"].astype(str)))
+        first = headline_zone(changes, f"delta_{job_metric}", isochrones)
+        ids.sort(key=lambda z: z != first)  # the headline zone first, the others after
+        origin = {z: _zone_label(changes, z) if z in changes.index else z for z in ids}
+        for z in ids:
+            mine = isochrones[isochrones["from_id"].astype(str) == z]
+            add(_isochrone_features(mine, "baseline", changes, "today"),
+                f"{names.baseline_isochrones}, from {origin[z]}", _STYLE_ISO_BASELINE,
+                show=z == first)
+            add(_isochrone_features(mine, "scenario", changes, "with the proposal"),
+                f"{names.scenario_isochrones}, from {origin[z]}", _STYLE_ISO_SCENARIO,
+                show=z == first)
+        isochrone_note = f"Reachable areas are drawn from: {origin[ids[0]]}" + (
+            "; switch on the others in the list of layers: "
+            + "; ".join(origin[z] for z in ids[1:]) + "." if len(ids) > 1 else ".")
     if job_layer is not None:
         add(_destination_features(job_layer, spaces=False), names.jobs, _STYLE_JOBS,
             show=False, marker=folium.CircleMarker(), per_feature="radius")

@@ -176,8 +176,9 @@ def compute_story_figures(
                                      cutoff_min=cut, new_lines=new, removed_lines=old,
                                      labels=reach_labels),
                     f"Where the residents of {name} ({about}) can get to within {cut:g} "
-                    f"minutes by walking and bus, leaving between the window's departures: "
-                    f"today (dashed outline) and with the proposal (blue). They can reach "
+                    f"minutes by walking and bus (the median journey over the study's "
+                    f"departure window): today (dashed outline) and with the proposal (blue). "
+                    f"They can reach "
                     f"{format_number(float(row[f'baseline_{job_metric}']))} {job} today and "
                     f"{format_number(float(row[f'scenario_{job_metric}']))} with the proposal.")
     dumbbell = None

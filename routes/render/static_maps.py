@@ -34,7 +34,7 @@ __all__ = [
     "render_reach_map",
 ]
 
-REMOVED_COLOUR = "#3d3d3d"
+REMOVED_COLOUR = "#7b3294"
 """Routes withdrawn or changed by the proposal (drawn dashed)."""
 BEFORE_OUTLINE = "#525252"
 LEGEND_W = 215
@@ -249,7 +249,10 @@ def render_reach_map(
         return list(_metric(gpd.GeoSeries(kept, crs=zones.crs), crs)) if kept else []
 
     before_m, after_m = project([before]), project([after])
-    frame = MapFrame.fit(metric.total_bounds, width - LEGEND_W, height)
+    # Frame the town and everywhere its people can reach, so no outline is cut off.
+    extent = shapely.total_bounds(np.asarray([*metric.to_numpy(), *before_m, *after_m],
+                                             dtype=object))
+    frame = MapFrame.fit(extent, width - LEGEND_W, height)
     parts: list[Markup] = []
     for zone_id, geom in metric.items():
         fill = "#fde0a0" if zone_id == origin else "#eeeeea"

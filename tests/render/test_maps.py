@@ -74,9 +74,10 @@ def _tooltips(page: str) -> list[str]:
 
 def test_layer_control_lists_every_layer(page: str) -> None:
     assert _layer_control_names(page) == [
-        TILES, LAYERS.change_jobs, LAYERS.change_reach, DEPRIVATION, LAYERS.baseline_isochrones,
-        LAYERS.scenario_isochrones, LAYERS.jobs, LAYERS.spaces, LAYERS.routes, LAYERS.stops,
-        NAMES]
+        TILES, LAYERS.change_jobs, LAYERS.change_reach, DEPRIVATION,
+        f"{LAYERS.baseline_isochrones}, from North End (Z1)",
+        f"{LAYERS.scenario_isochrones}, from North End (Z1)", LAYERS.jobs, LAYERS.spaces,
+        LAYERS.routes, LAYERS.stops, NAMES]
     assert "L.control.layers" in page
 
 
@@ -302,3 +303,19 @@ def test_isochrones_are_one_outline_per_zone() -> None:
                                    tiny_changes(), "with the proposal")
     assert len(features) == 2
     assert "North End (Z1)" in features[0]["properties"]["tooltip"]
+
+
+def test_isochrones_of_the_headline_zone_shown_the_others_listed(tmp_path: Path) -> None:
+    proposal = load_proposal(write_proposal(tmp_path, stem="plain", route="R1"))
+    two = gpd.GeoDataFrame(pd.concat([tiny_isochrones().assign(from_id="Z2"),
+                                      tiny_isochrones()], ignore_index=True), crs="EPSG:4326")
+    page = render_map(proposal, tiny_changes(), tiny_zone_geometry(), isochrones=two)
+    names = _layer_control_names(page)
+    # North End gains 1,000 x 1,200, more than Z2's 2,000 x 300: its reach is the headline.
+    z2 = html.escape(f"{HOSTILE_ZONE} (Z2)")
+    assert names.index(f"{LAYERS.baseline_isochrones}, from North End (Z1)") < \
+        names.index(f"{LAYERS.baseline_isochrones}, from {z2}")
+    from markupsafe import escape
+
+    assert str(escape("Reachable areas are drawn from: North End (Z1); switch on the others in "
+                      f"the list of layers: {HOSTILE_ZONE} (Z2).")) in page
