@@ -353,7 +353,8 @@ def render_map(
                 html=f'<span class="{class_name}">{text}</span>', icon_size=(0, 0),
                 class_name="routes-label-icon")).add_to(group)
         group.add_to(fmap)
-    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    # Collapsed (a button), so that the list of layers does not hide the town.
+    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     fmap.fit_bounds([[lat_min, lon_min], [lat_max, lon_max]])
 
     title = f"{proposal.name}: what the proposal changes"
