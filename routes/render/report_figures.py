@@ -7,7 +7,6 @@ are drawn offline by :mod:`routes.render.static_maps`; the chart by
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -205,9 +204,3 @@ def compute_story_figures(
             "the proposal, where it gains; red, where it loses. Decile 1 = most deprived.")
     return StoryFigures(change_map, reach_map, dumbbell)
 
-
-def route_line_names(route_lines: gpd.GeoDataFrame | None) -> Mapping[str, str]:
-    """Route id -> short name of the existing routes (empty without lines)."""
-    if route_lines is None:
-        return {}
-    return {str(k): str(v) for k, v in route_lines["short_name"].items()}

@@ -151,13 +151,6 @@ def _svg(width: int, height: int, title: str, body: Markup) -> Markup:
     ).format(w=width, h=height, font=_FONT, t=title, b=body)
 
 
-def _names(changes: pd.DataFrame) -> pd.Series:
-    if "name" in changes:
-        return changes["name"].where(changes["name"].notna(), pd.Series(
-            changes.index.astype(str), index=changes.index)).astype(str)
-    return pd.Series(changes.index.astype(str), index=changes.index)
-
-
 def render_change_map(
     zones: gpd.GeoSeries, delta: pd.Series, breaks: ClassBreaks, *, title: str, unit: str,
     new_lines: Sequence[shapely.Geometry] = (), removed_lines: Sequence[shapely.Geometry] = (),
@@ -286,7 +279,3 @@ def render_reach_map(
     parts += _legend(legend, width - LEGEND_W + 12, 24)
     return _svg(width, height, title, _JOIN.join(parts))
 
-
-def zone_names(changes: pd.DataFrame) -> pd.Series:
-    """Each zone's name (its id where it has none)."""
-    return _names(changes)
