@@ -149,10 +149,14 @@ def _configure_logging(verbosity: int) -> None:
     root.addHandler(handler)
     root.setLevel(level)
 
+    shown: set[str] = set()  # each warning once (the scenario repeats the baseline's)
+
     def show(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
              line: Any = None) -> None:
-        if verbosity >= 0:
-            click.echo(f"warning: {message}", err=True)
+        text = str(message)
+        if verbosity >= 0 and text not in shown:
+            shown.add(text)
+            click.echo(f"warning: {text}", err=True)
 
     warnings.showwarning = show
 

@@ -31,7 +31,9 @@ metres are ground metres::
 
 Parameters (routes.toml): walking at 3.6 km/h = 1 m/s, so a walk of *d* m
 takes *d* s; walks of at most 10 min = 600 m (access, egress, walk-only and
-transfers); one departure, 08:00:00 (window "08:00-08:01"); job cutoff 20 min,
+transfers); one departure, 08:00:00 (window "08:00-08:01"); no boarding slack
+(``board_slack_s = 0``: a bus is caught if it leaves after one reaches its
+stop, as R5 boards; R5's 60 s slack is tested in tests/engine/); job cutoff 20 min,
 space and reach cutoff 15 min, decay half-life 10 min; deprived deciles 1-3.
 Walks between neighbouring zones (1000 m) are too long, so zones connect by
 bus only. Within 600 m on foot: Z1-J1 300 m, Z2-S1 350 m, Z3-J2 300 m,
@@ -53,10 +55,10 @@ Timetables
 Baseline (feed.zip): R1 trip T1 A 08:02:00 -> B 08:06:00; R2 trip T2
 C 07:00:00 -> B 07:10:00, gone before anyone leaves at 08:00, so it never
 helps. Proposal: Link P1 (x 1000) - P2 (x 2000) - P3 (x 3000), 24 km/h
-(1000 m in 150 s), dwell 30 s at P2, every 10 min from 08:00 to 09:00, both
-directions. Forward trip leaving P1 at 08:00:00: P2 arr 08:02:30 dep 08:03:00,
-P3 arr 08:05:30; reverse trip leaving P3 at 08:00:00: P2 08:02:30/08:03:00,
-P1 arr 08:05:30; the next trips leave at 08:10:00.
+(1000 m in 150 s), dwell 30 s at P2, every 10 min from 08:01 to 09:01, both
+directions. Forward trip leaving P1 at 08:01:00: P2 arr 08:03:30 dep 08:04:00,
+P3 arr 08:06:30; reverse trip leaving P3 at 08:01:00: P2 08:03:30/08:04:00,
+P1 arr 08:06:30; the next trips leave at 08:11:00.
 
 Travel times, minutes, leaving at 08:00:00 (— = unreachable)
 -------------------------------------------------------------
@@ -70,25 +72,25 @@ Baseline:
 
 Scenario (baseline plus Link):
 
-- Z1: as baseline, and at B 08:06 a 0 m transfer to P1, Link 08:10:00 from
-  P1: Z3 at 08:12:30 = 12.5; J2 + 300 s = 17.5; Z4 and S2 at 08:15:30 = 15.5.
-- Z2: Link 08:00:00 from P1: Z3 2.5, J2 2.5 + 5 = 7.5, Z4 and S2 5.5; S1 walk 5 5/6.
-- Z3: forward trip leaves P2 08:03:00: Z4 and S2 5.5; reverse trip leaves P2
-  08:03:00: Z2 5.5, S1 5.5 + 350/60 = 11 1/3; J2 walk 5.
-- Z4: reverse trip from P3 08:00:00: Z3 2.5, J2 7.5, Z2 5.5, S1 11 1/3; S2 0.
+- Z1: as baseline, and at B 08:06 a 0 m transfer to P1, Link 08:11:00 from
+  P1: Z3 at 08:13:30 = 13.5; J2 + 300 s = 18.5; Z4 and S2 at 08:16:30 = 16.5.
+- Z2: Link 08:01:00 from P1: Z3 3.5, J2 3.5 + 5 = 8.5, Z4 and S2 6.5; S1 walk 5 5/6.
+- Z3: forward trip leaves P2 08:04:00: Z4 and S2 6.5; reverse trip leaves P2
+  08:04:00: Z2 6.5, S1 6.5 + 350/60 = 12 1/3; J2 walk 5.
+- Z4: reverse trip from P3 08:01:00: Z3 3.5, J2 8.5, Z2 6.5, S1 12 1/3; S2 0.
 
 Metrics per zone (baseline -> scenario)
 ---------------------------------------
-- ``jobs_within_20min`` (Σ jobs with t <= 20): Z1 200 -> 1200 (J2 at 17.5),
+- ``jobs_within_20min`` (Σ jobs with t <= 20): Z1 200 -> 1200 (J2 at 18.5),
   Z2 0 -> 1000, Z3 1000 -> 1000, Z4 0 -> 1000.
 - ``jobs_decay_h10min`` (Σ jobs · 2^(-t/10)): Z1 200·2^-0.5 = 141.421 ->
-  141.421 + 1000·2^-1.75 = 438.723; Z2 0 -> 1000·2^-0.75 = 594.604;
-  Z3 1000·2^-0.5 = 707.107 both; Z4 0 -> 594.604.
-- ``nearest_space_min``: Z1 11 5/6 both; Z2 5 5/6 -> 5.5 (S2 by Link);
-  Z3 — -> 5.5; Z4 0 both. ``nearest_space_library_min``: Z1 11 5/6 both,
-  Z2 5 5/6 both, Z3 and Z4 — -> 11 1/3. ``nearest_space_park_min``:
-  Z1 — -> 15.5, Z2 and Z3 — -> 5.5, Z4 0 both.
-- ``spaces_within_15min``: Z1 1 -> 1 (S2 at 15.5 is over 15), Z2 1 -> 2,
+  141.421 + 1000·2^-1.85 = 418.814; Z2 0 -> 1000·2^-0.85 = 554.785;
+  Z3 1000·2^-0.5 = 707.107 both; Z4 0 -> 554.785.
+- ``nearest_space_min``: Z1 11 5/6 both; Z2 5 5/6 both (S1 on foot is nearer
+  than S2 by Link at 6.5); Z3 — -> 6.5; Z4 0 both. ``nearest_space_library_min``:
+  Z1 11 5/6 both, Z2 5 5/6 both, Z3 and Z4 — -> 12 1/3. ``nearest_space_park_min``:
+  Z1 — -> 16.5, Z2 and Z3 — -> 6.5, Z4 0 both.
+- ``spaces_within_15min``: Z1 1 -> 1 (S2 at 16.5 is over 15), Z2 1 -> 2,
   Z3 0 -> 2, Z4 1 -> 2.
 - ``reach_other_groups_15min``: R_i = Σ_j [t_ij <= 15] Σ_g (1 - s_ig) n_jg,
   i.e. Z1 counts group b, Z2 half of everyone, Z3 group a, Z4 a/4 + 3b/4.
@@ -113,7 +115,7 @@ Metrics per zone (baseline -> scenario)
   3/4 · 10/19 + 1/4 · 9/19 = 39/76.
 - Majority groups: Z1 a, Z2 a (a tie: the first listed group), Z3 b, Z4 a.
 - Zone pairs connected within 15 min (either way): baseline {Z1, Z2};
-  scenario also {Z1, Z3}, {Z2, Z3}, {Z2, Z4}, {Z3, Z4} ({Z1, Z4}: 15.5 one
+  scenario also {Z1, Z3}, {Z2, Z3}, {Z2, Z4}, {Z3, Z4} ({Z1, Z4}: 16.5 one
   way, unreachable the other). ``new_zone_pairs_within_15min`` (partners
   newly connected): Z1 1 (Z3), Z2 2 (Z3, Z4), Z3 3, Z4 2; across majority
   groups Z1 1, Z2 1, Z3 3, Z4 1; nothing is lost.
@@ -133,8 +135,8 @@ Social interaction (groups a, b; 500 each, 250,000 pairs of an a and a b)
 - Neighbourhood pairs newly able to meet at a space (``community_pairs.csv``):
   baseline only {Z1, Z2} (S1); scenario every pair, so new: Z3-Z4, Z2-Z3,
   Z1-Z3 across groups (listed first, most residents first), Z2-Z4, Z1-Z4
-  within. Where: Z1 with Z3 or Z4 only at S1 (both there after 11 5/6 min);
-  the others at S2 (5.5 min) and S1 (11 1/3 min), in that order.
+  within. Where: Z1 with Z3 or Z4 only at S1 (both there after 12 1/3 min);
+  the others at S2 (6.5 min) and S1 (12 1/3 min), in that order.
 - Exposure of the deprived (Z1 100, Z2 200): (100/3 + 200/2)/300 = 4/9 ->
   1/2; of everyone (100/3 + 100 + 0 + 150)/1000 = 17/60 -> (50 + 100 +
   300·9/19 + 400·39/76)/1000 = 189/380.
@@ -155,8 +157,8 @@ Job gains Δ = (1000, 1000, 0, 1000); deprived zones Z1, Z2 (300 residents).
   1000 residents (Z2, Z4) hold 0 jobs, so Palma = inf (``null`` in
   scorecard.json). Scenario: bottom 400 hold 400·1000, top 100 (Z1) hold
   100·1200, Palma = 120,000 / 400,000 = 0.3.
-- mean change in nearest space (zones reaching one in both): Z1 0, Z2 -1/3,
-  Z4 0 -> (200·-1/3)/700 = -2/21; residents newly reaching a space: Z3, 300;
+- mean change in nearest space (zones reaching one in both): Z1 0, Z2 0,
+  Z4 0 -> 0; residents newly reaching a space: Z3, 300;
   residents reaching more spaces within 15 min: Z2, Z3, Z4, 900; both spaces
   widen their catchment and become more mixed.
 - mean gain in reach: (100·300 + 200·350 + 300·400 + 400·325)/1000 = 350.
@@ -164,7 +166,7 @@ Job gains Δ = (1000, 1000, 0, 1000); deprived zones Z1, Z2 (300 residents).
 - Running cost: route km 2.0 (P1 to P3); run time 300 s + 30 s dwell = 5.5
   min; layover max(10 % · 5.5, 5) = 5 min at each end; cycle 2·5.5 + 2·5 =
   21 min; peak vehicles ⌈21/10⌉ = 3; vehicle-hours per day 1 h · 3 = 3,
-  annual 3 · 52 · 5 = 780; trips per direction 6 (08:00 ... 08:50), vehicle-km
+  annual 3 · 52 · 5 = 780; trips per direction 6 (08:01 ... 08:51), vehicle-km
   per day 6 · 2 · 2 = 24, annual 24 · 260 = 6240; benefit per vehicle-hour
   300,000 / 780 = 384.615. Nothing is removed: saved 0, net = new.
 """
@@ -231,10 +233,10 @@ BASELINE_MIN: dict[str, list[float]] = {
     "Z4": [NAN, NAN, NAN, 0.0, NAN, NAN, NAN, 0.0],
 }
 SCENARIO_MIN: dict[str, list[float]] = {
-    "Z1": [0.0, 6.0, 12.5, 15.5, 5.0, 17.5, 11 + 5 * _6, 15.5],
-    "Z2": [NAN, 0.0, 2.5, 5.5, NAN, 7.5, 5 + 5 * _6, 5.5],
-    "Z3": [NAN, 5.5, 0.0, 5.5, NAN, 5.0, 11 + _3, 5.5],
-    "Z4": [NAN, 5.5, 2.5, 0.0, NAN, 7.5, 11 + _3, 0.0],
+    "Z1": [0.0, 6.0, 13.5, 16.5, 5.0, 18.5, 11 + 5 * _6, 16.5],
+    "Z2": [NAN, 0.0, 3.5, 6.5, NAN, 8.5, 5 + 5 * _6, 6.5],
+    "Z3": [NAN, 6.5, 0.0, 6.5, NAN, 5.0, 12 + _3, 6.5],
+    "Z4": [NAN, 6.5, 3.5, 0.0, NAN, 8.5, 12 + _3, 0.0],
 }
 
 _D05 = 2.0**-0.5
@@ -243,14 +245,15 @@ METRICS: dict[str, tuple[list[float], list[float]]] = {
     "jobs_within_20min": ([200, 0, 1000, 0], [1200, 1000, 1000, 1000]),
     "jobs_decay_h10min": (
         [200 * _D05, 0, 1000 * _D05, 0],
-        [200 * _D05 + 1000 * 2.0**-1.75, 1000 * 2.0**-0.75, 1000 * _D05, 1000 * 2.0**-0.75],
+        [200 * _D05 + 1000 * 2.0**-1.85, 1000 * 2.0**-0.85, 1000 * _D05, 1000 * 2.0**-0.85],
     ),
-    "nearest_space_min": ([11 + 5 * _6, 5 + 5 * _6, NAN, 0.0], [11 + 5 * _6, 5.5, 5.5, 0.0]),
+    "nearest_space_min": ([11 + 5 * _6, 5 + 5 * _6, NAN, 0.0],
+                          [11 + 5 * _6, 5 + 5 * _6, 6.5, 0.0]),
     "nearest_space_library_min": (
         [11 + 5 * _6, 5 + 5 * _6, NAN, NAN],
-        [11 + 5 * _6, 5 + 5 * _6, 11 + _3, 11 + _3],
+        [11 + 5 * _6, 5 + 5 * _6, 12 + _3, 12 + _3],
     ),
-    "nearest_space_park_min": ([NAN, NAN, NAN, 0.0], [15.5, 5.5, 5.5, 0.0]),
+    "nearest_space_park_min": ([NAN, NAN, NAN, 0.0], [16.5, 6.5, 6.5, 0.0]),
     "spaces_within_15min": ([1, 1, 0, 1], [1, 2, 2, 2]),
     "reach_other_groups_15min": ([100, 100, 0, 150], [400, 450, 400, 475]),
     "meeting_potential_15min": ([100, 150, 0, 150], [500, 500, 500, 500]),
@@ -261,11 +264,11 @@ NEW_ZONE_PAIRS_ACROSS_GROUPS = [1, 1, 3, 1]
 MAJORITY_GROUPS = ["group_a", "group_a", "group_b", "group_a"]
 #: ``community_pairs.csv``: (zone_a, zone_b, across_groups, spaces, meeting_min), in order.
 COMMUNITY_PAIRS = [
-    ("Z3", "Z4", True, "S2; S1", 5.5),
-    ("Z2", "Z3", True, "S2; S1", 5.5),
-    ("Z1", "Z3", True, "S1", 11 + 5 * _6),
-    ("Z2", "Z4", False, "S2; S1", 5.5),
-    ("Z1", "Z4", False, "S1", 11 + 5 * _6),
+    ("Z3", "Z4", True, "S2; S1", 6.5),
+    ("Z2", "Z3", True, "S2; S1", 6.5),
+    ("Z1", "Z3", True, "S1", 12 + _3),
+    ("Z2", "Z4", False, "S2; S1", 6.5),
+    ("Z1", "Z4", False, "S1", 12 + _3),
 ]
 
 #: Per space: ``column: (baseline S1, S2, scenario S1, S2)``.
@@ -294,7 +297,7 @@ SCORECARD: dict[str, float] = {
     "gini_jobs_scenario": 3 / 170,
     "palma_jobs_scenario": 0.3,
     "benefit_per_vehicle_hour": 300_000 / 780,
-    "mean_change_nearest_space_min": -2 / 21,
+    "mean_change_nearest_space_min": 0.0,
     "residents_newly_reaching_a_space": 300,
     "residents_no_longer_reaching_a_space": 0,
     "residents_with_more_shared_spaces": 900,
@@ -349,6 +352,7 @@ ROUTING_TOML = """\
 departure_window = "{window}"
 walk_speed_kmh = 3.6
 max_walk_min = 10
+board_slack_s = 0
 
 [scoring]
 job_cutoff_min = 20
@@ -482,8 +486,8 @@ def write_proposal(path: Path, *features: dict[str, Any]) -> Path:
 
 def link_features() -> list[dict[str, Any]]:
     """Features of the Link proposal: the route and its three explicit stops."""
-    route = route_feature("Link", [1000.0, 3000.0], headway_min=10, start="08:00",
-                          end="09:00", speed_kmh=24, dwell_s=30)
+    route = route_feature("Link", [1000.0, 3000.0], headway_min=10, start="08:01",
+                          end="09:01", speed_kmh=24, dwell_s=30)
     return [route, *(stop_feature("Link", s, x, y) for s, x, y in LINK_STOPS)]
 
 

@@ -158,10 +158,35 @@ def change_feed_trips(
     removed = feed.trips.take(~keep)
     scheduled_gone = len(set(gtfs_trip_ids(removed)[~removed.previous_day]))
     scheduled_new = 0 if new is None else int((~new.previous_day).sum())
+    trips, entries = _drop_unused_frequencies(feed, trips, removed)
     return dataclasses.replace(
         feed, trips=trips, drop=drop, diagnosis=diagnosis, route_types=route_types,
         n_trips_scheduled=max(feed.n_trips_scheduled - scheduled_gone, 0) + scheduled_new,
+        frequency_keys=feed.frequency_keys[entries],
+        frequency_start_s=feed.frequency_start_s[entries],
+        frequency_end_s=feed.frequency_end_s[entries],
+        frequency_headway_s=feed.frequency_headway_s[entries],
     )
+
+
+def _drop_unused_frequencies(
+    feed: FeedTrips, trips: TripTable, removed: TripTable
+) -> tuple[TripTable, NDArray[np.bool_]]:
+    """Drop the ``frequencies.txt`` entries whose every instance was taken away.
+
+    As a feed written without them would read: their trips are gone (or now
+    scheduled copies), so the entries go too, and ``trips.frequency`` is
+    renumbered. Returns the trips and the mask of the entries kept.
+    """
+    entries = np.ones(len(feed.frequency_keys), dtype=np.bool_)
+    gone = np.setdiff1d(removed.frequency[removed.frequency >= 0],
+                        trips.frequency[trips.frequency >= 0])
+    if not len(gone):
+        return trips, entries
+    entries[gone] = False
+    new_index = np.cumsum(entries) - 1
+    frequency = np.where(trips.frequency >= 0, new_index[np.maximum(trips.frequency, 0)], -1)
+    return dataclasses.replace(trips, frequency=frequency.astype(np.int64)), entries
 
 
 def _insert(kept: TripTable, new: TripTable) -> TripTable:

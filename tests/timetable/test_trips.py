@@ -35,6 +35,9 @@ def table(**changes: object) -> TripTable:
         arrival_s=np.array([100, 200, 160, 260, 300, 400, 500]),
         departure_s=np.array([100, 200, 160, 260, 300, 400, 500]),
         timed=np.array([True, True, True, False, True, True, True]),
+        pickup_type=np.array([0, 0, 0, 1, 0, 0, 0], dtype=np.uint8),
+        drop_off_type=np.array([0, 0, 0, 0, 2, 0, 0], dtype=np.uint8),
+        frequency=np.array([-1, 0, -1], dtype=np.int64),
     )
     return dataclasses.replace(base, **changes)
 
@@ -42,7 +45,9 @@ def table(**changes: object) -> TripTable:
 def test_every_array_field_says_what_it_runs_over() -> None:
     kinds = {f.metadata.get(PER) for f in dataclasses.fields(TripTable)}
     assert kinds == {"trip", "route", "stop_time", "csr"}
-    assert fields_per(TripTable, "stop_time") == ("stops", "arrival_s", "departure_s", "timed")
+    assert fields_per(TripTable, "stop_time") == ("stops", "arrival_s", "departure_s", "timed",
+                                                  "pickup_type", "drop_off_type")
+    assert fields_per(TripTable, "trip")[-1] == "frequency"
 
 
 def test_an_unclassified_array_is_refused() -> None:
