@@ -416,20 +416,30 @@ def matrix(state: _State, departure: str | None, window_min: int | None,
     click.echo(f"{out}  ({len(table):,} origin-destination pairs)")
 
 
-@main.command(short_help="Travel-time isochrones around zones.")
-@click.option("--zone", "zones", multiple=True, required=True, help="Origin zone ID (repeatable).")
+@main.command(short_help="Travel-time isochrones around zones (before and after a proposal).")
+@click.option("--zone", "zones", multiple=True, required=True,
+              help="Origin zone ID or name (repeatable).")
 @click.option("--cutoffs", type=str, default="15,30,45", show_default=True,
               help="Comma-separated cutoffs, minutes.")
+@click.option("--proposal", "proposal_path", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A proposal GeoJSON: write the isochrones today and with it (column "
+                   "network: baseline or scenario).")
 @departure_option
 @window_option
 @_out_option("Output file, .geojson or .gpkg.")
 @force_option
 @_network_options
 @click.pass_obj
-def isochrones(state: _State, zones: tuple[str, ...], cutoffs: str, departure: str | None,
-               window_min: int | None, out: Path, force: bool, allow_feed_errors: bool,
-               allow_data_loss: bool, keep_duplicate_trips: bool) -> None:
-    """Compute isochrone polygons (WGS84) for chosen origin zones and cutoffs."""
+def isochrones(state: _State, zones: tuple[str, ...], cutoffs: str,
+               proposal_path: Path | None, departure: str | None, window_min: int | None,
+               out: Path, force: bool, allow_feed_errors: bool, allow_data_loss: bool,
+               keep_duplicate_trips: bool) -> None:
+    """Compute isochrone polygons (WGS84) for chosen origin zones and cutoffs.
+
+    With --proposal, each zone and cutoff gets two polygons: today
+    (network=baseline) and with the proposal (network=scenario).
+    """
     if out.suffix.lower() not in (".geojson", ".gpkg"):
         raise click.BadParameter(f"{out.name}: use a .geojson or .gpkg file", param_hint="--out")
     cutoff_list = _parse_int_list(cutoffs, "cutoff")
@@ -437,6 +447,8 @@ def isochrones(state: _State, zones: tuple[str, ...], cutoffs: str, departure: s
     _refuse_overwrite(out, force)
     from routes.engine.isochrones import compute_isochrones
     from routes.engine.request import TravelTimeRequest
+    from routes.errors import InputError
+    from routes.evaluation.isochrones import compute_proposal_isochrones, resolve_zone_ids
     from routes.io import write_layer
     from routes.network.transit import build_network
 
@@ -444,14 +456,40 @@ def isochrones(state: _State, zones: tuple[str, ...], cutoffs: str, departure: s
     request = TravelTimeRequest.from_routing(study.routing, departure_s=departure_s,
                                              window_min=window_min)
     origins = _points_for(state, study, None, "from")
-    _check_zone_ids(zones, origins.ids, "--zone")
+    try:
+        ids = [str(i) for i in origins.ids]
+        zone_ids = resolve_zone_ids(zones, ids, _zone_names(study, ids))
+    except InputError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--zone "), param_hint="--zone") from None
+    proposal = None
+    if proposal_path is not None:
+        from routes.proposal.load import load_proposal
+
+        proposal = load_proposal(proposal_path)
     network = build_network(study, allow_feed_errors=allow_feed_errors,
                             allow_data_loss=allow_data_loss,
                             feed_doctor=_feed_doctor(keep_duplicate_trips))
     _check_points(study, network, origins, None, "zones", allow_data_loss)
-    layer = compute_isochrones(network, origins, list(zones), cutoff_list, request)
+    if proposal is None:
+        layer = compute_isochrones(network, origins, zone_ids, cutoff_list, request)
+    else:
+        layer = compute_proposal_isochrones(study, network, proposal, origins, zone_ids,
+                                            cutoff_list, request)
     write_layer(layer, out, overwrite=force)
-    click.echo(f"{out}  ({len(layer)} polygons)")
+    what = ", today and with the proposal" if proposal is not None else ""
+    click.echo(f"{out}  ({len(layer)} polygons{what})")
+
+
+def _zone_names(study: Any, ids: list[str]) -> list[object]:
+    """Return the zones' display names, aligned with ``ids`` (``None`` without names)."""
+    from routes.inputs.points import load_layer
+
+    layer = study.zones
+    if layer is None or layer.name_column is None:
+        return [None] * len(ids)
+    frame = load_layer(layer.path, id_column=layer.id_column, columns=(layer.name_column,))
+    names = dict(zip(frame["id"].astype(str), frame[layer.name_column], strict=True))
+    return [names.get(i) for i in ids]
 
 
 def _step_progress(state: _State, unit: str = "zone") -> Callable[[str], Any]:

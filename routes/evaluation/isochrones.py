@@ -12,12 +12,21 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from routes.config.study_area import RoutingParams
+from routes.config.study_area import RoutingParams, StudyArea
 from routes.engine.request import TravelTimeRequest
+from routes.errors import InputError
+from routes.inputs.points import Points
 from routes.inputs.zones import Zones
 from routes.network.transit import TransitNetwork
+from routes.proposal.model import Proposal
 
-__all__ = ["ISOCHRONE_GRID_M", "choose_isochrone_zones", "compute_map_isochrones"]
+__all__ = [
+    "ISOCHRONE_GRID_M",
+    "choose_isochrone_zones",
+    "compute_map_isochrones",
+    "compute_proposal_isochrones",
+    "resolve_zone_ids",
+]
 
 ISOCHRONE_GRID_M = 100.0
 """Map isochrones route to one street node per square of this size (fast enough for maps)."""
@@ -39,17 +48,21 @@ def choose_isochrone_zones(changes: pd.DataFrame, job_column: str, *, n: int = 3
     Returns
     -------
     list[str]
-        Zone ids: among populated zones whose job access improves (all
-        populated zones when none does), the most deprived (lowest decile),
-        or where there are no deciles the lowest baseline job access; ties go
-        to the bigger gain.
+        Zone ids: among populated zones whose job access improves (when
+        none does, those whose access falls, as when a route is withdrawn;
+        all populated zones when nothing changes), the most deprived (lowest
+        decile), or where there are no deciles the lowest baseline job
+        access; ties go to the bigger change.
     """
     table = changes
     if "population" in table:
         table = table[table["population"].fillna(0) > 0]
     delta = f"delta_{job_column}"
-    if delta in table and bool((table[delta] > 0).any()):
+    gains = delta in table and bool((table[delta] > 0).any())
+    if gains:
         table = table[table[delta] > 0]
+    elif delta in table and bool((table[delta] < 0).any()):
+        table = table[table[delta] < 0]
     keys: list[pd.Series] = []
     decile = table.get("deprivation_decile")
     if decile is not None and bool(decile.notna().any()):
@@ -57,7 +70,7 @@ def choose_isochrone_zones(changes: pd.DataFrame, job_column: str, *, n: int = 3
     elif f"baseline_{job_column}" in table:
         keys.append(table[f"baseline_{job_column}"].fillna(np.inf).astype(float))
     if delta in table:
-        keys.append(-table[delta].fillna(0.0).astype(float))
+        keys.append(-table[delta].fillna(0.0).abs().astype(float))
     if not keys:
         return [str(i) for i in table.index[:n]]
     order = np.lexsort([k.to_numpy() for k in reversed(keys)])
@@ -87,3 +100,101 @@ def compute_map_isochrones(
     out = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(out[["network", "from_id", "cutoff_min", "geometry"]],
                             geometry="geometry", crs="EPSG:4326")
+
+
+def resolve_zone_ids(asked: Sequence[str], ids: Sequence[str], names: Sequence[object],
+                     *, what: str = "--zone") -> list[str]:
+    """Turn what a user typed into zone ids: an id, or a zone's name (any case).
+
+    Parameters
+    ----------
+    asked
+        Zone ids or names, as typed.
+    ids
+        The zones' ids.
+    names
+        The zones' names, aligned with ``ids`` (missing names: ``None``/NaN).
+    what
+        Where the values come from, for messages (``"--zone"``).
+
+    Returns
+    -------
+    list[str]
+        One id per value asked, in order (an exact id wins over a name).
+
+    Raises
+    ------
+    InputError
+        If a value is neither an id nor a name (naming the closest ones), or
+        names more than one zone (listing their ids).
+
+    Examples
+    --------
+    >>> resolve_zone_ids(["DT021", "mill hey"], ["DT021", "DT022"], ["Mill Hey", "Moorgate"])
+    ['DT021', 'DT021']
+    """
+    from routes._closest import check_known_ids
+
+    known = [str(i) for i in ids]
+    by_name: dict[str, list[str]] = {}
+    for zone_id, name in zip(known, names, strict=True):
+        if isinstance(name, str) and name.strip():
+            by_name.setdefault(name.strip().casefold(), []).append(zone_id)
+    out: list[str] = []
+    for value in asked:
+        if value in known:
+            out.append(value)
+            continue
+        matches = by_name.get(value.strip().casefold(), [])
+        if len(matches) > 1:
+            msg = (f"{what} {value!r} names {len(matches)} zones ({', '.join(matches)}); "
+                   "give one of their ids instead")
+            raise InputError(msg)
+        if not matches:
+            check_known_ids([value], known, what=what, noun="zones",
+                            todo="give zone ids from the zones file's id column"
+                            + (", or names from its name column" if by_name else ""))
+        out.append(matches[0])
+    return out
+
+
+def compute_proposal_isochrones(
+    study: StudyArea, baseline: TransitNetwork, proposal: Proposal, points: Points,
+    zone_ids: Sequence[str], cutoffs_min: Sequence[float], request: TravelTimeRequest,
+) -> gpd.GeoDataFrame:
+    """Isochrones from chosen zones before and after a proposal.
+
+    Parameters
+    ----------
+    study
+        The study area (its feeds and OSM extract, to build the scenario).
+    baseline
+        The baseline network.
+    proposal
+        The proposal (new routes, withdrawn or changed routes).
+    points
+        The origins (zone points).
+    zone_ids
+        Which origins.
+    cutoffs_min
+        Cutoffs, minutes.
+    request
+        Departure window, walking limits and the like.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326, the columns of :func:`routes.engine.isochrones.compute_isochrones`
+        and ``network``: ``"baseline"`` (today) or ``"scenario"`` (with the
+        proposal), baseline rows first.
+    """
+    from routes.engine.isochrones import compute_isochrones
+    from routes.evaluation.scenario import build_scenario
+
+    scenario = build_scenario(study, baseline, proposal).network
+    frames = []
+    for name, network in (("baseline", baseline), ("scenario", scenario)):
+        layer = compute_isochrones(network, points, list(zone_ids), list(cutoffs_min), request)
+        frames.append(layer.assign(network=name))
+    out = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=frames[0].crs)

@@ -195,17 +195,59 @@ def _destination_features(layer: Destinations, *, spaces: bool) -> list[dict[str
 
 def _isochrone_features(isochrones: gpd.GeoDataFrame, network: str, changes: pd.DataFrame,
                         when: str) -> list[dict[str, Any]]:
-    """One (multi)polygon per cutoff: the union of the areas reachable from every origin."""
+    """One outline per origin zone and cutoff: where its residents can get to."""
     rows = isochrones[isochrones["network"] == network].to_crs("EPSG:4326")
     features = []
-    for cutoff, group in rows.groupby("cutoff_min", sort=True):
+    for (origin, cutoff), group in rows.groupby(["from_id", "cutoff_min"], sort=True):
         geom = shapely.simplify(shapely.union_all(group.geometry.to_numpy()),
                                 10.0 ** -(_COORD_DIGITS - 1))
         if geom is None or geom.is_empty:
             continue
-        origins = [_zone_label(changes, z) if z in changes.index else f"zone {z}"
-                   for z in dict.fromkeys(group["from_id"].astype(str))]
-        tip = escape(f"Where people in {'; '.join(origins)} can get to within {cutoff:g} min "
-                     f"by walking and bus {when}")
+        label = (_zone_label(changes, str(origin)) if str(origin) in changes.index
+                 else f"zone {origin}")
+        tip = escape(f"Where people in {label} can get to within {cutoff:g} min by walking "
+                     f"and bus {when}")
         features.append(_feature(geom, tip))
+    return features
+
+
+DEPRIVATION_COLOURS = ("#54278f", "#6a51a3", "#807dba", "#9e9ac8", "#bcbddc",
+                       "#d9d9e8", "#e8e8f0", "#f0f0f5", "#f7f7fa", "#fcfcfd")
+"""Fill of deprivation deciles 1 (most deprived, darkest) to 10."""
+
+
+def _deprivation_features(changes: pd.DataFrame,
+                          cells: gpd.GeoSeries) -> list[dict[str, Any]]:
+    decile_column = changes.get("deprivation_decile")
+    if decile_column is None or not bool(decile_column.notna().any()):
+        return []
+    features = []
+    for zone_id, geom in cells.items():
+        decile = changes["deprivation_decile"].get(zone_id)
+        if decile is None or pd.isna(decile):
+            continue
+        features.append(_feature(geom, _zone_header(changes, str(zone_id)),
+                                 fill=DEPRIVATION_COLOURS[int(decile) - 1]))
+    return features
+
+
+def _zone_name_features(changes: pd.DataFrame, cells: gpd.GeoSeries) -> list[dict[str, Any]]:
+    """Place a point inside each named zone, its tooltip the name (a permanent label)."""
+    features = []
+    for zone_id, geom in cells.items():
+        name = changes["name"].get(zone_id) if "name" in changes else None
+        if not isinstance(name, str) or not name.strip():
+            continue
+        features.append(_feature(geom.representative_point(), escape(name)))
+    return features
+
+
+def _line_features(frame: gpd.GeoDataFrame, tip: Any) -> list[dict[str, Any]]:
+    """Make one feature per row of a line layer, its tooltip ``tip(row)`` (escaped)."""
+    features = []
+    for _, row in frame.to_crs("EPSG:4326").iterrows():
+        geom = row.geometry
+        if geom is None or geom.is_empty:
+            continue
+        features.append(_feature(geom, escape(tip(row))))
     return features

@@ -36,15 +36,18 @@ from routes.render.html import escape, render_macro
 from routes.render.map_layers import (
     _change_features,
     _collection,
+    _deprivation_features,
     _destination_features,
     _isochrone_features,
+    _line_features,
     _route_features,
     _zone_label,
+    _zone_name_features,
     compute_zone_cells,
 )
+from routes.render.osm_context import MapContext
 from routes.render.svg import (
     AFTER_COLOUR,
-    BEFORE_COLOUR,
     ROUTE_COLOUR,
     ClassBreaks,
     compute_class_breaks,
@@ -55,13 +58,19 @@ __all__ = ["MapLayers", "render_map", "write_map"]
 logger = logging.getLogger(__name__)
 
 SPACE_COLOUR = "#1b9e77"
+EXISTING_BUS_COLOUR = "#7b3294"
 JOBS_COLOUR = "#8c6d31"
 STOP_FILL = "#ffffff"
 _STYLE_ZONE = {"color": "#9e9e9e", "weight": 0.4, "fillOpacity": 0.7}
-_STYLE_ISO_BASELINE = {"color": "#424242", "weight": 2, "dashArray": "6 4", "fill": True,
-                       "fillColor": BEFORE_COLOUR, "fillOpacity": 0.15}
-_STYLE_ISO_SCENARIO = {"color": AFTER_COLOUR, "weight": 2, "fill": True,
-                       "fillColor": AFTER_COLOUR, "fillOpacity": 0.18}
+_STYLE_ISO_BASELINE = {"color": "#424242", "weight": 2.5, "dashArray": "6 4", "fill": False}
+_STYLE_ISO_SCENARIO = {"color": AFTER_COLOUR, "weight": 3, "fill": False}
+_STYLE_DEPRIVATION = {"color": "#9e9e9e", "weight": 0.4, "fillOpacity": 0.75}
+_STYLE_ROAD = {"color": "#5f5f5f", "weight": 2, "opacity": 0.55}
+_STYLE_WATER = {"color": "#4a90c2", "weight": 3, "opacity": 0.8, "fillColor": "#a6cee3",
+                "fillOpacity": 0.6}
+_STYLE_RAIL = {"color": "#333333", "weight": 2, "dashArray": "8 4", "opacity": 0.8}
+_STYLE_BUS = {"color": EXISTING_BUS_COLOUR, "weight": 2.5, "opacity": 0.75}
+_STYLE_REMOVED = {"color": "#1a1a1a", "weight": 4, "dashArray": "10 6", "opacity": 0.9}
 _STYLE_ROUTE = {"color": ROUTE_COLOUR, "weight": 5, "opacity": 0.9}
 _STYLE_STOP = {"radius": 4, "color": ROUTE_COLOUR, "weight": 2, "fill": True,
                "fillColor": STOP_FILL,
@@ -129,20 +138,29 @@ class LegendSymbol:
 
 
 def _legend_html(layers: MapLayers, breaks: ClassBreaks, title: str,
-                 isochrone_note: str | None) -> str:
+                 isochrone_note: str | None, *, context: bool = False, buses: bool = False,
+                 removed: bool = False, new_routes: bool = True) -> str:
     symbols = [
-        LegendSymbol("ln", f"border-color:{ROUTE_COLOUR}", layers.routes),
-        LegendSymbol("dot", f"background:{STOP_FILL};border-color:{ROUTE_COLOUR}", layers.stops),
+        *([LegendSymbol("ln", f"border-color:{ROUTE_COLOUR}", layers.routes),
+           LegendSymbol("dot", f"background:{STOP_FILL};border-color:{ROUTE_COLOUR}",
+                        layers.stops)] if new_routes else []),
+        *([LegendSymbol("ln", f"border-color:{EXISTING_BUS_COLOUR};border-top-width:3px",
+                        "Bus routes today")] if buses else []),
+        *([LegendSymbol("ln", "border-color:#1a1a1a;border-top-style:dashed",
+                        "Routes withdrawn or changed")] if removed else []),
+        *([LegendSymbol("ln", "border-color:#5f5f5f;border-top-width:2px", "Main roads"),
+           LegendSymbol("ln", "border-color:#4a90c2;border-top-width:3px",
+                        "Rivers and water")] if context else []),
         LegendSymbol("dot", f"background:{SPACE_COLOUR};border-color:#fff", layers.spaces),
         LegendSymbol("dot big", f"background:{JOBS_COLOUR};opacity:.5",
                      f"{layers.jobs} (bigger circle = more jobs)"),
     ]
     if isochrone_note is not None:
         symbols[:0] = [
-            LegendSymbol("sw", "background:rgba(158,158,158,.25);border:2px dashed #424242",
+            LegendSymbol("sw", "background:transparent;border:2px dashed #424242",
                          layers.baseline_isochrones),
-            LegendSymbol("sw", f"background:rgba(33,102,172,.25);border:2px solid "
-                         f"{AFTER_COLOUR}", layers.scenario_isochrones),
+            LegendSymbol("sw", f"background:transparent;border:2px solid {AFTER_COLOUR}",
+                         layers.scenario_isochrones),
         ]
     return render_macro("map_parts.html", "legend", title, layers.change_jobs,
                         breaks.legend(), symbols, isochrone_note)
@@ -178,6 +196,8 @@ def render_map(
     space_layers: Collection[str] = (),
     isochrones: gpd.GeoDataFrame | None = None,
     study_name: str = "",
+    context: MapContext | None = None,
+    route_lines: gpd.GeoDataFrame | None = None,
 ) -> str:
     """Render the interactive map of one proposal as a self-contained HTML page.
 
@@ -203,6 +223,14 @@ def render_map(
         From :func:`compute_map_isochrones`, or ``None`` for no isochrone layers.
     study_name
         Shown in the title.
+    context
+        Main roads, water, railways and the centre from the study area's OSM
+        extract (:func:`routes.render.osm_context.load_map_context`), drawn so
+        the map reads without tiles; ``None``: not drawn.
+    route_lines
+        The existing bus routes as lines, indexed by namespaced route id
+        (:func:`routes.render.bus_lines.compute_route_lines`); the routes the
+        proposal withdraws or changes are drawn dashed.
 
     Returns
     -------
@@ -225,8 +253,8 @@ def render_map(
     # into the page below rather than linked.
     fmap.default_js = []
     fmap.default_css = []
-    folium.TileLayer("OpenStreetMap", name="Street map (needs the internet)",
-                     control=True).add_to(fmap)
+    folium.TileLayer("OpenStreetMap", name="Street map tiles (need the internet)",
+                     control=True, overlay=True, show=False).add_to(fmap)
 
     def tooltip() -> Any:
         return folium.GeoJsonTooltip(fields=["tooltip"], labels=False, style=_TOOLTIP_STYLE)
@@ -261,15 +289,45 @@ def render_map(
                              f"People of other community groups within "
                              f"{scoring.space_cutoff_min:g} min", reach_breaks),
             names.change_reach, _STYLE_ZONE, show=False, per_feature="fill")
+    add(_deprivation_features(changes, cells), "Deprivation (decile 1 = most deprived)",
+        _STYLE_DEPRIVATION, show=False, per_feature="fill")
+    if context is not None:
+        add(_line_features(context.water, lambda r: r["name"] or str(r["kind"]).capitalize()),
+            "Rivers and water", _STYLE_WATER)
+        add(_line_features(context.roads, lambda r: r["name"] or "Main road"),
+            "Main roads", _STYLE_ROAD)
+        add(_line_features(context.railways, lambda r: "Railway"), "Railways", _STYLE_RAIL)
+    removed = {m.gtfs_route_id: m for m in proposal.modifications}
+    if route_lines is not None and len(route_lines):
+        add(_line_features(route_lines, lambda r: f"Bus {r['short_name']} (today)"),
+            "Bus routes today", _STYLE_BUS)
+        changed = route_lines[route_lines.index.isin(list(removed))]
+        def what(row: pd.Series) -> str:
+            headway = removed[str(row.name)].headway_s
+            change = "withdrawn" if headway is None else f"a bus every {headway / 60:g} min"
+            return f"Bus {row['short_name']}: {change} with the proposal"
+
+        add(_line_features(changed, what),
+            "Routes withdrawn or changed", _STYLE_REMOVED)
     isochrone_note = None
     if isochrones is not None and len(isochrones):
-        add(_isochrone_features(isochrones, "baseline", changes, "today"),
-            names.baseline_isochrones, _STYLE_ISO_BASELINE)
-        add(_isochrone_features(isochrones, "scenario", changes, "with the proposal"),
-            names.scenario_isochrones, _STYLE_ISO_SCENARIO)
-        origins = [_zone_label(changes, str(z)) if str(z) in changes.index else str(z)
-                   for z in dict.fromkeys(isochrones["from_id"].astype(str))]
-        isochrone_note = "Reachable areas are drawn from: " + "; ".join(origins) + "."
+        from routes.render.report_figures import headline_zone
+
+        ids = list(dict.fromkeys(isochrones["from_id"].astype(str)))
+        first = headline_zone(changes, f"delta_{job_metric}", isochrones)
+        ids.sort(key=lambda z: z != first)  # the headline zone first, the others after
+        origin = {z: _zone_label(changes, z) if z in changes.index else z for z in ids}
+        for z in ids:
+            mine = isochrones[isochrones["from_id"].astype(str) == z]
+            add(_isochrone_features(mine, "baseline", changes, "today"),
+                f"{names.baseline_isochrones}, from {origin[z]}", _STYLE_ISO_BASELINE,
+                show=z == first)
+            add(_isochrone_features(mine, "scenario", changes, "with the proposal"),
+                f"{names.scenario_isochrones}, from {origin[z]}", _STYLE_ISO_SCENARIO,
+                show=z == first)
+        isochrone_note = f"Reachable areas are drawn from: {origin[ids[0]]}" + (
+            "; switch on the others in the list of layers: "
+            + "; ".join(origin[z] for z in ids[1:]) + "." if len(ids) > 1 else ".")
     if job_layer is not None:
         add(_destination_features(job_layer, spaces=False), names.jobs, _STYLE_JOBS,
             show=False, marker=folium.CircleMarker(), per_feature="radius")
@@ -280,7 +338,23 @@ def render_map(
     lines, stops = _route_features(proposal)
     add(lines, names.routes, _STYLE_ROUTE)
     add(stops, names.stops, _STYLE_STOP, marker=folium.CircleMarker())
-    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    labels = [(f["geometry"]["coordinates"], f["properties"]["tooltip"], "routes-label")
+              for f in _zone_name_features(changes, cells)]
+    zone_names = {str(t).casefold() for _, t, _ in labels}
+    if context is not None and context.centre_name is not None \
+            and escape(context.centre_name).casefold() not in zone_names:
+        labels.append(((context.centre_lon, context.centre_lat), escape(context.centre_name),
+                       "routes-label centre"))
+    if labels:
+        group = folium.FeatureGroup(name="Names of places", show=True)
+        for (lon, lat), text, class_name in labels:
+            # The text is already HTML-escaped: no "<" can reach the page's script.
+            folium.Marker([lat, lon], icon=folium.DivIcon(
+                html=f'<span class="{class_name}">{text}</span>', icon_size=(0, 0),
+                class_name="routes-label-icon")).add_to(group)
+        group.add_to(fmap)
+    # Collapsed (a button), so that the list of layers does not hide the town.
+    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     fmap.fit_bounds([[lat_min, lon_min], [lat_max, lon_max]])
 
     title = f"{proposal.name}: what the proposal changes"
@@ -296,8 +370,12 @@ def render_map(
                           name="leaflet")
     root.header.add_child(_verbatim(folium, f"<style>{leaflet_style()}</style>"),
                           name="leaflet_css")
-    root.html.add_child(_verbatim(folium, _legend_html(names, breaks, title, isochrone_note)),
-                        name="routes_legend")
+    root.html.add_child(_verbatim(folium, _legend_html(
+        names, breaks, title, isochrone_note, context=context is not None,
+        buses=route_lines is not None and len(route_lines) > 0,
+        removed=route_lines is not None and bool(route_lines.index.isin(list(removed)).any()),
+        new_routes=bool(proposal.routes))),
+        name="routes_legend")
     page = _stable_ids(root.render())
     linked = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)=', page)
     if linked:  # pragma: no cover - folium elements that need files are not used

@@ -1,11 +1,15 @@
 """The report of a run: ``report.html`` (and ``report.pdf``), for people, not programs.
 
-A report states the scorecard in plain language, shows who gains by
-deprivation decile and how the spread of job access shifts (static SVG
-charts), lists the scorecard with the ``zones.csv`` columns each number comes
-from, the routes and their running cost, the neighbourhoods that gain most,
-the method and the inputs from ``manifest.json``. The page is self-contained
-(no scripts, no external files) and prints on A4.
+A report is for a partnership meeting. It opens with a one-minute summary in
+plain words with named places (who gains, who loses, which communities can
+newly meet and where, the net running cost), then the story in figures drawn
+offline (the change map, where the headline community can get to before and
+after, the neighbourhoods' before→after chart, who gains by deprivation), the
+social-integration section with named pairs and spaces, the running cost; an
+appendix holds the technical table (the scorecard, with the ``zones.csv``
+columns each number comes from), the method and the inputs from
+``manifest.json``. The page is self-contained (no scripts, no external
+files) and prints on A4: the story in at most four pages, six in all.
 
 The page is the template ``templates/report.html`` (one block per section), rendered
 with autoescape on; this module only gathers what the sections say.
@@ -18,6 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
 from routes._optional import import_optional_dependency
@@ -29,6 +34,7 @@ from routes.proposal.costing import ProposalCost
 from routes.proposal.model import Proposal
 from routes.render.html import render_template
 from routes.render.periods import render_period_section
+from routes.render.report_figures import compute_story_figures
 from routes.render.report_parts import (
     _manifest_dict,
     _scoring_from,
@@ -36,10 +42,12 @@ from routes.render.report_parts import (
     compute_input_tables,
     compute_method_facts,
     compute_routes_table,
+    compute_running_cost_table,
     compute_top_zones,
     data_warnings_of,
     describe_modifications,
 )
+from routes.render.report_summary import compute_social_section, compute_summary
 from routes.render.report_text import describe_scorecard
 
 __all__ = ["render_report", "write_pdf", "write_report"]
@@ -53,7 +61,8 @@ def render_report(
     scorecard: Scorecard, changes: pd.DataFrame, *, cost: ProposalCost | None = None,
     manifest: RunManifest | Mapping[str, Any] | None = None,
     scoring: ScoringParams | None = None, proposal: Proposal | None = None,
-    map_file: str | None = "map.html",
+    map_file: str | None = "map.html", geometry: gpd.GeoSeries | None = None,
+    isochrones: gpd.GeoDataFrame | None = None, route_lines: gpd.GeoDataFrame | None = None,
 ) -> str:
     """Render the report of one proposal as a self-contained, printable HTML page.
 
@@ -73,6 +82,16 @@ def render_report(
         The proposal, for its description; optional.
     map_file
         Relative link to the run's map, or ``None`` for no link.
+    geometry
+        Zone polygons indexed by zone id (with a CRS), for the static maps;
+        ``None``: no maps.
+    isochrones
+        The evaluation's map isochrones (:attr:`Evaluation.isochrones`), for
+        the headline community's reach before and after.
+    route_lines
+        The existing routes as lines
+        (:func:`routes.render.bus_lines.compute_route_lines`), to draw the
+        routes a proposal withdraws or changes.
 
     Returns
     -------
@@ -88,16 +107,25 @@ def render_report(
                                       if info.get("service_date") else "") if x)
     has_delta = f"delta_{job_metric}" in changes
     facts, files = compute_input_tables(info)
+    figures = compute_story_figures(changes, job=job, job_metric=job_metric,
+                                    cutoff_min=s.job_cutoff_min, geometry=geometry,
+                                    isochrones=isochrones, proposal=proposal,
+                                    route_lines=route_lines)
     return render_template(
         "report.html",
         proposal_name=scorecard.proposal,
         subtitle=subtitle,
         warnings=data_warnings_of(info),
+        summary=compute_summary(scorecard, changes, scoring=s, job=job, job_metric=job_metric,
+                                cost=cost),
         findings=describe_scorecard(scorecard, scoring=s, changes=changes),
+        figures=figures,
+        social=compute_social_section(scorecard),
         map_file=map_file,
         charts=compute_charts(changes, job_metric, job, s.job_cutoff_min) if has_delta else None,
         indicators=scorecard.indicators,
         routes=compute_routes_table(cost) if cost is not None and cost.routes else None,
+        running_cost=compute_running_cost_table(cost) if cost is not None else None,
         modifications=describe_modifications(proposal) if proposal is not None else [],
         job=job,
         job_cutoff=f"{s.job_cutoff_min:g}",

@@ -34,6 +34,7 @@ __all__ = [
     "compute_input_tables",
     "compute_method_facts",
     "compute_routes_table",
+    "compute_running_cost_table",
     "compute_top_zones",
     "data_warnings_of",
     "describe_modifications",
@@ -166,6 +167,17 @@ def compute_routes_table(cost: ProposalCost) -> Table:
                      "vehicle-km a year"], rows)
 
 
+def compute_running_cost_table(cost: ProposalCost) -> Table:
+    """Tabulate the running cost: new service, service saved and net (new minus saved)."""
+    rows = [(what, float(getattr(cost.new, key)), float(getattr(cost.saved, key)),
+             float(getattr(cost.net, key)))
+            for what, key in (("buses needed at the busiest time", "peak_vehicles"),
+                              ("vehicle-hours a year", "annual_vehicle_hours"),
+                              ("vehicle-km a year", "annual_vehicle_km"))]
+    return Table.of(["", "new service", "service saved", "net (negative = a saving)"], rows,
+                    numeric=[False, True, True, True])
+
+
 def describe_modifications(proposal: Proposal) -> list[str]:
     """One sentence per change to an existing route (plain text)."""
     items = []
@@ -222,10 +234,12 @@ def compute_charts(changes: pd.DataFrame, job_metric: str, job: str, cutoff: flo
                "residents grouped by job access today (Q1 = lowest fifth)")
     bar = render_bar_chart(
         benefit["group"].tolist(), benefit["mean_gain"].fillna(float("nan")).tolist(),
-        title=f"Mean gain in {job} within {cutoff:g} min by "
+        title=f"Mean change in {job} within {cutoff:g} min by "
               f"{'deprivation decile' if by_decile else 'access quintile'}",
-        y_label=f"more {job} per resident", x_label=x_label)
-    caption = (f"Population-weighted mean gain in {job} reachable within {cutoff:g} minutes. "
+        y_label=f"change in {job} per resident", x_label=x_label)
+    caption = (f"Mean change in the {job} reachable within {cutoff:g} minutes, over all the "
+               f"residents of each {'decile' if by_decile else 'group'} (gains net of losses; "
+               "neighbourhoods weighted by their residents). "
                + ("" if by_decile else "The zones have no deprivation deciles, so residents "
                   "are grouped into fifths by their job access today instead."))
     table = Table.of(
@@ -245,8 +259,8 @@ def compute_charts(changes: pd.DataFrame, job_metric: str, job: str, cutoff: flo
     who = (f"the {format_number(float(pop.sum()))} residents of the {len(subset):,} "
            "neighbourhoods whose access changes" if len(changed) else "all residents")
     return Charts(
-        heading=("Who gains: benefit by deprivation" if by_decile
-                 else "Who gains: benefit by access today"),
+        heading=("Who gains and who loses, by deprivation" if by_decile
+                 else "Who gains and who loses, by access today"),
         bar=bar, bar_caption=caption, table=table, histogram=hist,
         histogram_caption=(f"How many residents can reach how many {job}, today (grey) and "
                            f"with the proposal (blue), for {who}."))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from markupsafe import Markup
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from routes._format import format_number
 
@@ -30,6 +30,7 @@ __all__ = [
     "ClassBreaks",
     "compute_class_breaks",
     "render_bar_chart",
+    "render_dumbbell_chart",
     "render_histogram",
     "render_zone_map",
 ]
@@ -79,20 +80,18 @@ class ClassBreaks:
         """``(colour, plain-text label)`` of each class, biggest gain first."""
         suffix = f" {unit}" if unit else ""
 
-        def labels(edges: tuple[float, ...], sign: str, beyond: str) -> list[str]:
+        def labels(edges: tuple[float, ...], sign: str) -> list[str]:
             out = []
             for i, edge in enumerate(edges):
                 if i == 0:
                     out.append(f"up to {sign}{_short(abs(edge))}{suffix}")
-                elif i == len(edges) - 1:
-                    out.append(f"{beyond} {sign}{_short(abs(edges[i - 1]))}{suffix}")
                 else:
                     out.append(f"{sign}{_short(abs(edges[i - 1]))} to "
                                f"{sign}{_short(abs(edge))}{suffix}")
             return out
 
-        gains = list(zip(GAIN_COLOURS, labels(self.gain_edges, "+", "more than"), strict=False))
-        losses = list(zip(LOSS_COLOURS, labels(self.loss_edges, "−", "beyond"), strict=False))
+        gains = list(zip(GAIN_COLOURS, labels(self.gain_edges, "+"), strict=False))
+        losses = list(zip(LOSS_COLOURS, labels(self.loss_edges, "−"), strict=False))
         return [*reversed(gains), (NO_CHANGE_COLOUR, "no change"), *losses]
 
 
@@ -111,31 +110,37 @@ def _nice(value: float) -> float:
     return float(10 * power)  # pragma: no cover
 
 
-def _edges(values: NDArray[np.float64]) -> tuple[float, ...]:
-    if values.size == 0:
-        return ()
-    qs = np.quantile(values, [0.25, 0.5, 0.75, 1.0])
-    edges: list[float] = []
-    for q in qs:
-        edge = _nice(float(q))
-        if not edges or edge > edges[-1]:
-            edges.append(edge)
-    return tuple(edges)
-
-
 def compute_class_breaks(values: ArrayLike) -> ClassBreaks:
-    """Up to four gain and four loss classes at rounded quartiles of the non-zero changes.
+    """Four gain and four loss classes, symmetric around 0 and covering every value.
+
+    The widest class ends at the largest change (gain or loss) rounded up to
+    1, 2, 2.5 or 5 times a power of ten, ``M``; the others at ``M/8``,
+    ``M/4`` and ``M/2`` (rounded likewise). Gains and losses share the edges,
+    so a pale blue and a pale red mean changes of the same size, and the same
+    breaks can be given to every map of a comparison.
 
     Parameters
     ----------
     values
-        Changes (any unit); NaN and zeros are ignored when choosing the edges.
+        Changes (any unit); NaN and zeros are ignored.
+
+    Examples
+    --------
+    >>> compute_class_breaks([-18_400.0, 300.0, 2_000.0])
+    ClassBreaks(gain_edges=(2500.0, 5000.0, 10000.0, 20000.0), \
+loss_edges=(-2500.0, -5000.0, -10000.0, -20000.0))
     """
     v = np.asarray(values, dtype=np.float64)
     v = v[np.isfinite(v) & (np.abs(v) >= 1e-9)]
-    gains = _edges(v[v > 0])
-    losses = tuple(-e for e in _edges(-v[v < 0]))
-    return ClassBreaks(gains, losses)
+    if v.size == 0:
+        return ClassBreaks((), ())
+    top = _nice(float(np.abs(v).max()))
+    edges: list[float] = []
+    for fraction in (0.125, 0.25, 0.5, 1.0):
+        edge = top if fraction == 1.0 else _nice(top * fraction)
+        if not edges or edge > edges[-1]:
+            edges.append(edge)
+    return ClassBreaks(tuple(edges), tuple(-e for e in edges))
 
 
 def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
@@ -160,7 +165,7 @@ def _svg(width: int, height: int, title: str, desc: str, body: Markup, *,
     return Markup(
         '<svg xmlns="http://www.w3.org/2000/svg" class="{class_}" role="img" '
         'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        'style="{font};max-width:100%;height:auto">'
+        'style="{font}">'
         "<title>{title}</title><desc>{desc}</desc>{body}</svg>"
     ).format(class_=class_, width=width, height=height, font=_FONT, title=title, desc=desc,
              body=body)
@@ -376,3 +381,69 @@ def render_zone_map(
                             'stroke-linejoin="round" stroke-linecap="round"/>')
                      .format(path(line), ROUTE_COLOUR))
     return _svg(width, height, title, title, _JOIN.join(parts), class_="zone-map")
+
+
+def render_dumbbell_chart(
+    labels: Sequence[str], before: Sequence[float], after: Sequence[float], *, title: str,
+    x_label: str, width: int = 640, row_h: int = 24,
+) -> Markup:
+    """Draw one row per item: a grey dot today, a coloured dot with the proposal, joined.
+
+    Parameters
+    ----------
+    labels
+        Row labels (e.g. neighbourhood names), top to bottom.
+    before, after
+        The value of each row today and with the proposal.
+    title
+        Plain-text title (for assistive technology; not drawn).
+    x_label
+        What the values are (drawn under the axis).
+    width, row_h
+        Width of the drawing and height of a row, CSS pixels.
+
+    Notes
+    -----
+    A gain is drawn in blue, a loss in red; the label column holds the label
+    and the change (``+1,200``).
+    """
+    b = np.asarray(before, dtype=float)
+    a = np.asarray(after, dtype=float)
+    left, right, top = 250, 24, 26
+    plot_w = width - left - right
+    height = top + row_h * len(labels) + 40
+    finite = np.concatenate([b[np.isfinite(b)], a[np.isfinite(a)], [0.0]])
+    ticks = _ticks(0.0, float(finite.max()) if finite.size else 1.0)
+    hi = max(ticks[-1], float(finite.max()), 1e-9)
+
+    def x_of(v: float) -> float:
+        return left + v / hi * plot_w
+
+    parts: list[Markup] = []
+    for t in ticks:
+        parts.append(Markup('<line x1="{x:.1f}" x2="{x:.1f}" y1="{}" y2="{}" stroke="#e0e0e0"/>')
+                     .format(top - 6, top + row_h * len(labels), x=x_of(t)))
+        parts.append(_text(x_of(t), top + row_h * len(labels) + 14, format_number(t),
+                           anchor="middle", size=10))
+    parts.append(_text(left + plot_w / 2, height - 6, x_label, anchor="middle"))
+    parts.append(_text(10, 14, "today", fill=BEFORE_COLOUR, weight="bold"))
+    parts.append(_text(60, 14, "with the proposal: gain", fill=AFTER_COLOUR, weight="bold"))
+    parts.append(_text(210, 14, "or loss", fill=LOSS_COLOURS[-1], weight="bold"))
+    for i, label in enumerate(labels):
+        y = top + row_h * i + row_h / 2
+        change = a[i] - b[i]
+        colour = AFTER_COLOUR if change >= 0 else LOSS_COLOURS[-1]
+        sign = "+" if change > 0 else ("−" if change < 0 else "")
+        parts.append(_text(10, y + 4, label, size=12))
+        parts.append(_text(left - 8, y + 4, f"{sign}{format_number(abs(change))}",
+                           anchor="end", size=12, fill=colour, weight="bold"))
+        parts.append(Markup('<line x1="{:.1f}" x2="{:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
+                            'stroke="{}" stroke-width="3" stroke-opacity="0.6"/>')
+                     .format(x_of(b[i]), x_of(a[i]), colour, y=y))
+        parts.append(Markup('<circle cx="{:.1f}" cy="{:.1f}" r="5" fill="{}"/>')
+                     .format(x_of(b[i]), y, BEFORE_COLOUR))
+        parts.append(Markup('<circle cx="{:.1f}" cy="{:.1f}" r="5.5" fill="{}"/>')
+                     .format(x_of(a[i]), y, colour))
+    desc = "; ".join(f"{label}: {format_number(b[i])} to {format_number(a[i])}"
+                     for i, label in enumerate(labels))
+    return _svg(width, height, title, desc, _JOIN.join(parts), class_="chart")

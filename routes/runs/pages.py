@@ -71,22 +71,29 @@ def write_run_pages(
         The files written.
     """
     from routes.access.zone_access import space_layer_names
+    from routes.render.bus_lines import compute_route_lines
     from routes.render.maps import write_map
+    from routes.render.osm_context import load_map_context
 
     pages = run_page_names() if pages is None else list(pages)
     study = evaluation.study
     area = study.area
     written: list[Path] = []
+    route_lines = compute_route_lines(study.network)
     if "map.html" in pages:
         written.append(write_map(folder / "map.html", evaluation.proposal, evaluation.zones,
                                  study.zones.geometry, scoring=area.scoring,
                                  destinations=study.layers,
                                  space_layers=space_layer_names(area),
-                                 isochrones=evaluation.isochrones, study_name=area.name))
+                                 isochrones=evaluation.isochrones, study_name=area.name,
+                                 context=load_map_context(area.osm_path),
+                                 route_lines=route_lines))
     if "report.html" in pages:
         written += write_report(folder / "report.html", evaluation.scorecard, evaluation.zones,
                                 pdf="report.pdf" in pages, cost=evaluation.cost,
                                 manifest=manifest, scoring=area.scoring,
                                 proposal=evaluation.proposal,
-                                map_file="map.html" if "map.html" in pages else None)
+                                map_file="map.html" if "map.html" in pages else None,
+                                geometry=study.zones.geometry, isochrones=evaluation.isochrones,
+                                route_lines=route_lines)
     return written

@@ -244,10 +244,12 @@ from _pages import (  # noqa: E402
 )
 
 LAYER_NAMES = [
-    "Change in jobs within 45 min", "Change in people of other groups within 30 min",
-    "Reachable today within 45 min", "Reachable with the proposal within 45 min", "Jobs",
-    "Shared community spaces", "Proposed routes", "Proposed stops",
+    "Street map tiles (need the internet)", "Change in jobs within 45 min",
+    "Change in people of other groups within 30 min", "Deprivation (decile 1 = most deprived)",
+    "Rivers and water", "Main roads", "Bus routes today", "Jobs", "Shared community spaces",
+    "Proposed routes", "Proposed stops", "Names of places",
 ]
+"""The map's layers, but for the reachable areas (two per chosen zone)."""
 
 TOOLTIPS_JS = """(() => {
   const texts = [];
@@ -357,7 +359,13 @@ def test_map_works_offline(browser: Chromium, pages: dict[str, Path],
     labels = browser.evaluate(
         "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
         ".map(e => e.textContent.trim())")
-    assert labels == LAYER_NAMES
+    assert [label for label in labels if not label.startswith("Reachable")] == LAYER_NAMES
+    reach = [label for label in labels if label.startswith("Reachable")]
+    assert len(reach) >= 2 and len(reach) % 2 == 0
+    assert all(a.startswith("Reachable today within 45 min, from ") and
+               b.startswith("Reachable with the proposal within 45 min, from ")
+               for a, b in zip(reach[::2], reach[1::2], strict=True))
+    assert f"from {HOSTILE_ZONE} (DT021)" in " ".join(reach)  # names as typed, inert
     legend = browser.evaluate(
         "(() => { const el = document.getElementById('routes-legend');"
         " const r = el.getBoundingClientRect();"
@@ -401,7 +409,10 @@ def test_reports_work_offline(browser: Chromium, pages: dict[str, Path], screens
     charts = browser.evaluate("document.querySelectorAll('svg').length")
     if name == "report":
         assert "residents of the most deprived neighbourhoods" in text
-        assert charts == 2
+        assert "In one minute" in text
+        # The change map, the headline community's reach, before/after, who gains by decile.
+        assert browser.evaluate("document.querySelectorAll('svg.static-map').length") == 2
+        assert charts == 4
     else:
         assert "Ranking" in text and "Every indicator side by side" in text
         assert charts == 2  # one small map per proposal

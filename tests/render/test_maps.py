@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -32,14 +33,19 @@ from _pages import (
 
 from routes.config.study_area import ScoringParams
 from routes.proposal.load import load_proposal
+from routes.proposal.model import ModificationKind, RouteModification
 from routes.render._leaflet import leaflet_script, leaflet_style
 from routes.render.map_layers import compute_zone_cells
 from routes.render.maps import MapLayers, render_map, write_map
+from routes.render.osm_context import MapContext
 from routes.render.svg import NO_CHANGE_COLOUR, compute_class_breaks
 
 pytest.importorskip("folium")
 
 LAYERS = MapLayers.for_scoring(ScoringParams())
+TILES = "Street map tiles (need the internet)"
+DEPRIVATION = "Deprivation (decile 1 = most deprived)"
+NAMES = "Names of places"
 ALL_LAYER_NAMES = [LAYERS.change_jobs, LAYERS.change_reach, LAYERS.baseline_isochrones,
                    LAYERS.scenario_isochrones, LAYERS.routes, LAYERS.stops, LAYERS.spaces,
                    LAYERS.jobs]
@@ -68,8 +74,10 @@ def _tooltips(page: str) -> list[str]:
 
 def test_layer_control_lists_every_layer(page: str) -> None:
     assert _layer_control_names(page) == [
-        LAYERS.change_jobs, LAYERS.change_reach, LAYERS.baseline_isochrones,
-        LAYERS.scenario_isochrones, LAYERS.jobs, LAYERS.spaces, LAYERS.routes, LAYERS.stops]
+        TILES, LAYERS.change_jobs, LAYERS.change_reach, DEPRIVATION,
+        f"{LAYERS.baseline_isochrones}, from North End (Z1)",
+        f"{LAYERS.scenario_isochrones}, from North End (Z1)", LAYERS.jobs, LAYERS.spaces,
+        LAYERS.routes, LAYERS.stops, NAMES]
     assert "L.control.layers" in page
 
 
@@ -78,7 +86,7 @@ def test_legend_is_present(page: str) -> None:
     assert legend is not None
     text = legend.group(0)
     for name in (LAYERS.change_jobs, LAYERS.routes, LAYERS.spaces, LAYERS.baseline_isochrones,
-                 "no change", "more than +"):
+                 "no change", "+1,000 to +2,000", "−1,000 to −2,000"):
         assert name in text
     assert "Reachable areas are drawn from: North End (Z1)." in text
 
@@ -169,7 +177,7 @@ def test_map_without_isochrones_or_reach(tmp_path: Path) -> None:
     changes = tiny_changes().drop(columns=[c for c in tiny_changes() if "reach" in c])
     path = write_map(tmp_path / "map.html", proposal, changes, tiny_zone_geometry())
     names = _layer_control_names(path.read_text(encoding="utf-8"))
-    assert names == [LAYERS.change_jobs, LAYERS.routes, LAYERS.stops]
+    assert names == [TILES, LAYERS.change_jobs, DEPRIVATION, LAYERS.routes, LAYERS.stops, NAMES]
 
 
 def test_point_zones_get_cells_around_their_points() -> None:
@@ -192,17 +200,25 @@ def test_polygon_zones_are_kept() -> None:
     assert cells.iloc[0].equals_exact(tiny_zone_geometry().iloc[0], 1e-9)
 
 
-@pytest.mark.parametrize(("values", "gains", "losses"), [
-    ([0, 10, 20, 30, 40], (20.0, 25.0, 50.0), ()),
-    ([-3, 0, 0, 5], (5.0,), (-5.0,)),
-    ([np.nan, 0.0], (), ()),
+@pytest.mark.parametrize(("values", "edges"), [
+    # The largest change rounded up (1, 2, 2.5, 5 x 10^k), then 1/8, 1/4, 1/2 of it, rounded up.
+    ([0, 10, 20, 30, 40], (10.0, 20.0, 25.0, 50.0)),
+    ([-3, 0, 0, 5], (1.0, 2.0, 2.5, 5.0)),
+    ([-18_400, 300, 2_000], (2_500.0, 5_000.0, 10_000.0, 20_000.0)),
+    ([np.nan, 0.0], ()),
 ])
-def test_class_breaks(values: list[float], gains: tuple[float, ...],
-                      losses: tuple[float, ...]) -> None:
+def test_class_breaks_are_symmetric_and_cover_the_range(values: list[float],
+                                                        edges: tuple[float, ...]) -> None:
     breaks = compute_class_breaks(values)
-    assert breaks.gain_edges == gains and breaks.loss_edges == losses
+    assert breaks.gain_edges == edges
+    assert breaks.loss_edges == tuple(-e for e in edges)
+    finite = [v for v in values if np.isfinite(v)]
+    assert all(abs(v) <= edges[-1] for v in finite) if edges else True
     labels = [label for _, label in breaks.legend()]
-    assert "no change" in labels and len(labels) == len(gains) + len(losses) + 1
+    assert "no change" in labels and len(labels) == 2 * len(edges) + 1
+    if edges:  # the strongest classes end at the rounded largest change, both ways
+        assert labels[0].endswith(f"+{edges[-1]:,.0f}") or labels[0].endswith(f"+{edges[-1]:g}")
+        assert breaks.colour(-max(abs(v) for v in finite)) == breaks.colour(-edges[-1])
 
 
 def test_map_styles_are_not_mutated(tmp_path: Path) -> None:
@@ -241,3 +257,65 @@ def test_same_map_same_bytes(tmp_path: Path) -> None:
                         isochrones=tiny_isochrones()) for _ in range(2)]
     assert pages[0] == pages[1]
     assert "map_00000000000000000000000000000001" in pages[0]
+
+
+def _context_and_lines() -> tuple[MapContext, gpd.GeoDataFrame]:
+    line = gpd.GeoDataFrame
+    roads = line({"highway": ["primary"], "name": [HOSTILE_ZONE]},
+                 geometry=[shapely.LineString([(0.01, 0.015), (0.03, 0.015)])], crs="EPSG:4326")
+    water = line({"kind": ["river"], "name": ["River Wend"]},
+                 geometry=[shapely.LineString([(0.02, 0.01), (0.02, 0.02)])], crs="EPSG:4326")
+    rails = line({"kind": []}, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
+    context = MapContext(roads, water, rails, "Wendton", 0.015, 0.016)
+    lines = line({"short_name": ["6", "7"]}, index=pd.Index(["feed:6", "feed:7"]),
+                 geometry=[shapely.LineString([(0.01, 0.012), (0.03, 0.018)]),
+                           shapely.LineString([(0.01, 0.018), (0.03, 0.012)])], crs="EPSG:4326")
+    return context, lines
+
+
+def test_offline_context_bus_network_and_withdrawn_routes(tmp_path: Path) -> None:
+    proposal = load_proposal(write_proposal(tmp_path, stem="plain", route="R1"))
+    proposal = dataclasses.replace(proposal, modifications=(
+        RouteModification(ModificationKind.REMOVE_ROUTE, "feed:6"),))
+    context, lines = _context_and_lines()
+    page = render_map(proposal, tiny_changes(), tiny_zone_geometry(),
+                      isochrones=tiny_isochrones(), context=context, route_lines=lines)
+    names = _layer_control_names(page)
+    for layer in ("Rivers and water", "Main roads", "Bus routes today",
+                  "Routes withdrawn or changed", NAMES):
+        assert layer in names
+    assert "Railways" not in names  # none in the extract
+    assert names[0] == TILES  # tiles are an overlay, off until asked for
+    assert "L.tileLayer(" in page and not re.search(r"tile_layer_\w+\.addTo\(", page)
+    assert "Bus 6: withdrawn with the proposal" in page and "Bus 7 (today)" in page
+    assert "Wendton" in page and "River Wend" in page
+    # Reachable areas are outlines (no fill over the choropleth), one per origin zone.
+    assert page.count('"fill": false') >= 2
+    assert HOSTILE_ZONE not in page  # a road named like a hostile zone, escaped too
+
+
+def test_isochrones_are_one_outline_per_zone() -> None:
+    from routes.render.map_layers import _isochrone_features
+
+    two = pd.concat([tiny_isochrones(), tiny_isochrones().assign(from_id="Z2")],
+                    ignore_index=True)
+    features = _isochrone_features(gpd.GeoDataFrame(two, crs="EPSG:4326"), "scenario",
+                                   tiny_changes(), "with the proposal")
+    assert len(features) == 2
+    assert "North End (Z1)" in features[0]["properties"]["tooltip"]
+
+
+def test_isochrones_of_the_headline_zone_shown_the_others_listed(tmp_path: Path) -> None:
+    proposal = load_proposal(write_proposal(tmp_path, stem="plain", route="R1"))
+    two = gpd.GeoDataFrame(pd.concat([tiny_isochrones().assign(from_id="Z2"),
+                                      tiny_isochrones()], ignore_index=True), crs="EPSG:4326")
+    page = render_map(proposal, tiny_changes(), tiny_zone_geometry(), isochrones=two)
+    names = _layer_control_names(page)
+    # North End gains 1,000 x 1,200, more than Z2's 2,000 x 300: its reach is the headline.
+    z2 = html.escape(f"{HOSTILE_ZONE} (Z2)")
+    assert names.index(f"{LAYERS.baseline_isochrones}, from North End (Z1)") < \
+        names.index(f"{LAYERS.baseline_isochrones}, from {z2}")
+    from markupsafe import escape
+
+    assert str(escape("Reachable areas are drawn from: North End (Z1); switch on the others in "
+                      f"the list of layers: {HOSTILE_ZONE} (Z2).")) in page

@@ -27,6 +27,7 @@ from _pages import (
     hostile_warning,
     tiny_changes,
     tiny_evaluation,
+    tiny_isochrones,
     tiny_manifest,
     tiny_scorecard,
     tiny_zone_geometry,
@@ -50,7 +51,8 @@ HEADLINE = ("3,000 residents of the most deprived neighbourhoods (deprivation de
 def report(tmp_path_factory: pytest.TempPathFactory) -> str:
     e = tiny_evaluation(tmp_path_factory.mktemp("report"))
     return render_report(e.scorecard, e.changes, cost=e.cost, manifest=tiny_manifest(),
-                         proposal=e.proposal)
+                         proposal=e.proposal, geometry=tiny_zone_geometry(),
+                         isochrones=tiny_isochrones())
 
 
 def _text(page: str) -> str:
@@ -136,13 +138,22 @@ def test_benefit_by_access_quintile_without_deciles() -> None:
 # --------------------------------------------------------------------------- report.html
 
 
+SUMMARY = ("3,000 residents in 2 neighbourhoods can reach more jobs within 45 minutes by bus "
+           f"and on foot, most of all in North End (+1,200) and {HOSTILE_ZONE} (+300); on "
+           "average 600 more jobs each (over the residents who gain).")
+
+
 def test_report_sections_and_headline(report: str) -> None:
     text = _text(report)
-    assert HEADLINE in text
-    for heading in ("What it changes", "Charts", "Who gains: benefit by deprivation",
-                    "Before and after", "Scorecard", "Routes and running cost",
+    assert SUMMARY in text
+    assert text.index("In one minute") < text.index(SUMMARY) < text.index("Appendix")
+    for heading in ("In one minute", "Where access to jobs changes",
+                    "How far people in North End can get",
+                    "Before and after, neighbourhood by neighbourhood",
+                    "Who gains and who loses, by deprivation", "Running cost",
+                    "Appendix: technical tables", "Scorecard",
                     "Neighbourhoods gaining most jobs", "Method", "Inputs"):
-        assert re.search(rf"<h[23][^>]*>{re.escape(html.escape(heading))}</h[23]>", report), \
+        assert re.search(rf"<h[123][^>]*>{re.escape(html.escape(heading))}</h[123]>", report), \
             heading
 
 
@@ -150,7 +161,9 @@ def test_report_is_self_contained_and_printable(report: str) -> None:
     assert "<script" not in report
     assert not re.search(r"(?:src|href)=\"(?:https?:)?//", report)
     assert "@media print" in report and "@page" in report
-    assert report.count("<svg") == 2  # benefit by decile, before/after
+    # The change map, North End's reach, before/after by neighbourhood, benefit by decile.
+    assert report.count("<svg") == 4
+    assert report.count('class="static-map"') == 2
 
 
 def test_report_tables_are_tidy(report: str) -> None:
@@ -188,7 +201,7 @@ def test_report_shows_each_data_warning_as_text(tmp_path: Path) -> None:
 def test_report_without_deciles_uses_access_groups(tmp_path: Path) -> None:
     e = tiny_evaluation(tmp_path, "plain", deciles=False)
     page = render_report(e.scorecard, e.changes, cost=e.cost)
-    assert "Who gains: benefit by access today" in page
+    assert "Who gains and who loses, by access today" in page
     assert "Q1" in page and "no deprivation deciles" in page
 
 
