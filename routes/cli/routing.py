@@ -13,6 +13,7 @@ from routes.cli.options import (
     check_points,
     departure_option,
     doctor_rules,
+    engine_option,
     engine_options,
     force_option,
     network_options,
@@ -106,11 +107,13 @@ def matrix(state: State, departure: str | None, window_min: int | None,
 @out_option("Output file, .geojson or .gpkg.")
 @force_option
 @network_options
+@engine_option
+@r5_classpath_option
 @click.pass_obj
 def isochrones(state: State, zones: tuple[str, ...], cutoffs: str,
                proposal_path: Path | None, departure: str | None, window_min: int | None,
                out: Path, force: bool, allow_feed_errors: bool, allow_data_loss: bool,
-               keep_duplicate_trips: bool) -> None:
+               keep_duplicate_trips: bool, engine: str, r5_classpath: Path | None) -> None:
     """Compute isochrone polygons (WGS84) for chosen origin zones and cutoffs.
 
     With --proposal, each zone and cutoff gets two polygons: today
@@ -120,7 +123,9 @@ def isochrones(state: State, zones: tuple[str, ...], cutoffs: str,
         raise click.BadParameter(f"{out.name}: use a .geojson or .gpkg file", param_hint="--out")
     cutoff_list = parse_int_list(cutoffs, "cutoff")
     departure_s = parse_departure(departure)
+    check_engine_options(engine, r5_classpath, None, None)
     refuse_overwrite(out, force)
+    from routes.engine.backends import open_engine
     from routes.engine.isochrones import compute_isochrones
     from routes.engine.request import TravelTimeRequest
     from routes.errors import InputError
@@ -146,11 +151,14 @@ def isochrones(state: State, zones: tuple[str, ...], cutoffs: str,
                             allow_data_loss=allow_data_loss,
                             feed_doctor=doctor_rules(keep_duplicate_trips))
     check_points(study, network, origins, None, "zones", allow_data_loss)
-    if proposal is None:
-        layer = compute_isochrones(network, origins, zone_ids, cutoff_list, request)
-    else:
-        layer = compute_proposal_isochrones(study, network, proposal, origins, zone_ids,
-                                            cutoff_list, request)
+    with open_engine(engine, study, network, r5_classpath=r5_classpath,
+                     allow_feed_errors=allow_feed_errors) as chosen:
+        if proposal is None:
+            layer = compute_isochrones(network, origins, zone_ids, cutoff_list, request,
+                                       engine=chosen)
+        else:
+            layer = compute_proposal_isochrones(study, network, proposal, origins, zone_ids,
+                                                cutoff_list, request, engine=chosen)
     write_layer(layer, out, overwrite=force)
     what = ", today and with the proposal" if proposal is not None else ""
     click.echo(f"{out}  ({len(layer)} polygons{what})")

@@ -161,11 +161,13 @@ def access(state: State, out: Path | None, force: bool, allow_feed_errors: bool,
 @out_option("Run folder of the monitoring.")
 @force_option
 @network_options
+@engine_options
 @click.option("--no-map", is_flag=True, default=False, help="Do not write map.html.")
 @click.pass_obj
 def monitor(state: State, configs: tuple[Path, ...], out: Path, force: bool,
             allow_feed_errors: bool, allow_data_loss: bool, keep_duplicate_trips: bool,
-            no_map: bool) -> None:
+            engine: str, r5_classpath: Path | None, scheduler: str | None,
+            workers: int | None, no_map: bool) -> None:
     """Compare the same zones and destinations under BEFORE.toml AFTER.toml [MORE.toml ...].
 
     Writes zones.csv and zones.gpkg (before_, after_ and delta_ of every metric),
@@ -176,10 +178,12 @@ def monitor(state: State, configs: tuple[Path, ...], out: Path, force: bool,
 
     if len(configs) < 2:
         raise click.UsageError("give two or more routes.toml files: BEFORE.toml AFTER.toml")
+    check_engine_options(engine, r5_classpath, scheduler, workers)
     run = monitor_to_folder(list(configs), out, force=force, allow_feed_errors=allow_feed_errors,
                             allow_data_loss=allow_data_loss, map_page=not no_map,
                             feed_doctor=doctor_rules(keep_duplicate_trips),
-                            progress_factory=step_progress(state))
+                            progress_factory=step_progress(state), engine=engine,
+                            r5_classpath=r5_classpath, scheduler=scheduler, workers=workers)
     click.echo(str(run.folder))
     for line in run.findings:
         click.echo(f"  {line}")

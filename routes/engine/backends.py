@@ -2,7 +2,8 @@
 
 :func:`open_engine` is the one way to get an engine (the protocol and the
 built-in engine are in :mod:`routes.engine.base`); downstream code (``routes
-matrix``, ``access``, ``evaluate``, ``compare``) takes any of them.
+matrix``, ``isochrones``, ``access``, ``evaluate``, ``compare``, ``monitor``) takes any of
+them.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import numpy as np
 import shapely
 
 from routes._csr import owners
+from routes.engine.base import BuiltinEngine, TravelTimeEngine
 from routes.engine.raptor import compute_snapped_travel_times
 from routes.engine.request import TravelTimeRequest
 from routes.errors import InputError
@@ -34,6 +35,7 @@ def compute_isochrones(
     request: TravelTimeRequest,
     *,
     grid_m: float | None = None,
+    engine: TravelTimeEngine | None = None,
 ) -> gpd.GeoDataFrame:
     """Polygons of the area reachable from chosen origins within each cutoff.
 
@@ -61,6 +63,12 @@ def compute_isochrones(
         Route to one street node per square of this size instead of to every
         node (much faster on large networks, for maps); the discs then grow by
         half the square's diagonal, so the polygons stay supersets.
+    engine
+        The engine that computes the travel times, opened on ``network``
+        (:func:`routes.engine.backends.open_engine`; default: the built-in
+        engine). The built-in engine routes to the street nodes themselves;
+        another engine (R5) routes to points placed at them, each linked to the
+        streets as that engine links points, in its own units (R5: whole minutes).
 
     Returns
     -------
@@ -86,8 +94,6 @@ def compute_isochrones(
         raise InputError(msg)
     routing = request.routing
     chosen = np.array([index[i] for i in ids])
-    snapped = snap_points(network.streets, origins.lon[chosen], origins.lat[chosen],
-                          max_snap_m=routing.max_snap_m, index=network.edge_index)
     streets = network.streets
     nodes = np.arange(streets.n_nodes, dtype=np.int32)
     slack_m = _SLACK_M
@@ -97,8 +103,18 @@ def compute_isochrones(
         nodes = np.unique(cells, axis=0, return_index=True)[1].astype(np.int32)
         slack_m += grid_m * np.sqrt(2) / 2
     first = dataclasses.replace(request, percentiles=request.percentiles[:1])
-    minutes = compute_snapped_travel_times(
-        network, snapped, SnappedPoints.at_nodes(nodes), first)[:, 0, :]
+    if engine is None or isinstance(engine, BuiltinEngine):
+        snapped = snap_points(streets, origins.lon[chosen], origins.lat[chosen],
+                              max_snap_m=routing.max_snap_m, index=network.edge_index)
+        n_threads = engine.n_threads if engine is not None else None
+        minutes = compute_snapped_travel_times(
+            network, snapped, SnappedPoints.at_nodes(nodes), first, n_threads=n_threads)[:, 0, :]
+    else:
+        at_nodes = Points(ids=np.array([f"n{n}" for n in nodes], dtype=object),
+                          lon=streets.node_lon[nodes], lat=streets.node_lat[nodes])
+        chosen_points = Points(ids=origins.ids[chosen], lon=origins.lon[chosen],
+                               lat=origins.lat[chosen])
+        minutes = engine.compute_travel_time_array(chosen_points, at_nodes, first)[:, 0, :]
     speed = routing.walk_speed_m_s
     slack_m += _SLACK_S * speed
     longest_m = np.zeros(streets.n_nodes)

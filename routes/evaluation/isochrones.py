@@ -7,12 +7,14 @@ and carried on it, so that rendering the map only renders.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from routes.config.study_area import RoutingParams, StudyArea
+from routes.engine.base import TravelTimeEngine
 from routes.engine.request import TravelTimeRequest
 from routes.errors import InputError
 from routes.inputs.points import Points
@@ -161,6 +163,7 @@ def resolve_zone_ids(asked: Sequence[str], ids: Sequence[str], names: Sequence[o
 def compute_proposal_isochrones(
     study: StudyArea, baseline: TransitNetwork, proposal: Proposal, points: Points,
     zone_ids: Sequence[str], cutoffs_min: Sequence[float], request: TravelTimeRequest,
+    *, engine: TravelTimeEngine | None = None,
 ) -> gpd.GeoDataFrame:
     """Isochrones from chosen zones before and after a proposal.
 
@@ -180,6 +183,11 @@ def compute_proposal_isochrones(
         Cutoffs, minutes.
     request
         Departure window, walking limits and the like.
+    engine
+        The engine opened on ``baseline`` (:func:`routes.engine.backends.open_engine`;
+        default: the built-in engine); the scenario is routed by its
+        :meth:`~routes.engine.base.TravelTimeEngine.for_scenario` (R5 on the
+        scenario's GTFS files).
 
     Returns
     -------
@@ -189,12 +197,16 @@ def compute_proposal_isochrones(
         proposal), baseline rows first.
     """
     from routes.engine.isochrones import compute_isochrones
-    from routes.evaluation.scenario import build_scenario
+    from routes.evaluation.scenario import build_scenario, write_scenario_feeds
 
     scenario = build_scenario(study, baseline, proposal).network
+    scenario_engine = None if engine is None else engine.for_scenario(
+        scenario, partial(write_scenario_feeds, study, proposal))
     frames = []
-    for name, network in (("baseline", baseline), ("scenario", scenario)):
-        layer = compute_isochrones(network, points, list(zone_ids), list(cutoffs_min), request)
+    for name, network, chosen in (("baseline", baseline, engine),
+                                  ("scenario", scenario, scenario_engine)):
+        layer = compute_isochrones(network, points, list(zone_ids), list(cutoffs_min), request,
+                                   engine=chosen)
         frames.append(layer.assign(network=name))
     out = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=frames[0].crs)

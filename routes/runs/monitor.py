@@ -25,6 +25,8 @@ from routes._progress import ProgressFactory, no_progress
 from routes._warnings import record_warnings, unique_messages
 from routes.cache import NetworkCache
 from routes.columns import ColumnKind, column_name
+from routes.engine.backends import open_engine
+from routes.engine.base import EngineKind
 from routes.evaluation.manifest import build_manifest
 from routes.evaluation.monitor import (
     Monitoring,
@@ -32,7 +34,7 @@ from routes.evaluation.monitor import (
     compute_monitoring,
     timetables_manifest,
 )
-from routes.evaluation.study import Study, compute_baseline, load_study
+from routes.evaluation.study import Baseline, Study, compute_baseline, load_study
 from routes.io import write_json
 from routes.proposal.model import Proposal
 from routes.runs.folder import (
@@ -171,6 +173,8 @@ def monitor_to_folder(
     configs: Sequence[Path], out: Path, *, force: bool = False, cache: NetworkCache | None = None,
     allow_feed_errors: bool = False, allow_data_loss: bool = False, map_page: bool = True,
     progress_factory: ProgressFactory | None = None, feed_doctor: DoctorRules = DOCTOR_RULES,
+    engine: EngineKind | str = EngineKind.BUILTIN, r5_classpath: Path | None = None,
+    scheduler: str | None = None, workers: int | None = None,
 ) -> MonitorRun:
     """Compute access under every timetable and write the monitoring folder.
 
@@ -191,12 +195,19 @@ def monitor_to_folder(
         Write ``map.html`` (needs the ``maps`` extra).
     progress_factory
         Makes a progress callback per timetable.
+    engine, r5_classpath, scheduler, workers
+        The engine that routes every timetable, opened on each in turn, and its
+        options, as for :func:`routes.engine.backends.open_engine` (default:
+        the built-in engine in this process); the manifest names it.
 
     Raises
     ------
     InputError
         Fewer than two files, or study areas whose zones, destinations or
-        parameters differ (before any routing).
+        parameters differ (before any routing), or engine options that do not
+        go together.
+    R5UnavailableError
+        For ``r5py``, if r5py, the jar or Java is missing (before any routing).
     OutputExistsError
         If ``out`` exists and ``force`` is false.
     """
@@ -205,6 +216,7 @@ def monitor_to_folder(
     if len(configs) < 2:
         msg = "routes monitor needs two or more routes.toml files (timetables) to compare"
         raise InputError(msg)
+    kind = EngineKind(engine)
     out = Path(out)
     remove_stale_temporaries(out.parent)
     check_run_target(out, force=force)
@@ -216,8 +228,14 @@ def monitor_to_folder(
                                            allow_data_loss=allow_data_loss,
                                            feed_doctor=feed_doctor) for c in configs]
         check_same_study(studies)
-        baselines = [compute_baseline(s, progress=step(Path(s.area.config_path).parent.name))
-                     for s in studies]
+        baselines: list[Baseline] = []
+        engine_name = kind.value
+        for s in studies:
+            with open_engine(kind, s.area, s.network, cache=s.cache, r5_classpath=r5_classpath,
+                             scheduler=scheduler, workers=workers) as chosen:
+                engine_name = chosen.name
+                baselines.append(compute_baseline(
+                    s, engine=chosen, progress=step(Path(s.area.config_path).parent.name)))
         monitoring = compute_monitoring(studies, baselines)
         findings = describe_monitoring(monitoring)
     warnings = unique_messages(*(s.warnings for s in studies), *(b.warnings for b in baselines),
@@ -251,8 +269,8 @@ def monitor_to_folder(
             "run": "monitor",
             "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "timetables": timetables,
-            "studies": [asdict(build_manifest(s.area, "monitor", written, warnings=()))
-                        for s in studies],
+            "studies": [asdict(build_manifest(s.area, "monitor", written, engine=engine_name,
+                                              warnings=())) for s in studies],
             "outputs": written,
             "warnings": list(warnings),
         }

@@ -11,6 +11,7 @@ from _study import write_study_area
 
 from routes.cache import NetworkCache
 from routes.config.study_area import load_study_area
+from routes.engine.base import BuiltinEngine
 from routes.engine.isochrones import compute_isochrones
 from routes.engine.raptor import compute_travel_time_array
 from routes.engine.request import TravelTimeRequest
@@ -81,3 +82,67 @@ def test_unknown_zone_is_an_input_error(tiny):
     study, network, zones = tiny
     with pytest.raises(InputError, match="zone 'nope' is not among the 3 zones; check --zone"):
         compute_isochrones(network, zones, ["nope"], [5], request(study))
+
+
+class _PointsEngine:
+    """An engine other than the built-in one: it routes between points, as R5 does.
+
+    The times are the built-in engine's between the same points; it records its calls.
+    """
+
+    name = "points"
+    cache_tag = "points"
+
+    def __init__(self, network: Any) -> None:
+        self.inner = BuiltinEngine(network)
+        self.digest = network.digest
+        self.calls: list[tuple[list[str], Points]] = []
+
+    def compute_travel_time_array(self, origins, destinations, request, *, progress=None):
+        self.calls.append((list(origins.ids), destinations))
+        return self.inner.compute_travel_time_array(origins, destinations, request,
+                                                    progress=progress)
+
+    def for_scenario(self, network, gtfs):
+        return _PointsEngine(network)
+
+
+def test_builtin_engine_given_is_the_default(tiny):
+    study, network, zones = tiny
+    default = compute_isochrones(network, zones, [zones.ids[0]], [2, 5], request(study))
+    given = compute_isochrones(network, zones, [zones.ids[0]], [2, 5], request(study),
+                               engine=BuiltinEngine(network, n_threads=1))
+    assert [g.wkb for g in given.geometry] == [g.wkb for g in default.geometry]
+
+
+def test_another_engine_routes_to_points_at_the_street_nodes(tiny):
+    study, network, zones = tiny
+    engine = _PointsEngine(network)
+    layer = compute_isochrones(network, zones, [zones.ids[1]], [2, 5, 10], request(study),
+                               engine=engine)
+    ((origins, nodes),) = engine.calls
+    streets = network.streets
+    assert origins == [zones.ids[1]]
+    np.testing.assert_array_equal(nodes.lon, streets.node_lon)
+    np.testing.assert_array_equal(nodes.lat, streets.node_lat)
+    # The property of every isochrone holds whichever engine routed it.
+    probes = _probe_points(network)
+    origin = Points(zones.ids[1:2], zones.lon[1:2], zones.lat[1:2])
+    minutes = compute_travel_time_array(network, origin, probes, request(study))[0, 0]
+    inside = shapely.contains_xy(np.array(layer.geometry)[:, None], probes.lon, probes.lat)
+    for row, cutoff in enumerate(layer["cutoff_min"]):
+        reached = minutes <= cutoff
+        assert reached.any()
+        assert inside[row][reached].all()
+
+
+def test_another_engine_is_handed_the_grid_nodes_only(tiny):
+    study, network, zones = tiny
+    engine = _PointsEngine(network)
+    compute_isochrones(network, zones, [zones.ids[0]], [5], request(study), grid_m=150.0,
+                       engine=engine)
+    ((_, nodes),) = engine.calls
+    streets = network.streets
+    cells = {(int(np.floor(x / 150.0)), int(np.floor(y / 150.0)))
+             for x, y in zip(streets.node_x_m, streets.node_y_m, strict=True)}
+    assert len(nodes) == len(cells) < streets.n_nodes

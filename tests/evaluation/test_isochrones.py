@@ -1,4 +1,4 @@
-"""The map's isochrones: which zones are drawn by default (routes.evaluation.isochrones).
+"""The map's isochrones: which zones are drawn by default, and a proposal's through an engine.
 
 The isochrones themselves are checked in tests/engine/test_isochrones.py and on
 the written maps of tests/runs/test_evaluate.py.
@@ -6,11 +6,24 @@ the written maps of tests/runs/test_evaluate.py.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from _evaluate_fixtures import ZONE_IDS, write_line_study, write_link_proposal
 from _pages import JOB_COLUMN, tiny_changes
 
+from routes.cache import NetworkCache
+from routes.engine.base import BuiltinEngine
+from routes.engine.request import TravelTimeRequest
 from routes.errors import InputError
-from routes.evaluation.isochrones import choose_isochrone_zones, resolve_zone_ids
+from routes.evaluation.isochrones import (
+    choose_isochrone_zones,
+    compute_proposal_isochrones,
+    resolve_zone_ids,
+)
+from routes.evaluation.scenario import build_scenario
+from routes.evaluation.study import load_study
+from routes.proposal.load import load_proposal
 
 
 def test_default_isochrone_zones_are_the_most_deprived_that_gain() -> None:
@@ -53,3 +66,45 @@ def test_unknown_or_ambiguous_zone_names_are_refused() -> None:
         resolve_zone_ids(["mill hey"], ids, ["Mill Hey", "Moorgate", "Mill Hey"])
     with pytest.raises(InputError, match="or names from its name column"):
         resolve_zone_ids(["Nowhere"], ids, ["Mill Hey", "Moorgate", "Mill Hey"])
+
+
+class _RecordingEngine:
+    """An engine other than the built-in one (routes between points), recording its scenarios."""
+
+    name = "recording"
+    cache_tag = "recording"
+
+    def __init__(self, network: Any, scenarios: list[tuple[Any, Any]]) -> None:
+        self.inner = BuiltinEngine(network)
+        self.digest = network.digest
+        self.scenarios = scenarios
+        self.routed = 0
+
+    def compute_travel_time_array(self, origins, destinations, request, *, progress=None):
+        self.routed += 1
+        return self.inner.compute_travel_time_array(origins, destinations, request)
+
+    def for_scenario(self, network, gtfs):
+        engine = _RecordingEngine(network, self.scenarios)
+        self.scenarios.append((engine, gtfs))
+        return engine
+
+
+def test_proposal_isochrones_route_the_scenario_with_the_engines_scenario(tmp_path) -> None:
+    study = load_study(write_line_study(tmp_path / "s"), cache=NetworkCache(tmp_path / "cache"))
+    proposal = load_proposal(write_link_proposal(tmp_path / "s"))
+    scenarios: list[tuple[Any, Any]] = []
+    engine = _RecordingEngine(study.network, scenarios)
+    request = TravelTimeRequest.from_routing(study.area.routing)
+    layer = compute_proposal_isochrones(study.area, study.network, proposal, study.zones.points,
+                                        [ZONE_IDS[0]], [20], request, engine=engine)
+    assert list(layer["network"]) == ["baseline", "scenario"]
+    ((scenario_engine, gtfs),) = scenarios
+    assert engine.routed == scenario_engine.routed == 1
+    expected = build_scenario(study.area, study.network, proposal).network
+    assert scenario_engine.digest == expected.digest != study.network.digest
+    written = gtfs(tmp_path / "feeds")  # the scenario's feeds, for engines that read files
+    assert written and all(p.suffix == ".zip" and p.exists() for p in written)
+    # The proposal links Z1 onwards: with it, Z1 reaches farther than today.
+    today, with_it = layer.to_crs(27700).geometry
+    assert with_it.area > today.area
