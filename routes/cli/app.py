@@ -45,6 +45,7 @@ def _configure_logging(verbosity: int) -> None:
 
     warnings.showwarning = show
 
+
 class _RoutesGroup(click.Group):
     """Turns library errors into one-line messages with exit code 1."""
 
