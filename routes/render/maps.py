@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import jinja2
 import pandas as pd
 
 from routes._optional import import_optional_dependency
@@ -44,6 +45,13 @@ from routes.render.map_layers import (
     _zone_label,
     _zone_name_features,
     compute_zone_cells,
+)
+from routes.render.map_periods import (
+    BASELAYER_TO_BACK,
+    MapPeriod,
+    period_class_breaks,
+    period_layer_features,
+    present_periods,
 )
 from routes.render.osm_context import MapContext
 from routes.render.svg import (
@@ -139,7 +147,8 @@ class LegendSymbol:
 
 def _legend_html(layers: MapLayers, breaks: ClassBreaks, title: str,
                  isochrone_note: str | None, *, context: bool = False, buses: bool = False,
-                 removed: bool = False, new_routes: bool = True) -> str:
+                 removed: bool = False, new_routes: bool = True,
+                 periods: Sequence[MapPeriod] = ()) -> str:
     symbols = [
         *([LegendSymbol("ln", f"border-color:{ROUTE_COLOUR}", layers.routes),
            LegendSymbol("dot", f"background:{STOP_FILL};border-color:{ROUTE_COLOUR}",
@@ -162,8 +171,13 @@ def _legend_html(layers: MapLayers, breaks: ClassBreaks, title: str,
             LegendSymbol("sw", f"background:transparent;border:2px solid {AFTER_COLOUR}",
                          layers.scenario_isochrones),
         ]
+    period_note = None
+    if periods:
+        period_note = ("One departure window at a time: "
+                       + "; ".join(p.label for p in periods)
+                       + ". Switch in the list of layers; the colours mean the same in each.")
     return render_macro("map_parts.html", "legend", title, layers.change_jobs,
-                        breaks.legend(), symbols, isochrone_note)
+                        breaks.legend(), symbols, isochrone_note, period_note)
 
 
 def _verbatim(folium: Any, html: str) -> Any:
@@ -198,6 +212,7 @@ def render_map(
     study_name: str = "",
     context: MapContext | None = None,
     route_lines: gpd.GeoDataFrame | None = None,
+    periods: Sequence[MapPeriod] = (),
 ) -> str:
     """Render the interactive map of one proposal as a self-contained HTML page.
 
@@ -231,6 +246,10 @@ def render_map(
         The existing bus routes as lines, indexed by namespaced route id
         (:func:`routes.render.bus_lines.compute_route_lines`); the routes the
         proposal withdraws or changes are drawn dashed.
+    periods
+        The departure windows whose change in jobs to draw, one at a time
+        (:func:`routes.render.map_periods.map_periods`); empty (no
+        ``[[periods]]``): one layer of the change in jobs, as before periods.
 
     Returns
     -------
@@ -260,7 +279,8 @@ def render_map(
         return folium.GeoJsonTooltip(fields=["tooltip"], labels=False, style=_TOOLTIP_STYLE)
 
     def add(features: list[dict[str, Any]], name: str, style: Mapping[str, Any], *,
-            show: bool = True, marker: Any = None, per_feature: str | None = None) -> None:
+            show: bool = True, marker: Any = None, per_feature: str | None = None,
+            overlay: bool = True) -> None:
         if not features:
             return
         base = copy.deepcopy(dict(style))
@@ -275,13 +295,22 @@ def render_map(
 
         folium.GeoJson(_collection(features), name=escape(name), show=show, marker=marker,
                        style_function=style_function, tooltip=tooltip(),
-                       highlight_function=None).add_to(fmap)
+                       highlight_function=None, overlay=overlay).add_to(fmap)
 
-    breaks = compute_class_breaks(changes[f"delta_{job_metric}"]) \
-        if f"delta_{job_metric}" in changes else compute_class_breaks([])
-    if f"delta_{job_metric}" in changes:
-        add(_change_features(changes, cells, job_metric, f"{job_name.capitalize()} within "
-                             f"{scoring.job_cutoff_min:g} min", breaks),
+    job_what = f"{job_name.capitalize()} within {scoring.job_cutoff_min:g} min"
+    periods = present_periods(changes, job_metric, periods)
+    if periods:
+        # One window at a time (base layers: radio buttons), on the same class breaks.
+        breaks = period_class_breaks(changes, job_metric, periods)
+        for k, (period, features) in enumerate(period_layer_features(
+                changes, cells, job_metric, job_what, job_name, periods, breaks)):
+            add(features, f"{names.change_jobs}, {period.label}", _STYLE_ZONE,
+                show=k == 0, per_feature="fill", overlay=False)
+    else:
+        breaks = compute_class_breaks(changes[f"delta_{job_metric}"]) \
+            if f"delta_{job_metric}" in changes else compute_class_breaks([])
+    if f"delta_{job_metric}" in changes and not periods:
+        add(_change_features(changes, cells, job_metric, job_what, breaks),
             names.change_jobs, _STYLE_ZONE, per_feature="fill")
     if f"delta_{reach_metric}" in changes:
         reach_breaks = compute_class_breaks(changes[f"delta_{reach_metric}"])
@@ -355,6 +384,11 @@ def render_map(
         group.add_to(fmap)
     # Collapsed (a button), so that the list of layers does not hide the town.
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
+    if periods:  # after the map's layers, so that the map exists when this runs
+        switch = folium.MacroElement()
+        switch._template = jinja2.Template(
+            "{% macro script(this, kwargs) %}" + BASELAYER_TO_BACK + "{% endmacro %}")
+        switch.add_to(fmap)
     fmap.fit_bounds([[lat_min, lon_min], [lat_max, lon_max]])
 
     title = f"{proposal.name}: what the proposal changes"
@@ -374,7 +408,7 @@ def render_map(
         names, breaks, title, isochrone_note, context=context is not None,
         buses=route_lines is not None and len(route_lines) > 0,
         removed=route_lines is not None and bool(route_lines.index.isin(list(removed)).any()),
-        new_routes=bool(proposal.routes))),
+        new_routes=bool(proposal.routes), periods=periods)),
         name="routes_legend")
     page = _stable_ids(root.render())
     linked = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)=', page)
