@@ -45,6 +45,7 @@ from routes.render.map_layers import (
     _zone_label,
     _zone_name_features,
     compute_zone_cells,
+    inert,
 )
 from routes.render.map_periods import (
     BASELAYER_TO_BACK,
@@ -293,7 +294,7 @@ def render_map(
                 out["radius"] = feature["properties"]["radius"]
             return out
 
-        folium.GeoJson(_collection(features), name=escape(name), show=show, marker=marker,
+        folium.GeoJson(_collection(features), name=inert(escape(name)), show=show, marker=marker,
                        style_function=style_function, tooltip=tooltip(),
                        highlight_function=None, overlay=overlay).add_to(fmap)
 
@@ -371,8 +372,9 @@ def render_map(
               for f in _zone_name_features(changes, cells)]
     zone_names = {str(t).casefold() for _, t, _ in labels}
     if context is not None and context.centre_name is not None \
-            and escape(context.centre_name).casefold() not in zone_names:
-        labels.append(((context.centre_lon, context.centre_lat), escape(context.centre_name),
+            and inert(escape(context.centre_name)).casefold() not in zone_names:
+        labels.append(((context.centre_lon, context.centre_lat),
+                       inert(escape(context.centre_name)),
                        "routes-label centre"))
     if labels:
         group = folium.FeatureGroup(name="Names of places", show=True)
