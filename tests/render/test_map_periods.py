@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import re
 from pathlib import Path
 
@@ -21,6 +20,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from _html_reader import read_html
+from _map_reader import base_layers, overlays, shown_on_opening, zone_of
+from _map_reader import layer_features as read_layer
 from _pages import (
     HOSTILE,
     HOSTILE_TEMPLATE,
@@ -60,31 +61,10 @@ def with_periods(table: pd.DataFrame, metric: str = JOB_COLUMN) -> pd.DataFrame:
     return out
 
 
-def base_layers(page: str) -> dict[str, str]:
-    """The layer control's base layers (radio buttons): name -> JavaScript variable."""
-    block = re.search(r"base_layers :\s*\{(.*?)\n\s*\},", page, re.S)
-    assert block is not None
-    return {json.loads(k): v for k, v in
-            re.findall(r'("(?:[^"\\]|\\.)*")\s*:\s*(\w+)', block.group(1))}
-
-
-def overlays(page: str) -> list[str]:
-    block = re.search(r"overlays :\s*\{(.*?)\n\s*\},", page, re.S)
-    assert block is not None
-    return [json.loads(k) for k in re.findall(r'("(?:[^"\\]|\\.)*")\s*:', block.group(1))]
-
-
 def layer_features(page: str, var: str) -> dict[str, dict[str, str]]:
-    """The features of one GeoJSON layer, by zone (the tooltip's first bold text)."""
-    found = re.search(rf"{var}_add\((\{{.*?\}})\);\n", page)
-    assert found is not None
-    out = {}
-    for feature in json.loads(found.group(1))["features"]:
-        tip = feature["properties"]["tooltip"]
-        zone = re.match(r"<b>.*\((Z\d)\)</b>|<b>zone (Z\d)</b>", tip)
-        assert zone is not None, tip
-        out[zone.group(1) or zone.group(2)] = feature["properties"]
-    return out
+    """The features of one GeoJSON layer, by zone."""
+    return {zone_of(f["properties"]["tooltip"]): f["properties"]
+            for f in read_layer(page, var)}
 
 
 def legend_colours(page: str) -> dict[str, str]:
@@ -112,7 +92,7 @@ def test_one_radio_layer_per_period_named_with_name_and_window(page: str) -> Non
     assert LAYERS.change_jobs not in overlays(page)
     assert LAYERS.change_reach in overlays(page)
     # Only the first window is on the map when it opens.
-    shown = [v for v in base_layers(page).values() if re.search(rf"\b{v}\.addTo\(map_", page)]
+    shown = [v for v in base_layers(page).values() if shown_on_opening(page, v)]
     assert shown == [base_layers(page)[names[0]]]
     # Switching keeps the choropleth beneath the routes and outlines.
     assert '.on("baselayerchange"' in page
