@@ -89,7 +89,9 @@ _STYLE_SPACE = {"radius": 6, "color": "#ffffff", "weight": 1.5, "fill": True,
                 "fillOpacity": 0.95}
 _STYLE_JOBS = {"color": JOBS_COLOUR, "weight": 0.5, "fill": True, "fillColor": JOBS_COLOUR,
                "fillOpacity": 0.35}
-_TOOLTIP_STYLE = "font-size:13px;max-width:320px;white-space:normal;"
+# max-content: a tooltip is as wide as its text up to 320 px (its pane has no width, so
+# without it the text wraps at every word).
+_TOOLTIP_STYLE = "font-size:13px;width:max-content;max-width:320px;white-space:normal;"
 
 
 @dataclass(frozen=True, slots=True)
