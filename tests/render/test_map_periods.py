@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 import re
 from pathlib import Path
 
@@ -38,7 +39,7 @@ from routes.config.study_area import ScoringParams
 from routes.proposal.load import load_proposal
 from routes.render.map_periods import STUDY_WINDOW, MapPeriod
 from routes.render.maps import MapLayers, render_map
-from routes.render.svg import NO_CHANGE_COLOUR
+from routes.render.svg import NO_CHANGE_COLOUR, ROUTE_COLOUR
 
 pytest.importorskip("folium")
 
@@ -214,3 +215,47 @@ def test_a_period_on_its_own_date_names_the_date() -> None:
         "saturday 10:00-12:00 on 2026-03-14"
     assert MapPeriod.of(saturday, dt.date(2026, 3, 14)).label == "saturday 10:00-12:00"
     assert MapPeriod.of(saturday, dt.date(2026, 3, 10)).suffix == "_saturday"
+
+
+def test_switching_periods_in_chromium(tmp_path: Path, page: str) -> None:
+    """In headless Chromium (network cut): one window at a time, beneath the route."""
+    from tests.render.test_browser import Chromium, find_chromium
+
+    executable = find_chromium()
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; CI needs it (see tests/render/test_browser.py)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    path = tmp_path / "map.html"
+    path.write_text(page, encoding="utf-8")
+    browser = Chromium(executable)
+    try:
+        browser.open(path)
+        radios = browser.evaluate(
+            "Array.from(document.querySelectorAll('.leaflet-control-layers-base label'))"
+            ".map(e => e.textContent.trim())")
+        assert radios == list(base_layers(page))
+        zone_fills = ("Array.from(document.querySelectorAll('path.leaflet-interactive'))"
+                      ".filter(p => p.getAttribute('fill-opacity') === '0.7')"
+                      ".map(p => p.getAttribute('fill')).sort()")
+        colours = legend_colours(page)
+        assert browser.evaluate(zone_fills) == sorted(
+            [colours["+1,000 to +2,000"], colours["up to +500"], NO_CHANGE_COLOUR])
+        browser.evaluate("document.querySelectorAll('.leaflet-control-layers-base input')[2]"
+                         ".click()")
+        browser.pump(0.3)
+        assert browser.evaluate(
+            "Array.from(document.querySelectorAll('.leaflet-control-layers-base input'))"
+            ".map(i => i.checked)") == [False, False, True]
+        # Only the evening's three zones are drawn: Z2 loses 2,500, the others no change.
+        assert browser.evaluate(zone_fills) == sorted(
+            [colours["−2,000 to −2,500"], NO_CHANGE_COLOUR, NO_CHANGE_COLOUR])
+        # The zones switched to are drawn first, beneath the proposed route.
+        order = browser.evaluate(
+            "(() => { const ps = Array.from(document.querySelectorAll('path.leaflet-interactive'));"
+            " return [ps.map(p => p.getAttribute('fill-opacity')).lastIndexOf('0.7'),"
+            f" ps.findIndex(p => p.getAttribute('stroke') === '{ROUTE_COLOUR}')]; }})()")
+        assert -1 < order[0] < order[1]
+        assert browser.errors() == [] and browser.dialogs() == []
+    finally:
+        browser.close()
