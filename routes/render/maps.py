@@ -2,14 +2,17 @@
 
 Layers: where people in chosen zones can get to today and with the proposal
 (isochrones), the change in jobs (and in cross-community reach) per zone, the
-proposed routes and stops, shared community spaces and jobs. Leaflet's
+proposed routes and stops, shared community spaces and jobs; with
+``[[periods]]``, the change in jobs of every departure window, one at a time
+(:mod:`routes.render.map_periods`). Leaflet's
 JavaScript and CSS are written into the page from this package's own copy
 (:mod:`routes.render._leaflet`), so the map opens with no internet; only the
 background tiles need it.
 
 Every user-supplied string (route, stop, zone, space and proposal names)
 reaches the page HTML-escaped inside JSON data, never spliced into HTML or
-JavaScript source; the title, style and legend are macros of
+JavaScript source, and inert as a jinja2 template (:func:`inert`: folium
+compiles the page's script twice); the title, style and legend are macros of
 ``templates/map_parts.html``, rendered with autoescape on.
 """
 
