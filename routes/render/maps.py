@@ -11,7 +11,7 @@ background tiles need it.
 
 Every user-supplied string (route, stop, zone, space and proposal names)
 reaches the page HTML-escaped inside JSON data, never spliced into HTML or
-JavaScript source, and inert as a jinja2 template (:func:`inert`: folium
+JavaScript source, and inert as a jinja2 template (:func:`routes.render.map_layers.inert`: folium
 compiles the page's script twice); the title, style and legend are macros of
 ``templates/map_parts.html``, rendered with autoescape on.
 """
