@@ -284,7 +284,8 @@ def with_period_columns(table: pd.DataFrame, parts: Mapping[Period, pd.DataFrame
         keep = (_suffixable(list(part.columns)) if attributes is None
                 else [c for c in part.columns if c not in set(attributes)])
         out.append(part[keep].rename(columns={c: f"{c}{period.suffix}" for c in keep}))
-    return pd.concat(out, axis=1)
+    # One block per dtype: a table of hundreds of blocks warns (and slows) on every insert.
+    return pd.concat(out, axis=1).copy()
 
 
 def period_helps(changes: pd.DataFrame, study: StudyArea) -> bool:

@@ -8,6 +8,7 @@ or JavaScript source.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import geopandas as gpd
@@ -26,7 +27,7 @@ from routes.render.svg import (
 )
 from routes.timetable.gtfs_time import format_clock
 
-__all__ = ["compute_zone_cells"]
+__all__ = ["compute_zone_cells", "inert"]
 
 _COORD_DIGITS = 5  # about 1 m
 
@@ -89,13 +90,30 @@ def _round_geometry(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.set_precision(geom, 10.0 ** -_COORD_DIGITS)
 
 
+_TEMPLATE_START = re.compile(r"\{(?=[{%#])")
+
+
+def inert(text: str) -> str:
+    """Keep HTML text from running as a jinja2 template inside the map's script.
+
+    folium compiles the map's script a second time (branca's ``Element``), so a
+    ``{{``, ``{%`` or ``{#`` typed in a name would run as template code there.
+    Each ``{`` that starts one becomes the entity ``&#123;``, which the
+    browser shows as ``{`` (tooltips and layer names are HTML).
+
+    >>> inert("{{ 7*7 }} {x} {%")
+    '&#123;{ 7*7 }} {x} &#123;%'
+    """
+    return _TEMPLATE_START.sub("&#123;", text)
+
+
 def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
 def _feature(geom: shapely.Geometry, tooltip: str, **props: Any) -> dict[str, Any]:
     return {"type": "Feature", "geometry": shapely.geometry.mapping(_round_geometry(geom)),
-            "properties": {"tooltip": tooltip, **props}}
+            "properties": {"tooltip": inert(tooltip), **props}}
 
 
 def _zone_label(changes: pd.DataFrame, zone_id: str) -> str:

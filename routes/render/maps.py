@@ -2,14 +2,17 @@
 
 Layers: where people in chosen zones can get to today and with the proposal
 (isochrones), the change in jobs (and in cross-community reach) per zone, the
-proposed routes and stops, shared community spaces and jobs. Leaflet's
+proposed routes and stops, shared community spaces and jobs; with
+``[[periods]]``, the change in jobs of every departure window, one at a time
+(:mod:`routes.render.map_periods`). Leaflet's
 JavaScript and CSS are written into the page from this package's own copy
 (:mod:`routes.render._leaflet`), so the map opens with no internet; only the
 background tiles need it.
 
 Every user-supplied string (route, stop, zone, space and proposal names)
 reaches the page HTML-escaped inside JSON data, never spliced into HTML or
-JavaScript source; the title, style and legend are macros of
+JavaScript source, and inert as a jinja2 template (:func:`routes.render.map_layers.inert`: folium
+compiles the page's script twice); the title, style and legend are macros of
 ``templates/map_parts.html``, rendered with autoescape on.
 """
 
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import jinja2
 import pandas as pd
 
 from routes._optional import import_optional_dependency
@@ -44,6 +48,14 @@ from routes.render.map_layers import (
     _zone_label,
     _zone_name_features,
     compute_zone_cells,
+    inert,
+)
+from routes.render.map_periods import (
+    BASELAYER_TO_BACK,
+    MapPeriod,
+    period_class_breaks,
+    period_layer_features,
+    present_periods,
 )
 from routes.render.osm_context import MapContext
 from routes.render.svg import (
@@ -80,7 +92,9 @@ _STYLE_SPACE = {"radius": 6, "color": "#ffffff", "weight": 1.5, "fill": True,
                 "fillOpacity": 0.95}
 _STYLE_JOBS = {"color": JOBS_COLOUR, "weight": 0.5, "fill": True, "fillColor": JOBS_COLOUR,
                "fillOpacity": 0.35}
-_TOOLTIP_STYLE = "font-size:13px;max-width:320px;white-space:normal;"
+# max-content: a tooltip is as wide as its text up to 320 px (its pane has no width, so
+# without it the text wraps at every word).
+_TOOLTIP_STYLE = "font-size:13px;width:max-content;max-width:320px;white-space:normal;"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +153,8 @@ class LegendSymbol:
 
 def _legend_html(layers: MapLayers, breaks: ClassBreaks, title: str,
                  isochrone_note: str | None, *, context: bool = False, buses: bool = False,
-                 removed: bool = False, new_routes: bool = True) -> str:
+                 removed: bool = False, new_routes: bool = True,
+                 periods: Sequence[MapPeriod] = ()) -> str:
     symbols = [
         *([LegendSymbol("ln", f"border-color:{ROUTE_COLOUR}", layers.routes),
            LegendSymbol("dot", f"background:{STOP_FILL};border-color:{ROUTE_COLOUR}",
@@ -162,8 +177,13 @@ def _legend_html(layers: MapLayers, breaks: ClassBreaks, title: str,
             LegendSymbol("sw", f"background:transparent;border:2px solid {AFTER_COLOUR}",
                          layers.scenario_isochrones),
         ]
+    period_note = None
+    if periods:
+        period_note = ("One departure window at a time: "
+                       + "; ".join(p.label for p in periods)
+                       + ". Switch in the list of layers; the colours mean the same in each.")
     return render_macro("map_parts.html", "legend", title, layers.change_jobs,
-                        breaks.legend(), symbols, isochrone_note)
+                        breaks.legend(), symbols, isochrone_note, period_note)
 
 
 def _verbatim(folium: Any, html: str) -> Any:
@@ -198,6 +218,7 @@ def render_map(
     study_name: str = "",
     context: MapContext | None = None,
     route_lines: gpd.GeoDataFrame | None = None,
+    periods: Sequence[MapPeriod] = (),
 ) -> str:
     """Render the interactive map of one proposal as a self-contained HTML page.
 
@@ -231,6 +252,10 @@ def render_map(
         The existing bus routes as lines, indexed by namespaced route id
         (:func:`routes.render.bus_lines.compute_route_lines`); the routes the
         proposal withdraws or changes are drawn dashed.
+    periods
+        The departure windows whose change in jobs to draw, one at a time
+        (:func:`routes.render.map_periods.map_periods`); empty (no
+        ``[[periods]]``): one layer of the change in jobs, as before periods.
 
     Returns
     -------
@@ -260,7 +285,8 @@ def render_map(
         return folium.GeoJsonTooltip(fields=["tooltip"], labels=False, style=_TOOLTIP_STYLE)
 
     def add(features: list[dict[str, Any]], name: str, style: Mapping[str, Any], *,
-            show: bool = True, marker: Any = None, per_feature: str | None = None) -> None:
+            show: bool = True, marker: Any = None, per_feature: str | None = None,
+            overlay: bool = True) -> None:
         if not features:
             return
         base = copy.deepcopy(dict(style))
@@ -273,15 +299,24 @@ def render_map(
                 out["radius"] = feature["properties"]["radius"]
             return out
 
-        folium.GeoJson(_collection(features), name=escape(name), show=show, marker=marker,
+        folium.GeoJson(_collection(features), name=inert(escape(name)), show=show, marker=marker,
                        style_function=style_function, tooltip=tooltip(),
-                       highlight_function=None).add_to(fmap)
+                       highlight_function=None, overlay=overlay).add_to(fmap)
 
-    breaks = compute_class_breaks(changes[f"delta_{job_metric}"]) \
-        if f"delta_{job_metric}" in changes else compute_class_breaks([])
-    if f"delta_{job_metric}" in changes:
-        add(_change_features(changes, cells, job_metric, f"{job_name.capitalize()} within "
-                             f"{scoring.job_cutoff_min:g} min", breaks),
+    job_what = f"{job_name.capitalize()} within {scoring.job_cutoff_min:g} min"
+    periods = present_periods(changes, job_metric, periods)
+    if periods:
+        # One window at a time (base layers: radio buttons), on the same class breaks.
+        breaks = period_class_breaks(changes, job_metric, periods)
+        for k, (period, features) in enumerate(period_layer_features(
+                changes, cells, job_metric, job_what, job_name, periods, breaks)):
+            add(features, f"{names.change_jobs}, {period.label}", _STYLE_ZONE,
+                show=k == 0, per_feature="fill", overlay=False)
+    else:
+        breaks = compute_class_breaks(changes[f"delta_{job_metric}"]) \
+            if f"delta_{job_metric}" in changes else compute_class_breaks([])
+    if f"delta_{job_metric}" in changes and not periods:
+        add(_change_features(changes, cells, job_metric, job_what, breaks),
             names.change_jobs, _STYLE_ZONE, per_feature="fill")
     if f"delta_{reach_metric}" in changes:
         reach_breaks = compute_class_breaks(changes[f"delta_{reach_metric}"])
@@ -342,8 +377,9 @@ def render_map(
               for f in _zone_name_features(changes, cells)]
     zone_names = {str(t).casefold() for _, t, _ in labels}
     if context is not None and context.centre_name is not None \
-            and escape(context.centre_name).casefold() not in zone_names:
-        labels.append(((context.centre_lon, context.centre_lat), escape(context.centre_name),
+            and inert(escape(context.centre_name)).casefold() not in zone_names:
+        labels.append(((context.centre_lon, context.centre_lat),
+                       inert(escape(context.centre_name)),
                        "routes-label centre"))
     if labels:
         group = folium.FeatureGroup(name="Names of places", show=True)
@@ -355,6 +391,11 @@ def render_map(
         group.add_to(fmap)
     # Collapsed (a button), so that the list of layers does not hide the town.
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
+    if periods:  # after the map's layers, so that the map exists when this runs
+        switch = folium.MacroElement()
+        switch._template = jinja2.Template(
+            "{% macro script(this, kwargs) %}" + BASELAYER_TO_BACK + "{% endmacro %}")
+        switch.add_to(fmap)
     fmap.fit_bounds([[lat_min, lon_min], [lat_max, lon_max]])
 
     title = f"{proposal.name}: what the proposal changes"
@@ -374,7 +415,7 @@ def render_map(
         names, breaks, title, isochrone_note, context=context is not None,
         buses=route_lines is not None and len(route_lines) > 0,
         removed=route_lines is not None and bool(route_lines.index.isin(list(removed)).any()),
-        new_routes=bool(proposal.routes))),
+        new_routes=bool(proposal.routes), periods=periods)),
         name="routes_legend")
     page = _stable_ids(root.render())
     linked = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)=', page)

@@ -157,6 +157,7 @@ def _top_losers(monitoring: Monitoring, n: int = 10) -> pd.DataFrame:
 
 def _map_page(monitoring: Monitoring) -> str:
     from routes.access.zone_access import space_layer_names
+    from routes.render.map_periods import map_periods
     from routes.render.maps import render_map
 
     study = monitoring.studies[0]
@@ -166,7 +167,8 @@ def _map_page(monitoring: Monitoring) -> str:
     title = f"{monitoring.labels[0]} → {monitoring.labels[-1]}"
     return render_map(Proposal(name=title, source=None, routes=()), changes,
                       study.zones.geometry, scoring=study.area.scoring, destinations=study.layers,
-                      space_layers=space_layer_names(study.area), study_name=study.area.name)
+                      space_layers=space_layer_names(study.area), study_name=study.area.name,
+                      periods=map_periods(study.area))
 
 
 def monitor_to_folder(

@@ -72,6 +72,7 @@ def write_run_pages(
     """
     from routes.access.zone_access import space_layer_names
     from routes.render.bus_lines import compute_route_lines
+    from routes.render.map_periods import map_periods
     from routes.render.maps import write_map
     from routes.render.osm_context import load_map_context
 
@@ -87,7 +88,7 @@ def write_run_pages(
                                  space_layers=space_layer_names(area),
                                  isochrones=evaluation.isochrones, study_name=area.name,
                                  context=load_map_context(area.osm_path),
-                                 route_lines=route_lines))
+                                 route_lines=route_lines, periods=map_periods(area)))
     if "report.html" in pages:
         written += write_report(folder / "report.html", evaluation.scorecard, evaluation.zones,
                                 pdf="report.pdf" in pages, cost=evaluation.cost,

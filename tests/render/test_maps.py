@@ -62,7 +62,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _layer_control_names(page: str) -> list[str]:
-    block = re.search(r"overlays :\s*\{(.*?)\}", page, re.S)
+    block = re.search(r"overlays :\s*\{(.*?)\n\s*\},", page, re.S)
     assert block is not None
     return [json.loads(k) for k in re.findall(r'("(?:[^"\\]|\\.)*")\s*:', block.group(1))]
 
@@ -156,6 +156,14 @@ def test_names_are_never_compiled_as_templates(tmp_path: Path) -> None:
     assert parsed.texts_of("div", class_="note")[0] == \
         f"Reachable areas are drawn from: {HOSTILE_TEMPLATE} (Z1)."
     assert "49" not in parsed.text
+    # folium compiles the map's script once more: names in tooltips and layer names (HTML
+    # that Leaflet shows) must reach it inert, and show as typed.
+    assert "TemplateReference" not in page
+    tips = [html.unescape(t) for t in _tooltips(page)]
+    assert f"<b>{HOSTILE_TEMPLATE} (Z1)</b>" in "".join(tips)
+    assert not any("49" in t for t in tips)
+    names = [html.unescape(n) for n in _layer_control_names(page)]
+    assert f"{LAYERS.baseline_isochrones}, from {HOSTILE_TEMPLATE} (Z1)" in names
 
 
 def test_tooltips_speak_plain_language(page: str) -> None:

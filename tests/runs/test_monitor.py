@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _evaluate_fixtures import ZONE_IDS
+from _map_reader import base_layers
 from _monitor_fixtures import write_withdrawn
 from click.testing import CliRunner
 
@@ -48,6 +49,10 @@ def test_monitor_writes_the_run_folder(tmp_path: Path) -> None:
     assert all(s["routing"]["periods"][0]["name"] == "evening" for s in manifest["studies"])
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    # The map offers the change in jobs in the study window and in the evening, one at a time.
+    layers = base_layers((out / "map.html").read_text(encoding="utf-8"))
+    assert list(layers) == ["Change in jobs within 20 min, study window 08:00-08:01",
+                            "Change in jobs within 20 min, evening 19:00-19:01"]
 
 
 def test_monitor_refuses_other_zones_in_one_line(tmp_path: Path) -> None:
