@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 
 from routes._closest import describe_choices
 from routes.config.fares import FareParams, ThroughTicket
+from routes.config.study_area import StudyArea
 from routes.errors import InputError, RoutesWarning
 from routes.fares.changes import FareChanges
 from routes.fares.compiled import CompiledFares
@@ -47,7 +48,14 @@ from routes.fares.regimes import persona_regimes
 from routes.timetable.read import unique_feed_names
 from routes.timetable.timetable import Timetable
 
-__all__ = ["CAPPED_ROUTE_TYPES", "compile_fares", "is_coach", "read_study_fares"]
+__all__ = [
+    "CAPPED_ROUTE_TYPES",
+    "compile_fares",
+    "compile_study_fares",
+    "fare_budget_minor",
+    "is_coach",
+    "read_study_fares",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +87,36 @@ def read_study_fares(gtfs_paths: Sequence[Path], params: FareParams) -> tuple[Fe
                f"Fares {params.feed_fares} tables; set feed_fares = \"auto\" or \"ignore\"")
         raise InputError(msg)
     return out
+
+
+def fare_budget_minor(study: StudyArea) -> int:
+    """Return ``[scoring].fare_budget`` in minor units; by default one single fare."""
+    if study.scoring.fare_budget_minor is not None:
+        return study.scoring.fare_budget_minor
+    return (study.fares or FareParams()).single_minor
+
+
+def compile_study_fares(study: StudyArea, timetable: Timetable, *,
+                        changes: FareChanges | None = None,
+                        persona: str | None = None) -> CompiledFares:
+    """Compile a study area's fares (``[fares]`` and its feeds' GTFS fares) for a timetable.
+
+    Parameters
+    ----------
+    study
+        The study area (no ``[fares]``: the defaults).
+    timetable
+        The baseline's or a scenario's timetable.
+    changes
+        A proposal's fare changes (:func:`routes.proposal.fares.proposal_fare_changes`).
+    persona
+        Who travels, overriding ``[fares].persona`` (a run's ``--persona``).
+    """
+    params = study.fares or FareParams()
+    if persona is not None:
+        params = params.with_persona(persona)
+    return compile_fares(timetable, params, feed_fares=read_study_fares(study.gtfs_paths, params),
+                         changes=changes)
 
 
 class _Operators:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _fare_feeds import fare_timetable, route_of_pattern
+from _fare_feeds import fare_feed, fare_timetable, route_of_pattern
 
 from routes.config.fares import (
     ENCTS,
@@ -22,9 +22,10 @@ from routes.config.fares import (
     ThroughTicket,
     TicketRules,
 )
+from routes.config.study_area import load_study_area
 from routes.errors import InputError, RoutesWarning
 from routes.fares.changes import FareChanges
-from routes.fares.compile import compile_fares
+from routes.fares.compile import compile_fares, compile_study_fares, fare_budget_minor
 from routes.fares.compiled import CompiledFares
 from routes.timetable.timetable import Timetable
 
@@ -155,3 +156,20 @@ def test_a_timetable_without_operators_is_one_group(tt: Timetable) -> None:
                                route_types_raw=None)
     fares = compile_fares(bare)
     assert fares.n_groups == 1 and np.all(fares.pattern_price == 300)
+
+
+def test_study_fares_budget_and_persona(tmp_path: Path) -> None:
+    feed = fare_feed(tmp_path)
+    (tmp_path / "streets.osm").write_text("<osm/>", encoding="utf-8")
+    config = tmp_path / "routes.toml"
+    config.write_text(f'[study_area]\ngtfs = ["{feed.name}"]\nosm = "streets.osm"\n'
+                      'date = 2019-05-13\n[fares]\nsingle = 2.00\n', encoding="utf-8")
+    study = load_study_area(config)
+    assert fare_budget_minor(study) == 200  # one single fare
+    tt = fare_timetable(tmp_path / "tt")
+    assert np.all(compile_study_fares(study, tt).pattern_price == 200)
+    encts = compile_study_fares(study, tt, persona="encts")
+    assert by_route(tt, encts)["R1"][1] == [200, 0, 200, 0, 200]
+    budget = dataclasses.replace(study, scoring=dataclasses.replace(study.scoring,
+                                                                     fare_budget_minor=450))
+    assert fare_budget_minor(budget) == 450
