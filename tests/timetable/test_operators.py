@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 from _feeds import MONDAY, line_feed, route, shared_data_dir, timed_trip, write_feed
 
+from routes._cache_codec import dataclass_from_storage, dataclass_to_storage
+from routes.timetable.feed import FeedTrips, load_feed_trips
 from routes.timetable.timetable import load_timetable
 
 
@@ -58,3 +60,12 @@ def test_newport_coaches_keep_their_type() -> None:
     assert set(np.asarray(tt.route_agency_nocs)[coach]) == {"MEGA"}
     assert set(raw[~coach].tolist()) == {3}
     assert (tt.route_types == 3).all()
+
+
+def test_cached_feed_keeps_operators(tmp_path: Path) -> None:
+    feed = load_feed_trips(_two_operator_feed(tmp_path, noc=True), "two",
+                           dt.date.fromisoformat(MONDAY), allow_feed_errors=False)
+    back = dataclass_from_storage(FeedTrips, *dataclass_to_storage(feed))
+    assert back.agency_ids.tolist() == ["AG", "CO"]
+    assert back.agency_nocs.tolist() == ["ABUS", ""]
+    assert back.route_types_raw.tolist() == [3, 201]
