@@ -12,8 +12,9 @@ Ride by ride (semantics: :mod:`routes.fares.compiled`):
   (:mod:`routes.fares.regimes`) on the routes they may (buses and trolleybuses,
   never coaches).
 * **Ticket groups**: a route's GTFS fare group (a v1 ``fare_id``, a v2
-  ``leg_group_id``) when its feed has one, else its operator's only fare group,
-  else its operator (``"<feed>:<agency_id>"``). A group's rules start from
+  ``leg_group_id``) when its feed has one, else its operator's only fare group
+  (whose dearest GTFS price it then takes, as a proposed route run by that
+  operator), else its operator (``"<feed>:<agency_id>"``). A group's rules start from
   ``[fares]`` (window, change price, changes, day cap), then the feed's, then
   its operator's ``[[fares.operators]]`` row. A change within a group costs its
   change price when its window is not 0 and it allows changes.
@@ -218,6 +219,17 @@ def compile_fares(
     route_ids = [str(r) for r in tt.route_ids]
     from_feed = np.array([r in feed_price for r in route_ids], dtype=bool)
     price[from_feed] = [feed_price[r] for r in np.asarray(route_ids, dtype=object)[from_feed]]
+    operator_groups: dict[str, set[str]] = {}  # an operator's GTFS fare groups
+    group_price: dict[str, int] = {}  # the dearest price of each
+    for r, rid in enumerate(route_ids):
+        if rid in feed_group:
+            operator_groups.setdefault(agency[r], set()).add(feed_group[rid])
+            group_price[feed_group[rid]] = max(group_price.get(feed_group[rid], 0),
+                                              int(price[r]))
+    for k in np.flatnonzero(~from_feed):  # e.g. a proposed route run by a GTFS operator
+        own = operator_groups.get(agency[k], set())
+        if len(own) == 1:
+            price[k] = group_price[next(iter(own))]
     capped = np.ones(n_routes, dtype=bool)
     for i, row in enumerate(params.operators):
         ref = row.agency or row.noc or ""
@@ -252,10 +264,6 @@ def compile_fares(
     route_price[np.ix_(eligible, free)] = 0
 
     # --- ticket groups
-    operator_groups: dict[str, set[str]] = {}
-    for r, rid in enumerate(route_ids):
-        if rid in feed_group:
-            operator_groups.setdefault(agency[r], set()).add(feed_group[rid])
     keys = []
     for r, rid in enumerate(route_ids):
         own = operator_groups.get(agency[r], set())

@@ -12,6 +12,7 @@ from _feeds import shared_data_dir
 
 from routes.config.fares import FareParams
 from routes.errors import InputError, RoutesWarning
+from routes.fares.changes import FareChanges
 from routes.fares.compile import compile_fares, read_study_fares
 from routes.fares.gtfs import WHOLE_DAY_S, read_feed_fares
 from routes.timetable.timetable import load_timetable
@@ -150,3 +151,24 @@ def test_v2_networks_products_and_transfer_rules(tmp_path: Path) -> None:
     cash = read_feed_fares(path, "fares", fare_media="cash")
     assert cash.route_price_minor["fares:R1"] == 240
     assert read_feed_fares(path, "fares", version="v1").version == ""
+
+
+def test_a_route_run_by_an_operator_with_one_feed_fare_joins_it(tmp_path: Path) -> None:
+    # one fare for operator AG's routes only (R1, R2); X9 (operator CO) handed to AG
+    attributes = [{"fare_id": "flat", "price": "1.80", "currency_type": "GBP",
+                   "payment_method": 0, "transfers": 1, "agency_id": "AG",
+                   "transfer_duration": 2700}]
+    path = fare_feed(tmp_path, fare_attributes=attributes)
+    tt = load_timetable([path], dt.date(2019, 5, 13))
+    fares = read_feed_fares(path, "fares")
+    assert fares.route_price_minor == {"fares:R1": 180, "fares:R2": 180}
+    plain = compile_fares(tt, feed_fares=(fares,))
+    # X9 keeps its own operator (group fares:CO, after fares:fare:flat) and the default single
+    assert dict(zip(route_of_pattern(tt), plain.pattern_price[:, 0].tolist(),
+                    strict=True)) == {"R1": 180, "R2": 180, "X9": 300}
+    assert plain.transfer_price.tolist() == [[-1, -1], [-1, 0]]  # CO: none; flat: free change
+    handed = compile_fares(tt, feed_fares=(fares,),
+                           changes=FareChanges(route_operator={"fares:X9": "fares:AG"}))
+    assert handed.n_groups == 1
+    assert np.all(handed.pattern_price == 180)
+    assert handed.group_window_s.tolist() == [2700]
