@@ -27,6 +27,7 @@ __all__ = [
     "RoutingParams",
     "ScoringParams",
     "parse_clock",
+    "parse_money",
     "parse_window",
 ]
 
@@ -223,6 +224,10 @@ class ScoringParams:
         Categories of the space layers' destinations that count as shared
         community spaces (lowercase snake_case, as the layers' categories
         are); ``None``: every category but :data:`NOT_SHARED_BY_DEFAULT`.
+    fare_budget_minor
+        The most a journey may cost to count as affordable, minor units of
+        ``[fares].currency`` (``fare_budget`` in major units in the file);
+        ``None``: one single fare (``[fares].single``).
     """
 
     deprived_deciles: tuple[int, ...] = (1, 2, 3)
@@ -230,6 +235,7 @@ class ScoringParams:
     space_cutoff_min: float = 30.0
     decay_half_life_min: float = 20.0
     shared_space_categories: tuple[str, ...] | None = None
+    fare_budget_minor: int | None = None
 
     def is_shared(self, category: str) -> bool:
         """Whether destinations of a category count as shared community spaces."""
@@ -329,7 +335,9 @@ ROUTING_KEYS = (
     "transfers", "frequency_phase", "frequency_draws", "frequency_seed",
 )
 SCORING_KEYS = ("deprived_deciles", "job_cutoff_min", "space_cutoff_min", "decay_half_life_min",
-                "shared_space_categories")
+                "shared_space_categories", "fare_budget")
+MAX_MONEY = 1000.0
+"""Largest amount accepted, in major units (a typo guard: a single of 300 is 300 pounds)."""
 _CATEGORY = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 
 
@@ -474,6 +482,30 @@ def _parse_categories(scoring: Mapping[str, Any], problems: Problems) -> tuple[s
     return tuple(sorted(set(value)))
 
 
+def _parse_budget(scoring: Mapping[str, Any], problems: Problems) -> int | None:
+    if "fare_budget" not in scoring:
+        return None
+    return parse_money(scoring["fare_budget"], "[scoring].fare_budget", problems)
+
+
+def parse_money(value: Any, key: str, problems: Problems) -> int | None:
+    """Return an amount in major units as integer minor units; record a problem if it is not one.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> parse_money(2.5, "[fares].single", Problems(Path("routes.toml")))
+    250
+    """
+    ok = (not isinstance(value, bool) and isinstance(value, int | float)
+          and math.isfinite(value) and 0 <= value <= MAX_MONEY)
+    if ok and abs(value * 100 - round(value * 100)) < 1e-6:
+        return int(round(value * 100))
+    problems.add(key, f"expected an amount from 0 to {MAX_MONEY:g} with at most two decimals, "
+                      f"such as 3.00, got {value!r}")
+    return None
+
+
 def parse_scoring(data: Mapping[str, Any], problems: Problems,
                   routing: RoutingParams | None = None) -> ScoringParams:
     """Parse and check the ``[scoring]`` table; cutoffs may not exceed ``max_trip_min``."""
@@ -498,6 +530,7 @@ def parse_scoring(data: Mapping[str, Any], problems: Problems,
         space_cutoff_min=number("space_cutoff_min"),
         decay_half_life_min=number("decay_half_life_min"),
         shared_space_categories=_parse_categories(scoring, problems),
+        fare_budget_minor=_parse_budget(scoring, problems),
     )
     if routing is not None:
         for key in ("job_cutoff_min", "space_cutoff_min"):

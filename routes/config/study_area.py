@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from routes.config.fares import FareParams, parse_fares
 from routes.config.parameters import (
     DEFAULT_PARAMETERS_TOML,
     Problems,
@@ -33,6 +34,7 @@ from routes.errors import InputError
 __all__ = [
     "DEFAULT_PARAMETERS_TOML",
     "DestinationLayer",
+    "FareParams",
     "Period",
     "RoutingParams",
     "ScoringParams",
@@ -134,6 +136,9 @@ class StudyArea:
         The ``[[periods]]``: more departure windows (and dates) to compute
         every metric for, beside ``routing``'s window on ``service_date``
         (empty: none, as before periods existed).
+    fares
+        The fare model (``[fares]``, :mod:`routes.config.fares`); ``None``
+        when the file has no ``[fares]`` table (fares are not modelled).
     """
 
     name: str
@@ -147,6 +152,7 @@ class StudyArea:
     routing: RoutingParams
     scoring: ScoringParams
     periods: tuple[Period, ...] = ()
+    fares: FareParams | None = None
 
     def for_period(self, period: Period) -> StudyArea:
         """Return the study area as a period sees it: its window and date, no periods."""
@@ -167,7 +173,7 @@ class StudyArea:
         return load_study_area(path)
 
 
-_SECTIONS = ("study_area", "zones", "destinations", "routing", "scoring", "periods")
+_SECTIONS = ("study_area", "zones", "destinations", "routing", "scoring", "periods", "fares")
 _STUDY_KEYS = ("name", "gtfs", "osm", "date", "walk_access")
 WALK_ACCESS_CHOICES = ("strict", "ignore_foot_no", "permissive")
 _ZONE_KEYS = ("file", "id", "population", "deprivation_decile", "groups", "name", "centroids")
@@ -438,6 +444,7 @@ def load_study_area(path: Path | str) -> StudyArea:
     routing = parse_routing(data, problems)
     scoring = parse_scoring(data, problems, routing)
     periods = parse_periods(data, problems)
+    fares = parse_fares(data, problems)
     problems.raise_if_any()
     if osm is None or service_date is None:  # unreachable: both were reported as problems
         msg = f"{path.name}: [study_area] is incomplete"
@@ -454,5 +461,6 @@ def load_study_area(path: Path | str) -> StudyArea:
         routing=routing,
         scoring=scoring,
         periods=periods,
+        fares=fares,
     )
 

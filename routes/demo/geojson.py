@@ -15,6 +15,7 @@ PROPOSAL_FILES = (
     "examples/hospital_shuttle.geojson",
     "examples/express_to_centre.geojson",
     "examples/route_6_withdrawn.geojson",
+    "examples/hopper_ticket.geojson",
 )
 
 # --------------------------------------------------------------------------- GeoJSON
@@ -198,12 +199,21 @@ def _render_proposals(town: _Town) -> dict[str, bytes]:
         "properties": {"type": "remove_route", "gtfs_route_id": "demo_town:6"},
         "geometry": None,
     }
+    # Fares alone, no new bus: a change of bus within an hour costs nothing more.
+    hopper = {
+        "type": "Feature",
+        "properties": {"type": "through_ticket", "operators": "all", "transfer_window_min": 60,
+                       "transfer_price": 0, "max_transfers": "unlimited"},
+        "geometry": None,
+    }
     collections = {
         PROPOSAL_FILES[0]: ("crosstown_link", [crosstown]),
         PROPOSAL_FILES[1]: ("hospital_shuttle", shuttle),
         PROPOSAL_FILES[2]: ("express_to_centre", [express]),
         PROPOSAL_FILES[3]: ("route_6_withdrawn: route 6 (Bus Station - Northgate) withdrawn "
                             "to save money; who loses?", [withdrawn]),
+        PROPOSAL_FILES[4]: ("hopper_ticket: Demo Town Hopper, change buses within an hour for "
+                            "no extra fare (no new buses)", [hopper]),
     }
     return {
         path: _dumps_pretty(

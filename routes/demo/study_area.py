@@ -22,7 +22,8 @@ file                                content
                                     that are not places of worship count as shared
                                     (``[scoring].shared_space_categories``)
 ``examples/*.geojson``              three proposals of new routes of different
-                                    strength, and one cut (route 6 withdrawn)
+                                    strength, one cut (route 6 withdrawn) and one
+                                    of fares alone (a Hopper ticket, no new buses)
 ==================================  =================================================
 
 Everything is invented, placed near Blackburn, Lancashire (lon -2.48, lat 53.75)

@@ -38,11 +38,16 @@ _ROUTE_KEYS = frozenset(
         "bidirectional",
         "days",
         "route_type",
+        "fare",
+        "operator",
     }
 )
 _STOP_KEYS = frozenset({"route", "name"})
 _REMOVE_KEYS = frozenset({"type", "gtfs_route_id"})
 _CHANGE_KEYS = frozenset({"type", "gtfs_route_id", "headway_min"})
+_THROUGH_KEYS = frozenset({"type", "operators", "transfer_window_min", "transfer_price",
+                           "max_transfers"})
+_CHANGE_FARE_KEYS = frozenset({"type", "gtfs_route_id", "agency", "single"})
 _STYLE_KEYS = frozenset(
     {
         "title",
@@ -57,7 +62,8 @@ _STYLE_KEYS = frozenset(
         "marker-symbol",
     }
 )
-_KNOWN_KEYS = _ROUTE_KEYS | _STOP_KEYS | _REMOVE_KEYS | _CHANGE_KEYS | _STYLE_KEYS
+_KNOWN_KEYS = (_ROUTE_KEYS | _STOP_KEYS | _REMOVE_KEYS | _CHANGE_KEYS | _THROUGH_KEYS
+               | _CHANGE_FARE_KEYS | _STYLE_KEYS)
 _GTFS_ROUTE_TYPES = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 11, 12})
 _HHMM = re.compile(r"^\s*(\d{1,2}):([0-5]\d)\s*$")
 _PERIOD = re.compile(r"^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")

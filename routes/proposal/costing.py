@@ -235,6 +235,8 @@ class ProposalCost:
         (its decrease, as a positive number), summed.
     modifications
         Each modification, costed before and after, in proposal order.
+    fares_only
+        Whether the proposal changes fares alone (it needs no vehicles).
 
     Notes
     -----
@@ -251,6 +253,7 @@ class ProposalCost:
     new: RunningCost
     saved: RunningCost = _NONE
     modifications: tuple[ModificationCost, ...] = ()
+    fares_only: bool = False
 
     @property
     def net(self) -> RunningCost:
@@ -528,6 +531,7 @@ def compute_proposal_cost(
         new=new,
         saved=saved,
         modifications=tuple(modifications),
+        fares_only=proposal.changes_fares_only,
     )
 
 
@@ -556,6 +560,9 @@ def describe_running_cost(cost: ProposalCost) -> str:
                 f"{word(c.annual_vehicle_hours)} vehicle-hours "
                 f"({format_number(abs(c.annual_vehicle_km))} vehicle-km) a year")
 
+    if cost.fares_only:
+        return ("Changes fares only: it needs no vehicles (no new route-km or vehicle-hours). "
+                "The fare revenue it gives up is not estimated.")
     if cost.saves_money:
         text = f"Saves money: {amounts(net)}."
     elif net.annual_vehicle_hours == 0 and net.peak_vehicles == 0:

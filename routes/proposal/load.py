@@ -8,7 +8,8 @@ CRS it declares (read through GDAL).
 - ``Point`` features with a ``route`` property are explicit stops of that route.
 - Features with ``geometry: null`` and a ``type`` property change the existing
   GTFS network (``remove_route``, ``change_headway``), in the style of Conveyal
-  modifications.
+  modifications, or its fares alone (``through_ticket``, ``change_fare``; see
+  :mod:`routes.proposal._fare_fields`): a proposal of fare features only needs no buses.
 
 Route properties
 ----------------
@@ -28,6 +29,8 @@ property            default   meaning
 ``days``            weekdays  ``"weekdays"``, ``"weekends"``, ``"daily"`` or a list such as
                               ``["mon", "sat"]``
 ``route_type``      3         GTFS route type (3 = bus)
+``fare``            [fares]   its single fare in ``[fares].currency`` (0: a free shuttle)
+``operator``        its own   an operator (agency id or NOC) whose tickets it shares
 ==================  ========  ==============================================================
 
 Styling keys from the simplestyle spec (``stroke``, ``marker-color``, ``title``,
@@ -49,6 +52,7 @@ import pyproj
 import shapely
 
 from routes.errors import InputError, ProposalError, RoutesWarning, join_problems
+from routes.proposal._fare_fields import parse_fare_feature, parse_route_fare
 from routes.proposal._fields import (
     _CHANGE_KEYS,
     _GTFS_ROUTE_TYPES,
@@ -70,6 +74,8 @@ from routes.proposal.model import (
     MAX_STOP_SPACING_M,
     MIN_SPEED_KMH,
     MIN_STOP_SPACING_M,
+    FareKind,
+    FareModification,
     ModificationKind,
     Proposal,
     ProposalRoute,
@@ -124,7 +130,8 @@ def load_proposal(path: Path) -> Proposal:
         parser.parse_feature(index, feature)
     routes = parser.finish()
     modifications = tuple(parser.modifications)
-    if not parser.problems and not routes and not modifications:
+    fare_changes = tuple(parser.fare_changes)
+    if not parser.problems and not routes and not modifications and not fare_changes:
         parser.problems.append(
             f"{label}: no routes or modifications; add a LineString feature with"
             " 'name' and 'headway_min', or a modification feature"
@@ -134,7 +141,8 @@ def load_proposal(path: Path) -> Proposal:
     logger.info(
         "proposal %s: %d routes, %d modifications", path.stem, len(routes), len(modifications)
     )
-    return Proposal(name=path.stem, source=path, routes=routes, modifications=modifications)
+    return Proposal(name=path.stem, source=path, routes=routes, modifications=modifications,
+                    fare_changes=fare_changes)
 
 
 @dataclass
@@ -161,6 +169,7 @@ class _Parser(FieldParser):
         self.routes: list[_RouteDraft] = []
         self.stops: list[_StopDraft] = []
         self.modifications: list[RouteModification] = []
+        self.fare_changes: list[FareModification] = []
         self.names: dict[str, int] = {}
         self.modified: dict[str, int] = {}
 
@@ -185,6 +194,10 @@ class _Parser(FieldParser):
             )
             return
         geometry = feature.get("geometry")
+        if geometry is None and str(props.get("type")).strip().lower() in set(FareKind):
+            fare = parse_fare_feature(self, index, props)
+            self.fare_changes += [fare] if fare is not None else []
+            return
         if geometry is None:
             self.parse_modification(index, props)
             return
@@ -289,6 +302,7 @@ class _Parser(FieldParser):
                 f"{route_type!r} is not a GTFS route type; use 3 for bus (or leave it out)",
             )
         fields["route_type"] = route_type
+        fields.update(parse_route_fare(self, where, props))
         if len(self.problems) == n_before and name is not None and coords is not None:
             self.routes.append(_RouteDraft(index, name, coords, fields, "stop_spacing_m" in props))
 

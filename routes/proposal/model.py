@@ -21,6 +21,8 @@ __all__ = [
     "DEFAULT_MAX_OUTSIDE_M",
     "DEFAULT_SPEED_KMH",
     "DEFAULT_STOP_SPACING_M",
+    "FareKind",
+    "FareModification",
     "HeadwayPeriod",
     "ModificationKind",
     "Proposal",
@@ -106,6 +108,13 @@ class ModificationKind(enum.StrEnum):
                 if kind.value == text:
                     return kind
         return None
+
+
+class FareKind(enum.StrEnum):
+    """What a fare-only feature (``geometry: null``) changes: tickets or prices, no buses."""
+
+    THROUGH_TICKET = "through_ticket"
+    CHANGE_FARE = "change_fare"
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +209,12 @@ class ProposalRoute:
         ``stop_spacing_m``.
     feature_index
         Index of the feature in the proposal file, if loaded from one.
+    fare_minor
+        Its single fare in minor units of ``[fares].currency`` (0: a free
+        shuttle); ``None``: priced like any route (``[fares]``).
+    operator
+        The operator whose tickets it shares (an agency id ``"<feed>:<agency_id>"``
+        or an ``agency_noc``); ``None``: a new operator of its own.
     """
 
     name: str
@@ -213,6 +228,8 @@ class ProposalRoute:
     route_type: int = 3
     stops: tuple[ProposalStop, ...] | None = None
     feature_index: int | None = None
+    fare_minor: int | None = None
+    operator: str | None = None
 
     @property
     def span_start_s(self) -> int:
@@ -254,6 +271,40 @@ class RouteModification:
 
 
 @dataclass(frozen=True, slots=True)
+class FareModification:
+    """A change of fares alone (a feature with ``geometry: null``): no new buses.
+
+    Attributes
+    ----------
+    kind
+        ``through_ticket`` (changes between operators on one ticket) or
+        ``change_fare`` (a new single fare of a route or an operator).
+    operators
+        ``through_ticket``: the operators (agency ids or NOCs); ``None``: all.
+    gtfs_route_id, agency
+        ``change_fare``: the route (``"<feed>:<route_id>"``) or the operator
+        (agency id or NOC) whose single changes; exactly one is given.
+    single_minor
+        ``change_fare``: the new single, minor units of ``[fares].currency``.
+    transfer_window_min, transfer_price_minor, max_transfers
+        ``through_ticket``: how long after the paying boarding a change is
+        allowed, what it costs and how many (-1 unlimited).
+    feature_index
+        Index of the feature in the proposal file, if loaded from one.
+    """
+
+    kind: FareKind
+    operators: tuple[str, ...] | None = None
+    gtfs_route_id: str | None = None
+    agency: str | None = None
+    single_minor: int | None = None
+    transfer_window_min: float = 60.0
+    transfer_price_minor: int = 0
+    max_transfers: int = -1
+    feature_index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Proposal:
     """A proposal: new routes and changes to existing ones.
 
@@ -267,11 +318,19 @@ class Proposal:
         New routes, in file order.
     modifications
         Changes to existing GTFS routes, in file order.
+    fare_changes
+        Changes of fares alone (through tickets, new singles), in file order.
     """
 
     name: str
     source: Path | None
     routes: tuple[ProposalRoute, ...]
     modifications: tuple[RouteModification, ...] = ()
+    fare_changes: tuple[FareModification, ...] = ()
+
+    @property
+    def changes_fares_only(self) -> bool:
+        """Whether the proposal changes fares and nothing else (it needs no vehicles)."""
+        return bool(self.fare_changes) and not self.routes and not self.modifications
 
 

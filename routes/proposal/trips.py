@@ -25,7 +25,7 @@ from routes.proposal.schedule import compute_departures_s, compute_stop_offsets_
 from routes.proposal.stops import compute_route_stops
 from routes.timetable.diagnosis import DoctorRules
 from routes.timetable.doctor import find_trips_to_drop
-from routes.timetable.feed import FeedTrips, map_route_types
+from routes.timetable.feed import FeedTrips, map_route_types, raw_route_types
 from routes.timetable.gtfs_time import format_gtfs_times
 from routes.timetable.trips import TripTable
 
@@ -279,4 +279,7 @@ def proposal_feed_trips(
         frequency_start_s=np.zeros(0, dtype=np.int64),
         frequency_end_s=np.zeros(0, dtype=np.int64),
         frequency_headway_s=np.zeros(0, dtype=np.int64),
+        route_types_raw=raw_route_types(np.asarray(laid.route_types, dtype=np.float64)),
+        agency_ids=np.array([laid.agency_id], dtype=object),
+        agency_nocs=np.array([""], dtype=object),
     )

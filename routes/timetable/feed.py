@@ -128,6 +128,9 @@ class FeedData:
     frequency_start_s: NDArray[np.int64]
     frequency_end_s: NDArray[np.int64]
     frequency_headway_s: NDArray[np.int64]
+    route_agency_ids: NDArray[np.object_]  # namespaced operator of each route
+    route_agency_nocs: NDArray[np.object_]  # its agency_noc, "" when none
+    route_types_raw: NDArray[np.int16]  # route_type before mapping (-1 when missing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +175,13 @@ class FeedTrips:
         (``trips.frequency`` indexes these entries).
     frequency_start_s, frequency_end_s, frequency_headway_s
         Each entry's ``start_time``, ``end_time`` and ``headway_secs``, seconds.
+    route_types_raw
+        GTFS ``route_type`` of each route as the feed gives it, before
+        :func:`map_route_types` (coaches 200-299 stay apart from buses; -1
+        when missing or not a whole number), ``int16``.
+    agency_ids, agency_nocs
+        ``agency_id`` (not namespaced) and ``agency_noc`` (``""`` when the
+        feed has no such column) of each row of ``agency.txt``.
     """
 
     name: str
@@ -193,6 +203,9 @@ class FeedTrips:
     frequency_start_s: NDArray[np.int64]
     frequency_end_s: NDArray[np.int64]
     frequency_headway_s: NDArray[np.int64]
+    route_types_raw: NDArray[np.int16]
+    agency_ids: NDArray[np.object_]
+    agency_nocs: NDArray[np.object_]
 
 
 def load_feed_for_date(
@@ -253,7 +266,8 @@ def load_feed_trips(
         ran=trips["service_id"].isin(yesterday).to_numpy(dtype=bool),
     )
 
-    route_types, unknown_type = map_route_types(_floats(routes, "route_type"))
+    raw_types = _floats(routes, "route_type")
+    route_types, unknown_type = map_route_types(raw_types)
     if unknown_type.any():
         example = routes["route_id"].to_numpy(dtype=object)[unknown_type][0]
         warnings_.append(
@@ -264,6 +278,7 @@ def load_feed_trips(
     for fallback in ("route_long_name", "route_id"):
         names = np.where(names == "", _text(routes, fallback), names)
     table = _trip_table(feed, trips, routes, route_of_trip, names, calendar, laid)
+    agency = feed.agency if feed.agency is not None else pd.DataFrame({"agency_id": []})
     drop, diagnosis = find_trips_to_drop(table, feed_name=name, service_date=service_date,
                                          rules=feed_doctor)
     trip_code_ids = trips["trip_id"].to_numpy(dtype=object)
@@ -292,7 +307,32 @@ def load_feed_trips(
         frequency_start_s=instances.entry_start_s,
         frequency_end_s=instances.entry_end_s,
         frequency_headway_s=instances.entry_headway_s,
+        route_types_raw=raw_route_types(raw_types),
+        agency_ids=_text(agency, "agency_id"),
+        agency_nocs=_text(agency, "agency_noc"),
     )
+
+
+def raw_route_types(raw: NDArray[np.float64]) -> NDArray[np.int16]:
+    """GTFS route types as given, ``int16``; -1 where missing, fractional or out of range."""
+    raw = np.asarray(raw, dtype=np.float64)
+    ok = np.isfinite(raw) & (raw == np.floor(raw)) & (raw >= 0) & (raw < 32_767)
+    return np.where(ok, np.nan_to_num(raw), -1).astype(np.int16)
+
+
+def route_agencies(feed: FeedTrips, agency_ids: NDArray[np.object_]
+                   ) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
+    """Each route's operator, namespaced ``"<feed>:<agency_id>"``, and its ``agency_noc``.
+
+    A route without an ``agency_id`` belongs to the feed's only agency when it
+    has one (GTFS makes the column optional then), else to ``"<feed>:"``.
+    """
+    known = [str(a) for a in feed.agency_ids]
+    fallback = known[0] if len(known) == 1 else ""
+    ids = np.array([str(a) or fallback for a in agency_ids], dtype=object).reshape(-1)
+    noc_of = dict(zip(known, (str(n) for n in feed.agency_nocs), strict=True))
+    nocs = np.array([noc_of.get(a, "") for a in ids], dtype=object).reshape(-1)
+    return (feed.name + ":" + ids).astype(object), nocs
 
 
 def feed_data_from_trips(feed: FeedTrips) -> FeedData:
@@ -303,6 +343,7 @@ def feed_data_from_trips(feed: FeedTrips) -> FeedData:
     table = feed.trips.take(~feed.drop) if feed.drop.any() else feed.trips
     name = feed.name
     text = feed.diagnosis.warning()
+    agency_ids, agency_nocs = route_agencies(feed, table.route_agency_ids)
     return FeedData(
         name=name,
         path=Path(feed.path),
@@ -331,6 +372,9 @@ def feed_data_from_trips(feed: FeedTrips) -> FeedData:
         frequency_start_s=feed.frequency_start_s,
         frequency_end_s=feed.frequency_end_s,
         frequency_headway_s=feed.frequency_headway_s,
+        route_agency_ids=agency_ids,
+        route_agency_nocs=agency_nocs,
+        route_types_raw=feed.route_types_raw,
     )
 
 

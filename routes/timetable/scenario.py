@@ -144,7 +144,7 @@ def change_feed_trips(
     trips = kept
     if new is not None and new.n_trips:
         trips = _insert(kept, new)
-    route_types = feed.route_types
+    route_types, raw_types = feed.route_types, feed.route_types_raw
     if keep_routes is not None:
         orphans = ~keep_routes[trips.route]
         if orphans.any():
@@ -152,7 +152,7 @@ def change_feed_trips(
                    "are taken away; take their trips away too")
             raise ValueError(msg)
         trips = trips.restrict_to_routes(keep_routes)
-        route_types = route_types[keep_routes]
+        route_types, raw_types = route_types[keep_routes], raw_types[keep_routes]
     drop, diagnosis = find_trips_to_drop(trips, feed_name=feed.name, service_date=service_date,
                                          rules=rules)
     removed = feed.trips.take(~keep)
@@ -161,6 +161,7 @@ def change_feed_trips(
     trips, entries = _drop_unused_frequencies(feed, trips, removed)
     return dataclasses.replace(
         feed, trips=trips, drop=drop, diagnosis=diagnosis, route_types=route_types,
+        route_types_raw=raw_types,
         n_trips_scheduled=max(feed.n_trips_scheduled - scheduled_gone, 0) + scheduled_new,
         frequency_keys=feed.frequency_keys[entries],
         frequency_start_s=feed.frequency_start_s[entries],

@@ -123,6 +123,10 @@ class Timetable:
     frequency_start_s, frequency_end_s, frequency_headway_s
         ``start_time``, ``end_time`` and ``headway_secs`` of each entry,
         ``int32`` seconds.
+    route_agency_ids, route_agency_nocs, route_types_raw
+        Per route (``None`` for timetables not read from feeds): its operator
+        ``"<feed>:<agency_id>"``, that agency's ``agency_noc`` (``""`` if none)
+        and its GTFS ``route_type`` as given (coaches 200-299 kept; -1 missing).
     """
 
     service_date: dt.date
@@ -152,6 +156,9 @@ class Timetable:
     frequency_start_s: NDArray[np.int32] | None = None
     frequency_end_s: NDArray[np.int32] | None = None
     frequency_headway_s: NDArray[np.int32] | None = None
+    route_agency_ids: NDArray[np.object_] | None = None
+    route_agency_nocs: NDArray[np.object_] | None = None
+    route_types_raw: NDArray[np.int16] | None = None
 
     @property
     def can_board(self) -> NDArray[np.bool_]:
@@ -486,6 +493,9 @@ def _assemble(data: Sequence[FeedData], service_date: dt.date) -> Timetable:
                          if any_frequency else None),
         frequency_headway_s=(np.concatenate([d.frequency_headway_s for d in data]).astype(i32)
                              if any_frequency else None),
+        route_agency_ids=np.concatenate([d.route_agency_ids for d in data]).astype(object),
+        route_agency_nocs=np.concatenate([d.route_agency_nocs for d in data]).astype(object),
+        route_types_raw=np.concatenate([d.route_types_raw for d in data]).astype(np.int16),
     )
 
 

@@ -33,6 +33,7 @@ DEMO_NAMES = (
     "examples/hospital_shuttle.geojson",
     "examples/express_to_centre.geojson",
     "examples/route_6_withdrawn.geojson",
+    "examples/hopper_ticket.geojson",
 )
 GROUPS = ["white_british", "asian", "black", "mixed", "other"]
 REGENERATE = (
@@ -191,7 +192,10 @@ def test_proposals_load_and_lie_on_the_network(demo: DemoFiles) -> None:
         "hospital_shuttle": ["H1 Hospital Shuttle"],
         "express_to_centre": ["X4 Westbrook Express"],
         "route_6_withdrawn": [],
+        "hopper_ticket": [],
     }
+    [hopper] = load_proposal(demo.proposals[4]).fare_changes
+    assert (hopper.operators, hopper.transfer_window_min, hopper.max_transfers) == (None, 60, -1)
     [cut] = load_proposal(demo.proposals[3]).modifications
     assert (cut.kind, cut.gtfs_route_id) == (ModificationKind.REMOVE_ROUTE, "demo_town:6")
     timetable = load_timetable([demo.gtfs], dt.date(2026, 3, 10))
