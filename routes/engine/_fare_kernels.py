@@ -1,0 +1,555 @@
+"""Compiled hot loops of fare-aware range-RAPTOR: bags of (time, fare, ticket) labels.
+
+The Python side is :mod:`routes.engine.fare_raptor`; the fare rules are
+:class:`routes.fares.compiled.CompiledFares` (whose docstring defines a
+journey's fare), passed here as plain arrays.
+
+Method: range-McRAPTOR
+======================
+Departure minutes are processed from the last to the first, as in the plain
+kernel (:mod:`routes.engine._raptor_kernels`). Instead of one time per stop
+and ride count, each stop keeps a *bag* of labels per ride count ``k`` and
+phase (``ride``: just alighted; ``board``: ready to board after an access or
+transfer walk). A label is ``(t, C, g, x, n, P)``: clock time, fare paid so
+far, the ticket held (group ``g``, -1 none; ``x`` the last boarding second it
+covers; ``n`` changes left), and what each capped group has charged so far.
+Row ``k`` holds labels of journeys with *at most* ``k`` rides: an insertion
+into row ``k`` is tried in the rows above it too, stopping at the first row
+where it is dominated (a row dominates the one below it, so the rows above
+would reject it as well).
+
+**Dominance.** ``L1`` dominates ``L2`` (both at the same stop, phase and row)
+iff ``t1 <= t2``, ``C1 <= C2``, every capped group has charged at least as
+much in ``L1`` (``P1 >= P2``: a group's future charges are
+``min(sum of its prices, cap - paid)``, non-increasing in what was paid), and
+either ``L2``'s ticket can serve no further boarding (none, expired before
+``t2``, or no change left and no uncounted change accepted), or the tickets
+are of the same group with ``min(x1, H) >= min(x2, H)`` and ``n1 >= n2``,
+``H = t0 + max_trip_s`` being the last boarding second that can matter for
+the minute being processed (and for every earlier minute). In the last row
+(``k = max_rides``: no boarding follows) only ``t`` and ``C`` count.
+*Proof* (mimicry): any continuation of ``L2`` (same walks, trips and
+use-or-buy choices) is open to ``L1``: it is at the stop no later (waiting is
+free; prices depend on a trip's boarding time, never on the rider's arrival),
+has at least as many rides left, and whenever ``L2`` uses its ticket so can
+``L1`` at the same price (same group, expiry and changes at least as good),
+after which the order between the two tickets still holds; when ``L2`` buys,
+``L1`` buys too and the tickets become equal. Each group's total future charge
+is at most ``L2``'s, so ``L1`` arrives no later at no greater fare. The
+destination answer "earliest arrival with fare <= B" is thus the same over
+non-dominated labels as over all journeys (standard McRAPTOR induction,
+Delling, Pajor and Werneck 2015, round by round).
+
+**Which trips to board.** From a board label on pattern ``p`` at position
+``i`` let ``T0`` be the earliest catchable trip. A later trip ``T`` differs
+from the one just before it (``T - 1``, also catchable) only by a later
+arrival everywhere, by the price regime of its boarding time, and, for a
+bought ticket, by a later expiry. So ``T`` is a candidate only if its regime
+differs from ``T - 1``'s, or ``T - 1``'s bought ticket would expire before
+``H`` (``dep(T - 1) + window < H``) while a further ride is still allowed;
+otherwise ``T``'s labels are dominated by ``T - 1``'s, and by induction by a
+candidate's. Using a ticket or riding free on ``T`` is never better than on
+``T - 1`` (same charge and ticket, later times). With windows at least the
+horizon only ``T0`` and the first trip of each later regime are boarded
+(binary searches).
+
+**Range reuse.** A label made for a later minute is a journey for every
+earlier one (wait at the origin), and its fields do not depend on the
+minute; dominance depends on the minute only through ``H``, and lowering
+``H`` only makes more labels tie. So bags are kept from later to earlier
+minutes, and only labels made in the current minute's current round are
+expanded (each label carries the stamp of the minute and round that made it:
+an older label's expansions were made when it was new). The per-budget
+destination times persist likewise (``best[b, d]``).
+
+Bags have a fixed capacity; on overflow the kernel returns ``False`` and the
+caller runs the batch again with twice the capacity.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from routes.engine._raptor_kernels import (
+    UNREACHED,
+    _bucket_shift,
+    _find_trip,
+    _legs_end,
+    _queue_patterns,
+    _select_ranks,
+)
+
+UNLIMITED = np.int32(1 << 20)
+"""Changes left on a ticket allowing unlimited changes."""
+
+
+@nb.njit(cache=True, nogil=True)
+def _state_dominates(C1, g1, x1, n1, P1, C2, g2, x2, n2, P2, H, now2, uncounted):  # type: ignore[no-untyped-def]
+    """Whether fare state 1 is at least as good as fare state 2 for every continuation.
+
+    ``now2``: the earliest time state 2 could board again (its ticket is
+    useless if it expires before); -1 when unknown.
+    """
+    if C1 > C2:
+        return False
+    for e in range(len(P1)):
+        if P1[e] < P2[e]:
+            return False
+    if g2 < 0 or x2 < now2 or (n2 <= 0 and not uncounted[g2]):
+        return True
+    return g1 == g2 and min(x1, H) >= min(x2, H) and n1 >= n2
+
+
+@nb.njit(cache=True, nogil=True)
+def _insert(bag, r, s, t, C, g, x, n, P, stamp, H, last, uncounted):  # type: ignore[no-untyped-def]
+    """Insert a label into ``bag`` row ``r`` at stop ``s``; 1 inserted, 0 dominated, -1 full."""
+    bt, bC, bg, bx, bn, bst, bP, cnt = bag
+    m = cnt[r, s]
+    for j in range(m):
+        if bt[r, s, j] <= t and (
+                (last and bC[r, s, j] <= C) or
+                (not last and _state_dominates(bC[r, s, j], bg[r, s, j], bx[r, s, j],
+                                               bn[r, s, j], bP[r, s, j], C, g, x, n, P, H, t,
+                                               uncounted))):
+            return 0
+    j = 0
+    while j < m:
+        if t <= bt[r, s, j] and (
+                (last and C <= bC[r, s, j]) or
+                (not last and _state_dominates(C, g, x, n, P, bC[r, s, j], bg[r, s, j],
+                                               bx[r, s, j], bn[r, s, j], bP[r, s, j], H,
+                                               bt[r, s, j], uncounted))):
+            m -= 1
+            bt[r, s, j] = bt[r, s, m]
+            bC[r, s, j] = bC[r, s, m]
+            bg[r, s, j] = bg[r, s, m]
+            bx[r, s, j] = bx[r, s, m]
+            bn[r, s, j] = bn[r, s, m]
+            bst[r, s, j] = bst[r, s, m]
+            bP[r, s, j] = bP[r, s, m]
+        else:
+            j += 1
+    if m == bt.shape[2]:
+        cnt[r, s] = m
+        return -1
+    bt[r, s, m] = t
+    bC[r, s, m] = C
+    bg[r, s, m] = g
+    bx[r, s, m] = x
+    bn[r, s, m] = n
+    bst[r, s, m] = stamp
+    bP[r, s, m] = P
+    cnt[r, s] = m + 1
+    return 1
+
+
+@nb.njit(cache=True, nogil=True)
+def _insert_up(bag, r0, r_end, s, t, C, g, x, n, P, stamp, H, last_row, uncounted):  # type: ignore[no-untyped-def]
+    """Insert into rows ``r0 .. r_end - 1``, stopping where dominated.
+
+    Returns -1 on overflow, else bit 0: inserted in row ``r0``, bit 1:
+    inserted in row ``r_end - 1``.
+    """
+    flags = 0
+    for r in range(r0, r_end):
+        res = _insert(bag, r, s, t, C, g, x, n, P, stamp, H, r == last_row, uncounted)
+        if res < 0:
+            return -1
+        if res == 0:
+            break
+        if r == r0:
+            flags |= 1
+        if r == r_end - 1:
+            flags |= 2
+    return flags
+
+
+@nb.njit(cache=True, nogil=True)
+def _route_insert(rb, n_rb, trip, C, g, x, n, P, H, last, uncounted):  # type: ignore[no-untyped-def]
+    """Insert into the route bag (labels riding a trip); returns the new size, -1 if full."""
+    rtrip, rC, rg, rx, rn, rP = rb
+    for j in range(n_rb):
+        if rtrip[j] <= trip and (
+                (last and rC[j] <= C) or
+                (not last and _state_dominates(rC[j], rg[j], rx[j], rn[j], rP[j], C, g, x, n,
+                                               P, H, -1, uncounted))):
+            return n_rb
+    j = 0
+    while j < n_rb:
+        if trip <= rtrip[j] and (
+                (last and C <= rC[j]) or
+                (not last and _state_dominates(C, g, x, n, P, rC[j], rg[j], rx[j], rn[j],
+                                               rP[j], H, -1, uncounted))):
+            n_rb -= 1
+            rtrip[j] = rtrip[n_rb]
+            rC[j] = rC[n_rb]
+            rg[j] = rg[n_rb]
+            rx[j] = rx[n_rb]
+            rn[j] = rn[n_rb]
+            rP[j] = rP[n_rb]
+        else:
+            j += 1
+    if n_rb == len(rtrip):
+        return -1
+    rtrip[n_rb] = trip
+    rC[n_rb] = C
+    rg[n_rb] = g
+    rx[n_rb] = x
+    rn[n_rb] = n
+    rP[n_rb] = P
+    return n_rb + 1
+
+
+@nb.njit(cache=True, nogil=True)
+def _regime(bounds, dep):  # type: ignore[no-untyped-def]
+    r = 0
+    while r < len(bounds) and bounds[r] <= dep:
+        r += 1
+    return r
+
+
+@nb.njit(cache=True, nogil=True)
+def _charge(price, h, P, cap_slot, cap):  # type: ignore[no-untyped-def]
+    """The charge of ``price`` on group ``h`` under its day cap, given ``P`` paid so far."""
+    e = cap_slot[h]
+    if e < 0:
+        return price
+    return min(price, cap[h] - P[e])
+
+
+@nb.njit(cache=True, nogil=True)
+def _board_options(p, dep, trip, C, g, x, n, P, fares, H, c_max, last, rb, n_rb, newP):  # type: ignore[no-untyped-def]
+    """Add the route labels of boarding ``trip`` (leaving at ``dep``) from a fare state."""
+    (pattern_group, pattern_price, bounds, xfer_price, xfer_counts, window, max_xfer,
+     cap_slot, cap, uncounted) = fares
+    h = pattern_group[p]
+    price = pattern_price[p, _regime(bounds, dep)]
+    if price == 0:  # a free ride: the ticket passes through
+        return _route_insert(rb, n_rb, trip, C, g, x, n, P, H, last, uncounted)
+    # Buy a single of group h.
+    c = _charge(price, h, P, cap_slot, cap)
+    if C + c <= c_max:
+        newP[:] = P
+        if cap_slot[h] >= 0:
+            newP[cap_slot[h]] += c
+        n_rb = _route_insert(rb, n_rb, trip, C + c, h, dep + window[h], max_xfer[h], newP, H,
+                             last, uncounted)
+        if n_rb < 0:
+            return n_rb
+    # Use the ticket held.
+    if g >= 0 and xfer_price[g, h] >= 0 and dep <= x and (n > 0 or not xfer_counts[g, h]):
+        c = _charge(xfer_price[g, h], h, P, cap_slot, cap)
+        if C + c <= c_max:
+            newP[:] = P
+            if cap_slot[h] >= 0:
+                newP[cap_slot[h]] += c
+            n_rb = _route_insert(rb, n_rb, trip, C + c, g, x, n - xfer_counts[g, h], newP, H,
+                                 last, uncounted)
+    return n_rb
+
+
+@nb.njit(cache=True, nogil=True)
+def _board(p, i, t_first, t_last, trip_time_ptr, dep_s, earliest, C, g, x, n, P, fares, H,  # type: ignore[no-untyped-def]
+           c_max, last, rb, n_rb, newP):
+    """Board the candidate trips of pattern ``p`` at position ``i`` (module docstring)."""
+    bounds = fares[2]
+    window = fares[5]
+    h = fares[0][p]
+    trip = _find_trip(dep_s, trip_time_ptr, t_first, t_last, i, earliest)
+    if trip < 0:
+        return n_rb
+    dep = dep_s[trip_time_ptr[trip] + i]
+    while dep <= H:
+        n_rb = _board_options(p, dep, trip, C, g, x, n, P, fares, H, c_max, last, rb, n_rb, newP)
+        if n_rb < 0:
+            return n_rb
+        reg = _regime(bounds, dep)
+        if not last and fares[1][p, reg] > 0 and dep + window[h] < H:
+            trip += 1  # a later trip buys a ticket lasting longer
+            if trip >= t_last:
+                break
+        elif reg < len(bounds):
+            trip = _find_trip(dep_s, trip_time_ptr, trip + 1, t_last, i, bounds[reg])
+            if trip < 0:
+                break
+        else:
+            break
+        dep = dep_s[trip_time_ptr[trip] + i]
+    return n_rb
+
+
+@nb.njit(cache=True, nogil=True)
+def _scan(tt, fares, queue, n_queue, first_pos, k, t0, max_trip_s, max_rides, c_max, stamp,  # type: ignore[no-untyped-def]
+          ride, board, rb, newP, dirty, dirty_list, n_dirty, ridden, ridden_list, n_ridden):
+    """Round ``k``: ride each queued pattern from the labels made in round ``k - 1``.
+
+    Returns ``(n_dirty, n_ridden, ok)``; ``ok`` is False on a bag overflow.
+    """
+    (pattern_stop_ptr, pattern_stops, pattern_trip_ptr, trip_time_ptr, arr_s, dep_s,
+     can_board, can_alight, board_wait_s) = tt[:9]
+    uncounted = fares[9]
+    H = t0 + max_trip_s
+    last = k == max_rides
+    bt, bC, bg, bx, bn, bst, bP, bcnt = board
+    rtrip, rC, rg, rx, rn, rP = rb
+    for qi in range(n_queue):
+        p = queue[qi]
+        start = first_pos[p]
+        first_pos[p] = -1
+        ps = pattern_stop_ptr[p]
+        n_pos = pattern_stop_ptr[p + 1] - ps
+        t_first = pattern_trip_ptr[p]
+        t_last = pattern_trip_ptr[p + 1]
+        n_rb = 0
+        for i in range(start, n_pos):
+            s = pattern_stops[ps + i]
+            if n_rb > 0 and can_alight[ps + i]:
+                for j in range(n_rb):
+                    a = arr_s[trip_time_ptr[rtrip[j]] + i]
+                    if a > H:
+                        continue
+                    flags = _insert_up(ride, k, max_rides + 1, s, a, rC[j], rg[j], rx[j], rn[j],
+                                       rP[j], stamp, H, max_rides, uncounted)
+                    if flags < 0:
+                        return n_dirty, n_ridden, False
+                    if flags & 1 and not ridden[s]:
+                        ridden[s] = True
+                        ridden_list[n_ridden] = s
+                        n_ridden += 1
+                    if flags & 2 and not dirty[s]:
+                        dirty[s] = True
+                        dirty_list[n_dirty] = s
+                        n_dirty += 1
+            if i == n_pos - 1:
+                break
+            if not can_board[ps + i]:
+                continue
+            for j in range(bcnt[k - 1, s]):
+                if bst[k - 1, s, j] != stamp - 1:
+                    continue
+                n_rb = _board(p, i, t_first, t_last, trip_time_ptr, dep_s,
+                              bt[k - 1, s, j] + board_wait_s, bC[k - 1, s, j], bg[k - 1, s, j],
+                              bx[k - 1, s, j], bn[k - 1, s, j], bP[k - 1, s, j], fares, H,
+                              c_max, last, rb, n_rb, newP)
+                if n_rb < 0:
+                    return n_dirty, n_ridden, False
+    return n_dirty, n_ridden, True
+
+
+@nb.njit(cache=True, nogil=True)
+def _transfer(walks, uncounted, k, t0, max_trip_s, max_rides, stamp, ride, board, marked,  # type: ignore[no-untyped-def]
+              marked_list, ridden, ridden_list, n_ridden):
+    """Walk transfers (staying put included) from the labels ridden to in round ``k``.
+
+    Returns ``(n_marked, ok)``.
+    """
+    transfer_ptr, transfer_stop, transfer_s = walks
+    H = t0 + max_trip_s
+    rt, rC, rg, rx, rn, rst, rP, rcnt = ride
+    n_marked = 0
+    for r in range(n_ridden):
+        s = ridden_list[r]
+        ridden[s] = False
+        if k == max_rides:
+            continue
+        for j in range(rcnt[k, s]):
+            if rst[k, s, j] != stamp:
+                continue
+            v = rt[k, s, j]
+            first = transfer_ptr[s]
+            end = _legs_end(transfer_s, first, transfer_ptr[s + 1], H - v)
+            for e in range(first - 1, end):
+                s2 = s if e < first else transfer_stop[e]
+                v2 = v if e < first else v + transfer_s[e]
+                flags = _insert_up(board, k, max_rides, s2, v2, rC[k, s, j], rg[k, s, j],
+                                   rx[k, s, j], rn[k, s, j], rP[k, s, j], stamp, H, -1,
+                                   uncounted)
+                if flags < 0:
+                    return n_marked, False
+                if flags & 1 and not marked[s2]:
+                    marked[s2] = True
+                    marked_list[n_marked] = s2
+                    n_marked += 1
+    return n_marked, True
+
+
+@nb.njit(cache=True, nogil=True)
+def _egress(egress, t0, max_trip_s, max_rides, base, ride, dirty, dirty_list, n_dirty,  # type: ignore[no-untyped-def]
+            budgets, best):
+    """Egress walks from the labels of this minute in the last ride row; clears the flags."""
+    egress_ptr, egress_dest, egress_s = egress
+    rt, rC, rst, rcnt = ride[0], ride[1], ride[5], ride[7]
+    n_budgets = len(budgets)
+    for r in range(n_dirty):
+        s = dirty_list[r]
+        dirty[s] = False
+        for j in range(rcnt[max_rides, s]):
+            if rst[max_rides, s, j] < base:
+                continue
+            v = rt[max_rides, s, j]
+            c = rC[max_rides, s, j]
+            b0 = 0
+            while b0 < n_budgets and budgets[b0] < c:
+                b0 += 1
+            first = egress_ptr[s]
+            for e in range(first, _legs_end(egress_s, first, egress_ptr[s + 1],
+                                            t0 + max_trip_s - v)):
+                d = egress_dest[e]
+                a = v + egress_s[e]
+                for b in range(b0, n_budgets):
+                    if a < best[b, d]:
+                        best[b, d] = a
+
+
+@nb.njit(cache=True, nogil=True)
+def _fare_one_origin(tt, fares, walks, egress, acc_stop, acc_s, direct_dest, direct_s,  # type: ignore[no-untyped-def]
+                     departures_s, max_rides, max_trip_s, budgets, c_max, times_out, ride,
+                     board, rb, best, work):
+    """Fare-aware range-RAPTOR for one origin; fills ``times_out[b, minute, dest]``.
+
+    Returns False on a bag overflow (the results are then incomplete).
+    """
+    (marked, marked_list, ridden, ridden_list, dirty, dirty_list, first_pos, queue,
+     newP, zeroP) = work
+    stop_occ_ptr, stop_occ_pattern, stop_occ_pos = tt[9], tt[10], tt[11]
+    uncounted = fares[9]
+    ride[7][:] = 0
+    board[7][:] = 0
+    best[:] = UNREACHED
+    n_w = len(departures_s)
+    for m in range(n_w):
+        w = n_w - 1 - m
+        t0 = departures_s[w]
+        H = t0 + max_trip_s
+        base = m * (max_rides + 1)
+        n_marked = 0
+        for a in range(len(acc_stop)):
+            s = acc_stop[a]
+            flags = _insert_up(board, 0, max_rides, s, t0 + acc_s[a], 0, -1, 0, 0, zeroP, base,
+                               H, -1, uncounted)
+            if flags < 0:
+                return False
+            if flags & 1 and not marked[s]:
+                marked[s] = True
+                marked_list[n_marked] = s
+                n_marked += 1
+        for a in range(len(direct_dest)):
+            v = t0 + direct_s[a]
+            d = direct_dest[a]
+            for b in range(len(budgets)):
+                if v < best[b, d]:
+                    best[b, d] = v
+        n_dirty = 0
+        ok = True
+        for k in range(1, max_rides + 1):
+            if n_marked == 0:
+                break
+            n_queue = _queue_patterns(stop_occ_ptr, stop_occ_pattern, stop_occ_pos, marked,
+                                      marked_list, n_marked, first_pos, queue)
+            n_dirty, n_ridden, ok = _scan(
+                tt, fares, queue, n_queue, first_pos, k, t0, max_trip_s, max_rides, c_max,
+                base + k, ride, board, rb, newP, dirty, dirty_list, n_dirty, ridden,
+                ridden_list, 0)
+            if not ok:
+                break
+            n_marked, ok = _transfer(walks, uncounted, k, t0, max_trip_s, max_rides, base + k,
+                                     ride, board, marked, marked_list, ridden, ridden_list,
+                                     n_ridden)
+            if not ok:
+                break
+        if not ok:
+            # Leave the work arrays as the next call expects them.
+            marked[:] = False
+            ridden[:] = False
+            dirty[:] = False
+            first_pos[:] = -1
+            return False
+        for mm in range(n_marked):
+            marked[marked_list[mm]] = False
+        _egress(egress, t0, max_trip_s, max_rides, base, ride, dirty, dirty_list, n_dirty,
+                budgets, best)
+        for b in range(len(budgets)):
+            for d in range(best.shape[1]):
+                travel_s = best[b, d] - t0
+                times_out[b, w, d] = travel_s if travel_s <= max_trip_s else UNREACHED
+    return True
+
+
+def _bag(n_rows, n_stops, cap, n_slots):  # type: ignore[no-untyped-def]
+    """A bag: ``(t, C, g, x, n, stamp, P, count)`` arrays for ``n_rows`` rows of every stop."""
+    shape = (n_rows, n_stops, cap)
+    return (np.empty(shape, np.int32), np.empty(shape, np.int32), np.empty(shape, np.int32),
+            np.empty(shape, np.int32), np.empty(shape, np.int32), np.empty(shape, np.int32),
+            np.empty(shape + (n_slots,), np.int32), np.zeros((n_rows, n_stops), np.int32))
+
+
+_bag_jit = nb.njit(cache=True, nogil=True)(_bag)
+
+
+@nb.njit(cache=True, nogil=True)
+def fare_range_raptor(  # type: ignore[no-untyped-def]
+    tt, fares, walks, access, egress, direct, departures_s, max_rides, max_trip_s, n_dests,
+    percentile_ranks, budgets, stop_cap, route_cap,
+):
+    """Fare-aware range-RAPTOR for a batch of origins (the GIL is released).
+
+    Parameters are those of :func:`routes.engine._raptor_kernels.range_raptor`
+    (without frequencies), plus ``fares``: ``(pattern_group, pattern_price,
+    regime_bounds_s, transfer_price, transfer_counts (uint8), window_s,
+    max_transfers (``UNLIMITED`` for none), cap_slot (-1: no day cap), cap,
+    uncounted (uint8: the group accepts a change that does not count))``,
+    all ``int32`` unless said; ``budgets`` (``int32``, ascending, minor units)
+    and the capacities of the stop and route bags.
+
+    Returns
+    -------
+    tuple
+        ``(ok, out)``: ``ok`` False if a bag overflowed (run again with larger
+        capacities); ``out`` the ``int32`` travel times in seconds, shape
+        ``(n_origins, n_budgets, n_percentiles, n_dests)``, ``UNREACHED``
+        where the ranked time is unreachable.
+    """
+    access_ptr, access_stop, access_s = access
+    direct_ptr, direct_dest, direct_s = direct
+    stop_occ_ptr = tt[9]
+    n_orig = len(access_ptr) - 1
+    n_minutes = len(departures_s)
+    n_stops = len(stop_occ_ptr) - 1
+    n_patterns = len(tt[0]) - 1
+    n_budgets = len(budgets)
+    n_slots = max(1, int(fares[7].max()) + 1) if len(fares[7]) > 0 else 1
+    c_max = budgets[n_budgets - 1]
+    out = np.empty((n_orig, n_budgets, len(percentile_ranks), n_dests), dtype=np.int32)
+    times = np.empty((n_budgets, n_minutes, n_dests), dtype=np.int32)
+    ride = _bag_jit(max_rides + 1, n_stops, stop_cap, n_slots)
+    board = _bag_jit(max(max_rides, 1), n_stops, stop_cap, n_slots)
+    rb = (np.empty(route_cap, np.int32), np.empty(route_cap, np.int32),
+          np.empty(route_cap, np.int32), np.empty(route_cap, np.int32),
+          np.empty(route_cap, np.int32), np.empty((route_cap, n_slots), np.int32))
+    best = np.empty((n_budgets, n_dests), dtype=np.int32)
+    work = (np.zeros(n_stops, dtype=np.bool_), np.empty(n_stops, dtype=np.int32),
+            np.zeros(n_stops, dtype=np.bool_), np.empty(n_stops, dtype=np.int32),
+            np.zeros(n_stops, dtype=np.bool_), np.empty(n_stops, dtype=np.int32),
+            np.full(n_patterns, -1, dtype=np.int32), np.empty(n_patterns, dtype=np.int32),
+            np.zeros(n_slots, np.int32), np.zeros(n_slots, np.int32))
+    shift = _bucket_shift(max_trip_s)
+    counts = np.empty((max_trip_s >> shift) + 2, dtype=np.int32)
+    column = np.empty(n_minutes, dtype=np.int32)
+    scratch = np.empty(n_minutes, dtype=np.int32)
+    for o in range(n_orig):
+        a0, a1 = access_ptr[o], access_ptr[o + 1]
+        d0, d1 = direct_ptr[o], direct_ptr[o + 1]
+        ok = _fare_one_origin(tt, fares, walks, egress, access_stop[a0:a1], access_s[a0:a1],
+                              direct_dest[d0:d1], direct_s[d0:d1], departures_s, max_rides,
+                              max_trip_s, budgets, c_max, times, ride, board, rb, best, work)
+        if not ok:
+            return False, out
+        for b in range(n_budgets):
+            if n_minutes == 1:
+                for j in range(len(percentile_ranks)):
+                    out[o, b, j] = times[b, 0]
+            else:
+                _select_ranks(times[b], percentile_ranks, shift, counts, column, scratch,
+                              out[o, b])
+    return True, out
