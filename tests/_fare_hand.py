@@ -104,29 +104,29 @@ def hand_cases() -> dict[str, tuple[Network, CompiledFares, int, dict[int, float
       pays again: 900. s3 at 2,460 s within 900, not within 899.
     """
     nan = float("nan")
-    A = ride("A", 0, 1, hm(8, 0), hm(8, 10))
-    B = ride("B", 1, 2, hm(8, 15), hm(8, 25))
-    E = ride("E", 2, 3, hm(8, 30), hm(8, 40))
+    bus_a = ride("A", 0, 1, hm(8, 0), hm(8, 10))
+    bus_b = ride("B", 1, 2, hm(8, 15), hm(8, 25))
+    bus_e = ride("E", 2, 3, hm(8, 30), hm(8, 40))
     cases: dict[str, tuple[Network, CompiledFares, int, dict[int, float]]] = {}
 
-    net = chain([A, B, ride("C", 0, 2, hm(8, 0), hm(8, 50))], 3)
+    net = chain([bus_a, bus_b, ride("C", 0, 2, hm(8, 0), hm(8, 50))], 3)
     fares = fares_by_route(net, {"A": 0, "B": 1, "C": 0}, {"A": [300], "B": [300], "C": [300]},
                            n_groups=2)
     cases["two_companies"] = (net, fares, 2, {0: nan, 300: 3060, 599: 3060, 600: 1560})
 
-    net = chain([A, B], 3)
+    net = chain([bus_a, bus_b], 3)
     for name, window, expected in (("window_inside", 900, {299: nan, 300: 1560}),
                                    ("window_outside", 899, {300: nan, 599: nan, 600: 1560})):
         fares = fares_by_route(net, {"A": 0, "B": 0}, {"A": [300], "B": [300]}, n_groups=1,
                                transfer_price=[[0]], window_s=[window])
         cases[name] = (net, fares, 2, expected)
 
-    net = chain([A, B, E], 4)
+    net = chain([bus_a, bus_b, bus_e], 4)
     fares = fares_by_route(net, {"A": 0, "B": 0, "E": 0}, {r: [300] for r in "ABE"}, n_groups=1,
                            day_cap=[450])
     cases["day_cap"] = (net, fares, 3, {449: nan, 450: 2460})
 
-    net = chain([A, ride("F", 1, 2, hm(8, 15), hm(8, 25)), E], 4)
+    net = chain([bus_a, ride("F", 1, 2, hm(8, 15), hm(8, 25)), bus_e], 4)
     fares = fares_by_route(net, {"A": 0, "F": 1, "E": 0}, {"A": [300], "F": [0], "E": [300]},
                            n_groups=2, transfer_price=[[0, -1], [-1, -1]], window_s=[3600, 0])
     cases["free_ride"] = (net, fares, 3, {299: nan, 300: 2460})
@@ -136,13 +136,13 @@ def hand_cases() -> dict[str, tuple[Network, CompiledFares, int, dict[int, float
                            regime_bounds_s=[hm(9, 30)])
     cases["regime"] = (net, fares, 1, {0: 6060, 300: 6000})
 
-    net = chain([A, ride("A", 0, 1, hm(8, 20), hm(8, 30)), ride("B", 1, 2, hm(8, 40), hm(8, 50))],
-                3)
+    net = chain([bus_a, ride("A", 0, 1, hm(8, 20), hm(8, 30)),
+                 ride("B", 1, 2, hm(8, 40), hm(8, 50))], 3)
     fares = fares_by_route(net, {"A": 0, "B": 0}, {"A": [300], "B": [300]}, n_groups=1,
                            transfer_price=[[0]], window_s=[1800])
     cases["later_bus"] = (net, fares, 2, {299: nan, 300: 3060})
 
-    net = chain([A, B, ride("A2", 2, 3, hm(8, 30), hm(8, 40))], 4)
+    net = chain([bus_a, bus_b, ride("A2", 2, 3, hm(8, 30), hm(8, 40))], 4)
     fares = fares_by_route(net, {"A": 0, "B": 1, "A2": 0}, {r: [300] for r in ("A", "B", "A2")},
                            n_groups=2, transfer_price=[[0, -1], [-1, -1]], window_s=[3600, 3600])
     cases["a_b_a"] = (net, fares, 3, {899: nan, 900: 2460})

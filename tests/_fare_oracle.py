@@ -71,7 +71,7 @@ def ride_options(fares: CompiledFares, pattern: int, dep_s: int, state: FareStat
     pattern's group) and, when the ticket held accepts the group within its
     window with a change left (or the change does not count), "use".
     """
-    C, g, x, n, paid = state
+    cost, g, x, n, paid = state
     h = int(fares.pattern_group[pattern])
     price = int(fares.pattern_price[pattern, fares.regime_of(dep_s)])
     if price == 0:
@@ -80,7 +80,7 @@ def ride_options(fares: CompiledFares, pattern: int, dep_s: int, state: FareStat
     c = _capped(fares, h, price, paid)
     new_paid = paid[:h] + (paid[h] + c,) + paid[h + 1:]
     max_n = int(fares.group_max_transfers[h])
-    out.append((C + c, h, dep_s + int(fares.group_window_s[h]), _MANY if max_n < 0 else max_n,
+    out.append((cost + c, h, dep_s + int(fares.group_window_s[h]), _MANY if max_n < 0 else max_n,
                 new_paid))
     if g >= 0:
         tp = int(fares.transfer_price[g, h])
@@ -88,7 +88,7 @@ def ride_options(fares: CompiledFares, pattern: int, dep_s: int, state: FareStat
         if tp >= 0 and dep_s <= x and (n > 0 or not counts):
             c = _capped(fares, h, tp, paid)
             new_paid = paid[:h] + (paid[h] + c,) + paid[h + 1:]
-            out.append((C + c, g, x, n - int(counts), new_paid))
+            out.append((cost + c, g, x, n - int(counts), new_paid))
     return out
 
 
@@ -272,7 +272,7 @@ def fare_oracle_percentiles(tt: Any, streets: Any, stop_node: Any, origins: Any,
                             t0_s: int, fares: CompiledFares, budgets: Sequence[int], *,
                             window_min: int, percentiles: Sequence[int], **query: Any
                             ) -> np.ndarray:
-    """Nearest-rank percentiles over the window: ``(n_o, n_budgets, n_pct, n_d)`` s, NaN unreached."""
+    """Nearest-rank percentiles over the window (s), ``(n_o, n_budgets, n_pct, n_d)``, NaN none."""
     deps = [int(t0_s) + 60 * m for m in range(window_min)]
     times = fare_oracle_window(tt, streets, stop_node, origins, dests, deps, fares, budgets,
                                **query)

@@ -10,7 +10,7 @@ Departure minutes are processed from the last to the first, as in the plain
 kernel (:mod:`routes.engine._raptor_kernels`). Instead of one time per stop
 and ride count, each stop keeps a *bag* of labels per ride count ``k`` and
 phase (``ride``: just alighted; ``board``: ready to board after an access or
-transfer walk). A label is ``(t, C, g, x, n, P)``: clock time, fare paid so
+transfer walk). A label is ``(t, cost, g, x, n, paid)``: clock time, fare paid so
 far, the ticket held (group ``g``, -1 none; ``x`` the last boarding second it
 covers; ``n`` changes left), and what each capped group has charged so far.
 Row ``k`` holds labels of journeys with *at most* ``k`` rides: an insertion
@@ -19,15 +19,15 @@ where it is dominated (a row dominates the one below it, so the rows above
 would reject it as well).
 
 **Dominance.** ``L1`` dominates ``L2`` (both at the same stop, phase and row)
-iff ``t1 <= t2``, ``C1 <= C2``, every capped group has charged at least as
-much in ``L1`` (``P1 >= P2``: a group's future charges are
+iff ``t1 <= t2``, ``c1 <= c2``, every capped group has charged at least as
+much in ``L1`` (``p1 >= p2``: a group's future charges are
 ``min(sum of its prices, cap - paid)``, non-increasing in what was paid), and
 either ``L2``'s ticket can serve no further boarding (none, expired before
 ``t2``, or no change left and no uncounted change accepted), or the tickets
-are of the same group with ``min(x1, H) >= min(x2, H)`` and ``n1 >= n2``,
-``H = t0 + max_trip_s`` being the last boarding second that can matter for
+are of the same group with ``min(x1, horizon) >= min(x2, horizon)`` and ``n1 >= n2``,
+``horizon = t0 + max_trip_s`` being the last boarding second that can matter for
 the minute being processed (and for every earlier minute). In the last row
-(``k = max_rides``: no boarding follows) only ``t`` and ``C`` count.
+(``k = max_rides``: no boarding follows) only ``t`` and ``cost`` count.
 *Proof* (mimicry): any continuation of ``L2`` (same walks, trips and
 use-or-buy choices) is open to ``L1``: it is at the stop no later (waiting is
 free; prices depend on a trip's boarding time, never on the rider's arrival),
@@ -46,7 +46,7 @@ from the one just before it (``T - 1``, also catchable) only by a later
 arrival everywhere, by the price regime of its boarding time, and, for a
 bought ticket, by a later expiry. So ``T`` is a candidate only if its regime
 differs from ``T - 1``'s, or ``T - 1``'s bought ticket would expire before
-``H`` (``dep(T - 1) + window < H``) while a further ride is still allowed;
+``horizon`` (``dep(T - 1) + window < horizon``) while a further ride is still allowed;
 otherwise ``T``'s labels are dominated by ``T - 1``'s, and by induction by a
 candidate's. Using a ticket or riding free on ``T`` is never better than on
 ``T - 1`` (same charge and ticket, later times). With windows at least the
@@ -55,8 +55,8 @@ horizon only ``T0`` and the first trip of each later regime are boarded
 
 **Range reuse.** A label made for a later minute is a journey for every
 earlier one (wait at the origin), and its fields do not depend on the
-minute; dominance depends on the minute only through ``H``, and lowering
-``H`` only makes more labels tie. So bags are kept from later to earlier
+minute; dominance depends on the minute only through ``horizon``, and lowering
+``horizon`` only makes more labels tie. So bags are kept from later to earlier
 minutes, and only labels made in the current minute's current round are
 expanded (each label carries the stamp of the minute and round that made it:
 an older label's expansions were made when it was new). The per-budget
@@ -85,67 +85,67 @@ UNLIMITED = np.int32(1 << 20)
 
 
 @nb.njit(cache=True, nogil=True)
-def _state_dominates(C1, g1, x1, n1, P1, C2, g2, x2, n2, P2, H, now2, uncounted):  # type: ignore[no-untyped-def]
+def _state_dominates(c1, g1, x1, n1, p1, c2, g2, x2, n2, p2, horizon, now2, uncounted):  # type: ignore[no-untyped-def]
     """Whether fare state 1 is at least as good as fare state 2 for every continuation.
 
     ``now2``: the earliest time state 2 could board again (its ticket is
     useless if it expires before); -1 when unknown.
     """
-    if C1 > C2:
+    if c1 > c2:
         return False
-    for e in range(len(P1)):
-        if P1[e] < P2[e]:
+    for e in range(len(p1)):
+        if p1[e] < p2[e]:
             return False
     if g2 < 0 or x2 < now2 or (n2 <= 0 and not uncounted[g2]):
         return True
-    return g1 == g2 and min(x1, H) >= min(x2, H) and n1 >= n2
+    return g1 == g2 and min(x1, horizon) >= min(x2, horizon) and n1 >= n2
 
 
 @nb.njit(cache=True, nogil=True)
-def _insert(bag, r, s, t, C, g, x, n, P, stamp, H, last, uncounted):  # type: ignore[no-untyped-def]
+def _insert(bag, r, s, t, cost, g, x, n, paid, stamp, horizon, last, uncounted):  # type: ignore[no-untyped-def]
     """Insert a label into ``bag`` row ``r`` at stop ``s``; 1 inserted, 0 dominated, -1 full."""
-    bt, bC, bg, bx, bn, bst, bP, cnt = bag
+    bt, b_cost, bg, bx, bn, bst, b_paid, cnt = bag
     m = cnt[r, s]
     for j in range(m):
         if bt[r, s, j] <= t and (
-                (last and bC[r, s, j] <= C) or
-                (not last and _state_dominates(bC[r, s, j], bg[r, s, j], bx[r, s, j],
-                                               bn[r, s, j], bP[r, s, j], C, g, x, n, P, H, t,
-                                               uncounted))):
+                (last and b_cost[r, s, j] <= cost) or
+                (not last and _state_dominates(b_cost[r, s, j], bg[r, s, j], bx[r, s, j],
+                                               bn[r, s, j], b_paid[r, s, j], cost, g, x, n,
+                                               paid, horizon, t, uncounted))):
             return 0
     j = 0
     while j < m:
         if t <= bt[r, s, j] and (
-                (last and C <= bC[r, s, j]) or
-                (not last and _state_dominates(C, g, x, n, P, bC[r, s, j], bg[r, s, j],
-                                               bx[r, s, j], bn[r, s, j], bP[r, s, j], H,
+                (last and cost <= b_cost[r, s, j]) or
+                (not last and _state_dominates(cost, g, x, n, paid, b_cost[r, s, j], bg[r, s, j],
+                                               bx[r, s, j], bn[r, s, j], b_paid[r, s, j], horizon,
                                                bt[r, s, j], uncounted))):
             m -= 1
             bt[r, s, j] = bt[r, s, m]
-            bC[r, s, j] = bC[r, s, m]
+            b_cost[r, s, j] = b_cost[r, s, m]
             bg[r, s, j] = bg[r, s, m]
             bx[r, s, j] = bx[r, s, m]
             bn[r, s, j] = bn[r, s, m]
             bst[r, s, j] = bst[r, s, m]
-            bP[r, s, j] = bP[r, s, m]
+            b_paid[r, s, j] = b_paid[r, s, m]
         else:
             j += 1
     if m == bt.shape[2]:
         cnt[r, s] = m
         return -1
     bt[r, s, m] = t
-    bC[r, s, m] = C
+    b_cost[r, s, m] = cost
     bg[r, s, m] = g
     bx[r, s, m] = x
     bn[r, s, m] = n
     bst[r, s, m] = stamp
-    bP[r, s, m] = P
+    b_paid[r, s, m] = paid
     cnt[r, s] = m + 1
     return 1
 
 
 @nb.njit(cache=True, nogil=True)
-def _insert_up(bag, r0, r_end, s, t, C, g, x, n, P, stamp, H, last_row, uncounted):  # type: ignore[no-untyped-def]
+def _insert_up(bag, r0, r_end, s, t, cost, g, x, n, paid, stamp, horizon, last_row, uncounted):  # type: ignore[no-untyped-def]
     """Insert into rows ``r0 .. r_end - 1``, stopping where dominated.
 
     Returns -1 on overflow, else bit 0: inserted in row ``r0``, bit 1:
@@ -153,7 +153,7 @@ def _insert_up(bag, r0, r_end, s, t, C, g, x, n, P, stamp, H, last_row, uncounte
     """
     flags = 0
     for r in range(r0, r_end):
-        res = _insert(bag, r, s, t, C, g, x, n, P, stamp, H, r == last_row, uncounted)
+        res = _insert(bag, r, s, t, cost, g, x, n, paid, stamp, horizon, r == last_row, uncounted)
         if res < 0:
             return -1
         if res == 0:
@@ -166,38 +166,38 @@ def _insert_up(bag, r0, r_end, s, t, C, g, x, n, P, stamp, H, last_row, uncounte
 
 
 @nb.njit(cache=True, nogil=True)
-def _route_insert(rb, n_rb, trip, C, g, x, n, P, H, last, uncounted):  # type: ignore[no-untyped-def]
+def _route_insert(rb, n_rb, trip, cost, g, x, n, paid, horizon, last, uncounted):  # type: ignore[no-untyped-def]
     """Insert into the route bag (labels riding a trip); returns the new size, -1 if full."""
-    rtrip, rC, rg, rx, rn, rP = rb
+    rtrip, r_cost, rg, rx, rn, r_paid = rb
     for j in range(n_rb):
         if rtrip[j] <= trip and (
-                (last and rC[j] <= C) or
-                (not last and _state_dominates(rC[j], rg[j], rx[j], rn[j], rP[j], C, g, x, n,
-                                               P, H, -1, uncounted))):
+                (last and r_cost[j] <= cost) or
+                (not last and _state_dominates(r_cost[j], rg[j], rx[j], rn[j], r_paid[j], cost,
+                                               g, x, n, paid, horizon, -1, uncounted))):
             return n_rb
     j = 0
     while j < n_rb:
         if trip <= rtrip[j] and (
-                (last and C <= rC[j]) or
-                (not last and _state_dominates(C, g, x, n, P, rC[j], rg[j], rx[j], rn[j],
-                                               rP[j], H, -1, uncounted))):
+                (last and cost <= r_cost[j]) or
+                (not last and _state_dominates(cost, g, x, n, paid, r_cost[j], rg[j], rx[j], rn[j],
+                                               r_paid[j], horizon, -1, uncounted))):
             n_rb -= 1
             rtrip[j] = rtrip[n_rb]
-            rC[j] = rC[n_rb]
+            r_cost[j] = r_cost[n_rb]
             rg[j] = rg[n_rb]
             rx[j] = rx[n_rb]
             rn[j] = rn[n_rb]
-            rP[j] = rP[n_rb]
+            r_paid[j] = r_paid[n_rb]
         else:
             j += 1
     if n_rb == len(rtrip):
         return -1
     rtrip[n_rb] = trip
-    rC[n_rb] = C
+    r_cost[n_rb] = cost
     rg[n_rb] = g
     rx[n_rb] = x
     rn[n_rb] = n
-    rP[n_rb] = P
+    r_paid[n_rb] = paid
     return n_rb + 1
 
 
@@ -210,48 +210,51 @@ def _regime(bounds, dep):  # type: ignore[no-untyped-def]
 
 
 @nb.njit(cache=True, nogil=True)
-def _charge(price, h, P, cap_slot, cap):  # type: ignore[no-untyped-def]
-    """The charge of ``price`` on group ``h`` under its day cap, given ``P`` paid so far."""
+def _charge(price, h, paid, cap_slot, cap):  # type: ignore[no-untyped-def]
+    """Charge ``price`` on group ``h`` under its day cap, ``paid`` being charged so far."""
     e = cap_slot[h]
     if e < 0:
         return price
-    return min(price, cap[h] - P[e])
+    return min(price, cap[h] - paid[e])
 
 
 @nb.njit(cache=True, nogil=True)
-def _board_options(p, dep, trip, C, g, x, n, P, fares, H, c_max, last, rb, n_rb, newP):  # type: ignore[no-untyped-def]
+def _board_options(p, dep, trip, cost, g, x, n, paid, fares, horizon, c_max, last, rb, n_rb,  # type: ignore[no-untyped-def]
+                   new_paid):
     """Add the route labels of boarding ``trip`` (leaving at ``dep``) from a fare state."""
     (pattern_group, pattern_price, bounds, xfer_price, xfer_counts, window, max_xfer,
      cap_slot, cap, uncounted) = fares
     h = pattern_group[p]
     price = pattern_price[p, _regime(bounds, dep)]
     if price == 0:  # a free ride: the ticket passes through
-        return _route_insert(rb, n_rb, trip, C, g, x, n, P, H, last, uncounted)
+        return _route_insert(rb, n_rb, trip, cost, g, x, n, paid, horizon, last, uncounted)
     # Buy a single of group h.
-    c = _charge(price, h, P, cap_slot, cap)
-    if C + c <= c_max:
-        newP[:] = P
+    c = _charge(price, h, paid, cap_slot, cap)
+    if cost + c <= c_max:
+        new_paid[:] = paid
         if cap_slot[h] >= 0:
-            newP[cap_slot[h]] += c
-        n_rb = _route_insert(rb, n_rb, trip, C + c, h, dep + window[h], max_xfer[h], newP, H,
+            new_paid[cap_slot[h]] += c
+        n_rb = _route_insert(rb, n_rb, trip, cost + c, h, dep + window[h], max_xfer[h], new_paid,
+                             horizon,
                              last, uncounted)
         if n_rb < 0:
             return n_rb
     # Use the ticket held.
     if g >= 0 and xfer_price[g, h] >= 0 and dep <= x and (n > 0 or not xfer_counts[g, h]):
-        c = _charge(xfer_price[g, h], h, P, cap_slot, cap)
-        if C + c <= c_max:
-            newP[:] = P
+        c = _charge(xfer_price[g, h], h, paid, cap_slot, cap)
+        if cost + c <= c_max:
+            new_paid[:] = paid
             if cap_slot[h] >= 0:
-                newP[cap_slot[h]] += c
-            n_rb = _route_insert(rb, n_rb, trip, C + c, g, x, n - xfer_counts[g, h], newP, H,
+                new_paid[cap_slot[h]] += c
+            n_rb = _route_insert(rb, n_rb, trip, cost + c, g, x, n - xfer_counts[g, h], new_paid,
+                                 horizon,
                                  last, uncounted)
     return n_rb
 
 
 @nb.njit(cache=True, nogil=True)
-def _board(p, i, t_first, t_last, trip_time_ptr, dep_s, earliest, C, g, x, n, P, fares, H,  # type: ignore[no-untyped-def]
-           c_max, last, rb, n_rb, newP):
+def _board(p, i, t_first, t_last, trip_time_ptr, dep_s, earliest, cost, g, x, n, paid, fares,  # type: ignore[no-untyped-def]
+           horizon, c_max, last, rb, n_rb, new_paid):
     """Board the candidate trips of pattern ``p`` at position ``i`` (module docstring)."""
     bounds = fares[2]
     window = fares[5]
@@ -260,12 +263,13 @@ def _board(p, i, t_first, t_last, trip_time_ptr, dep_s, earliest, C, g, x, n, P,
     if trip < 0:
         return n_rb
     dep = dep_s[trip_time_ptr[trip] + i]
-    while dep <= H:
-        n_rb = _board_options(p, dep, trip, C, g, x, n, P, fares, H, c_max, last, rb, n_rb, newP)
+    while dep <= horizon:
+        n_rb = _board_options(p, dep, trip, cost, g, x, n, paid, fares, horizon, c_max, last, rb,
+                              n_rb, new_paid)
         if n_rb < 0:
             return n_rb
         reg = _regime(bounds, dep)
-        if not last and fares[1][p, reg] > 0 and dep + window[h] < H:
+        if not last and fares[1][p, reg] > 0 and dep + window[h] < horizon:
             trip += 1  # a later trip buys a ticket lasting longer
             if trip >= t_last:
                 break
@@ -281,7 +285,7 @@ def _board(p, i, t_first, t_last, trip_time_ptr, dep_s, earliest, C, g, x, n, P,
 
 @nb.njit(cache=True, nogil=True)
 def _scan(tt, fares, queue, n_queue, first_pos, k, t0, max_trip_s, max_rides, c_max, stamp,  # type: ignore[no-untyped-def]
-          ride, board, rb, newP, dirty, dirty_list, n_dirty, ridden, ridden_list, n_ridden):
+          ride, board, rb, new_paid, dirty, dirty_list, n_dirty, ridden, ridden_list, n_ridden):
     """Round ``k``: ride each queued pattern from the labels made in round ``k - 1``.
 
     Returns ``(n_dirty, n_ridden, ok)``; ``ok`` is False on a bag overflow.
@@ -289,10 +293,10 @@ def _scan(tt, fares, queue, n_queue, first_pos, k, t0, max_trip_s, max_rides, c_
     (pattern_stop_ptr, pattern_stops, pattern_trip_ptr, trip_time_ptr, arr_s, dep_s,
      can_board, can_alight, board_wait_s) = tt[:9]
     uncounted = fares[9]
-    H = t0 + max_trip_s
+    horizon = t0 + max_trip_s
     last = k == max_rides
-    bt, bC, bg, bx, bn, bst, bP, bcnt = board
-    rtrip, rC, rg, rx, rn, rP = rb
+    bt, b_cost, bg, bx, bn, bst, b_paid, bcnt = board
+    rtrip, r_cost, rg, rx, rn, r_paid = rb
     for qi in range(n_queue):
         p = queue[qi]
         start = first_pos[p]
@@ -307,10 +311,10 @@ def _scan(tt, fares, queue, n_queue, first_pos, k, t0, max_trip_s, max_rides, c_
             if n_rb > 0 and can_alight[ps + i]:
                 for j in range(n_rb):
                     a = arr_s[trip_time_ptr[rtrip[j]] + i]
-                    if a > H:
+                    if a > horizon:
                         continue
-                    flags = _insert_up(ride, k, max_rides + 1, s, a, rC[j], rg[j], rx[j], rn[j],
-                                       rP[j], stamp, H, max_rides, uncounted)
+                    flags = _insert_up(ride, k, max_rides + 1, s, a, r_cost[j], rg[j], rx[j], rn[j],
+                                       r_paid[j], stamp, horizon, max_rides, uncounted)
                     if flags < 0:
                         return n_dirty, n_ridden, False
                     if flags & 1 and not ridden[s]:
@@ -329,9 +333,9 @@ def _scan(tt, fares, queue, n_queue, first_pos, k, t0, max_trip_s, max_rides, c_
                 if bst[k - 1, s, j] != stamp - 1:
                     continue
                 n_rb = _board(p, i, t_first, t_last, trip_time_ptr, dep_s,
-                              bt[k - 1, s, j] + board_wait_s, bC[k - 1, s, j], bg[k - 1, s, j],
-                              bx[k - 1, s, j], bn[k - 1, s, j], bP[k - 1, s, j], fares, H,
-                              c_max, last, rb, n_rb, newP)
+                              bt[k - 1, s, j] + board_wait_s, b_cost[k - 1, s, j], bg[k - 1, s, j],
+                              bx[k - 1, s, j], bn[k - 1, s, j], b_paid[k - 1, s, j], fares, horizon,
+                              c_max, last, rb, n_rb, new_paid)
                 if n_rb < 0:
                     return n_dirty, n_ridden, False
     return n_dirty, n_ridden, True
@@ -345,8 +349,8 @@ def _transfer(walks, uncounted, k, t0, max_trip_s, max_rides, stamp, ride, board
     Returns ``(n_marked, ok)``.
     """
     transfer_ptr, transfer_stop, transfer_s = walks
-    H = t0 + max_trip_s
-    rt, rC, rg, rx, rn, rst, rP, rcnt = ride
+    horizon = t0 + max_trip_s
+    rt, r_cost, rg, rx, rn, rst, r_paid, rcnt = ride
     n_marked = 0
     for r in range(n_ridden):
         s = ridden_list[r]
@@ -358,12 +362,12 @@ def _transfer(walks, uncounted, k, t0, max_trip_s, max_rides, stamp, ride, board
                 continue
             v = rt[k, s, j]
             first = transfer_ptr[s]
-            end = _legs_end(transfer_s, first, transfer_ptr[s + 1], H - v)
+            end = _legs_end(transfer_s, first, transfer_ptr[s + 1], horizon - v)
             for e in range(first - 1, end):
                 s2 = s if e < first else transfer_stop[e]
                 v2 = v if e < first else v + transfer_s[e]
-                flags = _insert_up(board, k, max_rides, s2, v2, rC[k, s, j], rg[k, s, j],
-                                   rx[k, s, j], rn[k, s, j], rP[k, s, j], stamp, H, -1,
+                flags = _insert_up(board, k, max_rides, s2, v2, r_cost[k, s, j], rg[k, s, j],
+                                   rx[k, s, j], rn[k, s, j], r_paid[k, s, j], stamp, horizon, -1,
                                    uncounted)
                 if flags < 0:
                     return n_marked, False
@@ -379,7 +383,7 @@ def _egress(egress, t0, max_trip_s, max_rides, base, ride, dirty, dirty_list, n_
             budgets, best):
     """Egress walks from the labels of this minute in the last ride row; clears the flags."""
     egress_ptr, egress_dest, egress_s = egress
-    rt, rC, rst, rcnt = ride[0], ride[1], ride[5], ride[7]
+    rt, r_cost, rst, rcnt = ride[0], ride[1], ride[5], ride[7]
     n_budgets = len(budgets)
     for r in range(n_dirty):
         s = dirty_list[r]
@@ -388,7 +392,7 @@ def _egress(egress, t0, max_trip_s, max_rides, base, ride, dirty, dirty_list, n_
             if rst[max_rides, s, j] < base:
                 continue
             v = rt[max_rides, s, j]
-            c = rC[max_rides, s, j]
+            c = r_cost[max_rides, s, j]
             b0 = 0
             while b0 < n_budgets and budgets[b0] < c:
                 b0 += 1
@@ -411,7 +415,7 @@ def _fare_one_origin(tt, fares, walks, egress, acc_stop, acc_s, direct_dest, dir
     Returns False on a bag overflow (the results are then incomplete).
     """
     (marked, marked_list, ridden, ridden_list, dirty, dirty_list, first_pos, queue,
-     newP, zeroP) = work
+     new_paid, no_paid) = work
     stop_occ_ptr, stop_occ_pattern, stop_occ_pos = tt[9], tt[10], tt[11]
     uncounted = fares[9]
     ride[7][:] = 0
@@ -421,13 +425,13 @@ def _fare_one_origin(tt, fares, walks, egress, acc_stop, acc_s, direct_dest, dir
     for m in range(n_w):
         w = n_w - 1 - m
         t0 = departures_s[w]
-        H = t0 + max_trip_s
+        horizon = t0 + max_trip_s
         base = m * (max_rides + 1)
         n_marked = 0
         for a in range(len(acc_stop)):
             s = acc_stop[a]
-            flags = _insert_up(board, 0, max_rides, s, t0 + acc_s[a], 0, -1, 0, 0, zeroP, base,
-                               H, -1, uncounted)
+            flags = _insert_up(board, 0, max_rides, s, t0 + acc_s[a], 0, -1, 0, 0, no_paid, base,
+                               horizon, -1, uncounted)
             if flags < 0:
                 return False
             if flags & 1 and not marked[s]:
@@ -449,7 +453,7 @@ def _fare_one_origin(tt, fares, walks, egress, acc_stop, acc_s, direct_dest, dir
                                       marked_list, n_marked, first_pos, queue)
             n_dirty, n_ridden, ok = _scan(
                 tt, fares, queue, n_queue, first_pos, k, t0, max_trip_s, max_rides, c_max,
-                base + k, ride, board, rb, newP, dirty, dirty_list, n_dirty, ridden,
+                base + k, ride, board, rb, new_paid, dirty, dirty_list, n_dirty, ridden,
                 ridden_list, 0)
             if not ok:
                 break
@@ -477,7 +481,7 @@ def _fare_one_origin(tt, fares, walks, egress, acc_stop, acc_s, direct_dest, dir
 
 
 def _bag(n_rows, n_stops, cap, n_slots):  # type: ignore[no-untyped-def]
-    """A bag: ``(t, C, g, x, n, stamp, P, count)`` arrays for ``n_rows`` rows of every stop."""
+    """Allocate a bag: ``(t, cost, g, x, n, stamp, paid, count)``, ``n_rows`` rows of every stop."""
     shape = (n_rows, n_stops, cap)
     return (np.empty(shape, np.int32), np.empty(shape, np.int32), np.empty(shape, np.int32),
             np.empty(shape, np.int32), np.empty(shape, np.int32), np.empty(shape, np.int32),

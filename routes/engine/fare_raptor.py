@@ -61,8 +61,8 @@ _STOP_CAP = 8
 _ROUTE_CAP = 32
 
 
-def kernel_fares(fares: CompiledFares, n_patterns: int) -> tuple[NDArray[np.int32], ...]:
-    """The fare rules as the kernel reads them (see :func:`_fare_kernels.fare_range_raptor`).
+def kernel_fares(fares: CompiledFares, n_patterns: int) -> tuple[NDArray[np.integer], ...]:
+    """Return the fare rules as the kernel reads them (see ``fare_range_raptor``).
 
     Raises
     ------
