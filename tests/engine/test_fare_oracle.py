@@ -139,3 +139,11 @@ def test_fare_oracle_matches_enumeration(seed: int) -> None:
     expected[expected - dep > q.max_trip_s] = math.inf
     np.testing.assert_array_equal(got, expected - dep)
     assert (got[0] != got[-1]).any()  # the budget binds somewhere
+
+
+def test_journey_fare_cap_counts_against_the_ride_group() -> None:
+    # A group-0 ticket accepts group 1 at 100; group 1's cap is 50, group 0's none:
+    # 300 + min(100, 50) = 350. The charge of the change counts against group 1.
+    fares = _table(2, price=[[300], [300]], group=[0, 1], transfer_price=[[-1, 100], [-1, -1]],
+                   window_s=[3600, 0], cap=[-1, 50])
+    assert journey_fare([(0, hm(8, 0)), (1, hm(8, 20))], fares) == 350
