@@ -18,7 +18,9 @@ from _tiny_networks import RANDOM_T_START, random_network
 
 from routes.engine import fare_raptor
 from routes.engine.fare_raptor import kernel_fares
+from routes.errors import InputError
 from routes.fares.compiled import CompiledFares
+from tests.engine.test_frequencies import H7, _random_frequencies
 
 BUDGETS = [0, 100, 150, 300, 450, 600, UNLIMITED_BUDGET]
 PCTS = (5, 50, 95)
@@ -127,3 +129,16 @@ def test_budgets_are_checked() -> None:
     net, query, dep, fares = _random_case(0)
     with pytest.raises(ValueError, match="fare budgets must be"):
         run_fare_engine(net, query, dep, 1, PCTS, fares, [-1])
+
+
+def test_frequencies_run_as_their_fixed_expansion_only() -> None:
+    """Random-phase frequency entries are refused; their fixed expansion matches the oracle."""
+    net = _random_frequencies(2)
+    fares = random_fares(np.random.default_rng(2), net.tt.n_patterns)
+    query = dict(walk_speed_m_s=1.25, max_walk_s=240, max_transfer_walk_s=None, max_rides=3,
+                 max_trip_s=3600)
+    with pytest.raises(InputError, match='frequency_phase = "fixed"'):
+        run_fare_engine(net, query, H7, 2, PCTS, fares, BUDGETS)
+    fixed = {**query, "frequency_phase": "fixed"}
+    _same(run_fare_engine(net, fixed, H7, 5, PCTS, fares, BUDGETS),
+          run_fare_oracle(net, fixed, H7, 5, PCTS, fares, BUDGETS))
