@@ -145,14 +145,30 @@ def _insert(bag, r, s, t, cost, g, x, n, paid, stamp, horizon, last, uncounted):
 
 
 @nb.njit(cache=True, nogil=True)
-def _insert_up(bag, r0, r_end, s, t, cost, g, x, n, paid, stamp, horizon, last_row, uncounted):  # type: ignore[no-untyped-def]
+def _round_up(budgets, cost):  # type: ignore[no-untyped-def]
+    """Return the smallest budget at least ``cost`` (the last budget if none)."""
+    for b in range(len(budgets)):
+        if budgets[b] >= cost:
+            return budgets[b]
+    return budgets[len(budgets) - 1]
+
+
+@nb.njit(cache=True, nogil=True)
+def _insert_up(bag, r0, r_end, s, t, cost, g, x, n, paid, stamp, horizon, last_row, uncounted,  # type: ignore[no-untyped-def]
+               budgets):
     """Insert into rows ``r0 .. r_end - 1``, stopping where dominated.
+
+    In the last row (``last_row``: only egress follows) the fare is rounded
+    up to the smallest budget at least it: only which budgets a label meets
+    matters there, so labels within one budget step compare by time alone.
 
     Returns -1 on overflow, else bit 0: inserted in row ``r0``, bit 1:
     inserted in row ``r_end - 1``.
     """
     flags = 0
     for r in range(r0, r_end):
+        if r == last_row:
+            cost = _round_up(budgets, cost)
         res = _insert(bag, r, s, t, cost, g, x, n, paid, stamp, horizon, r == last_row, uncounted)
         if res < 0:
             return -1
@@ -285,7 +301,8 @@ def _board(p, i, t_first, t_last, trip_time_ptr, dep_s, earliest, cost, g, x, n,
 
 @nb.njit(cache=True, nogil=True)
 def _scan(tt, fares, queue, n_queue, first_pos, k, t0, max_trip_s, max_rides, c_max, stamp,  # type: ignore[no-untyped-def]
-          ride, board, rb, new_paid, dirty, dirty_list, n_dirty, ridden, ridden_list, n_ridden):
+          ride, board, rb, new_paid, dirty, dirty_list, n_dirty, ridden, ridden_list, n_ridden,
+          budgets):
     """Round ``k``: ride each queued pattern from the labels made in round ``k - 1``.
 
     Returns ``(n_dirty, n_ridden, ok)``; ``ok`` is False on a bag overflow.
@@ -314,7 +331,7 @@ def _scan(tt, fares, queue, n_queue, first_pos, k, t0, max_trip_s, max_rides, c_
                     if a > horizon:
                         continue
                     flags = _insert_up(ride, k, max_rides + 1, s, a, r_cost[j], rg[j], rx[j], rn[j],
-                                       r_paid[j], stamp, horizon, max_rides, uncounted)
+                                       r_paid[j], stamp, horizon, max_rides, uncounted, budgets)
                     if flags < 0:
                         return n_dirty, n_ridden, False
                     if flags & 1 and not ridden[s]:
@@ -343,7 +360,7 @@ def _scan(tt, fares, queue, n_queue, first_pos, k, t0, max_trip_s, max_rides, c_
 
 @nb.njit(cache=True, nogil=True)
 def _transfer(walks, uncounted, k, t0, max_trip_s, max_rides, stamp, ride, board, marked,  # type: ignore[no-untyped-def]
-              marked_list, ridden, ridden_list, n_ridden):
+              marked_list, ridden, ridden_list, n_ridden, budgets):
     """Walk transfers (staying put included) from the labels ridden to in round ``k``.
 
     Returns ``(n_marked, ok)``.
@@ -368,7 +385,7 @@ def _transfer(walks, uncounted, k, t0, max_trip_s, max_rides, stamp, ride, board
                 v2 = v if e < first else v + transfer_s[e]
                 flags = _insert_up(board, k, max_rides, s2, v2, r_cost[k, s, j], rg[k, s, j],
                                    rx[k, s, j], rn[k, s, j], r_paid[k, s, j], stamp, horizon, -1,
-                                   uncounted)
+                                   uncounted, budgets)
                 if flags < 0:
                     return n_marked, False
                 if flags & 1 and not marked[s2]:
@@ -380,7 +397,7 @@ def _transfer(walks, uncounted, k, t0, max_trip_s, max_rides, stamp, ride, board
 
 @nb.njit(cache=True, nogil=True)
 def _egress(egress, t0, max_trip_s, max_rides, base, ride, dirty, dirty_list, n_dirty,  # type: ignore[no-untyped-def]
-            budgets, best):
+            budgets, best, stop_best):
     """Egress walks from the labels of this minute in the last ride row; clears the flags."""
     egress_ptr, egress_dest, egress_s = egress
     rt, r_cost, rst, rcnt = ride[0], ride[1], ride[5], ride[7]
@@ -388,22 +405,31 @@ def _egress(egress, t0, max_trip_s, max_rides, base, ride, dirty, dirty_list, n_
     for r in range(n_dirty):
         s = dirty_list[r]
         dirty[s] = False
+        # The earliest new arrival within each budget, then one pass over the legs.
+        stop_best[:] = UNREACHED
         for j in range(rcnt[max_rides, s]):
             if rst[max_rides, s, j] < base:
                 continue
             v = rt[max_rides, s, j]
             c = r_cost[max_rides, s, j]
-            b0 = 0
-            while b0 < n_budgets and budgets[b0] < c:
-                b0 += 1
-            first = egress_ptr[s]
-            for e in range(first, _legs_end(egress_s, first, egress_ptr[s + 1],
-                                            t0 + max_trip_s - v)):
-                d = egress_dest[e]
-                a = v + egress_s[e]
-                for b in range(b0, n_budgets):
-                    if a < best[b, d]:
-                        best[b, d] = a
+            for b in range(n_budgets):
+                if budgets[b] >= c and v < stop_best[b]:
+                    stop_best[b] = v
+        v = stop_best[n_budgets - 1]
+        if v == UNREACHED:
+            continue
+        b0 = 0
+        while stop_best[b0] == UNREACHED:
+            b0 += 1
+        first = egress_ptr[s]
+        for e in range(first, _legs_end(egress_s, first, egress_ptr[s + 1],
+                                        t0 + max_trip_s - v)):
+            d = egress_dest[e]
+            w = egress_s[e]
+            for b in range(b0, n_budgets):
+                a = stop_best[b] + w
+                if a < best[b, d]:
+                    best[b, d] = a
 
 
 @nb.njit(cache=True, nogil=True)
@@ -415,7 +441,7 @@ def _fare_one_origin(tt, fares, walks, egress, acc_stop, acc_s, direct_dest, dir
     Returns False on a bag overflow (the results are then incomplete).
     """
     (marked, marked_list, ridden, ridden_list, dirty, dirty_list, first_pos, queue,
-     new_paid, no_paid) = work
+     new_paid, no_paid, stop_best) = work
     stop_occ_ptr, stop_occ_pattern, stop_occ_pos = tt[9], tt[10], tt[11]
     uncounted = fares[9]
     ride[7][:] = 0
@@ -431,7 +457,7 @@ def _fare_one_origin(tt, fares, walks, egress, acc_stop, acc_s, direct_dest, dir
         for a in range(len(acc_stop)):
             s = acc_stop[a]
             flags = _insert_up(board, 0, max_rides, s, t0 + acc_s[a], 0, -1, 0, 0, no_paid, base,
-                               horizon, -1, uncounted)
+                               horizon, -1, uncounted, budgets)
             if flags < 0:
                 return False
             if flags & 1 and not marked[s]:
@@ -454,12 +480,12 @@ def _fare_one_origin(tt, fares, walks, egress, acc_stop, acc_s, direct_dest, dir
             n_dirty, n_ridden, ok = _scan(
                 tt, fares, queue, n_queue, first_pos, k, t0, max_trip_s, max_rides, c_max,
                 base + k, ride, board, rb, new_paid, dirty, dirty_list, n_dirty, ridden,
-                ridden_list, 0)
+                ridden_list, 0, budgets)
             if not ok:
                 break
             n_marked, ok = _transfer(walks, uncounted, k, t0, max_trip_s, max_rides, base + k,
                                      ride, board, marked, marked_list, ridden, ridden_list,
-                                     n_ridden)
+                                     n_ridden, budgets)
             if not ok:
                 break
         if not ok:
@@ -472,7 +498,7 @@ def _fare_one_origin(tt, fares, walks, egress, acc_stop, acc_s, direct_dest, dir
         for mm in range(n_marked):
             marked[marked_list[mm]] = False
         _egress(egress, t0, max_trip_s, max_rides, base, ride, dirty, dirty_list, n_dirty,
-                budgets, best)
+                budgets, best, stop_best)
         for b in range(len(budgets)):
             for d in range(best.shape[1]):
                 travel_s = best[b, d] - t0
@@ -536,7 +562,8 @@ def fare_range_raptor(  # type: ignore[no-untyped-def]
             np.zeros(n_stops, dtype=np.bool_), np.empty(n_stops, dtype=np.int32),
             np.zeros(n_stops, dtype=np.bool_), np.empty(n_stops, dtype=np.int32),
             np.full(n_patterns, -1, dtype=np.int32), np.empty(n_patterns, dtype=np.int32),
-            np.zeros(n_slots, np.int32), np.zeros(n_slots, np.int32))
+            np.zeros(n_slots, np.int32), np.zeros(n_slots, np.int32),
+            np.empty(n_budgets, np.int32))
     shift = _bucket_shift(max_trip_s)
     counts = np.empty((max_trip_s >> shift) + 2, dtype=np.int32)
     column = np.empty(n_minutes, dtype=np.int32)
