@@ -14,9 +14,14 @@ The semantics (one journey, one way; money in integer minor units, pence):
   price; when ``transfer_counts[g, h]`` the change uses up one of the ticket's
   changes. The rider holds one ticket at a time (buying a single replaces it) and
   at every boarding chooses whichever of "use the ticket" or "buy" gives the
-  cheapest journey.
+  cheapest journey. The window is inclusive (a boarding exactly ``window``
+  seconds later may use it); a change that does not count
+  (``transfer_counts[g, h]`` False) needs no change left.
 * **Day cap**: what one group charges in a journey never exceeds
   ``group_day_cap[g]`` (-1: no cap); each charge is ``min(charge, cap - paid)``.
+  A charge, a single's or a change's, counts against the group of the ride
+  (the pattern's), not the ticket's; a ride paying its price buys a ticket
+  even when the cap makes its charge smaller (down to 0).
 * The fare of a journey is the sum of its charges; "the fastest journey costing
   at most B" is the earliest arrival over journeys whose fare is at most B.
 
