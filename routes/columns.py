@@ -23,6 +23,9 @@ kind                          pattern                              unit of the v
 ``SIMPSON_DIVERSITY``         ``simpson_diversity_<T>min``         dimensionless, 0 to 1 (per
                                                                    space)
 ``EXPOSURE``                  ``exposure_other_groups_<T>min``     share 0 to 1 (per zone)
+``WITHIN_FARE``               ``<layer>_within_<T>min_fare<B>p``   as ``WITHIN``, counting only
+                                                                   journeys costing at most
+                                                                   ``<B>`` minor units (pence)
 any, ``delta=True``           ``delta_<name>``                     the unit of ``<name>``
 ============================  ===================================  ============================
 
@@ -31,11 +34,13 @@ Examples: ``travel_time_p50_min``, ``jobs_within_45min``, ``spaces_within_30min`
 ``reach_other_groups_30min``, ``reach_across_deprivation_30min``,
 ``meeting_potential_30min``, ``reachable_residents_30min``,
 ``simpson_diversity_30min``, ``reachable_asian_30min``,
-``exposure_other_groups_30min``, ``delta_jobs_within_45min``.
+``exposure_other_groups_30min``, ``jobs_within_45min_fare300p``,
+``delta_jobs_within_45min``.
 
 ``<P>`` is a whole percentile 1-99 of the travel-time distribution over the
 departure window, ``<T>`` a cutoff and ``<H>`` a half-life, both in whole
-minutes. ``<layer>`` and ``<category>`` are lowercase snake_case words
+minutes, ``<B>`` a fare budget in whole minor units of the study area's
+currency (pence for GBP). ``<layer>`` and ``<category>`` are lowercase snake_case words
 (``jobs``, ``place_of_worship``); ``<group>`` is a community-group column of
 the zones as the study area names it (``white_british``), or ``deprived`` and
 ``not_deprived`` for the two halves of the fallback without groups.
@@ -70,6 +75,7 @@ class ColumnKind(Enum):
     SIMPSON_DIVERSITY = "simpson_diversity"
     REACHABLE_GROUP = "reachable"
     EXPOSURE = "exposure_other_groups"
+    WITHIN_FARE = "within_fare"
 
 
 # For each kind: (required parameters, optional parameters).
@@ -85,6 +91,7 @@ _PARAMETERS: dict[ColumnKind, tuple[frozenset[str], frozenset[str]]] = {
     ColumnKind.SIMPSON_DIVERSITY: (frozenset({"cutoff_min"}), frozenset()),
     ColumnKind.REACHABLE_GROUP: (frozenset({"group", "cutoff_min"}), frozenset()),
     ColumnKind.EXPOSURE: (frozenset({"cutoff_min"}), frozenset()),
+    ColumnKind.WITHIN_FARE: (frozenset({"layer", "cutoff_min", "budget_minor"}), frozenset()),
 }
 
 
@@ -97,6 +104,7 @@ def column_name(
     half_life_min: float | None = None,
     category: str | None = None,
     group: str | None = None,
+    budget_minor: int | None = None,
     delta: bool = False,
 ) -> str:
     """Build the name of a result column.
@@ -121,6 +129,9 @@ def column_name(
     group
         Community group for ``REACHABLE_GROUP``: the zones' group column
         name, any non-empty text without leading or trailing spaces.
+    budget_minor
+        Fare budget for ``WITHIN_FARE``: a whole number of minor units
+        (pence), 0 or more.
     delta
         Prefix ``delta_`` for a scenario-minus-baseline column.
 
@@ -140,6 +151,8 @@ def column_name(
     --------
     >>> column_name(ColumnKind.WITHIN, layer="jobs", cutoff_min=45)
     'jobs_within_45min'
+    >>> column_name(ColumnKind.WITHIN_FARE, layer="jobs", cutoff_min=45, budget_minor=300)
+    'jobs_within_45min_fare300p'
     >>> column_name(ColumnKind.NEAREST_SPACE, category="library", delta=True)
     'delta_nearest_space_library_min'
     """
@@ -155,6 +168,7 @@ def column_name(
             ("half_life_min", half_life_min),
             ("category", category),
             ("group", group),
+            ("budget_minor", budget_minor),
         )
         if value is not None
     }
@@ -180,6 +194,9 @@ def column_name(
     elif kind is ColumnKind.NEAREST_SPACE:
         suffix = "" if category is None else f"_{_word(category, 'category')}"
         name = f"nearest_space{suffix}_min"
+    elif kind is ColumnKind.WITHIN_FARE:
+        cutoff = _format_minutes(cutoff_min, "cutoff_min")
+        name = f"{_word(layer, 'layer')}_within_{cutoff}min_fare{_format_budget(budget_minor)}p"
     elif kind is ColumnKind.REACHABLE_GROUP:
         name = f"reachable_{_group(group)}_{_format_minutes(cutoff_min, 'cutoff_min')}min"
     else:
@@ -235,5 +252,18 @@ def _format_percentile(value: int | None) -> str:
         or not 1 <= int(value) <= 99
     ):
         msg = f"column_name: percentile must be a whole number from 1 to 99, got {value!r}"
+        raise InputError(msg)
+    return str(int(value))
+
+
+def _format_budget(value: int | None) -> str:
+    """Format a fare budget: a whole number of minor units, 0 or more."""
+    if (
+        not isinstance(value, numbers.Integral)
+        or isinstance(value, bool)
+        or int(value) < 0
+    ):
+        msg = (f"column_name: budget_minor must be a whole number of minor units (pence), 0 or "
+               f"more, got {value!r}")
         raise InputError(msg)
     return str(int(value))

@@ -34,6 +34,7 @@ from routes.access.zone_access import AccessResult, compute_access
 from routes.columns import ColumnKind, column_name
 from routes.config.periods import format_clock
 from routes.engine.base import BuiltinEngine, TravelTimeEngine
+from routes.evaluation.fares import add_fare_access, with_fare_indicators
 from routes.evaluation.interaction import compute_interaction_change
 from routes.evaluation.isochrones import choose_isochrone_zones, compute_map_isochrones
 from routes.evaluation.periods import (
@@ -247,11 +248,14 @@ def _evaluate(
         access = compute_access(area, scenario.network, study.zones, study.layers,
                                 cache=study.cache, progress=progress, engine=scenario_engine,
                                 baseline=baseline.access.travel_times)
-        changes = compute_zone_changes(area, baseline.access, access)
+        base_access, access = add_fare_access(study, baseline.access, access, scenario,
+                                              proposal, engine)
+        changes = compute_zone_changes(area, base_access, access)
         cost = compute_proposal_cost(proposal, baseline=study.network.timetable,
                                      scenario=scenario.network.timetable)
-        interaction = compute_interaction_change(area, baseline.access, access)
+        interaction = compute_interaction_change(area, base_access, access)
         scorecard = score_proposal(area, changes, cost, proposal.name, interaction=interaction)
+        scorecard = with_fare_indicators(area, changes, scorecard)
         isochrones = _map_isochrones(study, scenario, changes, scorecard, map_zones, n_map_zones)
         periods = evaluate_periods(area, study.network, baseline.periods, proposal, cost,
                                    study.zones, study.layers, cache=study.cache, engine=engine)
@@ -270,7 +274,7 @@ def _evaluate(
     return Evaluation(
         study=study, proposal=proposal, cost=cost, scorecard=scorecard, zones=changes,
         spaces=spaces,
-        baseline=baseline.access, scenario=access, scenario_network=scenario.network,
+        baseline=base_access, scenario=access, scenario_network=scenario.network,
         isochrones=isochrones,
         warnings=unique_messages(study.warnings, baseline.warnings, load_warnings, log.messages),
         seconds=time.perf_counter() - started, engine=engine.name, periods=periods,

@@ -1,0 +1,215 @@
+"""Fare-limited access in an evaluation: its columns, before and after, and its scorecard lines.
+
+When the study area has ``[fares]``, :func:`add_fare_access` adds to the
+baseline's and the scenario's per-zone tables the fare-limited columns of
+:mod:`routes.access.fare_access` (the baseline's fares; the scenario's with
+the proposal's fare changes, :func:`routes.proposal.fares.proposal_fare_changes`),
+so that :func:`routes.evaluation.scoring.compute_zone_changes` gives them
+``baseline_``, ``scenario_`` and ``delta_`` columns in ``zones.csv``, and
+:func:`fare_indicators` summarises them on the scorecard, for all residents
+and for residents of deprived neighbourhoods, losses beside gains. Without
+``[fares]`` nothing is added. Only the built-in engine models fares.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from routes.access.fare_access import compute_fare_access
+from routes.access.zone_access import AccessResult, space_layer_names
+from routes.columns import ColumnKind, column_name
+from routes.config.fares import FareParams
+from routes.config.study_area import StudyArea
+from routes.engine.base import TravelTimeEngine
+from routes.errors import RoutesWarning
+from routes.evaluation.scenario import Scenario, proposal_feed_name
+from routes.evaluation.scoring import Indicator, Scorecard
+from routes.evaluation.study import Study
+from routes.fares.compile import compile_study_fares, fare_budget_minor
+from routes.proposal.fares import proposal_fare_changes
+from routes.proposal.model import Proposal
+
+__all__ = ["add_fare_access", "describe_budget", "fare_indicators", "with_fare_indicators"]
+
+_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
+def describe_budget(study: StudyArea) -> str:
+    """Return the fare budget in words: ``"one £3.00 fare"``, or ``"£5.00 in fares"`` otherwise."""
+    params = study.fares or FareParams()
+    budget = fare_budget_minor(study)
+    symbol = _SYMBOLS.get(params.currency)
+    money = (f"{symbol}{budget / 100:,.2f}" if symbol is not None
+             else f"{budget / 100:,.2f} {params.currency}")
+    return f"one {money} fare" if budget == params.single_minor else f"{money} in fares"
+
+
+def add_fare_access(
+    study: Study, baseline: AccessResult, scenario_access: AccessResult, scenario: Scenario,
+    proposal: Proposal, engine: TravelTimeEngine, *, persona: str | None = None,
+) -> tuple[AccessResult, AccessResult]:
+    """Add the fare-limited columns to the baseline's and the scenario's per-zone tables.
+
+    Parameters
+    ----------
+    study
+        The study (its area's ``[fares]``, ``[scoring]``, zones, layers and cache).
+    baseline, scenario_access
+        Accessibility on the baseline and on the scenario network.
+    scenario
+        The proposal applied (its network and timetable).
+    proposal
+        The proposal (its fare changes).
+    engine
+        The engine of the evaluation: fares are modelled by the built-in one only.
+    persona
+        Who travels, overriding ``[fares].persona``.
+
+    Returns
+    -------
+    tuple[AccessResult, AccessResult]
+        The two results with the columns of
+        :func:`routes.access.fare_access.fare_columns` added; unchanged
+        without ``[fares]`` or with another engine.
+
+    Warns
+    -----
+    RoutesWarning
+        With an engine other than the built-in one (one line; no fare columns).
+    """
+    area = study.area
+    if area.fares is None:
+        return baseline, scenario_access
+    if engine.name != "builtin":
+        warnings.warn(f"fare-limited access is not computed: the {engine.name} engine does "
+                      "not model fares ([fares] in routes.toml); use --engine builtin for it",
+                      RoutesWarning, stacklevel=2)
+        return baseline, scenario_access
+    budget = fare_budget_minor(area)
+    before = compile_study_fares(area, study.network.timetable, persona=persona)
+    feed = proposal_feed_name([Path(f.path) for f in study.network.feeds], proposal)
+    after = compile_study_fares(area, scenario.network.timetable, persona=persona,
+                                changes=proposal_fare_changes(proposal, feed))
+    fare_before = compute_fare_access(area, study.network, study.zones, study.layers, before,
+                                      budget, cache=study.cache)
+    fare_after = compute_fare_access(area, scenario.network, study.zones, study.layers, after,
+                                     budget, cache=study.cache)
+    return _joined(baseline, fare_before), _joined(scenario_access, fare_after)
+
+
+def _joined(result: AccessResult, columns: pd.DataFrame) -> AccessResult:
+    zones = result.zones.copy()
+    for name in columns.columns:
+        zones[name] = columns[name].reindex(zones.index.astype(str)).to_numpy()
+    return replace(result, zones=zones)
+
+
+def _population(changes: pd.DataFrame) -> pd.Series:
+    if "population" in changes:
+        return changes["population"].astype(float)
+    return pd.Series(1.0, index=changes.index)
+
+
+def _mean(values: pd.Series, pop: pd.Series) -> float:
+    ok = values.notna() & pop.notna()
+    total = float(pop[ok].sum())
+    return float((values[ok] * pop[ok]).sum() / total) if total > 0 else float("nan")
+
+
+def fare_indicators(study: StudyArea, changes: pd.DataFrame) -> list[Indicator]:
+    """Return the scorecard lines on fare-limited access (none without its columns).
+
+    For the job layer (the first weighted layer) and the shared spaces, over
+    all residents and over residents of deprived neighbourhoods: the
+    population-weighted mean of the fare-limited count, baseline, scenario and
+    change, beside the time-only count's baseline and scenario; and the
+    residents who gain and who lose fare-limited access.
+
+    Parameters
+    ----------
+    study
+        Gives the cutoffs, the budget and the layers.
+    changes
+        From :func:`routes.evaluation.scoring.compute_zone_changes`.
+
+    Returns
+    -------
+    list[Indicator]
+        In display order; each names the ``zones.csv`` columns it comes from.
+    """
+    if study.fares is None:
+        return []
+    s = study.scoring
+    budget = fare_budget_minor(study)
+    words = describe_budget(study)
+    spaces = space_layer_names(study)
+    job = next((d.name for d in study.destinations if d.name not in spaces), None)
+    targets = []
+    if job is not None:
+        targets.append((job, job, s.job_cutoff_min))
+    if spaces:
+        targets.append(("spaces", "shared spaces", s.space_cutoff_min))
+    pop = _population(changes)
+    deprived = changes["deprived"].astype(bool)
+    decile = changes.get("deprivation_decile")
+    has_deciles = decile is not None and bool(decile.notna().any())
+    rows: list[Indicator] = []
+    for layer, noun, cutoff in targets:
+        fare = column_name(ColumnKind.WITHIN_FARE, layer=layer, cutoff_min=cutoff,
+                           budget_minor=budget)
+        time_only = column_name(ColumnKind.WITHIN, layer=layer, cutoff_min=cutoff)
+        if f"delta_{fare}" not in changes or f"baseline_{time_only}" not in changes:
+            continue
+        within = f"{noun} within {cutoff:g} min"
+        key = f"{layer}_within_{cutoff:g}min_fare{budget}p"
+        groups = [("deprived", "residents of deprived neighbourhoods", deprived)]
+        groups.append(("all", "all residents", pd.Series(True, index=changes.index)))
+        for who, whom, mask in groups:
+            if who == "deprived" and not has_deciles:
+                continue
+            where = " over deprived zones" if who == "deprived" else ""
+            for which in ("baseline", "scenario"):
+                rows.append(Indicator(
+                    f"mean_{key}_{who}_{which}",
+                    f"mean {within} for {words}, {whom}, {which}",
+                    _mean(changes[f"{which}_{fare}"][mask], pop[mask]), noun,
+                    f"population-weighted mean of {which}_{fare}{where}"))
+                rows.append(Indicator(
+                    f"mean_{layer}_within_{cutoff:g}min_time_only_{who}_{which}",
+                    f"mean {within} whatever the fare, {whom}, {which}",
+                    _mean(changes[f"{which}_{time_only}"][mask], pop[mask]), noun,
+                    f"population-weighted mean of {which}_{time_only}{where}"))
+            rows.append(Indicator(
+                f"mean_change_{key}_{who}",
+                f"mean change in {within} for {words}, {whom} (gains net of losses)",
+                _mean(changes[f"delta_{fare}"][mask], pop[mask]), noun,
+                f"population-weighted mean of delta_{fare}{where}"))
+            gain = changes[f"delta_{fare}"].fillna(0.0)
+            rows.append(Indicator(
+                f"{who}_residents_gaining_{key}", f"{whom} who gain {within} for {words}",
+                float(pop[mask & (gain > 0)].sum()), "residents",
+                f"sum of population{where} where delta_{fare} > 0"))
+            rows.append(Indicator(
+                f"{who}_residents_losing_{key}", f"{whom} who lose {within} for {words}",
+                float(pop[mask & (gain < 0)].sum()), "residents",
+                f"sum of population{where} where delta_{fare} < 0"))
+    return rows
+
+
+def with_fare_indicators(study: StudyArea, changes: pd.DataFrame,
+                         scorecard: Scorecard) -> Scorecard:
+    """Return the scorecard with :func:`fare_indicators` after the job and space lines.
+
+    They go before the running-cost lines (the first whose source is the
+    proposal's costing), else last; unchanged without them.
+    """
+    rows = fare_indicators(study, changes)
+    if not rows:
+        return scorecard
+    old = list(scorecard.indicators)
+    at = next((i for i, r in enumerate(old) if r.source.startswith("proposal")), len(old))
+    return replace(scorecard, indicators=tuple(old[:at] + rows + old[at:]))
