@@ -32,6 +32,10 @@ from routes.errors import InputError
         (ColumnKind.MEETING_POTENTIAL, {"cutoff_min": 30}, "meeting_potential_30min"),
         (ColumnKind.REACHABLE_RESIDENTS, {"cutoff_min": 30}, "reachable_residents_30min"),
         (ColumnKind.SIMPSON_DIVERSITY, {"cutoff_min": 30}, "simpson_diversity_30min"),
+        (ColumnKind.WITHIN_FARE, {"layer": "jobs", "cutoff_min": 45, "budget_minor": 300},
+         "jobs_within_45min_fare300p"),
+        (ColumnKind.WITHIN_FARE, {"layer": "spaces", "cutoff_min": 30,
+                                  "budget_minor": np.int32(0)}, "spaces_within_30min_fare0p"),
     ],
 )
 def test_names(kind: ColumnKind, kwargs: dict[str, object], expected: str) -> None:
@@ -60,6 +64,13 @@ def test_names(kind: ColumnKind, kwargs: dict[str, object], expected: str) -> No
         (ColumnKind.WITHIN, {"layer": "jobs_", "cutoff_min": 45}, "snake_case"),
         (ColumnKind.NEAREST_SPACE, {"category": "place of worship"}, "snake_case"),
         (ColumnKind.NEAREST_SPACE, {"category": ""}, "snake_case"),
+        (ColumnKind.WITHIN_FARE, {"layer": "jobs", "cutoff_min": 45}, "needs budget_minor"),
+        (ColumnKind.WITHIN, {"layer": "jobs", "cutoff_min": 45, "budget_minor": 300},
+         "does not use budget_minor"),
+        (ColumnKind.WITHIN_FARE, {"layer": "jobs", "cutoff_min": 45, "budget_minor": 3.0},
+         "whole number of minor units"),
+        (ColumnKind.WITHIN_FARE, {"layer": "jobs", "cutoff_min": 45, "budget_minor": -1},
+         "whole number of minor units"),
     ],
 )
 def test_bad_parameters_are_input_errors(

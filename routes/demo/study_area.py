@@ -7,6 +7,9 @@ command runs on out of the box:
 file                                content
 ==================================  =================================================
 ``routes.toml``                     the study area (service date Tuesday 2026-03-10)
+``routes_fares.toml``               the same with bus fares (``[fares] single = 3.00``):
+                                    ``routes --config routes_fares.toml evaluate ...``
+                                    adds fare-limited access (``*_fare300p`` columns)
 ``osm/demo_town.osm``               OSM XML street network: a jittered grid, denser in
                                     the centre, radial and diagonal A-roads, an inner
                                     ring road, cul-de-sacs, footpaths and a park, cut
@@ -64,6 +67,7 @@ DEMO_SEED = 20260310
 """Seed of the random numbers that shape Demo Town."""
 
 CONFIG_FILE = "routes.toml"
+FARES_CONFIG_FILE = "routes_fares.toml"
 GTFS_FILE = "gtfs/demo_town.zip"
 OSM_FILE = "osm/demo_town.osm"
 ZONES_FILE = "zones/neighbourhoods.geojson"
@@ -143,6 +147,8 @@ _TOML = """\
 #       routes evaluate examples/crosstown_link.geojson
 #       routes evaluate examples/route_6_withdrawn.geojson   (a cut: who loses?)
 #       routes compare examples/*.geojson
+#       routes --config routes_fares.toml evaluate examples/hopper_ticket.geojson
+#                                             (with £3 bus fares: can people afford it?)
 
 [study_area]
 name = "Demo Town (synthetic)"
@@ -170,6 +176,25 @@ category = "category"
 
 """ + DEFAULT_PARAMETERS_TOML
 
+# routes.toml with fares, kept apart so that routes.toml's runs stay as they are
+# (fare-aware routing takes longer): one operator, so every boarding pays.
+_FARES_TOML = """\
+# Demo Town with bus fares: routes.toml plus [fares], written by `routes demo`.
+#
+# Every bus boarding costs one £3.00 single (England's single-fare cap): Demo Town
+# has one bus company and no free changes, so a journey with a change pays twice.
+# The reports then say how many jobs and shared spaces residents can reach for one
+# fare ([scoring] fare_budget, by default one single) beside those they can reach
+# whatever the fare.
+#
+# Try:  routes --config routes_fares.toml evaluate examples/hopper_ticket.geojson
+#       (a through ticket, no new buses: change buses within an hour for free)
+#
+""" + _TOML + """
+[fares]
+single = 3.00  # GBP, every boarding
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class DemoFiles:
@@ -181,6 +206,8 @@ class DemoFiles:
         The folder they were written to.
     config
         ``routes.toml``.
+    fares_config
+        ``routes_fares.toml``: the same with ``[fares] single = 3.00``.
     gtfs
         The GTFS feed (zip).
     osm
@@ -199,12 +226,14 @@ class DemoFiles:
     workplaces: Path
     community_spaces: Path
     proposals: tuple[Path, ...]
+    fares_config: Path | None = None
 
     @property
     def paths(self) -> tuple[Path, ...]:
         """Every written file, in a fixed order."""
         return (
             self.config,
+            *((self.fares_config,) if self.fares_config is not None else ()),
             self.gtfs,
             self.osm,
             self.neighbourhoods,
@@ -221,8 +250,8 @@ def write_demo_study_area(folder: Path, *, overwrite: bool = False) -> DemoFiles
     ----------
     folder
         Where to write; created if missing. The files go to ``routes.toml``,
-        ``gtfs/``, ``osm/``, ``zones/`` and ``examples/`` inside it; other files
-        in the folder are left alone.
+        ``routes_fares.toml``, ``gtfs/``, ``osm/``, ``zones/`` and ``examples/``
+        inside it; other files in the folder are left alone.
     overwrite
         Replace demo files that already exist.
 
@@ -245,6 +274,7 @@ def write_demo_study_area(folder: Path, *, overwrite: bool = False) -> DemoFiles
     folder = Path(folder)
     names = (
         CONFIG_FILE,
+        FARES_CONFIG_FILE,
         GTFS_FILE,
         OSM_FILE,
         ZONES_FILE,
@@ -278,6 +308,7 @@ def write_demo_study_area(folder: Path, *, overwrite: bool = False) -> DemoFiles
         workplaces=folder / WORKPLACES_FILE,
         community_spaces=folder / SPACES_FILE,
         proposals=tuple(folder / name for name in PROPOSAL_FILES),
+        fares_config=folder / FARES_CONFIG_FILE,
     )
 
 
@@ -297,6 +328,7 @@ def _build_demo_contents() -> dict[str, bytes]:
     lines = [_build_bus_line(town, spec) for spec in _BUS_ROUTES]
     contents = {
         CONFIG_FILE: _TOML.encode("utf-8"),
+        FARES_CONFIG_FILE: _FARES_TOML.encode("utf-8"),
         OSM_FILE: _render_osm(town, spaces),
         GTFS_FILE: _render_gtfs(lines),
         ZONES_FILE: _render_zones(zones),

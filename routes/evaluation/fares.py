@@ -189,14 +189,14 @@ def fare_indicators(study: StudyArea, changes: pd.DataFrame) -> list[Indicator]:
                 _mean(changes[f"delta_{fare}"][mask], pop[mask]), noun,
                 f"population-weighted mean of delta_{fare}{where}"))
             gain = changes[f"delta_{fare}"].fillna(0.0)
-            rows.append(Indicator(
-                f"{who}_residents_gaining_{key}", f"{whom} who gain {within} for {words}",
-                float(pop[mask & (gain > 0)].sum()), "residents",
-                f"sum of population{where} where delta_{fare} > 0"))
-            rows.append(Indicator(
-                f"{who}_residents_losing_{key}", f"{whom} who lose {within} for {words}",
-                float(pop[mask & (gain < 0)].sum()), "residents",
-                f"sum of population{where} where delta_{fare} < 0"))
+            among = "deprived and " if who == "deprived" else ""
+            for verb, ing, op, moved in (("gain", "gaining", ">", gain > 0),
+                                         ("lose", "losing", "<", gain < 0)):
+                rows.append(Indicator(
+                    f"{who}_residents_{ing}_{key}",
+                    f"{whom} who {verb} {within} for {words}",
+                    float(pop[mask & moved].sum()), "residents",
+                    f"sum of population where {among}delta_{fare} {op} 0"))
     return rows
 
 

@@ -24,6 +24,7 @@ from routes.timetable.timetable import load_timetable
 REPO = Path(__file__).resolve().parents[2]
 DEMO_NAMES = (
     "routes.toml",
+    "routes_fares.toml",
     "gtfs/demo_town.zip",
     "osm/demo_town.osm",
     "zones/neighbourhoods.geojson",

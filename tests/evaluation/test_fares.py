@@ -1,0 +1,145 @@
+"""Fare-limited access in an evaluation (routes/evaluation/fares.py), on the hand-made line study.
+
+The line study of ``_evaluate_fixtures`` with ``[fares] single = 3.00`` and the
+default budget, one single (300 p). Every boarding pays 300 p (no free
+changes), so a journey within budget rides one bus at most:
+
+* Baseline: no journey needs two buses, so the fare-limited counts equal the
+  time-only ones: ``jobs_within_20min_fare300p`` Z1 200 (J1 on foot), Z2 0,
+  Z3 1000 (J2 on foot), Z4 0; ``spaces_within_15min_fare300p`` Z1 1 (S1 by
+  R1, one bus), Z2 1 (S1 on foot), Z3 0, Z4 1 (S2 on the spot).
+* Scenario (Link added): Z1 reaches J2 at 18.5 min only by R1 then Link, two
+  buses, 600 p: over budget, so Z1 stays at 200 (time only: 1200). Z2, Z3,
+  Z4 reach J2 by Link alone or on foot: 1000 each. Spaces: Z1 1 (S2 at 16.5
+  is beyond 15 min anyway), Z2 2 (S2 by Link), Z3 2, Z4 2 (S1 by Link and on
+  foot): as time only.
+* Deprived zones Z1 (100 residents) and Z2 (200): mean jobs within 20 min for
+  one fare, baseline (100·200 + 200·0)/300 = 66 2/3, scenario
+  (100·200 + 200·1000)/300 = 733 1/3, change 666 2/3; time only, scenario
+  (100·1200 + 200·1000)/300 = 1066 2/3. Deprived residents gaining
+  fare-limited jobs: Z2, 200; all residents: Z2 + Z4 = 600; nobody loses.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _evaluate_fixtures import ZONE_IDS, recompute_indicator, write_line_study, write_link_proposal
+
+import routes
+from routes.engine.base import BuiltinEngine
+from routes.errors import RoutesWarning
+from routes.evaluation.evaluate import evaluate_proposal
+from routes.evaluation.fares import describe_budget
+from routes.evaluation.study import load_study
+
+JOBS = "jobs_within_20min_fare300p"
+SPACES = "spaces_within_15min_fare300p"
+EXPECTED = {
+    JOBS: ([200, 0, 1000, 0], [200, 1000, 1000, 1000]),
+    SPACES: ([1, 1, 0, 1], [1, 2, 2, 2]),
+}
+
+
+@pytest.fixture(scope="module")
+def line(tmp_path_factory: pytest.TempPathFactory) -> tuple[routes.Study, routes.Study, Path]:
+    plain = tmp_path_factory.mktemp("line")
+    toml = write_line_study(plain)
+    proposal = write_link_proposal(plain)
+    fares = plain / "routes_fares.toml"
+    fares.write_text(toml.read_text(encoding="utf-8") + "\n[fares]\nsingle = 3.00\n",
+                     encoding="utf-8")
+    return load_study(toml), load_study(fares), proposal
+
+
+@pytest.fixture(scope="module")
+def evaluations(line: tuple[routes.Study, routes.Study, Path]) -> tuple[routes.Evaluation, ...]:
+    plain, fares, proposal = line
+    return evaluate_proposal(plain, proposal), evaluate_proposal(fares, proposal)
+
+
+def test_fare_limited_columns_hold_the_hand_derived_counts(
+        evaluations: tuple[routes.Evaluation, ...]) -> None:
+    _, ev = evaluations
+    for metric, (baseline, scenario) in EXPECTED.items():
+        assert ev.zones.loc[ZONE_IDS, f"baseline_{metric}"].tolist() == baseline, metric
+        assert ev.zones.loc[ZONE_IDS, f"scenario_{metric}"].tolist() == scenario, metric
+        assert ev.zones.loc[ZONE_IDS, f"delta_{metric}"].tolist() == list(
+            np.subtract(scenario, baseline)), metric
+    # Z1 needs two buses for J2: within reach in time, not for one fare.
+    assert ev.zones.loc["Z1", "scenario_jobs_within_20min"] == 1200
+    assert ev.baseline.zones.loc[ZONE_IDS, JOBS].tolist() == EXPECTED[JOBS][0]
+
+
+def test_fare_indicators_hold_the_hand_derived_values(
+        evaluations: tuple[routes.Evaluation, ...]) -> None:
+    _, ev = evaluations
+    card = ev.scorecard
+    expected = {
+        f"mean_{JOBS}_deprived_baseline": 200 / 3,
+        f"mean_{JOBS}_deprived_scenario": 2200 / 3,
+        f"mean_change_{JOBS}_deprived": 2000 / 3,
+        "mean_jobs_within_20min_time_only_deprived_scenario": 3200 / 3,
+        "mean_jobs_within_20min_time_only_deprived_baseline": 200 / 3,
+        f"deprived_residents_gaining_{JOBS}": 200,
+        f"deprived_residents_losing_{JOBS}": 0,
+        f"all_residents_gaining_{JOBS}": 600,
+        f"all_residents_losing_{JOBS}": 0,
+        f"mean_{JOBS}_all_scenario": (100 * 200 + 200 * 1000 + 300 * 1000 + 400 * 1000) / 1000,
+        f"all_residents_gaining_{SPACES}": 900,
+    }
+    for key, value in expected.items():
+        assert card.value(key) == pytest.approx(value), key
+    # Every fare line can be recomputed from zones.csv by following its source text.
+    fare_rows = [i for i in card.indicators if "fare" in i.key or "time_only" in i.key]
+    assert len(fare_rows) == 2 * 2 * 7
+    for indicator in fare_rows:
+        again = recompute_indicator(indicator.source, ev.zones, {})
+        assert again == pytest.approx(indicator.value), indicator.key
+    keys = [i.key for i in card.indicators]
+    assert keys.index(fare_rows[-1].key) < keys.index("route_km")  # before the costing lines
+    assert describe_budget(ev.study.area) == "one £3.00 fare"
+
+
+def test_without_fares_nothing_changes(evaluations: tuple[routes.Evaluation, ...]) -> None:
+    plain, ev = evaluations
+    assert not [c for c in plain.zones.columns if "fare" in c]
+    assert not [i for i in plain.scorecard.indicators if "fare" in i.key]
+    # With fares the time-only results are the same, the fare columns are additions.
+    same = ev.zones[plain.zones.columns]
+    assert same.equals(plain.zones)
+    others = [i for i in ev.scorecard.indicators if "fare" not in i.key
+              and "time_only" not in i.key]
+    assert [(i.key, i.source) for i in others] == [
+        (i.key, i.source) for i in plain.scorecard.indicators]
+    assert [i.value for i in others] == pytest.approx(
+        [i.value for i in plain.scorecard.indicators], nan_ok=True)
+
+
+class _OtherEngine(BuiltinEngine):
+    """The built-in engine under another name: fares are refused by name."""
+
+    name = "other"
+
+
+def test_another_engine_computes_no_fare_columns(
+        line: tuple[routes.Study, routes.Study, Path]) -> None:
+    _, fares, proposal = line
+    with pytest.warns(RoutesWarning, match=r"^fare-limited access is not computed: the other "
+                      r"engine does not model fares"):
+        ev = evaluate_proposal(fares, proposal, engine=_OtherEngine(fares.network),
+                               n_map_zones=0)
+    assert not [c for c in ev.zones.columns if "fare" in c]
+    assert not math.isnan(ev.scorecard.value("residents_gaining_jobs"))
+
+
+def test_a_budget_other_than_one_fare_is_said_in_money(tmp_path: Path) -> None:
+    toml = write_line_study(tmp_path)
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        "[scoring]\n", "[scoring]\nfare_budget = 6.0\n") + "\n[fares]\nsingle = 3.00\n",
+        encoding="utf-8")
+    area = routes.load_study(toml).area
+    assert describe_budget(area) == "£6.00 in fares"
