@@ -84,7 +84,7 @@ UNLIMITED = np.int32(1 << 20)
 """Changes left on a ticket allowing unlimited changes."""
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _state_dominates(c1, g1, x1, n1, p1, c2, g2, x2, n2, p2, horizon, now2, uncounted):  # type: ignore[no-untyped-def]
     """Whether fare state 1 is at least as good as fare state 2 for every continuation.
 
@@ -101,7 +101,7 @@ def _state_dominates(c1, g1, x1, n1, p1, c2, g2, x2, n2, p2, horizon, now2, unco
     return g1 == g2 and min(x1, horizon) >= min(x2, horizon) and n1 >= n2
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _insert(bag, r, s, t, cost, g, x, n, paid, stamp, horizon, last, uncounted):  # type: ignore[no-untyped-def]
     """Insert a label into ``bag`` row ``r`` at stop ``s``; 1 inserted, 0 dominated, -1 full."""
     bt, b_cost, bg, bx, bn, bst, b_paid, cnt = bag
@@ -144,7 +144,7 @@ def _insert(bag, r, s, t, cost, g, x, n, paid, stamp, horizon, last, uncounted):
     return 1
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _round_up(budgets, cost):  # type: ignore[no-untyped-def]
     """Return the smallest budget at least ``cost`` (the last budget if none)."""
     for b in range(len(budgets)):
@@ -181,7 +181,7 @@ def _insert_up(bag, r0, r_end, s, t, cost, g, x, n, paid, stamp, horizon, last_r
     return flags
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _route_insert(rb, n_rb, trip, cost, g, x, n, paid, horizon, last, uncounted):  # type: ignore[no-untyped-def]
     """Insert into the route bag (labels riding a trip); returns the new size, -1 if full."""
     rtrip, r_cost, rg, rx, rn, r_paid = rb
@@ -217,7 +217,7 @@ def _route_insert(rb, n_rb, trip, cost, g, x, n, paid, horizon, last, uncounted)
     return n_rb + 1
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _regime(bounds, dep):  # type: ignore[no-untyped-def]
     r = 0
     while r < len(bounds) and bounds[r] <= dep:
@@ -225,7 +225,7 @@ def _regime(bounds, dep):  # type: ignore[no-untyped-def]
     return r
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _charge(price, h, paid, cap_slot, cap):  # type: ignore[no-untyped-def]
     """Charge ``price`` on group ``h`` under its day cap, ``paid`` being charged so far."""
     e = cap_slot[h]
