@@ -13,8 +13,9 @@ and for residents of deprived neighbourhoods, losses beside gains. Without
 
 from __future__ import annotations
 
+import re
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -33,9 +34,56 @@ from routes.fares.compile import compile_study_fares, fare_budget_minor
 from routes.proposal.fares import proposal_fare_changes
 from routes.proposal.model import Proposal
 
-__all__ = ["add_fare_access", "describe_budget", "fare_indicators", "with_fare_indicators"]
+__all__ = [
+    "FareBudget",
+    "add_fare_access",
+    "describe_budget",
+    "describe_persona",
+    "fare_budget_of",
+    "fare_indicators",
+    "with_fare_indicators",
+]
 
 _SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+_PERSONA_WORDS = {
+    "adult": "adult fares",
+    "encts": ("fares for holders of an older or disabled person's bus pass, who travel free on "
+              "local buses from 09:30 on weekdays and all day at weekends"),
+}
+_NOTE = re.compile(r"^Fare budget: (?P<budget>.+?) for one journey, one way; (?P<persona>.+)\.$")
+
+
+@dataclass(frozen=True, slots=True)
+class FareBudget:
+    """The fare budget of a scorecard's fare lines, in words.
+
+    Attributes
+    ----------
+    budget
+        ``"one £3.00 fare"`` (:func:`describe_budget`).
+    persona
+        ``"adult fares"`` (:func:`describe_persona`).
+    """
+
+    budget: str
+    persona: str
+
+
+def describe_persona(name: str) -> str:
+    """Return whose fares are counted, in words (``"adult fares"``)."""
+    return _PERSONA_WORDS.get(name, f"{name} fares")
+
+
+def fare_budget_of(scorecard: Scorecard) -> FareBudget | None:
+    """Return the budget and persona of a scorecard's fare lines; ``None`` without them.
+
+    Read from the description of the lines :func:`fare_indicators` writes.
+    """
+    for indicator in scorecard.indicators:
+        match = _NOTE.match(indicator.description)
+        if match:
+            return FareBudget(match["budget"], match["persona"])
+    return None
 
 
 def describe_budget(study: StudyArea) -> str:
@@ -120,7 +168,8 @@ def _mean(values: pd.Series, pop: pd.Series) -> float:
     return float((values[ok] * pop[ok]).sum() / total) if total > 0 else float("nan")
 
 
-def fare_indicators(study: StudyArea, changes: pd.DataFrame) -> list[Indicator]:
+def fare_indicators(study: StudyArea, changes: pd.DataFrame, *,
+                    persona: str | None = None) -> list[Indicator]:
     """Return the scorecard lines on fare-limited access (none without its columns).
 
     For the job layer (the first weighted layer) and the shared spaces, over
@@ -135,17 +184,23 @@ def fare_indicators(study: StudyArea, changes: pd.DataFrame) -> list[Indicator]:
         Gives the cutoffs, the budget and the layers.
     changes
         From :func:`routes.evaluation.scoring.compute_zone_changes`.
+    persona
+        Who travels, overriding ``[fares].persona`` (said in the descriptions).
 
     Returns
     -------
     list[Indicator]
-        In display order; each names the ``zones.csv`` columns it comes from.
+        In display order; each names the ``zones.csv`` columns it comes from,
+        and its description says the budget and the persona
+        (:func:`fare_budget_of` reads them back).
     """
     if study.fares is None:
         return []
     s = study.scoring
     budget = fare_budget_minor(study)
     words = describe_budget(study)
+    who_pays = describe_persona(persona or study.fares.persona.name)
+    note = f"Fare budget: {words} for one journey, one way; {who_pays}."
     spaces = space_layer_names(study)
     job = next((d.name for d in study.destinations if d.name not in spaces), None)
     targets = []
@@ -177,7 +232,7 @@ def fare_indicators(study: StudyArea, changes: pd.DataFrame) -> list[Indicator]:
                     f"mean_{key}_{who}_{which}",
                     f"mean {within} for {words}, {whom}, {which}",
                     _mean(changes[f"{which}_{fare}"][mask], pop[mask]), noun,
-                    f"population-weighted mean of {which}_{fare}{where}"))
+                    f"population-weighted mean of {which}_{fare}{where}", note))
                 rows.append(Indicator(
                     f"mean_{layer}_within_{cutoff:g}min_time_only_{who}_{which}",
                     f"mean {within} whatever the fare, {whom}, {which}",
@@ -187,7 +242,7 @@ def fare_indicators(study: StudyArea, changes: pd.DataFrame) -> list[Indicator]:
                 f"mean_change_{key}_{who}",
                 f"mean change in {within} for {words}, {whom} (gains net of losses)",
                 _mean(changes[f"delta_{fare}"][mask], pop[mask]), noun,
-                f"population-weighted mean of delta_{fare}{where}"))
+                f"population-weighted mean of delta_{fare}{where}", note))
             gain = changes[f"delta_{fare}"].fillna(0.0)
             among = "deprived and " if who == "deprived" else ""
             for verb, ing, op, moved in (("gain", "gaining", ">", gain > 0),
@@ -196,18 +251,18 @@ def fare_indicators(study: StudyArea, changes: pd.DataFrame) -> list[Indicator]:
                     f"{who}_residents_{ing}_{key}",
                     f"{whom} who {verb} {within} for {words}",
                     float(pop[mask & moved].sum()), "residents",
-                    f"sum of population where {among}delta_{fare} {op} 0"))
+                    f"sum of population where {among}delta_{fare} {op} 0", note))
     return rows
 
 
-def with_fare_indicators(study: StudyArea, changes: pd.DataFrame,
-                         scorecard: Scorecard) -> Scorecard:
+def with_fare_indicators(study: StudyArea, changes: pd.DataFrame, scorecard: Scorecard, *,
+                         persona: str | None = None) -> Scorecard:
     """Return the scorecard with :func:`fare_indicators` after the job and space lines.
 
     They go before the running-cost lines (the first whose source is the
     proposal's costing), else last; unchanged without them.
     """
-    rows = fare_indicators(study, changes)
+    rows = fare_indicators(study, changes, persona=persona)
     if not rows:
         return scorecard
     old = list(scorecard.indicators)

@@ -5,9 +5,10 @@ plain words with named places (who gains, who loses, which communities can
 newly meet and where, the net running cost), then the story in figures drawn
 offline (the change map, where the headline community can get to before and
 after, the neighbourhoods' before→after chart, who gains by deprivation), the
-social-integration section with named pairs and spaces, the running cost; an
-appendix holds the technical table (the scorecard, with the ``zones.csv``
-columns each number comes from), the method and the inputs from
+social-integration section with named pairs and spaces, whether people can
+afford the journey (with ``[fares]``: :mod:`routes.render.report_fares`), the
+running cost; an appendix holds the technical table (the scorecard, with the
+``zones.csv`` columns each number comes from), the method and the inputs from
 ``manifest.json``. The page is self-contained (no scripts, no external
 files) and prints on A4: the story in at most four pages, six in all.
 
@@ -34,6 +35,7 @@ from routes.proposal.costing import ProposalCost
 from routes.proposal.model import Proposal
 from routes.render.html import render_template
 from routes.render.periods import render_period_section
+from routes.render.report_fares import compute_fare_section
 from routes.render.report_figures import compute_story_figures
 from routes.render.report_parts import (
     _manifest_dict,
@@ -106,6 +108,11 @@ def render_report(
     subtitle = " · ".join(x for x in (study, f"timetable of {info['service_date']}"
                                       if info.get("service_date") else "") if x)
     has_delta = f"delta_{job_metric}" in changes
+    fares = compute_fare_section(scorecard)
+    summary = compute_summary(scorecard, changes, scoring=s, job=job, job_metric=job_metric,
+                              cost=cost)
+    if fares is not None:  # after who gains and loses, before the running cost
+        summary.insert(max(len(summary) - (cost is not None), 0), fares.summary)
     facts, files = compute_input_tables(info)
     figures = compute_story_figures(changes, job=job, job_metric=job_metric,
                                     cutoff_min=s.job_cutoff_min, geometry=geometry,
@@ -116,11 +123,11 @@ def render_report(
         proposal_name=scorecard.proposal,
         subtitle=subtitle,
         warnings=data_warnings_of(info),
-        summary=compute_summary(scorecard, changes, scoring=s, job=job, job_metric=job_metric,
-                                cost=cost),
+        summary=summary,
         findings=describe_scorecard(scorecard, scoring=s, changes=changes),
         figures=figures,
         social=compute_social_section(scorecard),
+        fares=fares,
         map_file=map_file,
         charts=compute_charts(changes, job_metric, job, s.job_cutoff_min) if has_delta else None,
         indicators=scorecard.indicators,

@@ -35,6 +35,7 @@ from routes.errors import RoutesWarning
 from routes.evaluation.evaluate import evaluate_proposal
 from routes.evaluation.fares import describe_budget
 from routes.evaluation.study import load_study
+from routes.render.report import render_report
 
 JOBS = "jobs_within_20min_fare300p"
 SPACES = "spaces_within_15min_fare300p"
@@ -143,3 +144,25 @@ def test_a_budget_other_than_one_fare_is_said_in_money(tmp_path: Path) -> None:
         encoding="utf-8")
     area = routes.load_study(toml).area
     assert describe_budget(area) == "£6.00 in fares"
+
+
+def test_the_report_says_whether_people_can_afford_the_journey(
+        evaluations: tuple[routes.Evaluation, ...]) -> None:
+    plain, ev = evaluations
+    assert "afford" not in render_report(plain.scorecard, plain.zones)
+    page = render_report(ev.scorecard, ev.zones, cost=ev.cost)
+    section = page.split('<section class="story fares">', 1)[1].split("</section>", 1)[0]
+    assert "<h2>Can people afford the journey?</h2>" in section
+    whom = "residents of the most deprived neighbourhoods"
+    # Deprived Z1 (100) and Z2 (200): 66 2/3 jobs for one fare before, the same
+    # whatever the fare; 733 1/3 after for one fare, 1,066 2/3 whatever the fare.
+    assert (f"With one £3.00 fare, {whom} can reach on average 67 jobs within 20 minutes, "
+            "the same as if fares are ignored") in section
+    assert ("With the proposal: 733 jobs on average for one £3.00 fare, 667 more than today "
+            "(whatever the fare: 1,067, 1,000 more than today). 200 residents of the most "
+            "deprived neighbourhoods gain jobs within reach for one £3.00 fare; nobody loses "
+            "any.") in section
+    assert "Fares counted: adult fares" in section
+    summary = page.split('<section class="summary"', 1)[1].split("</section>", 1)[0]
+    assert (f"For one £3.00 fare, {whom} can reach on average 733 jobs within 20 minutes with "
+            "the proposal, 667 more than today (whatever the fare: 1,067).") in summary
