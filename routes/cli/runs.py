@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +48,15 @@ def _print_scorecard(run: Any) -> None:
 @engine_options
 @pdf_option
 @map_zone_option
+@click.option("--persona", type=click.Choice(["adult", "encts"]), default=None,
+              help="Whose fares (with [fares] in routes.toml): adult, or encts (older and "
+                   "disabled person's bus pass). Default: [fares].persona.")
 @click.pass_obj
 def evaluate(state: State, proposals: tuple[Path, ...], out: Path | None, force: bool,
              allow_feed_errors: bool, allow_data_loss: bool, keep_duplicate_trips: bool,
              engine: str, r5_classpath: Path | None, scheduler: str | None,
-             workers: int | None, pdf: bool, map_zones: tuple[str, ...]) -> None:
+             workers: int | None, pdf: bool, map_zones: tuple[str, ...],
+             persona: str | None) -> None:
     """Evaluate proposal GeoJSON files; write outputs/<proposal>/ for each.
 
     Each run folder holds zones.gpkg, zones.csv, matrix.parquet,
@@ -65,6 +70,11 @@ def evaluate(state: State, proposals: tuple[Path, ...], out: Path | None, force:
 
     check_engine_options(engine, r5_classpath, scheduler, workers)
     area = state.study_area()
+    if persona is not None:
+        if area.fares is None:
+            msg = f"--persona needs fares: add a [fares] table to {area.config_path.name}"
+            raise click.UsageError(msg)
+        area = replace(area, fares=area.fares.with_persona(persona))
     out_root = out if out is not None else area.config_path.parent / "outputs"
     check_run_folders(proposals, out_root, force=force)  # named after the proposal files
     study = load_study(area, allow_feed_errors=allow_feed_errors, allow_data_loss=allow_data_loss,
