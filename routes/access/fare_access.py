@@ -58,8 +58,10 @@ def _weighted_layers(study: StudyArea, layers: tuple[Destinations, ...]) -> list
 
 
 def _space_layer(study: StudyArea, layers: tuple[Destinations, ...]) -> Destinations | None:
+    """Return the layer of shared spaces when it has some (as compute_access counts them)."""
     spaces = space_layer_names(study)
-    return next((d for d in layers if d.name in spaces), None)
+    layer = next((d for d in layers if d.name in spaces), None)
+    return layer if layer is not None and not _shared(study, layer).empty else None
 
 
 def fare_columns(study: StudyArea, layers: tuple[Destinations, ...],
