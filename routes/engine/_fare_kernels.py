@@ -27,7 +27,9 @@ either ``L2``'s ticket can serve no further boarding (none, expired before
 are of the same group with ``min(x1, horizon) >= min(x2, horizon)`` and ``n1 >= n2``,
 ``horizon = t0 + max_trip_s`` being the last boarding second that can matter for
 the minute being processed (and for every earlier minute). In the last row
-(``k = max_rides``: no boarding follows) only ``t`` and ``cost`` count.
+(``k = max_rides``: no boarding follows) only ``t`` and ``cost`` count, the
+fare rounded up to the smallest budget at least it (only egress follows, and
+it only asks which budgets a label meets).
 *Proof* (mimicry): any continuation of ``L2`` (same walks, trips and
 use-or-buy choices) is open to ``L1``: it is at the stop no later (waiting is
 free; prices depend on a trip's boarding time, never on the rider's arrival),
