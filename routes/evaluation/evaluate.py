@@ -77,7 +77,8 @@ class Evaluation:
         The summary.
     zones
         Per zone (indexed by zone id): baseline, scenario and change of every
-        metric, with population, deprivation and groups (``zones.csv``).
+        metric, with population, deprivation and groups (``zones.csv``); with
+        ``[fares]``, the fare-limited ones too (:mod:`routes.evaluation.fares`).
     spaces
         Per shared space: its name and category, and the residents (of each
         group) reaching it and their diversity, before, after and the change
