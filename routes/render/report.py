@@ -111,7 +111,9 @@ def render_report(
     fares = compute_fare_section(scorecard)
     summary = compute_summary(scorecard, changes, scoring=s, job=job, job_metric=job_metric,
                               cost=cost)
-    if fares is not None:  # after who gains and loses, before the running cost
+    if fares is not None and cost is not None and cost.fares_only:  # its whole point: first
+        summary.insert(0, fares.summary)
+    elif fares is not None:  # after who gains and loses, before the running cost
         summary.insert(max(len(summary) - (cost is not None), 0), fares.summary)
     facts, files = compute_input_tables(info)
     figures = compute_story_figures(changes, job=job, job_metric=job_metric,

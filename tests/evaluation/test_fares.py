@@ -22,6 +22,7 @@ changes), so a journey within budget rides one bus at most:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -166,3 +167,17 @@ def test_the_report_says_whether_people_can_afford_the_journey(
     summary = page.split('<section class="summary"', 1)[1].split("</section>", 1)[0]
     assert (f"For one £3.00 fare, {whom} can reach on average 733 jobs within 20 minutes with "
             "the proposal, 667 more than today (whatever the fare: 1,067).") in summary
+
+
+def test_a_fares_only_proposal_leads_its_summary_with_the_fare_sentence(
+        evaluations: tuple[routes.Evaluation, ...]) -> None:
+    _, ev = evaluations
+    assert ev.cost is not None and not ev.cost.fares_only
+    page = render_report(ev.scorecard, ev.zones, cost=dataclasses.replace(ev.cost,
+                                                                            fares_only=True))
+    summary = page.split('<section class="summary"', 1)[1].split("</section>", 1)[0]
+    first = summary.split("<li", 2)[1]
+    assert "For one £3.00 fare" in first
+    ordinary = render_report(ev.scorecard, ev.zones, cost=ev.cost)
+    summary = ordinary.split('<section class="summary"', 1)[1].split("</section>", 1)[0]
+    assert "For one £3.00 fare" not in summary.split("<li", 2)[1]
