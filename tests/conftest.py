@@ -1,8 +1,10 @@
-"""Shared fixtures: the real data in ../shared/data, and a private network cache."""
+"""Shared fixtures: the real data in ../shared/data, a private network cache, a clean logger."""
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,3 +43,13 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Keep the tests' network cache out of the user's cache folder."""
     if "ROUTES_CACHE_DIR" not in os.environ:
         os.environ["ROUTES_CACHE_DIR"] = str(tmp_path_factory.mktemp("routes-cache"))
+
+
+@pytest.fixture(autouse=True)
+def _restore_routes_logger() -> Iterator[None]:
+    """``cli.main`` gives the ``routes`` logger a handler on the runner's stderr; undo it."""
+    logger = logging.getLogger("routes")
+    handlers, level = logger.handlers[:], logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)

@@ -16,7 +16,6 @@ tiny and real.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import shutil
@@ -38,16 +37,6 @@ from routes.errors import GtfsError, InputError
 CHECK_CASES = INPUT_FILES + PARAMETER_FILES
 
 _ROLE = {"feed": "gtfs", "osm": "osm", "zones": "zones"}
-
-
-@pytest.fixture(autouse=True)
-def _restore_routes_logger() -> Iterator[None]:
-    """``cli.main`` gives the ``routes`` logger a handler on the runner's stderr; undo it."""
-    logger = logging.getLogger("routes")
-    handlers, level = logger.handlers[:], logger.level
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
 
 
 def study_with(tmp_path: Path, bad_file: str) -> Path:

@@ -38,16 +38,16 @@ from routes.engine._raptor_kernels import UNREACHED
 from routes.engine.raptor import (
     _prepared_network,
     _prepared_walks,
-    _same_places,
-    _snap,
+    link_points,
     percentile_ranks,
+    same_places_on_streets,
 )
 from routes.engine.request import TravelTimeRequest
 from routes.errors import InputError
 from routes.fares.compiled import CompiledFares
 from routes.inputs.points import Points
 from routes.network.transit import TransitNetwork
-from routes.streets.snapping import SnappedPoints, build_edge_index
+from routes.streets.snapping import SnappedPoints
 
 __all__ = ["UNLIMITED_BUDGET", "compute_fare_travel_time_array",
            "compute_snapped_fare_travel_times", "kernel_fares"]
@@ -212,19 +212,10 @@ def compute_fare_travel_time_array(
     itself takes 0 minutes, for free), per budget: shape ``(n_origins,
     n_budgets, n_percentiles, n_destinations)``.
     """
-    routing = request.routing
-    index = network.edge_index
-    if index is None:
-        index = build_edge_index(network.streets)
-    linked_origins = _snap(network, origins, routing, "origins", index)
-    if destinations is None or destinations is origins:
-        linked_dests = linked_origins
-    else:
-        linked_dests = _snap(network, destinations, routing, "destinations", index)
+    linked_origins, linked_dests = link_points(network, origins, destinations, request.routing)
     minutes = compute_snapped_fare_travel_times(network, linked_origins, linked_dests, request,
                                                 fares, budgets_minor, progress=progress,
                                                 n_threads=n_threads)
-    o, d = _same_places(origins, origins if destinations is None else destinations)
-    on_streets = linked_origins.snapped[o]
-    minutes[o[on_streets], :, :, d[on_streets]] = 0.0
+    o, d = same_places_on_streets(origins, destinations, linked_origins)
+    minutes[o, :, :, d] = 0.0
     return minutes

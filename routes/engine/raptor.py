@@ -50,7 +50,9 @@ __all__ = [
     "compute_snapped_travel_times",
     "compute_travel_time_array",
     "compute_travel_times",
+    "link_points",
     "percentile_ranks",
+    "same_places_on_streets",
 ]
 
 logger = logging.getLogger(__name__)
@@ -339,22 +341,43 @@ def compute_travel_time_array(
     RoutesWarning
         When points cannot be snapped to the street network.
     """
-    routing = request.routing
+    linked_origins, linked_dests = link_points(network, origins, destinations, request.routing)
+    minutes = compute_snapped_travel_times(network, linked_origins, linked_dests, request,
+                                           progress=progress, n_threads=n_threads)
+    o, d = same_places_on_streets(origins, destinations, linked_origins)
+    minutes[o, :, d] = 0.0
+    return minutes
+
+
+def link_points(network: TransitNetwork, origins: Points, destinations: Points | None,
+                routing: RoutingParams) -> tuple[SnappedPoints, SnappedPoints]:
+    """Link origins and destinations to the streets (``None`` or the same object: once).
+
+    Warns
+    -----
+    RoutesWarning
+        When points cannot be snapped to the street network.
+    """
     index = network.edge_index
     if index is None:
         index = build_edge_index(network.streets)
     linked_origins = _snap(network, origins, routing, "origins", index)
     if destinations is None or destinations is origins:
-        linked_dests = linked_origins
-    else:
-        linked_dests = _snap(network, destinations, routing, "destinations", index)
-    minutes = compute_snapped_travel_times(network, linked_origins, linked_dests, request,
-                                           progress=progress, n_threads=n_threads)
-    # A point's trip to itself takes 0 minutes (as in R5), not twice its walk to the street.
+        return linked_origins, linked_origins
+    return linked_origins, _snap(network, destinations, routing, "destinations", index)
+
+
+def same_places_on_streets(origins: Points, destinations: Points | None,
+                           linked_origins: SnappedPoints,
+                           ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Origin and destination indices at the same place, the origin on the streets.
+
+    A point's trip to itself takes 0 minutes (as in R5), not twice its walk to
+    the street; an origin off the streets reaches nothing, itself included.
+    """
     o, d = _same_places(origins, origins if destinations is None else destinations)
     on_streets = linked_origins.snapped[o]
-    minutes[o[on_streets], :, d[on_streets]] = 0.0
-    return minutes
+    return o[on_streets], d[on_streets]
 
 
 def _same_places(a: Points, b: Points) -> tuple[NDArray[np.intp], NDArray[np.intp]]:

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import math
 import re
 import traceback
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,16 +60,6 @@ DATA = Path(__file__).parents[1] / "data"
 #: Files every run folder of the line study area holds (maps and reports may join them).
 RUN_FILES = {"manifest.json", "matrix.parquet", "scorecard.json", "spaces.csv", "zones.csv",
              "zones.gpkg", "community_pairs.csv", "group_pairs.csv"}
-
-
-@pytest.fixture(autouse=True)
-def _restore_routes_logger() -> Iterator[None]:
-    """``cli.main`` gives the ``routes`` logger a handler on the runner's stderr; undo it."""
-    logger = logging.getLogger("routes")
-    handlers, level = logger.handlers[:], logger.level
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
 
 
 def run(*args: str) -> Result:

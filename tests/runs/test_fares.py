@@ -9,26 +9,13 @@ still pay, so their numbers are the adults'; the run says whose fares it counts.
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from _evaluate_fixtures import ZONE_IDS, write_line_study, write_link_proposal
 from click.testing import CliRunner, Result
 
 import cli
-
-
-@pytest.fixture(autouse=True)
-def _restore_routes_logger() -> Iterator[None]:
-    """``cli.main`` gives the ``routes`` logger a handler on the runner's stderr; undo it."""
-    logger = logging.getLogger("routes")
-    handlers, level = logger.handlers[:], logger.level
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
 
 
 def run(*args: object) -> Result:

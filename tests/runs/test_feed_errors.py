@@ -10,10 +10,8 @@ of which changes the headway of route 1 itself, are evaluated and compared.
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,16 +20,6 @@ from click.testing import CliRunner, Result
 import cli
 
 BAD_TRIP = "1-WD-O-0630"
-
-
-@pytest.fixture(autouse=True)
-def _restore_routes_logger() -> Iterator[None]:
-    """``cli.main`` gives the ``routes`` logger a handler on the runner's stderr; undo it."""
-    logger = logging.getLogger("routes")
-    handlers, level = logger.handlers[:], logger.level
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
 
 
 @pytest.fixture(scope="module")
