@@ -30,7 +30,7 @@ from routes.errors import RoutesWarning
 from routes.evaluation.scenario import Scenario, proposal_feed_name
 from routes.evaluation.scoring import Indicator, Scorecard
 from routes.evaluation.study import Study
-from routes.fares.compile import compile_study_fares, fare_budget_minor
+from routes.fares.compile import compile_fares, fare_budget_minor, read_study_fares
 from routes.proposal.fares import proposal_fare_changes
 from routes.proposal.model import Proposal
 
@@ -138,10 +138,12 @@ def add_fare_access(
                       RoutesWarning, stacklevel=2)
         return baseline, scenario_access
     budget = fare_budget_minor(area)
-    before = compile_study_fares(area, study.network.timetable, persona=persona)
+    params = area.fares if persona is None else area.fares.with_persona(persona)
+    feed_fares = read_study_fares(area.gtfs_paths, params)  # read once for both timetables
+    before = compile_fares(study.network.timetable, params, feed_fares=feed_fares)
     feed = proposal_feed_name([Path(f.path) for f in study.network.feeds], proposal)
-    after = compile_study_fares(area, scenario.network.timetable, persona=persona,
-                                changes=proposal_fare_changes(proposal, feed))
+    after = compile_fares(scenario.network.timetable, params, feed_fares=feed_fares,
+                          changes=proposal_fare_changes(proposal, feed))
     fare_before = compute_fare_access(area, study.network, study.zones, study.layers, before,
                                       budget, cache=study.cache)
     fare_after = compute_fare_access(area, scenario.network, study.zones, study.layers, after,
