@@ -120,7 +120,8 @@ def write_layer(layer: gpd.GeoDataFrame, path: Path, *, overwrite: bool = False)
     path = Path(path)
     layer = layer.to_crs("EPSG:4326")
     writer = _writer_for(path, {
-        ".geojson": lambda p: layer.to_file(p, driver="GeoJSON"),
+        # The layer name is the file's, not the temporary file's (GeoJSON "name").
+        ".geojson": lambda p: layer.to_file(p, driver="GeoJSON", layer=path.stem),
         ".gpkg": lambda p: layer.to_file(p, driver="GPKG", layer=path.stem),
     })
     with atomic_path(path, overwrite=overwrite) as tmp:
