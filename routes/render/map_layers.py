@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -27,9 +28,29 @@ from routes.render.svg import (
 )
 from routes.timetable.gtfs_time import format_clock
 
-__all__ = ["compute_zone_cells", "inert"]
+__all__ = ["PROPOSAL_COMPARISON", "Comparison", "compute_zone_cells", "inert"]
 
 _COORD_DIGITS = 5  # about 1 m
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """What the two sides of a change are called in the map's tooltips and layer names.
+
+    Attributes
+    ----------
+    before, after
+        ``"today"`` and ``"with the proposal"`` for a proposal; ``"on
+        2023-06-13"`` and ``"on 2024-03-05"`` for two timetables compared by
+        ``routes monitor``.
+    """
+
+    before: str = "today"
+    after: str = "with the proposal"
+
+
+PROPOSAL_COMPARISON = Comparison()
+"""A proposal against today's timetable: the default of every map."""
 
 
 # --------------------------------------------------------------------------- geometry
@@ -137,18 +158,20 @@ def _zone_header(changes: pd.DataFrame, zone_id: str) -> str:
     return "<br>".join(lines)
 
 
-def _change_sentence(before: float, after: float, what: str) -> str:
+def _change_sentence(before: float, after: float, what: str,
+                     comparison: Comparison = PROPOSAL_COMPARISON) -> str:
     if not (math.isfinite(before) and math.isfinite(after)):
         return f"{what}: not reachable from this zone's streets"
     delta = after - before
     change = ("no change" if abs(delta) < 1e-9 else
               f"{format_number(delta, signed=True)}")
-    return (f"{what}: {format_number(before)} today, {format_number(after)} with the "
-            f"proposal ({change})")
+    return (f"{what}: {format_number(before)} {comparison.before}, {format_number(after)} "
+            f"{comparison.after} ({change})")
 
 
 def _change_features(changes: pd.DataFrame, cells: gpd.GeoSeries, metric: str, what: str,
-                     breaks: ClassBreaks) -> list[dict[str, Any]]:
+                     breaks: ClassBreaks,
+                     comparison: Comparison = PROPOSAL_COMPARISON) -> list[dict[str, Any]]:
     features = []
     for zone_id, geom in cells.items():
         if geom is None or geom.is_empty or zone_id not in changes.index:
@@ -157,7 +180,7 @@ def _change_features(changes: pd.DataFrame, cells: gpd.GeoSeries, metric: str, w
         after = float(changes.at[zone_id, f"scenario_{metric}"])
         delta = float(changes.at[zone_id, f"delta_{metric}"])
         tip = (_zone_header(changes, str(zone_id)) + "<br>"
-               + escape(_change_sentence(before, after, what)))
+               + escape(_change_sentence(before, after, what, comparison)))
         features.append(_feature(geom, tip, fill=breaks.colour(delta)))
     return features
 

@@ -38,7 +38,13 @@ from routes._format import format_number
 from routes.config.periods import Period, format_clock
 from routes.config.study_area import StudyArea
 from routes.render.html import escape
-from routes.render.map_layers import _change_sentence, _feature, _zone_header
+from routes.render.map_layers import (
+    PROPOSAL_COMPARISON,
+    Comparison,
+    _change_sentence,
+    _feature,
+    _zone_header,
+)
 from routes.render.svg import ClassBreaks, compute_class_breaks
 
 __all__ = [
@@ -163,7 +169,7 @@ def _change_words(delta: float, unit: str) -> str:
 
 def period_layer_features(
     changes: pd.DataFrame, cells: gpd.GeoSeries, metric: str, what: str, unit: str,
-    periods: Sequence[MapPeriod], breaks: ClassBreaks,
+    periods: Sequence[MapPeriod], breaks: ClassBreaks, comparison: Comparison = PROPOSAL_COMPARISON,
 ) -> list[tuple[MapPeriod, list[dict[str, Any]]]]:
     """Draw one choropleth of the change in ``metric`` per period; tooltips list every period.
 
@@ -184,6 +190,8 @@ def period_layer_features(
         The windows to draw (those lacking columns are left out).
     breaks
         The class breaks shared by every period (:func:`period_class_breaks`).
+    comparison
+        What the two sides are called in the tooltips.
 
     Returns
     -------
@@ -204,7 +212,7 @@ def period_layer_features(
         for (period, features), delta in zip(out, deltas, strict=True):
             sentence = _change_sentence(float(row[f"baseline_{metric}{period.suffix}"]),
                                         float(row[f"scenario_{metric}{period.suffix}"]),
-                                        f"{what}, {period.label}")
+                                        f"{what}, {period.label}", comparison)
             tip = (f"{header}<br>{escape(sentence)}<br><b>{escape(what)}, change by period"
                    f"</b><br>{by_period}")
             features.append(_feature(geom, tip, fill=breaks.colour(delta)))

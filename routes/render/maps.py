@@ -38,6 +38,8 @@ from routes.proposal.model import Proposal
 from routes.render._leaflet import leaflet_script, leaflet_style
 from routes.render.html import escape, render_macro
 from routes.render.map_layers import (
+    PROPOSAL_COMPARISON,
+    Comparison,
     _change_features,
     _collection,
     _deprivation_features,
@@ -127,12 +129,13 @@ class MapLayers:
     jobs: str
 
     @classmethod
-    def for_scoring(cls, scoring: ScoringParams) -> MapLayers:
+    def for_scoring(cls, scoring: ScoringParams,
+                    comparison: Comparison = PROPOSAL_COMPARISON) -> MapLayers:
         """Layer names for the cutoffs of a study area."""
         t, r = f"{scoring.job_cutoff_min:g}", f"{scoring.space_cutoff_min:g}"
         return cls(
-            baseline_isochrones=f"Reachable today within {t} min",
-            scenario_isochrones=f"Reachable with the proposal within {t} min",
+            baseline_isochrones=f"Reachable {comparison.before} within {t} min",
+            scenario_isochrones=f"Reachable {comparison.after} within {t} min",
             change_jobs=f"Change in jobs within {t} min",
             change_reach=f"Change in people of other groups within {r} min",
             routes="Proposed routes",
@@ -219,6 +222,7 @@ def render_map(
     context: MapContext | None = None,
     route_lines: gpd.GeoDataFrame | None = None,
     periods: Sequence[MapPeriod] = (),
+    comparison: Comparison = PROPOSAL_COMPARISON,
 ) -> str:
     """Render the interactive map of one proposal as a self-contained HTML page.
 
@@ -256,6 +260,9 @@ def render_map(
         The departure windows whose change in jobs to draw, one at a time
         (:func:`routes.render.map_periods.map_periods`); empty (no
         ``[[periods]]``): one layer of the change in jobs, as before periods.
+    comparison
+        What the two sides are called in tooltips and layer names (default
+        "today" and "with the proposal").
 
     Returns
     -------
@@ -264,7 +271,7 @@ def render_map(
     """
     folium = import_optional_dependency("folium", extra="maps", purpose="to write map.html")
     scoring = scoring or ScoringParams()
-    names = MapLayers.for_scoring(scoring)
+    names = MapLayers.for_scoring(scoring, comparison)
     cells = compute_zone_cells(zone_geometry)
     job_layer = next((d for d in destinations if d.name not in space_layers), None)
     job_name = job_layer.name if job_layer is not None else "jobs"
@@ -309,20 +316,20 @@ def render_map(
         # One window at a time (base layers: radio buttons), on the same class breaks.
         breaks = period_class_breaks(changes, job_metric, periods)
         for k, (period, features) in enumerate(period_layer_features(
-                changes, cells, job_metric, job_what, job_name, periods, breaks)):
+                changes, cells, job_metric, job_what, job_name, periods, breaks, comparison)):
             add(features, f"{names.change_jobs}, {period.label}", _STYLE_ZONE,
                 show=k == 0, per_feature="fill", overlay=False)
     else:
         breaks = compute_class_breaks(changes[f"delta_{job_metric}"]) \
             if f"delta_{job_metric}" in changes else compute_class_breaks([])
     if f"delta_{job_metric}" in changes and not periods:
-        add(_change_features(changes, cells, job_metric, job_what, breaks),
+        add(_change_features(changes, cells, job_metric, job_what, breaks, comparison),
             names.change_jobs, _STYLE_ZONE, per_feature="fill")
     if f"delta_{reach_metric}" in changes:
         reach_breaks = compute_class_breaks(changes[f"delta_{reach_metric}"])
         add(_change_features(changes, cells, reach_metric,
                              f"People of other community groups within "
-                             f"{scoring.space_cutoff_min:g} min", reach_breaks),
+                             f"{scoring.space_cutoff_min:g} min", reach_breaks, comparison),
             names.change_reach, _STYLE_ZONE, show=False, per_feature="fill")
     add(_deprivation_features(changes, cells), "Deprivation (decile 1 = most deprived)",
         _STYLE_DEPRIVATION, show=False, per_feature="fill")
@@ -354,10 +361,10 @@ def render_map(
         origin = {z: _zone_label(changes, z) if z in changes.index else z for z in ids}
         for z in ids:
             mine = isochrones[isochrones["from_id"].astype(str) == z]
-            add(_isochrone_features(mine, "baseline", changes, "today"),
+            add(_isochrone_features(mine, "baseline", changes, comparison.before),
                 f"{names.baseline_isochrones}, from {origin[z]}", _STYLE_ISO_BASELINE,
                 show=z == first)
-            add(_isochrone_features(mine, "scenario", changes, "with the proposal"),
+            add(_isochrone_features(mine, "scenario", changes, comparison.after),
                 f"{names.scenario_isochrones}, from {origin[z]}", _STYLE_ISO_SCENARIO,
                 show=z == first)
         isochrone_note = f"Reachable areas are drawn from: {origin[ids[0]]}" + (

@@ -157,6 +157,7 @@ def _top_losers(monitoring: Monitoring, n: int = 10) -> pd.DataFrame:
 
 def _map_page(monitoring: Monitoring) -> str:
     from routes.access.zone_access import space_layer_names
+    from routes.render.map_layers import Comparison
     from routes.render.map_periods import map_periods
     from routes.render.maps import render_map
 
@@ -168,7 +169,9 @@ def _map_page(monitoring: Monitoring) -> str:
     return render_map(Proposal(name=title, source=None, routes=()), changes,
                       study.zones.geometry, scoring=study.area.scoring, destinations=study.layers,
                       space_layers=space_layer_names(study.area), study_name=study.area.name,
-                      periods=map_periods(study.area))
+                      periods=map_periods(study.area),
+                      comparison=Comparison(before=f"under {monitoring.labels[0]}",
+                                            after=f"under {monitoring.labels[-1]}"))
 
 
 def monitor_to_folder(

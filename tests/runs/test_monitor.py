@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _evaluate_fixtures import ZONE_IDS
-from _map_reader import base_layers
+from _map_reader import base_layers, layer_features
 from _monitor_fixtures import write_withdrawn
 from click.testing import CliRunner
 
@@ -53,6 +53,14 @@ def test_monitor_writes_the_run_folder(tmp_path: Path) -> None:
     layers = base_layers((out / "map.html").read_text(encoding="utf-8"))
     assert list(layers) == ["Change in jobs within 20 min, study window 08:00-08:01",
                             "Change in jobs within 20 min, evening 19:00-19:01"]
+    # Its tooltips name the two timetables compared, not "today" and "the proposal".
+    map_page = (out / "map.html").read_text(encoding="utf-8")
+    tips = [f["properties"]["tooltip"] for var in layers.values()
+            for f in layer_features(map_page, var)]
+    assert tips and all("with the proposal" not in t and " today" not in t for t in tips)
+    assert all("under Line &lt;script&gt;x&lt;/script&gt; (2019-05-13, routes.toml)" in t
+               and "under Line &lt;script&gt;x&lt;/script&gt; (2019-05-13, after.toml)" in t
+               for t in tips), tips[0]
 
 
 def test_monitor_refuses_other_zones_in_one_line(tmp_path: Path) -> None:
