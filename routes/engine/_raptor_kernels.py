@@ -91,6 +91,49 @@ def _queue_patterns(  # type: ignore[no-untyped-def]
 
 
 @nb.njit(cache=True, nogil=True)
+def _queue_new_departures(tt, marked, marked_list, n_marked, before, board, first_pos, queue):  # type: ignore[no-untyped-def]
+    """Queue, for round 1 of a departure minute, only what the earlier access can change.
+
+    ``marked_list[m]`` is an access stop whose access label ``board[0, s]``
+    this minute lowered from ``before[m]``. A pattern through ``s`` is queued
+    from there only if the earliest trip catchable now leaves *before* the
+    earliest one catchable at ``before[m]``: otherwise it is the same trip,
+    and the labels already hold its arrivals (range-RAPTOR keeps labels from
+    later minutes; an arrival beyond ``max_trip_s`` for a later minute stays
+    beyond it for this earlier one). *Proof*, by induction over minutes: when
+    a trip first became the earliest catchable at ``s``, the pattern was
+    queued from ``s`` (``before`` unreached, or the test above), so its
+    arrivals were offered to ``ride[1]``; labels only decrease afterwards.
+    Same result as :func:`_queue_patterns` with every access stop, with far
+    fewer scans (most minutes no new trip leaves most access stops).
+    Clears the marks; returns the queue length.
+    """
+    pattern_trip_ptr, trip_time_ptr, dep_s, board_wait_s = tt[2], tt[3], tt[5], tt[8]
+    stop_occ_ptr, stop_occ_pattern, stop_occ_pos = tt[9], tt[10], tt[11]
+    n_queue = 0
+    for m in range(n_marked):
+        s = marked_list[m]
+        marked[s] = False
+        now = board[0, s] + board_wait_s
+        old = before[m]
+        for q in range(stop_occ_ptr[s], stop_occ_ptr[s + 1]):
+            p = stop_occ_pattern[q]
+            pos = stop_occ_pos[q]
+            if old != UNREACHED:
+                trip = _find_trip(dep_s, trip_time_ptr, pattern_trip_ptr[p],
+                                  pattern_trip_ptr[p + 1], pos, now)
+                if trip < 0 or dep_s[trip_time_ptr[trip] + pos] >= old + board_wait_s:
+                    continue
+            if first_pos[p] < 0:
+                first_pos[p] = pos
+                queue[n_queue] = p
+                n_queue += 1
+            elif pos < first_pos[p]:
+                first_pos[p] = pos
+    return n_queue
+
+
+@nb.njit(cache=True, nogil=True)
 def _scan_scheduled(  # type: ignore[no-untyped-def]
     pattern_stop_ptr, pattern_stops, pattern_trip_ptr, trip_time_ptr, arr_s, dep_s,
     can_board, can_alight, board_wait_s, queue, n_queue, first_pos,
@@ -251,12 +294,14 @@ def _egress(  # type: ignore[no-untyped-def]
 @nb.njit(cache=True, nogil=True)
 def _rounds(  # type: ignore[no-untyped-def]
     tt, freq, offsets, walks, t0, max_rides, max_trip_s, ride, board, work, n_marked,
-    with_frequencies,
+    with_frequencies, n_queue_first,
 ):
     """Run rounds ``1 .. max_rides`` from the marked stops; return how many stops are dirty.
 
     ``tt``, ``freq`` and ``walks`` are tuples of arrays (see :func:`range_raptor`);
     ``work`` holds the flags and lists shared by the origins of a batch.
+    ``n_queue_first`` >= 0: round 1's queue is already built (that many
+    patterns, :func:`_queue_new_departures`); -1: queue it from the marks.
     """
     (pattern_stop_ptr, pattern_stops, pattern_trip_ptr, trip_time_ptr, arr_s, dep_s,
      can_board, can_alight, board_wait_s, stop_occ_ptr, stop_occ_pattern, stop_occ_pos) = tt
@@ -264,13 +309,16 @@ def _rounds(  # type: ignore[no-untyped-def]
      freq_start_s, freq_end_s, freq_headway_s, freq_wait_s) = freq
     transfer_ptr, transfer_stop, transfer_s = walks
     (marked, marked_list, ridden, ridden_list, dirty, dirty_list, first_pos, queue,
-     improved) = work
+     improved, _) = work
     n_dirty = 0
     for k in range(1, max_rides + 1):
-        if n_marked == 0 and not with_frequencies:
-            break
-        n_queue = _queue_patterns(stop_occ_ptr, stop_occ_pattern, stop_occ_pos, marked,
-                                  marked_list, n_marked, first_pos, queue)
+        if k == 1 and n_queue_first >= 0:
+            n_queue = n_queue_first
+        else:
+            if n_marked == 0 and not with_frequencies:
+                break
+            n_queue = _queue_patterns(stop_occ_ptr, stop_occ_pattern, stop_occ_pos, marked,
+                                      marked_list, n_marked, first_pos, queue)
         n_ridden = 0
         n_dirty, n_ridden = _scan_scheduled(
             pattern_stop_ptr, pattern_stops, pattern_trip_ptr, trip_time_ptr, arr_s, dep_s,
@@ -324,6 +372,10 @@ def _raptor_one_origin(  # type: ignore[no-untyped-def]
     stops the entries improved (R5's ``runRaptorForDepartureMinute``). Row
     ``w * draws_per_minute + d`` of ``times_out`` is draw ``d`` of minute ``w``.
 
+    Round 1 of a minute scans a pattern from an access stop only when a trip
+    leaves there that the previous (later) minute could not catch
+    (:func:`_queue_new_departures`).
+
     ``state`` holds ``ride``, ``board``, ``best_dest`` and their per-iteration
     copies, reset here; ``work`` the flags (all False, left so), ``first_pos``
     (all -1, left so) and scratch lists.
@@ -331,6 +383,7 @@ def _raptor_one_origin(  # type: ignore[no-untyped-def]
     ride, board, best_dest, ride_f, board_f, best_f = state
     egress_ptr, egress_dest, egress_s = egress
     marked, marked_list = work[0], work[1]
+    first_pos, queue, before = work[6], work[7], work[9]
     dirty, dirty_list = work[4], work[5]
     n_freq = len(freq[8])
     ride[:] = UNREACHED
@@ -344,19 +397,23 @@ def _raptor_one_origin(  # type: ignore[no-untyped-def]
         for a in range(len(acc_stop)):
             s = acc_stop[a]
             v = t0 + acc_s[a]
-            if v < board[0, s]:
+            old = board[0, s]
+            if v < old:
                 _lower(board, 0, max_rides, s, v)
                 if not marked[s]:
                     marked[s] = True
                     marked_list[n_marked] = s
+                    before[n_marked] = old
                     n_marked += 1
         for a in range(len(direct_dest)):
             v = t0 + direct_s[a]
             d = direct_dest[a]
             if v < best_dest[d]:
                 best_dest[d] = v
+        n_queue = _queue_new_departures(tt, marked, marked_list, n_marked, before, board,
+                                        first_pos, queue)
         n_dirty = _rounds(tt, freq, freq_offsets[0], walks, t0, max_rides, max_trip_s, ride,
-                          board, work, n_marked, False)
+                          board, work, 0, False, n_queue)
         _egress(egress_ptr, egress_dest, egress_s, t0, max_trip_s, max_rides, ride, dirty,
                 dirty_list, n_dirty, best_dest)
         if n_freq == 0:
@@ -368,7 +425,7 @@ def _raptor_one_origin(  # type: ignore[no-untyped-def]
             board_f[:] = board
             best_f[:] = best_dest
             n_dirty = _rounds(tt, freq, freq_offsets[it], walks, t0, max_rides, max_trip_s,
-                              ride_f, board_f, work, 0, True)
+                              ride_f, board_f, work, 0, True, -1)
             _egress(egress_ptr, egress_dest, egress_s, t0, max_trip_s, max_rides, ride_f, dirty,
                     dirty_list, n_dirty, best_f)
             _write_times(best_f, t0, max_trip_s, times_out[it])
@@ -516,7 +573,7 @@ def range_raptor(  # type: ignore[no-untyped-def]
             np.zeros(n_stops, dtype=np.bool_), np.empty(n_stops, dtype=np.int32),
             np.zeros(n_stops, dtype=np.bool_), np.empty(n_stops, dtype=np.int32),
             np.full(n_patterns, -1, dtype=np.int32), np.empty(n_patterns, dtype=np.int32),
-            np.empty(longest_row, dtype=np.int32))
+            np.empty(longest_row, dtype=np.int32), np.empty(n_stops, dtype=np.int32))
     shift = _bucket_shift(max_trip_s)
     counts = np.empty((max_trip_s >> shift) + 2, dtype=np.int32)
     column = np.empty(n_iterations, dtype=np.int32)
