@@ -83,8 +83,9 @@ def open_engine(
     Raises
     ------
     InputError
-        If the options do not go together (Dask with R5, R5 options with the
-        built-in engine), or the built-in engine has no network.
+        If the kind is unknown, the options do not go together (Dask with R5,
+        R5 options with the built-in engine), or the built-in engine has no
+        network.
     R5UnavailableError
         For ``r5py``, if r5py, the jar or Java is missing.
     ClusterError
@@ -92,7 +93,12 @@ def open_engine(
     """
     from routes.errors import InputError
 
-    kind = EngineKind(kind)
+    try:
+        kind = EngineKind(kind)
+    except ValueError:
+        names = ", ".join(k.value for k in EngineKind)
+        msg = f"unknown engine {kind!r}: use one of {names}"
+        raise InputError(msg) from None
     if scheduler and workers:
         msg = "give a Dask scheduler or a number of workers, not both"
         raise InputError(msg)

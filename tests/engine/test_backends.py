@@ -78,6 +78,13 @@ def test_options_that_do_not_go_together(tiny: tuple[StudyArea, TransitNetwork, 
         pass
 
 
+def test_unknown_engine_is_an_input_error_naming_the_engines(
+        tiny: tuple[StudyArea, TransitNetwork, Any]) -> None:
+    with pytest.raises(InputError, match=r"unknown engine 'r6py': use one of builtin, r5py"), \
+            open_engine("r6py", tiny[0], tiny[1]):
+        pass
+
+
 def test_builtin_needs_a_network(tiny: tuple[StudyArea, TransitNetwork, Any]) -> None:
     with pytest.raises(InputError, match="the builtin engine needs the network"), \
             open_engine(EngineKind.BUILTIN, tiny[0], None):
