@@ -30,6 +30,12 @@ def overlays(page: str) -> list[str]:
             re.findall(r'("(?:[^"\\]|\\.)*")\s*:', _control_block(page, "overlays"))]
 
 
+def overlay_layers(page: str) -> dict[str, str]:
+    """The layer control's overlays (check boxes): name (HTML, as written) -> variable."""
+    return {json.loads(k): v for k, v in
+            re.findall(r'("(?:[^"\\]|\\.)*")\s*:\s*(\w+)', _control_block(page, "overlays"))}
+
+
 def shown_on_opening(page: str, var: str) -> bool:
     """Whether the layer ``var`` is added to the map when the page opens."""
     return re.search(rf"\b{var}\.addTo\(map_", page) is not None

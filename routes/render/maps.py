@@ -67,7 +67,7 @@ from routes.render.svg import (
     compute_class_breaks,
 )
 
-__all__ = ["MapLayers", "render_map", "write_map"]
+__all__ = ["MapFare", "MapLayers", "render_map", "write_map"]
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +97,23 @@ _STYLE_JOBS = {"color": JOBS_COLOUR, "weight": 0.5, "fill": True, "fillColor": J
 # max-content: a tooltip is as wide as its text up to 320 px (its pane has no width, so
 # without it the text wraps at every word).
 _TOOLTIP_STYLE = "font-size:13px;width:max-content;max-width:320px;white-space:normal;"
+
+
+@dataclass(frozen=True, slots=True)
+class MapFare:
+    """The fare budget whose fare-limited change in jobs the map draws.
+
+    Attributes
+    ----------
+    budget_minor
+        The budget, minor units (``[scoring] fare_budget``): names the
+        ``<layer>_within_<T>min_fare<B>p`` columns to draw.
+    words
+        The budget in words, for the layer's name (``"one £3.00 fare"``).
+    """
+
+    budget_minor: int
+    words: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +240,7 @@ def render_map(
     route_lines: gpd.GeoDataFrame | None = None,
     periods: Sequence[MapPeriod] = (),
     comparison: Comparison = PROPOSAL_COMPARISON,
+    fare: MapFare | None = None,
 ) -> str:
     """Render the interactive map of one proposal as a self-contained HTML page.
 
@@ -263,6 +281,11 @@ def render_map(
     comparison
         What the two sides are called in tooltips and layer names (default
         "today" and "with the proposal").
+    fare
+        With ``[fares]``: also draw the change in jobs reachable within the
+        cutoff for at most this budget (its columns in ``changes``), shown on
+        opening instead of the time-only change when only it changes (a
+        proposal that changes fares only).
 
     Returns
     -------
@@ -319,12 +342,28 @@ def render_map(
                 changes, cells, job_metric, job_what, job_name, periods, breaks, comparison)):
             add(features, f"{names.change_jobs}, {period.label}", _STYLE_ZONE,
                 show=k == 0, per_feature="fill", overlay=False)
-    else:
-        breaks = compute_class_breaks(changes[f"delta_{job_metric}"]) \
-            if f"delta_{job_metric}" in changes else compute_class_breaks([])
-    if f"delta_{job_metric}" in changes and not periods:
+    fare_metric = None if fare is None else column_name(
+        ColumnKind.WITHIN_FARE, layer=job_name, cutoff_min=scoring.job_cutoff_min,
+        budget_minor=fare.budget_minor)
+    if fare_metric is not None and f"delta_{fare_metric}" not in changes:
+        fare_metric = None
+    time_delta = changes.get(f"delta_{job_metric}")
+    fares_only = fare_metric is not None and bool(
+        (changes[f"delta_{fare_metric}"].abs() > 1e-9).any()) and (
+        time_delta is None or not bool((time_delta.abs() > 1e-9).any()))
+    if not periods:
+        # One set of classes for the time-only and the fare-limited changes.
+        deltas = [changes[f"delta_{m}"] for m in (job_metric, fare_metric)
+                  if m is not None and f"delta_{m}" in changes]
+        breaks = compute_class_breaks(pd.concat(deltas) if deltas else [])
+    if time_delta is not None and not periods:
         add(_change_features(changes, cells, job_metric, job_what, breaks, comparison),
-            names.change_jobs, _STYLE_ZONE, per_feature="fill")
+            names.change_jobs, _STYLE_ZONE, per_feature="fill", show=not fares_only)
+    if fare is not None and fare_metric is not None:
+        add(_change_features(changes, cells, fare_metric, f"{job_what} for {fare.words}",
+                             breaks, comparison),
+            f"{names.change_jobs} for {fare.words}", _STYLE_ZONE, per_feature="fill",
+            show=fares_only)
     if f"delta_{reach_metric}" in changes:
         reach_breaks = compute_class_breaks(changes[f"delta_{reach_metric}"])
         add(_change_features(changes, cells, reach_metric,

@@ -71,9 +71,11 @@ def write_run_pages(
         The files written.
     """
     from routes.access.zone_access import space_layer_names
+    from routes.evaluation.fares import describe_budget
+    from routes.fares.compile import fare_budget_minor
     from routes.render.bus_lines import compute_route_lines
     from routes.render.map_periods import map_periods
-    from routes.render.maps import write_map
+    from routes.render.maps import MapFare, write_map
     from routes.render.osm_context import load_map_context
 
     pages = run_page_names() if pages is None else list(pages)
@@ -88,7 +90,9 @@ def write_run_pages(
                                  space_layers=space_layer_names(area),
                                  isochrones=evaluation.isochrones, study_name=area.name,
                                  context=load_map_context(area.osm_path),
-                                 route_lines=route_lines, periods=map_periods(area)))
+                                 route_lines=route_lines, periods=map_periods(area),
+                                 fare=None if area.fares is None else MapFare(
+                                     fare_budget_minor(area), describe_budget(area))))
     if "report.html" in pages:
         written += write_report(folder / "report.html", evaluation.scorecard, evaluation.zones,
                                 pdf="report.pdf" in pages, cost=evaluation.cost,
