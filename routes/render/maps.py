@@ -19,6 +19,7 @@ compiles the page's script twice); the title, style and legend are macros of
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -457,6 +458,11 @@ def render_map(
                           name="leaflet")
     root.header.add_child(_verbatim(folium, f"<style>{leaflet_style()}</style>"),
                           name="leaflet_css")
+    if fares_only and fare is not None:
+        # The colours are those of the fare-limited layer, shown on opening.
+        names = dataclasses.replace(names, change_jobs=f"{names.change_jobs} for {fare.words}")
+        if isochrone_note is not None:
+            isochrone_note += " Reachable areas are by journey time, whatever the fare."
     root.html.add_child(_verbatim(folium, _legend_html(
         names, breaks, title, isochrone_note, context=context is not None,
         buses=route_lines is not None and len(route_lines) > 0,

@@ -63,6 +63,8 @@ def test_a_fares_only_proposal_opens_on_the_fare_limited_change() -> None:
     layers = overlay_layers(page)
     assert shown_on_opening(page, layers[FARE_LAYER])
     assert not shown_on_opening(page, layers[TIME_LAYER])
+    # The legend's classes are named after it.
+    assert f'<div class="head">{FARE_LAYER} per neighbourhood</div>' in page
     # Gains and losses are coloured, not the grey of "no change" everywhere.
     fills = {zone_of(f["properties"]["tooltip"]): f["properties"]["fill"]
              for f in layer_features(page, layers[FARE_LAYER])}
@@ -74,4 +76,6 @@ def test_no_fare_layer_without_fares_or_without_its_columns() -> None:
     other_budget = MapFare(budget_minor=500, words="£5.00 in fares")
     layers = overlay_layers(_page(fares_only=True, fare=other_budget))
     assert not any("fare" in name for name in layers)
-    assert shown_on_opening(_page(fares_only=True, fare=other_budget), layers[TIME_LAYER])
+    page = _page(fares_only=True, fare=other_budget)
+    assert shown_on_opening(page, layers[TIME_LAYER])
+    assert f'<div class="head">{TIME_LAYER} per neighbourhood</div>' in page
