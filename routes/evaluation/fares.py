@@ -344,8 +344,9 @@ def fastest_fare_indicators(study: StudyArea, changes: pd.DataFrame, *,
         return []
     who_pays = describe_persona(persona or study.fares.persona.name)
     unit = "pence" if currency == "GBP" else f"minor units of {currency}"
-    reach = (f"the {job} they can reach within {cutoff:g} min whatever the fare (their work, "
-             "for want of commuting data)")
+    reach = f"{job} within {cutoff:g} min"
+    about = (f"Over the {job} residents can reach within {cutoff:g} min whatever the fare (their "
+             f"work, for want of commuting data); one journey, one way; {who_pays}.")
     pop = _population(changes)
     deprived = changes["deprived"].astype(bool)
     decile = changes.get("deprivation_decile")
@@ -363,39 +364,41 @@ def fastest_fare_indicators(study: StudyArea, changes: pd.DataFrame, *,
             more = math.isinf(value)
             rows.append(Indicator(
                 f"median_{fastest}_{who}_{which}",
-                f"median fare of the fastest journey to {reach}, {whom}, {which}",
+                f"median fare of the quickest journey to {reach}, {whom}, {which}",
                 math.nan if more else value, unit,
                 f"population-weighted median of {which}_{fastest}{where}, zones where "
                 f"{which}_{over_limit} > 0.5 counting as above {limit}",
                 (f"More than {format_money(limit, currency)} ([scoring] fare_report_max); "
-                 if more else "") + f"one journey, one way; {who_pays}."))
-        shares = [(over, f"share of {reach} whose fastest journey costs more than "
+                 if more else "") + about))
+        shares = [(over, f"share of {reach} whose quickest journey costs over "
                          f"{format_money(budget, currency)}")]
         if not not_applicable:
-            shares.append((two, f"share of {reach} whose fastest journey needs two operators"))
+            shares.append((two, f"share of {reach} whose quickest journey needs two operators"))
         for column, label in shares:
             for which in ("baseline", "scenario"):
                 rows.append(Indicator(
                     f"mean_{column}_{who}_{which}",
-                    f"{label}, {whom} reaching some, {which}",
+                    f"{label}, {whom}, {which}",
                     _mean(changes[f"{which}_{column}"][mask], pop[mask]), "share 0-1",
-                    f"population-weighted mean of {which}_{column}{where}", who_pays + "."))
+                    f"population-weighted mean of {which}_{column}{where}",
+                    about + " Residents reaching none are left out."))
             rows.append(Indicator(
                 f"mean_change_{column}_{who}",
-                f"change in the {label}, {whom} reaching some before and after",
+                f"change in the {label}, {whom}",
                 _mean(changes[f"delta_{column}"][mask], pop[mask]), "share 0-1",
-                f"population-weighted mean of delta_{column}{where}", who_pays + "."))
+                f"population-weighted mean of delta_{column}{where}",
+                about + " Over residents reaching some both before and after."))
             delta = changes[f"delta_{column}"].fillna(0.0)
             for ing, op, moved in (("lower", "<", delta < 0), ("higher", ">", delta > 0)):
                 rows.append(Indicator(
                     f"{who}_residents_with_{ing}_{column}",
-                    f"{whom} for whom the {label} {'falls' if op == '<' else 'rises'}",
+                    f"{whom} whose {label} {'falls' if op == '<' else 'rises'}",
                     float(pop[mask & moved].sum()), "residents",
-                    f"sum of population where {among}delta_{column} {op} 0", who_pays + "."))
+                    f"sum of population where {among}delta_{column} {op} 0", about))
         if not_applicable:
             rows.append(Indicator(
                 f"mean_{two}_{who}_baseline",
-                f"share of {reach} whose fastest journey needs two operators, {whom}",
+                f"share of {reach} whose quickest journey needs two operators, {whom}",
                 math.nan, "share 0-1", f"population-weighted mean of baseline_{two}{where}",
                 "Not applicable: one operator runs every bus, today and with the proposal, "
                 "so no journey can need two operators' fares."))
