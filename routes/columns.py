@@ -26,6 +26,20 @@ kind                          pattern                              unit of the v
 ``WITHIN_FARE``               ``<layer>_within_<T>min_fare<B>p``   as ``WITHIN``, counting only
                                                                    journeys costing at most
                                                                    ``<B>`` minor units (pence)
+``FASTEST_FARE``              ``fastest_fare_<layer>_<T>min_p``    minor units: median, weighted
+                                                                   by the layer, over what is
+                                                                   within ``<T>`` (time only), of
+                                                                   the fare of the fastest
+                                                                   journey; NaN: nothing within
+                                                                   ``<T>``, or more than the
+                                                                   reporting limit
+``OVER_FARE_SHARE``           ``<layer>_within_<T>min_over_``      share 0 to 1 of the weight
+                              ``fare<B>p_share``                   within ``<T>`` (time only)
+                                                                   whose fastest journey costs
+                                                                   more than ``<B>``; NaN: none
+``TWO_OPERATORS_SHARE``       ``<layer>_within_<T>min_two_``       share 0 to 1 of the weight
+                              ``operators_share``                  within ``<T>`` whose fastest
+                                                                   journey needs two operators
 any, ``delta=True``           ``delta_<name>``                     the unit of ``<name>``
 ============================  ===================================  ============================
 
@@ -35,7 +49,8 @@ Examples: ``travel_time_p50_min``, ``jobs_within_45min``, ``spaces_within_30min`
 ``meeting_potential_30min``, ``reachable_residents_30min``,
 ``simpson_diversity_30min``, ``reachable_asian_30min``,
 ``exposure_other_groups_30min``, ``jobs_within_45min_fare300p``,
-``delta_jobs_within_45min``.
+``fastest_fare_jobs_45min_p``, ``jobs_within_45min_over_fare300p_share``,
+``jobs_within_45min_two_operators_share``, ``delta_jobs_within_45min``.
 
 ``<P>`` is a whole percentile 1-99 of the travel-time distribution over the
 departure window, ``<T>`` a cutoff and ``<H>`` a half-life, both in whole
@@ -76,6 +91,9 @@ class ColumnKind(Enum):
     REACHABLE_GROUP = "reachable"
     EXPOSURE = "exposure_other_groups"
     WITHIN_FARE = "within_fare"
+    FASTEST_FARE = "fastest_fare"
+    OVER_FARE_SHARE = "over_fare_share"
+    TWO_OPERATORS_SHARE = "two_operators_share"
 
 
 # For each kind: (required parameters, optional parameters).
@@ -92,6 +110,10 @@ _PARAMETERS: dict[ColumnKind, tuple[frozenset[str], frozenset[str]]] = {
     ColumnKind.REACHABLE_GROUP: (frozenset({"group", "cutoff_min"}), frozenset()),
     ColumnKind.EXPOSURE: (frozenset({"cutoff_min"}), frozenset()),
     ColumnKind.WITHIN_FARE: (frozenset({"layer", "cutoff_min", "budget_minor"}), frozenset()),
+    ColumnKind.FASTEST_FARE: (frozenset({"layer", "cutoff_min"}), frozenset()),
+    ColumnKind.OVER_FARE_SHARE: (frozenset({"layer", "cutoff_min", "budget_minor"}),
+                                 frozenset()),
+    ColumnKind.TWO_OPERATORS_SHARE: (frozenset({"layer", "cutoff_min"}), frozenset()),
 }
 
 
@@ -130,7 +152,7 @@ def column_name(
         Community group for ``REACHABLE_GROUP``: the zones' group column
         name, any non-empty text without leading or trailing spaces.
     budget_minor
-        Fare budget for ``WITHIN_FARE``: a whole number of minor units
+        Fare budget for ``WITHIN_FARE`` and ``OVER_FARE_SHARE``: a whole number of minor units
         (pence), 0 or more.
     delta
         Prefix ``delta_`` for a scenario-minus-baseline column.
@@ -153,6 +175,12 @@ def column_name(
     'jobs_within_45min'
     >>> column_name(ColumnKind.WITHIN_FARE, layer="jobs", cutoff_min=45, budget_minor=300)
     'jobs_within_45min_fare300p'
+    >>> column_name(ColumnKind.FASTEST_FARE, layer="jobs", cutoff_min=45)
+    'fastest_fare_jobs_45min_p'
+    >>> column_name(ColumnKind.OVER_FARE_SHARE, layer="jobs", cutoff_min=45, budget_minor=300)
+    'jobs_within_45min_over_fare300p_share'
+    >>> column_name(ColumnKind.TWO_OPERATORS_SHARE, layer="jobs", cutoff_min=45, delta=True)
+    'delta_jobs_within_45min_two_operators_share'
     >>> column_name(ColumnKind.NEAREST_SPACE, category="library", delta=True)
     'delta_nearest_space_library_min'
     """
@@ -197,6 +225,16 @@ def column_name(
     elif kind is ColumnKind.WITHIN_FARE:
         cutoff = _format_minutes(cutoff_min, "cutoff_min")
         name = f"{_word(layer, 'layer')}_within_{cutoff}min_fare{_format_budget(budget_minor)}p"
+    elif kind is ColumnKind.FASTEST_FARE:
+        cutoff = _format_minutes(cutoff_min, "cutoff_min")
+        name = f"fastest_fare_{_word(layer, 'layer')}_{cutoff}min_p"
+    elif kind is ColumnKind.OVER_FARE_SHARE:
+        cutoff = _format_minutes(cutoff_min, "cutoff_min")
+        name = (f"{_word(layer, 'layer')}_within_{cutoff}min_over_fare"
+                f"{_format_budget(budget_minor)}p_share")
+    elif kind is ColumnKind.TWO_OPERATORS_SHARE:
+        cutoff = _format_minutes(cutoff_min, "cutoff_min")
+        name = f"{_word(layer, 'layer')}_within_{cutoff}min_two_operators_share"
     elif kind is ColumnKind.REACHABLE_GROUP:
         name = f"reachable_{_group(group)}_{_format_minutes(cutoff_min, 'cutoff_min')}min"
     else:

@@ -42,7 +42,8 @@ from routes.inputs.points import Points
 from routes.inputs.zones import Zones
 from routes.network.transit import TransitNetwork
 
-__all__ = ["compute_fare_access", "fare_columns", "fare_horizon_min"]
+__all__ = ["compute_fare_access", "fare_columns", "fare_horizon_min", "fares_digest",
+           "weighted_layers"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,8 @@ class _FareTimes:
     minutes: NDArray[np.float32]
 
 
-def _weighted_layers(study: StudyArea, layers: tuple[Destinations, ...]) -> list[Destinations]:
+def weighted_layers(study: StudyArea, layers: tuple[Destinations, ...]) -> list[Destinations]:
+    """Return the destination layers weighted by a count (jobs): all but the shared spaces."""
     spaces = space_layer_names(study)
     return [d for d in layers if d.name not in spaces]
 
@@ -69,7 +71,7 @@ def fare_columns(study: StudyArea, layers: tuple[Destinations, ...],
     """Names of the fare-limited columns :func:`compute_fare_access` returns, in order."""
     s = study.scoring
     names = [column_name(ColumnKind.WITHIN_FARE, layer=d.name, cutoff_min=s.job_cutoff_min,
-                         budget_minor=budget_minor) for d in _weighted_layers(study, layers)]
+                         budget_minor=budget_minor) for d in weighted_layers(study, layers)]
     if _space_layer(study, layers) is not None:
         names.append(column_name(ColumnKind.WITHIN_FARE, layer="spaces",
                                  cutoff_min=s.space_cutoff_min, budget_minor=budget_minor))
@@ -79,7 +81,7 @@ def fare_columns(study: StudyArea, layers: tuple[Destinations, ...],
 def fare_horizon_min(study: StudyArea, layers: tuple[Destinations, ...]) -> float:
     """Return the fare search's horizon: the largest cutoff, at most ``max_trip_min``."""
     s = study.scoring
-    cutoffs = [s.job_cutoff_min] if _weighted_layers(study, layers) else []
+    cutoffs = [s.job_cutoff_min] if weighted_layers(study, layers) else []
     if _space_layer(study, layers) is not None:
         cutoffs.append(s.space_cutoff_min)
     if not cutoffs:
@@ -136,7 +138,7 @@ def compute_fare_access(
     columns = fare_columns(study, layers, budget_minor)
     if not columns:
         return pd.DataFrame(index=index)
-    weighted = _weighted_layers(study, layers)
+    weighted = weighted_layers(study, layers)
     space_layer = _space_layer(study, layers)
     spaces = _shared(study, space_layer) if space_layer is not None else None
     parts = [(d.name, d.points.ids.astype(str), d.points.lon, d.points.lat) for d in weighted]
@@ -158,7 +160,7 @@ def compute_fare_access(
         "origins": hash_inputs([], {"lon": zones.points.lon.tolist(),
                                     "lat": zones.points.lat.tolist()}),
         "destinations": hash_inputs([], {"xy": unique.tolist()}),
-        "fares": _fares_digest(fares),
+        "fares": fares_digest(fares),
     })
 
     def build() -> _FareTimes:
@@ -199,7 +201,7 @@ def compute_fare_access(
     return result
 
 
-def _fares_digest(fares: CompiledFares) -> str:
+def fares_digest(fares: CompiledFares) -> str:
     """Return a digest of the compiled fares (every array and the currency)."""
     return hash_inputs([], {
         "currency": fares.currency,

@@ -228,6 +228,10 @@ class ScoringParams:
         The most a journey may cost to count as affordable, minor units of
         ``[fares].currency`` (``fare_budget`` in major units in the file);
         ``None``: one single fare (``[fares].single``).
+    fare_report_max_minor
+        The dearest fare of the fastest journey reported as a number, minor
+        units (``fare_report_max`` in the file); dearer ones are reported as
+        "more than" it. ``None``: twice the fare budget. At least the budget.
     """
 
     deprived_deciles: tuple[int, ...] = (1, 2, 3)
@@ -236,6 +240,7 @@ class ScoringParams:
     decay_half_life_min: float = 20.0
     shared_space_categories: tuple[str, ...] | None = None
     fare_budget_minor: int | None = None
+    fare_report_max_minor: int | None = None
 
     def is_shared(self, category: str) -> bool:
         """Whether destinations of a category count as shared community spaces."""
@@ -335,7 +340,7 @@ ROUTING_KEYS = (
     "transfers", "frequency_phase", "frequency_draws", "frequency_seed",
 )
 SCORING_KEYS = ("deprived_deciles", "job_cutoff_min", "space_cutoff_min", "decay_half_life_min",
-                "shared_space_categories", "fare_budget")
+                "shared_space_categories", "fare_budget", "fare_report_max")
 MAX_MONEY = 1000.0
 """Largest amount accepted, in major units (a typo guard: a single of 300 is 300 pounds)."""
 _CATEGORY = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
@@ -482,10 +487,11 @@ def _parse_categories(scoring: Mapping[str, Any], problems: Problems) -> tuple[s
     return tuple(sorted(set(value)))
 
 
-def _parse_budget(scoring: Mapping[str, Any], problems: Problems) -> int | None:
-    if "fare_budget" not in scoring:
+def _parse_budget(scoring: Mapping[str, Any], problems: Problems,
+                  key: str = "fare_budget") -> int | None:
+    if key not in scoring:
         return None
-    return parse_money(scoring["fare_budget"], "[scoring].fare_budget", problems)
+    return parse_money(scoring[key], f"[scoring].{key}", problems)
 
 
 def parse_money(value: Any, key: str, problems: Problems) -> int | None:
@@ -531,7 +537,14 @@ def parse_scoring(data: Mapping[str, Any], problems: Problems,
         decay_half_life_min=number("decay_half_life_min"),
         shared_space_categories=_parse_categories(scoring, problems),
         fare_budget_minor=_parse_budget(scoring, problems),
+        fare_report_max_minor=_parse_budget(scoring, problems, "fare_report_max"),
     )
+    budget, most = params.fare_budget_minor, params.fare_report_max_minor
+    if budget is not None and most is not None and most < budget:
+        problems.add("[scoring].fare_report_max",
+                     f"{most / 100:.2f} is below fare_budget ({budget / 100:.2f}): fares of "
+                     "the fastest journey are reported up to it; raise it to at least the "
+                     "budget")
     if routing is not None:
         for key in ("job_cutoff_min", "space_cutoff_min"):
             cutoff = getattr(params, key)

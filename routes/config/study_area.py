@@ -445,6 +445,12 @@ def load_study_area(path: Path | str) -> StudyArea:
     scoring = parse_scoring(data, problems, routing)
     periods = parse_periods(data, problems)
     fares = parse_fares(data, problems)
+    most = scoring.fare_report_max_minor
+    if (fares is not None and scoring.fare_budget_minor is None and most is not None
+            and most < fares.single_minor):  # the budget is then one single
+        problems.add("[scoring].fare_report_max",
+                     f"{most / 100:.2f} is below the fare budget, one single "
+                     f"({fares.single_minor / 100:.2f}); raise it to at least that")
     problems.raise_if_any()
     if osm is None or service_date is None:  # unreachable: both were reported as problems
         msg = f"{path.name}: [study_area] is incomplete"

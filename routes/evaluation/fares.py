@@ -13,14 +13,17 @@ and for residents of deprived neighbourhoods, losses beside gains. Without
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from routes.access.fare_access import compute_fare_access
+from routes.access.fare_fastest import compute_fastest_fare_access, weighted_median
 from routes.access.zone_access import AccessResult, space_layer_names
 from routes.columns import ColumnKind, column_name
 from routes.config.fares import FareParams
@@ -31,6 +34,13 @@ from routes.evaluation.scenario import Scenario, proposal_feed_name
 from routes.evaluation.scoring import Indicator, Scorecard
 from routes.evaluation.study import Study
 from routes.fares.compile import compile_fares, fare_budget_minor, read_study_fares
+from routes.fares.compiled import CompiledFares
+from routes.fares.levels import (
+    MAX_LEVELS,
+    fare_levels,
+    fare_report_max_minor,
+    operators_running,
+)
 from routes.proposal.fares import proposal_fare_changes
 from routes.proposal.model import Proposal
 
@@ -41,6 +51,8 @@ __all__ = [
     "describe_persona",
     "fare_budget_of",
     "fare_indicators",
+    "fastest_fare_indicators",
+    "format_money",
     "with_fare_indicators",
 ]
 
@@ -86,13 +98,18 @@ def fare_budget_of(scorecard: Scorecard) -> FareBudget | None:
     return None
 
 
+def format_money(minor: float, currency: str) -> str:
+    """Return an amount of minor units as money: ``format_money(300, "GBP")`` is ``"£3.00"``."""
+    symbol = _SYMBOLS.get(currency)
+    return (f"{symbol}{minor / 100:,.2f}" if symbol is not None
+            else f"{minor / 100:,.2f} {currency}")
+
+
 def describe_budget(study: StudyArea) -> str:
     """Return the fare budget in words: ``"one £3.00 fare"``, or ``"£5.00 in fares"`` otherwise."""
     params = study.fares or FareParams()
     budget = fare_budget_minor(study)
-    symbol = _SYMBOLS.get(params.currency)
-    money = (f"{symbol}{budget / 100:,.2f}" if symbol is not None
-             else f"{budget / 100:,.2f} {params.currency}")
+    money = format_money(budget, params.currency)
     return f"one {money} fare" if budget == params.single_minor else f"{money} in fares"
 
 
@@ -148,7 +165,30 @@ def add_fare_access(
                                       budget, cache=study.cache)
     fare_after = compute_fare_access(area, scenario.network, study.zones, study.layers, after,
                                      budget, cache=study.cache)
-    return _joined(baseline, fare_before), _joined(scenario_access, fare_after)
+    limit = fare_report_max_minor(area)
+    fastest = []
+    for network, fares in ((study.network, before), (scenario.network, after)):
+        levels = fare_levels(fares, area.routing.max_rides, limit, required_minor=(budget,))
+        if levels.step_minor:
+            warnings.warn(f"fares of the fastest journey are rounded up to the next "
+                          f"{format_money(levels.step_minor, fares.currency)}: journeys can "
+                          f"cost more than {MAX_LEVELS} different amounts up to "
+                          f"{format_money(limit, fares.currency)} ([scoring] fare_report_max); "
+                          "lower it for exact fares", RoutesWarning, stacklevel=2)
+        fastest.append(compute_fastest_fare_access(area, network, study.zones, study.layers,
+                                                   fares, levels, budget, limit,
+                                                   cache=study.cache))
+    if _one_operator(before, after):  # two operators cannot be needed: not applicable
+        for table in fastest:
+            table.loc[:, [c for c in table.columns if c.endswith("_two_operators_share")]] = (
+                float("nan"))
+    return (_joined(baseline, pd.concat([fare_before, fastest[0]], axis=1)),
+            _joined(scenario_access, pd.concat([fare_after, fastest[1]], axis=1)))
+
+
+def _one_operator(*fares: CompiledFares) -> bool:
+    """Whether at most one operator (ticket group) runs every bus, before and after."""
+    return all(operators_running(f) <= 1 for f in fares)
 
 
 def _joined(result: AccessResult, columns: pd.DataFrame) -> AccessResult:
@@ -254,6 +294,114 @@ def fare_indicators(study: StudyArea, changes: pd.DataFrame, *,
                     f"{whom} who {verb} {within} for {words}",
                     float(pop[mask & moved].sum()), "residents",
                     f"sum of population where {among}delta_{fare} {op} 0", note))
+    return rows + fastest_fare_indicators(study, changes, persona=persona)
+
+
+def _median(values: pd.Series, over_limit: pd.Series, pop: pd.Series) -> float:
+    """Population-weighted lower median of zone values; zones over the limit count as +inf."""
+    v = values.where(~(over_limit > 0.5), np.inf)
+    ok = v.notna() & pop.notna() & (pop > 0)
+    return weighted_median(v[ok].to_numpy(dtype=float), pop[ok].to_numpy(dtype=float))
+
+
+def fastest_fare_indicators(study: StudyArea, changes: pd.DataFrame, *,
+                            persona: str | None = None) -> list[Indicator]:
+    """Return the scorecard lines on the fastest journey's fare (none without its columns).
+
+    For the job layer, over residents of deprived neighbourhoods and over all
+    residents, baseline and scenario (:mod:`routes.access.fare_fastest`):
+
+    * the median fare of the fastest journey: the population-weighted median
+      of the zones' job-weighted medians (NaN, described as "more than" the
+      reporting limit, when that median is above it);
+    * the share of the jobs within the cutoff whose fastest journey costs more
+      than the budget (population-weighted mean of the zones' shares), its
+      change, and the residents for whom it falls (gain) and rises (loss);
+    * the share whose fastest journey needs two operators, likewise; when one
+      operator runs every bus (the columns are empty), one line per group of
+      residents saying that two operators cannot be needed (value NaN).
+
+    Without commuting flows, "to work" means "to the jobs they can reach
+    within the job cutoff", as the labels say.
+    """
+    if study.fares is None:
+        return []
+    s = study.scoring
+    spaces = space_layer_names(study)
+    job = next((d.name for d in study.destinations if d.name not in spaces), None)
+    if job is None:
+        return []
+    cutoff = s.job_cutoff_min
+    budget, limit = fare_budget_minor(study), fare_report_max_minor(study)
+    currency = study.fares.currency
+    fastest = column_name(ColumnKind.FASTEST_FARE, layer=job, cutoff_min=cutoff)
+    over = column_name(ColumnKind.OVER_FARE_SHARE, layer=job, cutoff_min=cutoff,
+                       budget_minor=budget)
+    over_limit = column_name(ColumnKind.OVER_FARE_SHARE, layer=job, cutoff_min=cutoff,
+                             budget_minor=limit)
+    two = column_name(ColumnKind.TWO_OPERATORS_SHARE, layer=job, cutoff_min=cutoff)
+    if f"delta_{fastest}" not in changes or f"delta_{over}" not in changes:
+        return []
+    who_pays = describe_persona(persona or study.fares.persona.name)
+    unit = "pence" if currency == "GBP" else f"minor units of {currency}"
+    reach = f"{job} within {cutoff:g} min"
+    about = (f"Over the {job} residents can reach within {cutoff:g} min whatever the fare (their "
+             f"work, for want of commuting data); one journey, one way; {who_pays}.")
+    pop = _population(changes)
+    deprived = changes["deprived"].astype(bool)
+    decile = changes.get("deprivation_decile")
+    groups = [("all", "all residents", pd.Series(True, index=changes.index))]
+    if decile is not None and bool(decile.notna().any()):
+        groups.insert(0, ("deprived", "residents of deprived neighbourhoods", deprived))
+    not_applicable = all(changes[f"{w}_{two}"].isna().all() for w in ("baseline", "scenario"))
+    rows: list[Indicator] = []
+    for who, whom, mask in groups:
+        where = " over deprived zones" if who == "deprived" else ""
+        among = "deprived and " if who == "deprived" else ""
+        for which in ("baseline", "scenario"):
+            value = _median(changes[f"{which}_{fastest}"][mask],
+                            changes[f"{which}_{over_limit}"][mask], pop[mask])
+            more = math.isinf(value)
+            rows.append(Indicator(
+                f"median_{fastest}_{who}_{which}",
+                f"median fare of the quickest journey to {reach}, {whom}, {which}",
+                math.nan if more else value, unit,
+                f"population-weighted median of {which}_{fastest}{where}, zones where "
+                f"{which}_{over_limit} > 0.5 counting as above {limit}",
+                (f"More than {format_money(limit, currency)} ([scoring] fare_report_max); "
+                 if more else "") + about))
+        shares = [(over, f"share of {reach} whose quickest journey costs over "
+                         f"{format_money(budget, currency)}")]
+        if not not_applicable:
+            shares.append((two, f"share of {reach} whose quickest journey needs two operators"))
+        for column, label in shares:
+            for which in ("baseline", "scenario"):
+                rows.append(Indicator(
+                    f"mean_{column}_{who}_{which}",
+                    f"{label}, {whom}, {which}",
+                    _mean(changes[f"{which}_{column}"][mask], pop[mask]), "share 0-1",
+                    f"population-weighted mean of {which}_{column}{where}",
+                    about + " Residents reaching none are left out."))
+            rows.append(Indicator(
+                f"mean_change_{column}_{who}",
+                f"change in the {label}, {whom}",
+                _mean(changes[f"delta_{column}"][mask], pop[mask]), "share 0-1",
+                f"population-weighted mean of delta_{column}{where}",
+                about + " Over residents reaching some both before and after."))
+            delta = changes[f"delta_{column}"].fillna(0.0)
+            for ing, op, moved in (("lower", "<", delta < 0), ("higher", ">", delta > 0)):
+                rows.append(Indicator(
+                    f"{who}_residents_with_{ing}_{column}",
+                    f"{whom} whose {label} {'falls' if op == '<' else 'rises'}",
+                    float(pop[mask & moved].sum()), "residents",
+                    f"sum of population where {among}delta_{column} {op} 0", about))
+        if not_applicable:
+            rows.append(Indicator(
+                f"mean_{two}_{who}_baseline",
+                f"share of {reach} whose quickest journey needs two operators, {whom}",
+                math.nan, "share 0-1", f"population-weighted mean of baseline_{two}{where}",
+                "Not applicable: one operator runs every bus, today and with the proposal, "
+                "so no journey can need two operators' fares."))
     return rows
 
 

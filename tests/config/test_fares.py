@@ -18,6 +18,7 @@ from routes.config.fares import (
 from routes.config.parameters import Problems
 from routes.config.study_area import load_study_area
 from routes.errors import InputError
+from routes.fares.levels import fare_report_max_minor
 
 
 def _write(folder: Path, body: str) -> Path:
@@ -123,6 +124,11 @@ max_transfers = 1
      r"\[\[fares.through_tickets\]\] row 1.operators: expected \"all\" or a list"),
     ("[fares]\noperators = 3\n", r"\[\[fares.operators\]\]: expected tables"),
     ("[scoring]\nfare_budget = 1e9\n", r"\[scoring\].fare_budget: expected an amount"),
+    ("[scoring]\nfare_report_max = 3.001\n", r"\[scoring\].fare_report_max: expected an amount"),
+    ("[scoring]\nfare_budget = 4\nfare_report_max = 3.5\n",
+     r"\[scoring\].fare_report_max: 3.50 is below fare_budget \(4.00\)"),
+    ("[scoring]\nfare_report_max = 2.5\n[fares]\nsingle = 3\n",
+     r"\[scoring\].fare_report_max: 2.50 is below the fare budget, one single \(3.00\)"),
 ])
 def test_errors_name_the_key_and_the_fix(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(InputError, match=r"routes.toml " + message):
@@ -149,3 +155,16 @@ def test_fares_must_be_a_table() -> None:
     problems = Problems(Path("routes.toml"))
     assert parse_fares({"fares": 3}, problems) is None
     assert problems.items == ["routes.toml [fares]: expected a table, got 3"]
+
+
+def test_fare_report_max_defaults_to_twice_the_budget(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "c").mkdir()
+    study = load_study_area(_write(tmp_path / "a", "[fares]\nsingle = 2.5\n"))
+    assert study.scoring.fare_report_max_minor is None
+    assert fare_report_max_minor(study) == 500  # 2 x one single
+    study = load_study_area(_write(tmp_path / "b", "[scoring]\nfare_budget = 4\n[fares]\n"))
+    assert fare_report_max_minor(study) == 800
+    study = load_study_area(_write(tmp_path / "c", "[scoring]\nfare_report_max = 3\n[fares]\n"))
+    assert fare_report_max_minor(study) == study.scoring.fare_report_max_minor == 300

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -34,10 +35,12 @@ import routes
 from routes.engine.base import BuiltinEngine
 from routes.errors import RoutesWarning
 from routes.evaluation.evaluate import evaluate_proposal
-from routes.evaluation.fares import describe_budget
+from routes.evaluation.fares import describe_budget, fastest_fare_indicators
 from routes.evaluation.study import load_study
 from routes.render.report import render_report
+from routes.render.report_fares import compute_fare_section
 
+_FASTEST_LINE = re.compile(r"fastest_fare|over_fare|two_operators")
 JOBS = "jobs_within_20min_fare300p"
 SPACES = "spaces_within_15min_fare300p"
 EXPECTED = {
@@ -96,7 +99,8 @@ def test_fare_indicators_hold_the_hand_derived_values(
     for key, value in expected.items():
         assert card.value(key) == pytest.approx(value), key
     # Every fare line can be recomputed from zones.csv by following its source text.
-    fare_rows = [i for i in card.indicators if "fare" in i.key or "time_only" in i.key]
+    fare_rows = [i for i in card.indicators if ("fare" in i.key or "time_only" in i.key)
+                 and not _FASTEST_LINE.search(i.key)]
     assert len(fare_rows) == 2 * 2 * 7
     for indicator in fare_rows:
         again = recompute_indicator(indicator.source, ev.zones, {})
@@ -114,7 +118,7 @@ def test_without_fares_nothing_changes(evaluations: tuple[routes.Evaluation, ...
     same = ev.zones[plain.zones.columns]
     assert same.equals(plain.zones)
     others = [i for i in ev.scorecard.indicators if "fare" not in i.key
-              and "time_only" not in i.key]
+              and "time_only" not in i.key and not _FASTEST_LINE.search(i.key)]
     assert [(i.key, i.source) for i in others] == [
         (i.key, i.source) for i in plain.scorecard.indicators]
     assert [i.value for i in others] == pytest.approx(
@@ -181,3 +185,115 @@ def test_a_fares_only_proposal_leads_its_summary_with_the_fare_sentence(
     ordinary = render_report(ev.scorecard, ev.zones, cost=ev.cost)
     summary = ordinary.split('<section class="summary"', 1)[1].split("</section>", 1)[0]
     assert "For one £3.00 fare" not in summary.split("<li", 2)[1]
+
+
+# --------------------------------------------------------------------------- fastest journey
+# The line study of this module's docstring, the fastest journey (time only) to
+# the jobs within 20 minutes and its fare (every boarding 300 p, no free
+# change; fare_report_max by default 2 x 300 = 600 p):
+#
+# * Baseline: Z1 reaches J1 on foot (0 p), Z3 J2 on foot (0 p); Z2 and Z4 reach
+#   no job: their values are empty. Nothing costs more than 300, no change.
+# * Scenario: Z1 reaches J1 on foot (200 jobs, 0 p) and J2 by R1 then Link
+#   (1000 jobs, 600 p, two operators: Link is the proposal's own operator).
+#   Job-weighted median: 200 of 1200 at 0 p, the rest at 600 p -> 600 p; share
+#   over 300 p and share needing two operators 1000/1200 = 5/6. Z2 and Z4 reach
+#   J2 by Link alone (300 p); Z3 on foot (0 p).
+# * Residents (deprived Z1 100, Z2 200; Z3 300, Z4 400): median, deprived,
+#   scenario: Z2's 300 holds 200 of 300 residents -> 300; all residents
+#   scenario: 0 (300), 300 (600), 600 (100) -> 300; baselines 0. Mean share
+#   over budget, deprived scenario: (100 x 5/6 + 200 x 0) / 300 = 5/18; the
+#   change over zones reaching jobs before and after (Z1 only): 5/6.
+FASTEST = "fastest_fare_jobs_20min_p"
+OVER = "jobs_within_20min_over_fare300p_share"
+OVER_MAX = "jobs_within_20min_over_fare600p_share"
+TWO = "jobs_within_20min_two_operators_share"
+NAN = math.nan
+EXPECTED_FASTEST = {
+    FASTEST: ([0, NAN, 0, NAN], [600, 300, 0, 300]),
+    OVER: ([0, NAN, 0, NAN], [5 / 6, 0, 0, 0]),
+    OVER_MAX: ([0, NAN, 0, NAN], [0, 0, 0, 0]),
+    TWO: ([0, NAN, 0, NAN], [5 / 6, 0, 0, 0]),
+}
+
+
+def test_fastest_fare_columns_hold_the_hand_derived_values(
+        evaluations: tuple[routes.Evaluation, ...]) -> None:
+    _, ev = evaluations
+    for metric, (baseline, scenario) in EXPECTED_FASTEST.items():
+        for which, values in (("baseline", baseline), ("scenario", scenario)):
+            got = ev.zones.loc[ZONE_IDS, f"{which}_{metric}"].to_numpy(dtype=float)
+            np.testing.assert_allclose(got, values, rtol=1e-12, err_msg=f"{which}_{metric}")
+    np.testing.assert_allclose(ev.zones.loc[ZONE_IDS, f"delta_{FASTEST}"].to_numpy(dtype=float),
+                               [600, NAN, 0, NAN])
+
+
+def test_fastest_fare_lines_hold_the_hand_derived_values(
+        evaluations: tuple[routes.Evaluation, ...]) -> None:
+    _, ev = evaluations
+    card = ev.scorecard
+    expected = {
+        f"median_{FASTEST}_deprived_baseline": 0, f"median_{FASTEST}_deprived_scenario": 300,
+        f"median_{FASTEST}_all_baseline": 0, f"median_{FASTEST}_all_scenario": 300,
+        f"mean_{OVER}_deprived_baseline": 0, f"mean_{OVER}_deprived_scenario": 5 / 18,
+        f"mean_change_{OVER}_deprived": 5 / 6,
+        f"mean_{OVER}_all_scenario": (100 * 5 / 6) / 1000,
+        f"deprived_residents_with_higher_{OVER}": 100,
+        f"deprived_residents_with_lower_{OVER}": 0,
+        f"all_residents_with_higher_{TWO}": 100, f"mean_{TWO}_deprived_scenario": 5 / 18,
+    }
+    for key, value in expected.items():
+        assert card.value(key) == pytest.approx(value), key
+    lines = [i for i in card.indicators if _FASTEST_LINE.search(i.key)]
+    assert len(lines) == 2 * (2 + 2 * 5)  # two groups: 2 medians, 2 shares x 5 lines
+    for line in lines:  # the share lines follow their source text in zones.csv
+        if not line.key.startswith("median_"):
+            again = recompute_indicator(line.source, ev.zones, {})
+            assert again == pytest.approx(line.value), line.key
+        assert "for want of commuting data" in line.description
+    keys = [i.key for i in card.indicators]
+    assert keys.index(lines[-1].key) < keys.index("route_km")
+
+
+def test_a_median_above_the_reporting_limit_is_more_than_it(
+        evaluations: tuple[routes.Evaluation, ...]) -> None:
+    """With fare_report_max 300 p, Z1's scenario median (600 p) is "more than £3.00"."""
+    _, ev = evaluations
+    area = ev.study.area
+    area = dataclasses.replace(area, scoring=dataclasses.replace(area.scoring,
+                                                                 fare_report_max_minor=300))
+    zones = ev.zones.copy()
+    for which in ("baseline", "scenario", "delta"):
+        zones[f"{which}_{FASTEST}"] = zones[f"{which}_{FASTEST}"].where(
+            zones[f"{which}_{FASTEST}"] <= 300)  # as the access module leaves it: empty
+    # Z2 too: more than half its jobs over 300 p, so deprived residents' median is over it.
+    zones.loc["Z2", [f"scenario_{FASTEST}", f"scenario_{OVER}"]] = [NAN, 1.0]
+    lines = {i.key: i for i in fastest_fare_indicators(area, zones)}
+    more = lines[f"median_{FASTEST}_deprived_scenario"]
+    assert math.isnan(more.value) and more.description.startswith("More than £3.00 ")
+    # All residents: Z3 0 p (300), Z4 300 p (400: 700 of 1000 so far), Z1, Z2 more than.
+    assert lines[f"median_{FASTEST}_all_scenario"].value == 300
+    assert lines[f"median_{FASTEST}_deprived_baseline"].value == 0
+    # The report puts it in words.
+    card = dataclasses.replace(ev.scorecard, indicators=tuple(
+        lines.get(i.key, i) for i in ev.scorecard.indicators))
+    section = compute_fare_section(card)
+    assert section is not None
+    assert "with the proposal, more than £3.00." in section.fastest[0]
+
+
+def test_the_report_says_what_the_quickest_journey_costs(
+        evaluations: tuple[routes.Evaluation, ...]) -> None:
+    _, ev = evaluations
+    page = render_report(ev.scorecard, ev.zones, cost=ev.cost)
+    section = page.split('<section class="story fares">', 1)[1].split("</section>", 1)[0]
+    whom = "residents of the most deprived neighbourhoods"
+    assert "<h3>What the quickest journey costs</h3>" in section
+    assert (f"For {whom}, the quickest way to the jobs they can reach within 20 minutes "
+            "typically costs nothing (free) one way (half of those jobs for at most that); "
+            "with the proposal, £3.00.") in section
+    assert ("For 0 % of those jobs, the quickest journey costs more than one £3.00 fare; with "
+            "the proposal, 28 %. It falls for nobody and rises for 100 residents.") in section
+    assert ("For 0 % of those jobs, the quickest way needs buses of two companies, each "
+            "charging its own fare; with the proposal, 28 %.") in section
+    assert "the jobs they can reach in the time stand for their work" in section

@@ -12,14 +12,19 @@ one fare, so in the scenario the fare-limited counts equal the time-only ones.
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import routes
 from routes.access.zone_access import compute_access
 from routes.demo.study_area import write_demo_study_area
+from routes.runs.write import write_evaluation
 
 JOBS, SPACES = "jobs_within_45min", "spaces_within_30min"
 FARE = {JOBS: "jobs_within_45min_fare300p", SPACES: "spaces_within_30min_fare300p"}
@@ -73,3 +78,75 @@ def test_the_hopper_ticket_raises_fare_limited_access_and_lowers_it_nowhere(
     assert card.value("mean_jobs_within_45min_fare300p_deprived_baseline") + gain == pytest.approx(
         card.value("mean_jobs_within_45min_time_only_deprived_baseline"))
     assert card.value("deprived_residents_losing_jobs_within_45min_fare300p") == 0
+
+
+# --------------------------------------------------------------------------- fastest journey
+FASTEST = "fastest_fare_jobs_45min_p"
+OVER = "jobs_within_45min_over_fare300p_share"
+TWO = "jobs_within_45min_two_operators_share"
+
+
+def test_the_share_over_budget_is_the_share_whose_fastest_journey_needs_a_second_bus(
+        hopper: routes.Evaluation) -> None:
+    """One company, every boarding £3.00, no free change: more than one fare = two buses or more.
+
+    Independently of the fare engine: the plain engine with ``max_rides = 1``
+    is as fast as without the limit exactly for the jobs whose fastest journey
+    has a way of at most one bus, i.e. costs at most £3.00.
+    """
+    study, zones = hopper.study, hopper.zones
+    one_ride = replace(study.area, routing=replace(study.area.routing, max_rides=1))
+    plain = compute_access(one_ride, study.network, study.zones, study.layers, cache=study.cache)
+    fastest = hopper.baseline.travel_times
+    jobs = [d for d in study.layers if d.name == "jobs"][0]
+    cols = np.flatnonzero(fastest.point_layer == "jobs")
+    assert fastest.point_ids[cols].astype(str).tolist() == jobs.table.index.astype(str).tolist()
+    weight = jobs.table["weight"].to_numpy(dtype=float)
+    t_all = fastest.minutes[:, cols].astype(float)
+    t_one = plain.travel_times.minutes[:, cols].astype(float)
+    within = t_all <= 45
+    over = within & ~(t_one == t_all)
+    total = (within * weight).sum(axis=1)
+    expected = np.where(total > 0, (over * weight).sum(axis=1) / np.where(total > 0, total, 1),
+                        np.nan)
+    order = hopper.study.zones.table.index.astype(str)
+    got = zones.loc[order, f"baseline_{OVER}"].to_numpy(dtype=float)
+    np.testing.assert_allclose(got, expected, rtol=1e-9)
+    assert np.nanmax(got) > 0  # some fastest journeys cost two fares today
+    # The hopper ticket makes every journey of at most 45 minutes one fare.
+    assert (zones[f"scenario_{OVER}"].dropna() == 0).all()
+    assert (zones[f"scenario_{FASTEST}"].dropna() <= 300).all()
+    # Medians are fares a journey can cost: 0 (on foot) or whole fares.
+    assert set(zones[f"baseline_{FASTEST}"].dropna()) <= {0.0, 300.0, 600.0}
+
+
+def test_one_company_means_two_operators_are_not_applicable(hopper: routes.Evaluation) -> None:
+    zones = hopper.zones
+    for which in ("baseline", "scenario", "delta"):
+        assert zones[f"{which}_{TWO}"].isna().all()
+    card = hopper.scorecard
+    for who in ("deprived", "all"):
+        line = next(i for i in card.indicators if i.key == f"mean_{TWO}_{who}_baseline")
+        assert math.isnan(line.value)
+        assert line.description.startswith("Not applicable: one operator runs every bus")
+    assert not [i for i in card.indicators if i.key == f"mean_{TWO}_all_scenario"]
+
+
+def test_the_run_folder_holds_the_columns_the_section_and_the_persona(
+        hopper: routes.Evaluation, tmp_path: Path) -> None:
+    folder = write_evaluation(hopper, tmp_path / "run", pages=["report.html"])
+    zones = pd.read_csv(folder / "zones.csv")
+    for metric in (FASTEST, OVER, TWO, "jobs_within_45min_over_fare600p_share"):
+        for which in ("baseline", "scenario", "delta"):
+            assert f"{which}_{metric}" in zones.columns
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["scoring"]["fare_persona"] == "adult"
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    section = page.split('<section class="story fares">', 1)[1].split("</section>", 1)[0]
+    assert "<h3>What the quickest journey costs</h3>" in section
+    assert ("One company runs every bus here, today and with the proposal, so no journey needs "
+            "the fares of two companies.") in section
+    card = hopper.scorecard
+    share = card.value(f"mean_{OVER}_deprived_baseline")
+    assert f"For {100 * share:.0f} % of those jobs, the quickest journey costs more" in section
+    assert "Fares counted: adult fares" in section
