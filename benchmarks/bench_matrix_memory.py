@@ -54,7 +54,7 @@ STAGE_HOOKS = (
     ("walk legs", "routes.engine.raptor:_prepared_walks"),
     ("long table", "routes.engine.backends:travel_time_table"),
     ("write table", "routes.io:write_table"),
-    ("write table", "routes.engine.table:write_travel_time_table"),
+    ("write table", "routes.io:write_table_chunks"),
 )
 
 
@@ -151,6 +151,8 @@ def _print_stages(path: Path) -> None:
     print(f"{'event':34s} {'RSS':>8s} {'peak':>8s}")
     for e in events:
         print(f"{e['event']:34s} {e['rss_mb']:8.0f} {e['peak_mb']:8.0f}")
+    # (the resets also reset ru_maxrss: the run's peak is the largest stage peak)
+    print(f"this run's peak RSS: {max(e['peak_mb'] for e in events):.0f} MB")
 
 
 def main() -> None:
@@ -186,9 +188,8 @@ def main() -> None:
                   f"of {len(peaks)} runs (min {min(peaks):.0f}, max {max(peaks):.0f})")
         if not args.no_stages:
             log = work / "stages.json"
-            peak, _ = _run(work, cache, work / "stages.csv", stages=log)
+            _run(work, cache, work / "stages.csv", stages=log)
             _print_stages(log)
-            print(f"(this run's peak RSS: {peak:.0f} MB)")
         print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

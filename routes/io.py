@@ -137,13 +137,24 @@ def write_table_chunks(chunks: Iterable[pd.DataFrame], path: Path, *,
         The number of rows written.
     """
     path = Path(path)
+    import pyarrow as pa
+
     rows: list[int] = []
     writer = _writer_for(path, {
         ".csv": lambda p: rows.append(_csv_pieces(p, _non_empty(chunks))),
         ".parquet": lambda p: rows.append(_parquet_pieces(p, _non_empty(chunks))),
     })
-    with atomic_path(path, overwrite=overwrite) as tmp:
-        writer(tmp)
+    # pandas' str columns and the Parquet writer allocate through pyarrow, whose
+    # default pool (mimalloc) keeps what the previous pieces freed: the resident
+    # memory then grows by ~40 MB over the pieces of 1.4 M rows. The system allocator
+    # gives it back. Arrays remember their pool, so switching back is safe.
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        with atomic_path(path, overwrite=overwrite) as tmp:
+            writer(tmp)
+    finally:
+        pa.set_memory_pool(previous)
     return rows[0]
 
 
