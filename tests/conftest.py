@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# urllib3 opens a socket when first imported (to probe IPv6). The package imports
+# gtfs_kit (-> folium -> requests -> urllib3) only where a feed is read, which may
+# be inside a test, where pytest-socket refuses sockets: import it here, first.
+with contextlib.suppress(ImportError):
+    import urllib3  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -17,7 +17,6 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import gtfs_kit.constants
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -56,6 +55,10 @@ def check_feed_members(path: Path, where: str) -> None:
         Naming every member of a table that appears twice, or a table found
         only in a subfolder, and what to do.
     """
+    # Imported here: gtfs_kit imports folium (~35 MB in all), which a network read
+    # from the cache (``routes matrix``) does not need.
+    import gtfs_kit.constants
+
     by_table: dict[str, list[str]] = {}
     for member in list_feed_members(path):
         name = PurePosixPath(member)

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import gtfs_kit
-import gtfs_kit.constants
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -95,6 +93,10 @@ def read_gtfs_feed(path: Path, name: str) -> Any:
         (:func:`routes.timetable._integrity.check_feed_members`), or lacks a required
         file or column.
     """
+    # gtfs_kit (and the folium it imports, ~35 MB) only where a feed is read, not on
+    # paths that find their network in the cache (``routes matrix``).
+    import gtfs_kit
+
     where = f"GTFS feed {name!r} ({path})"
     if not path.exists():
         msg = f"{where} does not exist; check the path in [study_area].gtfs"
@@ -127,6 +129,8 @@ def read_gtfs_feed(path: Path, name: str) -> Any:
 
 def _member_tables(path: Path) -> Iterator[tuple[str, str]]:
     """Yield ``(table, member)`` for each GTFS table file gtfs_kit would read."""
+    import gtfs_kit.constants
+
     if path.is_file():
         with zipfile.ZipFile(path) as zf:
             names = [i.filename for i in zf.infolist() if not i.is_dir() and i.file_size]
@@ -179,6 +183,8 @@ def _clean_headers(path: Path) -> Iterator[Path]:
 
 def _find_unreadable_table(path: Path) -> str | None:
     """Return the name of the first table file pandas fails to parse (error path only)."""
+    import gtfs_kit.constants
+
     for table, member in _member_tables(path):
         try:
             with _open_member(path, member) as fh:
