@@ -152,7 +152,7 @@ def _od_pairs(
 
 
 def _origin_index(origins: Iterable[str] | None, from_ids: Iterable[object]) -> pd.Index:
-    """The origins asked about (default: the matrix's, in order of first appearance), checked."""
+    """Return the origins asked about (default: the matrix's, in first-seen order), checked."""
     if origins is None:
         origin_ids = pd.Index(pd.unique(pd.Series(from_ids)))
     elif isinstance(origins, pd.Index):

@@ -79,7 +79,7 @@ class TravelTimes:
         return self.dense(layer, origin_ids, column).to_frame()
 
     def dense(self, layer: str, origin_ids: NDArray[np.object_], column: str) -> DenseMatrix:
-        """The pairs of :meth:`long_table` as an array, which the metrics read as fast."""
+        """Return the pairs of :meth:`long_table` as an array (the metrics read it faster)."""
         cols = self.point_layer == layer
         return DenseMatrix(origin_ids.astype(str).astype(object),
                            self.point_ids[cols].astype(str).astype(object),
@@ -133,7 +133,7 @@ class AccessResult:
         return self.space_times(column).to_frame()
 
     def space_times(self, column: str) -> DenseMatrix:
-        """The pairs of :meth:`space_matrix` as an array (any space layer)."""
+        """Return the pairs of :meth:`space_matrix` as an array."""
         layer = self.space_layer if self.space_layer is not None else ""
         matrix = self.travel_times.dense(layer, self.zones.index.to_numpy(dtype=object), column)
         return matrix.columns(np.isin(matrix.to_ids, self.spaces.index.astype(str)))

@@ -1,4 +1,4 @@
-"""A travel-time matrix as an array (:class:`DenseMatrix`) gives every metric the long table's result.
+"""Travel times as an array (:class:`DenseMatrix`) give every metric the long table's result.
 
 The long-table metrics are checked by hand and against naive loops in
 ``test_metrics.py`` and ``test_interaction.py``; here each metric is computed

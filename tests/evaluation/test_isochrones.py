@@ -14,9 +14,9 @@ from _pages import JOB_COLUMN, tiny_changes
 
 from routes.cache import NetworkCache
 from routes.engine.base import BuiltinEngine
+from routes.engine.isochrones import compute_isochrones
 from routes.engine.request import TravelTimeRequest
 from routes.errors import InputError
-from routes.engine.isochrones import compute_isochrones
 from routes.evaluation.isochrones import (
     ISOCHRONE_GRID_M,
     choose_isochrone_zones,
