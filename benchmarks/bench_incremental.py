@@ -168,7 +168,7 @@ _PARTS = (  # (part, function whose cumulative time it is), first match wins
     ("routing (scenario travel times)", "compute_zone_travel_times"),
     ("isochrones", "compute_map_isochrones"),
     ("interaction metrics", "compute_interaction_change"),
-    ("metrics (per zone, both networks)", "compute_access"),
+    ("metrics (scenario, per zone)", "compute_access"),
     ("scenario network", "build_scenario"),
     ("scoring", "score_proposal"),
     ("zone changes", "compute_zone_changes"),
