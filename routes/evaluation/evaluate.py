@@ -31,6 +31,7 @@ import pandas as pd
 from routes._progress import ProgressCallback, ProgressFactory, no_progress
 from routes._warnings import record_warnings, unique_messages
 from routes.access.zone_access import AccessResult, compute_access
+from routes.cache import NetworkCache
 from routes.columns import ColumnKind, column_name
 from routes.config.periods import format_clock
 from routes.engine.base import BuiltinEngine, TravelTimeEngine
@@ -295,4 +296,5 @@ def _map_isochrones(study: Study, scenario: Scenario, changes: pd.DataFrame,
     if not zone_ids:
         return None
     return compute_map_isochrones(study.network, scenario.network, study.zones, zone_ids,
-                                  routing=area.routing, cutoff_min=area.scoring.job_cutoff_min)
+                                  routing=area.routing, cutoff_min=area.scoring.job_cutoff_min,
+                                  cache=study.cache if study.cache is not None else NetworkCache())
