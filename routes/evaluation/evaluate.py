@@ -187,8 +187,9 @@ def evaluate_proposal(
     -----
     Nothing is written: no run folder, no GTFS file, no temporary file. The
     network cache (:mod:`routes.cache`) may be written: the baseline's
-    travel times and the scenario's are cached there, as are the parts of the
-    network when :func:`~routes.evaluation.study.load_study` built them. With
+    travel times and the scenario's are cached there, and the map's
+    isochrones on each network, as are the parts of the network when
+    :func:`~routes.evaluation.study.load_study` built them. With
     ``--engine r5py`` R5 reads the scenario's GTFS files, which are then
     written into the cache folder too.
     """
