@@ -18,13 +18,25 @@ interest, 14:00-15:00). For each proposal of ``tests/data/proposals``:
 
 Also the N-proposal cost of ``evaluate_proposals`` (what ``compare`` runs):
 baseline once (from the cache) plus each proposal. Prints the machine's load.
+
+``--evaluate-only`` skips 1 and the full runs of 2 and prints, per proposal,
+the end-to-end ``evaluate_proposal`` with the baseline cached (the study
+loaded, the baseline's travel times read from the cache and its metrics
+computed once, as ``compare`` does; the scenario's travel times not cached):
+median wall seconds of ``--repeats`` runs, the CPU seconds of the process
+(every thread) and the load average; then the same run under cProfile, split
+into routing, metrics, interaction, isochrones, the rest. Runs the code on
+``sys.path``, so ``PYTHONPATH=<other checkout>`` measures another version
+with the same script.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import dataclasses
 import os
+import pstats
 import statistics
 import sys
 import tempfile
@@ -46,8 +58,15 @@ from routes.engine.request import TravelTimeRequest  # noqa: E402
 from routes.errors import RoutesWarning  # noqa: E402
 from routes.evaluation.evaluate import evaluate_proposal, evaluate_proposals  # noqa: E402
 from routes.evaluation.scenario import build_scenario  # noqa: E402
-from routes.evaluation.study import compute_baseline, load_proposals, load_study  # noqa: E402
+from routes.evaluation.study import (  # noqa: E402
+    Baseline,
+    Study,
+    compute_baseline,
+    load_proposals,
+    load_study,
+)
 from routes.network.transit import TransitNetwork  # noqa: E402
+from routes.proposal.model import Proposal  # noqa: E402
 
 POA = REPO.parent / "shared" / "data" / "poa"
 PROPOSALS = sorted((REPO / "tests" / "data" / "proposals").glob("poa_*.geojson"))
@@ -69,6 +88,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--cache", type=Path, default=None,
                         help="network cache folder (default: a new temporary one)")
+    parser.add_argument("--evaluate-only", action="store_true",
+                        help="only the end-to-end evaluate_proposal, baseline cached, and its "
+                             "profile")
+    parser.add_argument("--proposal", action="append", default=None,
+                        help="only these proposals (names of tests/data/proposals/*.geojson)")
     args = parser.parse_args()
     warnings.simplefilter("ignore", RoutesWarning)
     work = Path(tempfile.mkdtemp(prefix="bench-incremental-"))
@@ -86,7 +110,13 @@ def main() -> None:
     baseline = compute_baseline(study)
     print(f"baseline from the cache: {time.perf_counter() - t0:.2f} s")
     area = study.area
-    proposals = [p for p, _ in load_proposals(PROPOSALS)]
+    paths = [p for p in PROPOSALS if args.proposal is None or p.stem in args.proposal]
+    proposals = [p for p, _ in load_proposals(paths)]
+    if args.evaluate_only:
+        for proposal in proposals:
+            _end_to_end(study, baseline, proposal, work, args.repeats)
+        print(f"load average at the end: {_load()}")
+        return
     off = NetworkCache(enabled=False)
     for proposal in proposals:
         scenario = build_scenario(area, study.network, proposal)
@@ -132,6 +162,50 @@ def main() -> None:
     print(f"\nevaluate_proposals of {len(PROPOSALS)} proposals, baseline cached: "
           f"{time.perf_counter() - t0:.2f} s")
     print(f"load average at the end: {_load()}")
+
+
+_PARTS = (  # (part, function whose cumulative time it is), first match wins
+    ("routing (scenario travel times)", "compute_zone_travel_times"),
+    ("isochrones", "compute_map_isochrones"),
+    ("interaction metrics", "compute_interaction_change"),
+    ("metrics (scenario, per zone)", "compute_access"),
+    ("scenario network", "build_scenario"),
+    ("scoring", "score_proposal"),
+    ("zone changes", "compute_zone_changes"),
+)
+
+
+def _end_to_end(study: Study, baseline: Baseline, proposal: Proposal, work: Path,
+                repeats: int) -> None:
+    """Median wall and CPU seconds of evaluate_proposal, baseline cached; then a profile."""
+    walls, cpus = [], []
+    for _ in range(repeats):
+        fresh = dataclasses.replace(study, cache=NetworkCache(Path(tempfile.mkdtemp(dir=work))))
+        c0, t0 = time.process_time(), time.perf_counter()
+        evaluate_proposal(fresh, proposal, baseline=baseline)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    print(f"\n{proposal.name}: evaluate_proposal end to end, baseline cached: median "
+          f"{statistics.median(walls):.2f} s wall {[round(x, 1) for x in walls]}, "
+          f"{statistics.median(cpus):.2f} CPU s {[round(x, 1) for x in cpus]} (load {_load()})")
+    fresh = dataclasses.replace(study, cache=NetworkCache(Path(tempfile.mkdtemp(dir=work))))
+    profile = cProfile.Profile()
+    t0 = time.perf_counter()
+    profile.runcall(evaluate_proposal, fresh, proposal, baseline=baseline)
+    total = time.perf_counter() - t0
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    cumulative: dict[str, float] = {}
+    for (_, _, name), (_, _, _, cum, _) in stats.items():
+        cumulative[name] = max(cumulative.get(name, 0.0), cum)
+    print(f"  profile (wall, main thread's view; {total:.2f} s in all):")
+    seen = 0.0
+    for part, function in _PARTS:
+        spent = cumulative.get(function, 0.0)
+        if function == "compute_access":  # less the routing inside it
+            spent -= cumulative.get("compute_zone_travel_times", 0.0)
+        seen += spent
+        print(f"    {part}: {spent:.2f} s")
+    print(f"    the rest: {total - seen:.2f} s")
 
 
 if __name__ == "__main__":

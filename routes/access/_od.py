@@ -6,6 +6,7 @@ import logging
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,55 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
+class DenseMatrix:
+    """A travel-time matrix as an origin-by-destination array: the long table without its strings.
+
+    Every metric of :mod:`routes.access` takes it wherever it takes a long
+    matrix, with the same result: it stands for the long table whose rows are
+    the pairs in row-major order (``from_id`` repeated, ``to_id`` tiled) and
+    whose one time column is ``time_column``
+    (:meth:`routes.access.zone_access.TravelTimes.long_table` of the same
+    points), and it skips building, validating and indexing that table.
+
+    Attributes
+    ----------
+    from_ids, to_ids
+        String ids of the rows and of the columns.
+    minutes
+        Shape ``(len(from_ids), len(to_ids))``, minutes, NaN = unreachable.
+    time_column
+        The long table's time column, ``travel_time_p<P>_min``.
+    """
+
+    from_ids: NDArray[np.object_]
+    to_ids: NDArray[np.object_]
+    minutes: NDArray[np.floating]
+    time_column: str
+
+    def __len__(self) -> int:
+        """Rows of the long table it stands for."""
+        return len(self.from_ids) * len(self.to_ids)
+
+    def columns(self, keep: NDArray[np.bool_]) -> DenseMatrix:
+        """Return the matrix of the destinations where ``keep`` holds (order kept)."""
+        return DenseMatrix(self.from_ids, self.to_ids[keep], self.minutes[:, keep],
+                           self.time_column)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the long table it stands for."""
+        n_o, n_d = len(self.from_ids), len(self.to_ids)
+        return pd.DataFrame({
+            "from_id": np.repeat(self.from_ids.astype(str), n_d),
+            "to_id": np.tile(self.to_ids.astype(str), n_o),
+            self.time_column: np.asarray(self.minutes, dtype=np.float64).ravel(),
+        })
+
+
+Matrix: TypeAlias = pd.DataFrame | DenseMatrix
+"""A long travel-time matrix, or the same as a :class:`DenseMatrix`."""
+
+
+@dataclass(frozen=True, slots=True)
 class _OdPairs:
     """Matrix rows between known origins and destinations, as integer codes."""
 
@@ -34,7 +84,7 @@ class _OdPairs:
 
 
 def _od_pairs(
-    matrix: pd.DataFrame,
+    matrix: Matrix,
     percentile: int,
     origins: Iterable[str] | None,
     destination_ids: pd.Index,
@@ -51,17 +101,11 @@ def _od_pairs(
     ``stacklevel`` points warnings at the caller of the public function.
     """
     time_column = column_name(ColumnKind.TRAVEL_TIME, percentile=percentile)
+    if isinstance(matrix, DenseMatrix):
+        return _dense_pairs(matrix, time_column, origins, destination_ids, destinations_what,
+                            origins_strict=origins_strict, stacklevel=stacklevel + 1)
     _check_matrix(matrix, time_column)
-    if origins is None:
-        origin_ids = pd.Index(pd.unique(matrix["from_id"]))
-    elif isinstance(origins, pd.Index):
-        origin_ids = origins
-    elif isinstance(origins, str):
-        msg = f"origins must be a list of ids, got the string {origins!r}"
-        raise InputError(msg)
-    else:
-        origin_ids = pd.Index(list(origins))
-    _check_ids(origin_ids, "origins")
+    origin_ids = _origin_index(origins, matrix["from_id"])
     origin = origin_ids.get_indexer(matrix["from_id"])
     destination = destination_ids.get_indexer(matrix["to_id"])
 
@@ -104,6 +148,102 @@ def _od_pairs(
         origin=origin[keep],
         destination=destination[keep],
         time_min=time[keep],
+    )
+
+
+def _origin_index(origins: Iterable[str] | None, from_ids: Iterable[object]) -> pd.Index:
+    """Return the origins asked about (default: the matrix's, in first-seen order), checked."""
+    if origins is None:
+        origin_ids = pd.Index(pd.unique(pd.Series(from_ids)))
+    elif isinstance(origins, pd.Index):
+        origin_ids = origins
+    elif isinstance(origins, str):
+        msg = f"origins must be a list of ids, got the string {origins!r}"
+        raise InputError(msg)
+    else:
+        origin_ids = pd.Index(list(origins))
+    _check_ids(origin_ids, "origins")
+    return origin_ids
+
+
+def _dense_pairs(
+    matrix: DenseMatrix,
+    time_column: str,
+    origins: Iterable[str] | None,
+    destination_ids: pd.Index,
+    destinations_what: str,
+    *,
+    origins_strict: bool,
+    stacklevel: int,
+) -> _OdPairs:
+    """:func:`_od_pairs` of a :class:`DenseMatrix`: the same pairs, in the same order.
+
+    The long table's checks hold by construction (one time column of numbers,
+    one row per pair once the ids are unique) or cost one pass over the array
+    (negative times); ids are looked up once per row and column, not per pair.
+    """
+    problems = []
+    for ids, column in ((matrix.from_ids, "from_id"), (matrix.to_ids, "to_id")):
+        problems.extend(_id_problems(pd.Series(ids, dtype=object),
+                                     f"travel-time matrix column {column!r}"))
+    if time_column != matrix.time_column:
+        problems.append(
+            f"travel-time matrix: column {time_column!r} is missing (has "
+            f"{[matrix.time_column]}); choose a percentile the matrix was computed for")
+    minutes = np.asarray(matrix.minutes, dtype=np.float64)
+    negative = minutes < 0
+    if not problems and negative.any():
+        problems.append(
+            f"travel-time matrix column {time_column!r}: {int(negative.sum())} negative "
+            f"time(s) (first at row {int(np.flatnonzero(negative.ravel())[0])}); use NaN for "
+            "unreachable")
+    if not problems and len(matrix):
+        for ids, column in ((matrix.from_ids, "from_id"), (matrix.to_ids, "to_id")):
+            index = pd.Index(ids)
+            if index.has_duplicates:
+                problems.append(
+                    f"travel-time matrix: duplicate {column} {index[index.duplicated()][0]!r}; "
+                    "keep one row per pair")
+    if problems:
+        raise InputError(join_problems(problems))
+    origin_ids = _origin_index(origins, matrix.from_ids)
+    row = origin_ids.get_indexer(pd.Index(matrix.from_ids))
+    col = destination_ids.get_indexer(pd.Index(matrix.to_ids))
+    if origins_strict and (row < 0).any():
+        unknown = matrix.from_ids[row < 0]
+        msg = (
+            f"travel-time matrix: {len(unknown)} from_id value(s) are not zone ids "
+            f"(first: {unknown[0]!r}); compute the matrix from these zones"
+        )
+        raise InputError(msg)
+    rows, cols = np.flatnonzero(row >= 0), np.flatnonzero(col >= 0)
+    if len(matrix) and len(origin_ids) and len(destination_ids) and not (len(rows) and len(cols)):
+        msg = (
+            f"travel-time matrix: no row links the origins to the {destinations_what} "
+            f"(e.g. from_id {matrix.from_ids[0]!r}, to_id {matrix.to_ids[0]!r}); "
+            "check that the ids match the zone and destination id columns, as strings"
+        )
+        raise InputError(msg)
+    n_missing = len(destination_ids) - (len(np.unique(col[cols])) if len(matrix.from_ids) else 0)
+    if n_missing:
+        warnings.warn(
+            f"{n_missing} of {len(destination_ids)} {destinations_what} never appear as "
+            "to_id in the travel-time matrix and count as unreachable; check that they "
+            "were snapped and that the ids match",
+            RoutesWarning,
+            stacklevel=stacklevel,
+        )
+    time = minutes[np.ix_(rows, cols)] if len(rows) < len(row) or len(cols) < len(col) \
+        else minutes
+    logger.debug("travel-time matrix: %d of %d pairs link %d origins to %d %s",
+                 len(rows) * len(cols), len(matrix), len(origin_ids), len(destination_ids),
+                 destinations_what)
+    return _OdPairs(
+        origin_ids=_named(origin_ids, "from_id"),
+        destination_ids=destination_ids,
+        origin=np.repeat(row[rows], len(cols)).astype(np.intp),
+        destination=np.tile(col[cols], len(rows)).astype(np.intp),
+        time_min=time.ravel(),
     )
 
 
@@ -187,7 +327,7 @@ def _named(index: pd.Index, name: str) -> pd.Index:
 
 
 def _weighted_sum(
-    matrix: pd.DataFrame,
+    matrix: Matrix,
     weights: pd.Series,
     percentile: int,
     origins: Iterable[str] | None,

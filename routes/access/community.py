@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from routes.access._checks import _frame_ids, _zone_group_counts
-from routes.access._od import _named, _od_pairs, _safe_divide, _within_matrix
+from routes.access._od import Matrix, _named, _od_pairs, _safe_divide, _within_matrix
 from routes.columns import ColumnKind, column_name
 
 __all__ = ["compute_meeting_potential", "compute_reach_other_groups", "compute_space_mix"]
@@ -26,7 +26,7 @@ _FALLBACK_GROUPS = ("deprived", "not_deprived")
 
 
 def compute_reach_other_groups(
-    matrix: pd.DataFrame,
+    matrix: Matrix,
     zones: pd.DataFrame,
     cutoff_min: float,
     *,
@@ -117,7 +117,7 @@ def compute_reach_other_groups(
 
 
 def compute_space_mix(
-    matrix: pd.DataFrame,
+    matrix: Matrix,
     zones: pd.DataFrame,
     spaces: pd.DataFrame,
     cutoff_min: float,
@@ -207,7 +207,7 @@ def compute_space_mix(
 
 
 def compute_meeting_potential(
-    matrix: pd.DataFrame,
+    matrix: Matrix,
     zones: pd.DataFrame,
     spaces: pd.DataFrame,
     cutoff_min: float,

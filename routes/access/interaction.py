@@ -46,7 +46,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from routes.access._checks import _count_problems, _frame_column, _frame_ids, _zone_group_counts
-from routes.access._od import _named, _od_pairs, _within_matrix
+from routes.access._od import Matrix, _named, _od_pairs, _within_matrix
 from routes.columns import ColumnKind, column_name
 from routes.errors import InputError, join_problems
 
@@ -86,7 +86,7 @@ def _groups_required(groups: Sequence[str] | None, what: str) -> list[str]:
 
 
 def _reach(
-    matrix: pd.DataFrame,
+    matrix: Matrix,
     zones: pd.DataFrame,
     spaces: pd.DataFrame,
     cutoff_min: float,
@@ -146,7 +146,7 @@ def compute_majority_groups(zones: pd.DataFrame, groups: Sequence[str]) -> pd.Se
 
 
 def compute_group_interaction(
-    matrix: pd.DataFrame,
+    matrix: Matrix,
     zones: pd.DataFrame,
     spaces: pd.DataFrame,
     cutoff_min: float,
@@ -255,7 +255,7 @@ def compute_group_interaction(
 
 
 def compute_exposure(
-    matrix: pd.DataFrame,
+    matrix: Matrix,
     zones: pd.DataFrame,
     spaces: pd.DataFrame,
     cutoff_min: float,
@@ -337,8 +337,8 @@ def compute_exposure(
 
 
 def compute_meeting_pair_changes(
-    baseline: pd.DataFrame,
-    scenario: pd.DataFrame,
+    baseline: Matrix,
+    scenario: Matrix,
     zones: pd.DataFrame,
     spaces: pd.DataFrame,
     cutoff_min: float,

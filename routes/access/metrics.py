@@ -29,7 +29,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from routes.access._checks import _frame_column, _frame_ids
-from routes.access._od import _inf_to_nan, _od_pairs, _weighted_sum
+from routes.access._od import Matrix, _inf_to_nan, _od_pairs, _weighted_sum
 from routes.access.decay import DecayKind, compute_decay_weights
 from routes.columns import ColumnKind, column_name
 from routes.errors import InputError
@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 
 def compute_cumulative_opportunities(
-    matrix: pd.DataFrame,
+    matrix: Matrix,
     weights: pd.Series,
     cutoff_min: float,
     *,
@@ -122,7 +122,7 @@ def compute_cumulative_opportunities(
 
 
 def compute_decay_opportunities(
-    matrix: pd.DataFrame,
+    matrix: Matrix,
     weights: pd.Series,
     half_life_min: float,
     *,
@@ -188,7 +188,7 @@ def compute_decay_opportunities(
 
 
 def compute_nearest(
-    matrix: pd.DataFrame,
+    matrix: Matrix,
     destinations: pd.DataFrame,
     cutoff_min: float,
     *,

@@ -17,6 +17,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from routes._progress import ProgressCallback
+from routes.access._od import DenseMatrix
 from routes.access.community import (
     compute_meeting_potential,
     compute_reach_other_groups,
@@ -75,13 +76,14 @@ class TravelTimes:
 
     def long_table(self, layer: str, origin_ids: NDArray[np.object_], column: str) -> pd.DataFrame:
         """All zone-to-point pairs of one layer as a long table (NaN kept)."""
-        cols = np.flatnonzero(self.point_layer == layer)
-        n_o, n_d = len(origin_ids), len(cols)
-        return pd.DataFrame({
-            "from_id": np.repeat(origin_ids.astype(str), n_d),
-            "to_id": np.tile(self.point_ids[cols].astype(str), n_o),
-            column: self.minutes[:, cols].astype(np.float64).ravel(),
-        })
+        return self.dense(layer, origin_ids, column).to_frame()
+
+    def dense(self, layer: str, origin_ids: NDArray[np.object_], column: str) -> DenseMatrix:
+        """Return the pairs of :meth:`long_table` as an array (the metrics read it faster)."""
+        cols = self.point_layer == layer
+        return DenseMatrix(origin_ids.astype(str).astype(object),
+                           self.point_ids[cols].astype(str).astype(object),
+                           self.minutes[:, cols], column)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +130,13 @@ class AccessResult:
         """Long zone-to-shared-space table (``from_id``, ``to_id``, ``column``), NaN kept."""
         if self.space_layer is None:
             return pd.DataFrame({"from_id": [], "to_id": [], column: []})
-        table = self.travel_times.long_table(
-            self.space_layer, self.zones.index.to_numpy(dtype=object), column)
-        return table[table["to_id"].isin(self.spaces.index.astype(str))].reset_index(drop=True)
+        return self.space_times(column).to_frame()
+
+    def space_times(self, column: str) -> DenseMatrix:
+        """Return the pairs of :meth:`space_matrix` as an array."""
+        layer = self.space_layer if self.space_layer is not None else ""
+        matrix = self.travel_times.dense(layer, self.zones.index.to_numpy(dtype=object), column)
+        return matrix.columns(np.isin(matrix.to_ids, self.spaces.index.astype(str)))
 
 
 def _all_points(
@@ -391,13 +397,13 @@ def compute_access(
     space_names = space_layer_names(study)
     parts = []
     for layer in layers:
-        matrix = times.long_table(layer.name, origin_ids, tcol)
+        matrix = times.dense(layer.name, origin_ids, tcol)
         weights = layer.table["weight"]
         if layer.name in space_names:
             spaces = _shared_spaces(study, layer)
             if spaces.empty:
                 continue
-            matrix = matrix[matrix["to_id"].isin(spaces["id"])]
+            matrix = matrix.columns(np.isin(matrix.to_ids, spaces["id"].astype(str)))
             parts.append(compute_nearest(matrix, spaces, scoring.space_cutoff_min,
                                          percentile=pct, origins=origin_ids))
         else:
@@ -410,7 +416,7 @@ def compute_access(
     # Reach needs community groups, or deprivation deciles to split zones in two.
     has_mix = bool(groups) or bool(table.get("deprivation_decile", pd.Series()).notna().any())
     if has_mix:
-        zone_matrix = times.long_table(ZONES_LAYER, origin_ids, tcol)
+        zone_matrix = times.dense(ZONES_LAYER, origin_ids, tcol)
         parts.append(compute_reach_other_groups(
             zone_matrix, zone_frame, scoring.space_cutoff_min, groups=groups,
             deprived_deciles=scoring.deprived_deciles, percentile=pct))
@@ -423,8 +429,8 @@ def compute_access(
     if spaces is not None:
         space_table = spaces.set_index("id")[["name", "category"]].rename_axis("space_id")
     if spaces_layer is not None and spaces is not None and not spaces.empty and has_mix:
-        matrix = times.long_table(spaces_layer.name, origin_ids, tcol)
-        matrix = matrix[matrix["to_id"].isin(spaces["id"])]
+        matrix = times.dense(spaces_layer.name, origin_ids, tcol)
+        matrix = matrix.columns(np.isin(matrix.to_ids, spaces["id"].astype(str)))
         parts.append(compute_meeting_potential(
             matrix, zone_frame, spaces, scoring.space_cutoff_min, groups=groups,
             deprived_deciles=scoring.deprived_deciles, percentile=pct))

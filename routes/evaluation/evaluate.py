@@ -31,6 +31,7 @@ import pandas as pd
 from routes._progress import ProgressCallback, ProgressFactory, no_progress
 from routes._warnings import record_warnings, unique_messages
 from routes.access.zone_access import AccessResult, compute_access
+from routes.cache import NetworkCache
 from routes.columns import ColumnKind, column_name
 from routes.config.periods import format_clock
 from routes.engine.base import BuiltinEngine, TravelTimeEngine
@@ -186,8 +187,9 @@ def evaluate_proposal(
     -----
     Nothing is written: no run folder, no GTFS file, no temporary file. The
     network cache (:mod:`routes.cache`) may be written: the baseline's
-    travel times and the scenario's are cached there, as are the parts of the
-    network when :func:`~routes.evaluation.study.load_study` built them. With
+    travel times and the scenario's are cached there, and the map's
+    isochrones on each network, as are the parts of the network when
+    :func:`~routes.evaluation.study.load_study` built them. With
     ``--engine r5py`` R5 reads the scenario's GTFS files, which are then
     written into the cache folder too.
     """
@@ -295,4 +297,5 @@ def _map_isochrones(study: Study, scenario: Scenario, changes: pd.DataFrame,
     if not zone_ids:
         return None
     return compute_map_isochrones(study.network, scenario.network, study.zones, zone_ids,
-                                  routing=area.routing, cutoff_min=area.scoring.job_cutoff_min)
+                                  routing=area.routing, cutoff_min=area.scoring.job_cutoff_min,
+                                  cache=study.cache if study.cache is not None else NetworkCache())

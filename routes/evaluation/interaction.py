@@ -127,7 +127,7 @@ def compute_interaction_change(
     groups = tuple(g for g in groups if g in baseline.zones.columns)
     zones = baseline.zones.reset_index(names="id")
     layer_spaces = baseline.spaces.reset_index(names="id")
-    matrices = (baseline.space_matrix(tcol), scenario.space_matrix(tcol))
+    matrices = (baseline.space_times(tcol), scenario.space_times(tcol))
     if layer_spaces.empty or ("population" not in zones.columns and not groups):
         pairs = pd.DataFrame(columns=list(MEETING_PAIR_COLUMNS))
     else:

@@ -6,13 +6,18 @@ and carried on it, so that rendering the map only renders.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from functools import partial
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from numpy.typing import NDArray
 
+from routes.cache import NetworkCache, hash_inputs
 from routes.config.study_area import RoutingParams, StudyArea
 from routes.engine.base import TravelTimeEngine
 from routes.engine.request import TravelTimeRequest
@@ -79,29 +84,95 @@ def choose_isochrone_zones(changes: pd.DataFrame, job_column: str, *, n: int = 3
     return [str(i) for i in table.index.to_numpy()[order[:n]]]
 
 
+@dataclass(frozen=True, slots=True)
+class _CachedIsochrones:
+    """What is cached of one network's map isochrones: each row's zone, cutoff and WKB polygon."""
+
+    from_id: NDArray[np.object_]
+    cutoff_min: NDArray[np.float64]
+    wkb: NDArray[np.uint8]
+    wkb_ptr: NDArray[np.int64]
+
+
 def compute_map_isochrones(
     baseline: TransitNetwork, scenario: TransitNetwork, zones: Zones, zone_ids: Sequence[str],
-    *, routing: RoutingParams, cutoff_min: float,
+    *, routing: RoutingParams, cutoff_min: float, cache: NetworkCache | None = None,
 ) -> gpd.GeoDataFrame:
     """Isochrones from chosen zones on the baseline and on the scenario network.
+
+    With ``cache``, each network's isochrones are cached there under the
+    network's digest, the routing parameters, the chosen zones' ids and
+    coordinates in order, the cutoff and the grid (and the code, as every
+    key of :mod:`routes.cache`): evaluating a proposal again, or another one
+    that draws the same zones, reads the baseline's instead of routing.
 
     Returns
     -------
     geopandas.GeoDataFrame
         EPSG:4326, columns ``network`` (``"baseline"`` or ``"scenario"``),
         ``from_id`` (zone id), ``cutoff_min`` (minutes) and ``geometry``.
+
+    Notes
+    -----
+    The journeys are searched up to the cutoff, not up to ``max_trip_min``:
+    the polygons are the same, faster. The built-in engine's time to a node
+    for one departure is the earliest arrival over the journeys that arrive
+    within the trip limit ``T``, each label pruned against it, so for any
+    ``T >= cutoff`` the times within the cutoff are the same and those beyond
+    are beyond it or unreached; a percentile over the departures within the
+    cutoff is then the same too (the departures' times within it are the
+    same, and as many), and one beyond it stays beyond it. The polygon only
+    reads the nodes within the cutoff and their times.
     """
     from routes.engine.isochrones import compute_isochrones
 
-    request = TravelTimeRequest.from_routing(routing)
+    request = TravelTimeRequest.from_routing(
+        replace(routing, max_trip_min=min(routing.max_trip_min, float(cutoff_min))))
     frames = []
     for name, network in (("baseline", baseline), ("scenario", scenario)):
-        layer = compute_isochrones(network, zones.points, list(zone_ids), [cutoff_min], request,
-                                   grid_m=ISOCHRONE_GRID_M)
+        def build(network: TransitNetwork = network) -> gpd.GeoDataFrame:
+            return compute_isochrones(network, zones.points, list(zone_ids), [cutoff_min],
+                                      request, grid_m=ISOCHRONE_GRID_M)  # EPSG:4326
+        layer = build() if cache is None else _cached(cache, network, zones, zone_ids, request,
+                                                      cutoff_min, build)
         frames.append(layer.assign(network=name))
     out = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(out[["network", "from_id", "cutoff_min", "geometry"]],
                             geometry="geometry", crs="EPSG:4326")
+
+
+def _cached(cache: NetworkCache, network: TransitNetwork, zones: Zones, zone_ids: Sequence[str],
+            request: TravelTimeRequest, cutoff_min: float,
+            build: Callable[[], gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """One network's map isochrones (EPSG:4326), read from the cache or built and cached."""
+    points = zones.points
+    where = {str(i): k for k, i in enumerate(points.ids)}
+    chosen = [where.get(str(i), -1) for i in zone_ids]
+    key = hash_inputs([], {
+        "value": "map isochrones", "network": network.digest, "request": repr(request),
+        "zones": [(str(i), float(points.lon[k]), float(points.lat[k])) if k >= 0 else str(i)
+                  for i, k in zip(zone_ids, chosen, strict=True)],
+        "cutoff_min": float(cutoff_min), "grid_m": ISOCHRONE_GRID_M,
+    })
+
+    def store() -> _CachedIsochrones:
+        layer = build()
+        wkb = [bytes(shapely.to_wkb(g)) for g in layer.geometry]
+        return _CachedIsochrones(
+            layer["from_id"].astype(str).to_numpy(dtype=object),
+            layer["cutoff_min"].to_numpy(dtype=np.float64),
+            np.frombuffer(b"".join(wkb), dtype=np.uint8).copy(),
+            np.r_[0, np.cumsum([len(w) for w in wkb])].astype(np.int64))
+
+    if not network.digest:  # a network the cache cannot name
+        return build()
+    value = cache.get_or_build("isochrones", key, _CachedIsochrones, store,
+                               f"map isochrones {network.digest[:12]}")
+    raw = value.wkb.tobytes()
+    geometry = shapely.from_wkb([raw[a:b] for a, b in itertools.pairwise(value.wkb_ptr)])
+    return gpd.GeoDataFrame({"from_id": value.from_id.astype(object),
+                             "cutoff_min": value.cutoff_min},
+                            geometry=gpd.GeoSeries(geometry, crs="EPSG:4326"))
 
 
 def resolve_zone_ids(asked: Sequence[str], ids: Sequence[str], names: Sequence[object],

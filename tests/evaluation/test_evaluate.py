@@ -33,7 +33,7 @@ from routes.evaluation.evaluate import Evaluation, evaluate_proposal, evaluate_p
 from routes.evaluation.study import load_study
 
 REPO = Path(__file__).resolve().parents[2]
-ENTRY = re.compile(r"^(streets|feed|links|times)-[0-9a-f]{32}$")
+ENTRY = re.compile(r"^(streets|feed|links|times|isochrones)-[0-9a-f]{32}$")
 
 
 def readme_example() -> str:
@@ -87,7 +87,7 @@ def test_readme_example_writes_no_file(tmp_path: Path, monkeypatch: pytest.Monke
     # the cache holds entries only: no leftover, no stray file
     assert sorted({ENTRY.match(p.name) is not None for p in cache.iterdir()}) == [True]
     kinds = {p.name.split("-")[0] for p in cache.iterdir()}
-    assert kinds == {"streets", "feed", "links", "times"}
+    assert kinds == {"streets", "feed", "links", "times", "isochrones"}  # the map's too
     ev = namespace["ev"]
     assert isinstance(ev, Evaluation)
     assert ev.isochrones is not None and set(ev.isochrones["network"]) == {"baseline",

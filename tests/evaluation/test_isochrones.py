@@ -14,10 +14,13 @@ from _pages import JOB_COLUMN, tiny_changes
 
 from routes.cache import NetworkCache
 from routes.engine.base import BuiltinEngine
+from routes.engine.isochrones import compute_isochrones
 from routes.engine.request import TravelTimeRequest
 from routes.errors import InputError
 from routes.evaluation.isochrones import (
+    ISOCHRONE_GRID_M,
     choose_isochrone_zones,
+    compute_map_isochrones,
     compute_proposal_isochrones,
     resolve_zone_ids,
 )
@@ -108,3 +111,62 @@ def test_proposal_isochrones_route_the_scenario_with_the_engines_scenario(tmp_pa
     # The proposal links Z1 onwards: with it, Z1 reaches farther than today.
     today, with_it = layer.to_crs(27700).geometry
     assert with_it.area > today.area
+
+
+@pytest.mark.parametrize("window", ["08:00-08:01", "07:50-08:10"])
+def test_map_isochrones_searched_to_the_cutoff_equal_those_searched_to_the_trip_limit(
+        tmp_path, window: str) -> None:
+    study = load_study(write_line_study(tmp_path / "s", window=window),
+                       cache=NetworkCache(tmp_path / "cache"))
+    proposal = load_proposal(write_link_proposal(tmp_path / "s"))
+    scenario = build_scenario(study.area, study.network, proposal).network
+    routing = study.area.routing
+    cutoff = 20.0
+    assert routing.max_trip_min > cutoff  # so the map's search is the shorter one
+    fast = compute_map_isochrones(study.network, scenario, study.zones, ZONE_IDS, routing=routing,
+                                  cutoff_min=cutoff)
+    full = TravelTimeRequest.from_routing(routing)
+    for name, network in (("baseline", study.network), ("scenario", scenario)):
+        slow = compute_isochrones(network, study.zones.points, ZONE_IDS, [cutoff], full,
+                                  grid_m=ISOCHRONE_GRID_M)
+        mine = fast[fast["network"] == name]
+        assert list(mine["from_id"]) == list(slow["from_id"]) == list(ZONE_IDS)
+        assert not slow.geometry.is_empty.all()
+        for a, b in zip(mine.geometry, slow.geometry, strict=True):
+            assert a.equals_exact(b, 0.0)
+
+
+def test_map_isochrones_are_cached_per_network_and_read_back_equal(tmp_path, monkeypatch) -> None:
+    study = load_study(write_line_study(tmp_path / "s", window="07:50-08:10"),
+                       cache=NetworkCache(tmp_path / "cache"))
+    proposal = load_proposal(write_link_proposal(tmp_path / "s"))
+    scenario = build_scenario(study.area, study.network, proposal).network
+    routing = study.area.routing
+    zones = list(ZONE_IDS[:2])
+    cache = NetworkCache(tmp_path / "iso-cache")
+    plain = compute_map_isochrones(study.network, scenario, study.zones, zones, routing=routing,
+                                   cutoff_min=20.0)
+    first = compute_map_isochrones(study.network, scenario, study.zones, zones, routing=routing,
+                                   cutoff_min=20.0, cache=cache)
+    assert sorted(e.kind for e in cache.entries()) == ["isochrones", "isochrones"]
+
+    def no_routing(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the isochrones were routed again")
+
+    monkeypatch.setattr("routes.engine.isochrones.compute_isochrones", no_routing)
+    again = compute_map_isochrones(study.network, scenario, study.zones, zones, routing=routing,
+                                   cutoff_min=20.0, cache=cache)
+    for layer in (first, again):
+        assert layer.crs == plain.crs
+        assert layer.columns.tolist() == plain.columns.tolist()
+        assert layer[["network", "from_id", "cutoff_min"]].equals(
+            plain[["network", "from_id", "cutoff_min"]])
+        assert all(a.equals_exact(b, 0.0) for a, b in zip(layer.geometry, plain.geometry,
+                                                          strict=True))
+    # Another cutoff or other zones are other entries: they route (and here, fail).
+    with pytest.raises(AssertionError, match="routed again"):
+        compute_map_isochrones(study.network, scenario, study.zones, zones, routing=routing,
+                               cutoff_min=15.0, cache=cache)
+    with pytest.raises(AssertionError, match="routed again"):
+        compute_map_isochrones(study.network, scenario, study.zones, zones[::-1],
+                               routing=routing, cutoff_min=20.0, cache=cache)
