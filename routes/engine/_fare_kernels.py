@@ -40,7 +40,8 @@ after which the order between the two tickets still holds; when ``L2`` buys,
 is at most ``L2``'s, so ``L1`` arrives no later at no greater fare. The
 destination answer "earliest arrival with fare <= B" is thus the same over
 non-dominated labels as over all journeys (standard McRAPTOR induction,
-Delling, Pajor and Werneck 2015, round by round).
+Delling, Pajor and Werneck 2015, round by round). An inserted label removes
+the labels it dominates; a label dominated by one in the bag is not inserted.
 
 **Which trips to board.** From a board label on pattern ``p`` at position
 ``i`` let ``T0`` be the earliest catchable trip. A later trip ``T`` differs
@@ -64,6 +65,24 @@ expanded (each label carries the stamp of the minute and round that made it:
 an older label's expansions were made when it was new). The per-budget
 destination times persist likewise (``best[b, d]``).
 
+**Cost pruning.** Every charge is at least 0 (prices and change prices are,
+and a capped charge ``min(price, cap - paid)`` is because ``paid`` never
+exceeds the cap), so a label's fare never falls along a journey: a label
+dearer than the largest budget ``c_max`` only leads to journeys no budget
+admits, and is not made. The caller answers an unlimited budget with the
+plain kernel at the same ``max_trip_s`` (the fastest journey whatever it
+costs) and passes the finite budgets only, so ``c_max`` is finite.
+
+**Layout.** A bag is one ``int32`` array ``[row, stop, label, field]`` with
+the fields of a label contiguous (``F_T`` time, ``F_C`` fare, ``F_G``,
+``F_X``, ``F_N`` the ticket, ``F_ST`` the stamp, then one slot per capped
+group: none without day caps; padded to 8 fields, two labels a cache line),
+and a count per row and stop; the route bag is ``[label, field]`` with the
+trip in ``F_T``. A label is inserted from a row of fields (``cur``) and the
+comparisons stop at the first field that decides. Trip searches start next
+to a trip the pattern's route bag already rides (:func:`_find_trip_near`),
+which finds the same trip as a binary search.
+
 Bags have a fixed capacity; on overflow the kernel returns ``False`` and the
 caller runs the batch again with twice the capacity.
 """
@@ -73,6 +92,17 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from routes.engine._fare_bags import (
+    F_C,
+    F_G,
+    F_N,
+    F_P,
+    F_ST,
+    F_T,
+    F_X,
+    _insert_up,
+    _route_insert,
+)
 from routes.engine._raptor_kernels import (
     UNREACHED,
     _bucket_shift,
@@ -84,163 +114,6 @@ from routes.engine._raptor_kernels import (
 
 UNLIMITED = np.int32(1 << 20)
 """Changes left on a ticket allowing unlimited changes."""
-
-# Fields of a label, one row of ``NF`` int32 (``n_slots`` what each capped group paid last).
-F_T = 0  # clock time (the trip index in a route bag)
-F_C = 1  # fare paid so far
-F_G = 2  # ticket group, -1 none
-F_X = 3  # the last boarding second the ticket covers
-F_N = 4  # changes left on the ticket
-F_ST = 5  # stamp of the minute and round that made the label
-F_P = 6  # first slot of what each capped group has charged
-
-
-def n_fields(n_slots: int) -> int:
-    """Fields of a label with ``n_slots`` capped groups (padded to 8: two labels a cache line)."""
-    return max(8, F_P + n_slots)
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _ticket_covers(g1, x1, n1, g2, x2, n2, horizon, now2, uncounted):  # type: ignore[no-untyped-def]
-    """Whether ticket 1 serves every boarding ticket 2 can serve (``now2``: -1 unknown)."""
-    if g2 < 0 or x2 < now2 or (n2 <= 0 and not uncounted[g2]):
-        return True
-    return g1 == g2 and min(x1, horizon) >= min(x2, horizon) and n1 >= n2
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _insert(lab, cnt, r, s, t, cost, cur, stamp, horizon, last, uncounted, n_slots):  # type: ignore[no-untyped-def]
-    """Insert ``(t, cost, cur's ticket and paid)`` into row ``r`` at stop ``s``.
-
-    Returns 1 inserted, 0 dominated, -1 full.
-    """
-    m = cnt[r, s]
-    g, x, n = cur[F_G], cur[F_X], cur[F_N]
-    for j in range(m):
-        if lab[r, s, j, F_T] > t or lab[r, s, j, F_C] > cost:
-            continue
-        if last:
-            return 0
-        worse = False
-        for e in range(n_slots):
-            if lab[r, s, j, F_P + e] < cur[F_P + e]:
-                worse = True
-                break
-        if not worse and _ticket_covers(lab[r, s, j, F_G], lab[r, s, j, F_X], lab[r, s, j, F_N],
-                                        g, x, n, horizon, t, uncounted):
-            return 0
-    j = 0
-    nf = lab.shape[3]
-    while j < m:
-        gone = t <= lab[r, s, j, F_T] and cost <= lab[r, s, j, F_C]
-        if gone and not last:
-            for e in range(n_slots):
-                if cur[F_P + e] < lab[r, s, j, F_P + e]:
-                    gone = False
-                    break
-            if gone:
-                gone = _ticket_covers(g, x, n, lab[r, s, j, F_G], lab[r, s, j, F_X],
-                                      lab[r, s, j, F_N], horizon, lab[r, s, j, F_T], uncounted)
-        if gone:
-            m -= 1
-            for f in range(nf):
-                lab[r, s, j, f] = lab[r, s, m, f]
-        else:
-            j += 1
-    if m == lab.shape[2]:
-        cnt[r, s] = m
-        return -1
-    lab[r, s, m, F_T] = t
-    lab[r, s, m, F_C] = cost
-    lab[r, s, m, F_G] = g
-    lab[r, s, m, F_X] = x
-    lab[r, s, m, F_N] = n
-    lab[r, s, m, F_ST] = stamp
-    for e in range(n_slots):
-        lab[r, s, m, F_P + e] = cur[F_P + e]
-    cnt[r, s] = m + 1
-    return 1
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _round_up(budgets, cost):  # type: ignore[no-untyped-def]
-    """Return the smallest budget at least ``cost`` (the last budget if none)."""
-    for b in range(len(budgets)):
-        if budgets[b] >= cost:
-            return budgets[b]
-    return budgets[len(budgets) - 1]
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _insert_up(lab, cnt, r0, r_end, s, t, cost, cur, stamp, horizon, last_row, uncounted,  # type: ignore[no-untyped-def]
-               budgets, n_slots):
-    """Insert into rows ``r0 .. r_end - 1``, stopping where dominated.
-
-    In the last row (``last_row``: only egress follows) the fare is rounded
-    up to the smallest budget at least it: only which budgets a label meets
-    matters there, so labels within one budget step compare by time alone.
-
-    Returns -1 on overflow, else bit 0: inserted in row ``r0``, bit 1:
-    inserted in row ``r_end - 1``.
-    """
-    flags = 0
-    for r in range(r0, r_end):
-        if r == last_row:
-            cost = _round_up(budgets, cost)
-        res = _insert(lab, cnt, r, s, t, cost, cur, stamp, horizon, r == last_row, uncounted,
-                      n_slots)
-        if res < 0:
-            return -1
-        if res == 0:
-            break
-        if r == r0:
-            flags |= 1
-        if r == r_end - 1:
-            flags |= 2
-    return flags
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _route_insert(rb, n_rb, cur, horizon, last, uncounted, n_slots):  # type: ignore[no-untyped-def]
-    """Insert ``cur`` (``F_T`` the trip) into the route bag; returns the new size, -1 if full."""
-    trip, cost, g, x, n = cur[F_T], cur[F_C], cur[F_G], cur[F_X], cur[F_N]
-    for j in range(n_rb):
-        if rb[j, F_T] > trip or rb[j, F_C] > cost:
-            continue
-        if last:
-            return n_rb
-        worse = False
-        for e in range(n_slots):
-            if rb[j, F_P + e] < cur[F_P + e]:
-                worse = True
-                break
-        if not worse and _ticket_covers(rb[j, F_G], rb[j, F_X], rb[j, F_N], g, x, n, horizon,
-                                        -1, uncounted):
-            return n_rb
-    nf = rb.shape[1]
-    j = 0
-    while j < n_rb:
-        gone = trip <= rb[j, F_T] and cost <= rb[j, F_C]
-        if gone and not last:
-            for e in range(n_slots):
-                if cur[F_P + e] < rb[j, F_P + e]:
-                    gone = False
-                    break
-            if gone:
-                gone = _ticket_covers(g, x, n, rb[j, F_G], rb[j, F_X], rb[j, F_N], horizon, -1,
-                                      uncounted)
-        if gone:
-            n_rb -= 1
-            for f in range(nf):
-                rb[j, f] = rb[n_rb, f]
-        else:
-            j += 1
-    if n_rb == rb.shape[0]:
-        return -1
-    for f in range(nf):
-        rb[n_rb, f] = cur[f]
-    return n_rb + 1
-
 
 @nb.njit(cache=True, nogil=True, inline="always")
 def _regime(bounds, dep):  # type: ignore[no-untyped-def]
@@ -299,13 +172,37 @@ def _board_options(p, dep, trip, src, cur, fares, horizon, c_max, last, rb, n_rb
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
+def _find_trip_near(dep_s, trip_time_ptr, t_first, t_last, i, earliest, hint):  # type: ignore[no-untyped-def]
+    """:func:`_find_trip`, looking first next to ``hint`` (a trip found before, -1 none).
+
+    Labels boarding one pattern mostly catch the same trip or one next to
+    it: a few steps from the hint replace most binary searches.
+    """
+    if hint < 0:
+        return _find_trip(dep_s, trip_time_ptr, t_first, t_last, i, earliest)
+    if dep_s[trip_time_ptr[hint] + i] >= earliest:
+        for _ in range(3):
+            if hint == t_first or dep_s[trip_time_ptr[hint - 1] + i] < earliest:
+                return hint
+            hint -= 1
+        return _find_trip(dep_s, trip_time_ptr, t_first, hint + 1, i, earliest)
+    for _ in range(3):
+        hint += 1
+        if hint == t_last:
+            return -1
+        if dep_s[trip_time_ptr[hint] + i] >= earliest:
+            return hint
+    return _find_trip(dep_s, trip_time_ptr, hint + 1, t_last, i, earliest)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
 def _board(p, i, t_first, t_last, trip_time_ptr, dep_s, earliest, src, cur, fares, horizon,  # type: ignore[no-untyped-def]
-           c_max, last, rb, n_rb, n_slots):
+           c_max, last, rb, n_rb, n_slots, hint):
     """Board the candidate trips of pattern ``p`` at position ``i`` (module docstring)."""
     bounds = fares[2]
     window = fares[5]
     h = fares[0][p]
-    trip = _find_trip(dep_s, trip_time_ptr, t_first, t_last, i, earliest)
+    trip = _find_trip_near(dep_s, trip_time_ptr, t_first, t_last, i, earliest, hint)
     if trip < 0:
         return n_rb
     dep = dep_s[trip_time_ptr[trip] + i]
@@ -381,8 +278,9 @@ def _scan(tt, fares, queue, n_queue, first_pos, k, t0, max_trip_s, max_rides, c_
                     continue
                 for f in range(nf):
                     src[f] = board[k - 1, s, j, f]
+                hint = rb[0, F_T] if n_rb > 0 else -1
                 n_rb = _board(p, i, t_first, t_last, trip_time_ptr, dep_s, src[F_T] + board_wait_s,
-                              src, cur, fares, horizon, c_max, last, rb, n_rb, n_slots)
+                              src, cur, fares, horizon, c_max, last, rb, n_rb, n_slots, hint)
                 if n_rb < 0:
                     return n_dirty, n_ridden, False
     return n_dirty, n_ridden, True
