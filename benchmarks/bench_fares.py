@@ -141,8 +141,9 @@ def main() -> None:
               f"{[f'{t:.2f}' for t in wall[name]]}")
     for base in ("plain", "plain at the horizon"):
         ratios = [f / p for f, p in zip(wall["fares"], wall[base], strict=True)]
+        cpu_ratios = [f / p for f, p in zip(cpu["fares"], cpu[base], strict=True)]
         print(f"  fares / {base:<22} paired ratio, median {med(ratios):.2f} "
-              f"(runs {[f'{r:.2f}' for r in ratios]})")
+              f"(runs {[f'{r:.2f}' for r in ratios]}); CPU {med(cpu_ratios):.2f}")
     print(f"  load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     cutoff = args.horizon_min
     plain = last["plain"][:, 0]

@@ -40,7 +40,8 @@ after which the order between the two tickets still holds; when ``L2`` buys,
 is at most ``L2``'s, so ``L1`` arrives no later at no greater fare. The
 destination answer "earliest arrival with fare <= B" is thus the same over
 non-dominated labels as over all journeys (standard McRAPTOR induction,
-Delling, Pajor and Werneck 2015, round by round).
+Delling, Pajor and Werneck 2015, round by round). An inserted label removes
+the labels it dominates; a label dominated by one in the bag is not inserted.
 
 **Which trips to board.** From a board label on pattern ``p`` at position
 ``i`` let ``T0`` be the earliest catchable trip. A later trip ``T`` differs
@@ -64,6 +65,24 @@ expanded (each label carries the stamp of the minute and round that made it:
 an older label's expansions were made when it was new). The per-budget
 destination times persist likewise (``best[b, d]``).
 
+**Cost pruning.** Every charge is at least 0 (prices and change prices are,
+and a capped charge ``min(price, cap - paid)`` is because ``paid`` never
+exceeds the cap), so a label's fare never falls along a journey: a label
+dearer than the largest budget ``c_max`` only leads to journeys no budget
+admits, and is not made. The caller answers an unlimited budget with the
+plain kernel at the same ``max_trip_s`` (the fastest journey whatever it
+costs) and passes the finite budgets only, so ``c_max`` is finite.
+
+**Layout.** A bag is one ``int32`` array ``[row, stop, label, field]`` with
+the fields of a label contiguous (``F_T`` time, ``F_C`` fare, ``F_G``,
+``F_X``, ``F_N`` the ticket, ``F_ST`` the stamp, then one slot per capped
+group: none without day caps; padded to 8 fields, two labels a cache line),
+and a count per row and stop; the route bag is ``[label, field]`` with the
+trip in ``F_T``. A label is inserted from a row of fields (``cur``) and the
+comparisons stop at the first field that decides. Trip searches start next
+to a trip the pattern's route bag already rides (:func:`_find_trip_near`),
+which finds the same trip as a binary search.
+
 Bags have a fixed capacity; on overflow the kernel returns ``False`` and the
 caller runs the batch again with twice the capacity.
 """
@@ -73,6 +92,17 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from routes.engine._fare_bags import (
+    F_C,
+    F_G,
+    F_N,
+    F_P,
+    F_ST,
+    F_T,
+    F_X,
+    _insert_up,
+    _route_insert,
+)
 from routes.engine._raptor_kernels import (
     UNREACHED,
     _bucket_shift,
@@ -85,140 +115,6 @@ from routes.engine._raptor_kernels import (
 UNLIMITED = np.int32(1 << 20)
 """Changes left on a ticket allowing unlimited changes."""
 
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _state_dominates(c1, g1, x1, n1, p1, c2, g2, x2, n2, p2, horizon, now2, uncounted):  # type: ignore[no-untyped-def]
-    """Whether fare state 1 is at least as good as fare state 2 for every continuation.
-
-    ``now2``: the earliest time state 2 could board again (its ticket is
-    useless if it expires before); -1 when unknown.
-    """
-    if c1 > c2:
-        return False
-    for e in range(len(p1)):
-        if p1[e] < p2[e]:
-            return False
-    if g2 < 0 or x2 < now2 or (n2 <= 0 and not uncounted[g2]):
-        return True
-    return g1 == g2 and min(x1, horizon) >= min(x2, horizon) and n1 >= n2
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _insert(bag, r, s, t, cost, g, x, n, paid, stamp, horizon, last, uncounted):  # type: ignore[no-untyped-def]
-    """Insert a label into ``bag`` row ``r`` at stop ``s``; 1 inserted, 0 dominated, -1 full."""
-    bt, b_cost, bg, bx, bn, bst, b_paid, cnt = bag
-    m = cnt[r, s]
-    for j in range(m):
-        if bt[r, s, j] <= t and (
-                (last and b_cost[r, s, j] <= cost) or
-                (not last and _state_dominates(b_cost[r, s, j], bg[r, s, j], bx[r, s, j],
-                                               bn[r, s, j], b_paid[r, s, j], cost, g, x, n,
-                                               paid, horizon, t, uncounted))):
-            return 0
-    j = 0
-    while j < m:
-        if t <= bt[r, s, j] and (
-                (last and cost <= b_cost[r, s, j]) or
-                (not last and _state_dominates(cost, g, x, n, paid, b_cost[r, s, j], bg[r, s, j],
-                                               bx[r, s, j], bn[r, s, j], b_paid[r, s, j], horizon,
-                                               bt[r, s, j], uncounted))):
-            m -= 1
-            bt[r, s, j] = bt[r, s, m]
-            b_cost[r, s, j] = b_cost[r, s, m]
-            bg[r, s, j] = bg[r, s, m]
-            bx[r, s, j] = bx[r, s, m]
-            bn[r, s, j] = bn[r, s, m]
-            bst[r, s, j] = bst[r, s, m]
-            b_paid[r, s, j] = b_paid[r, s, m]
-        else:
-            j += 1
-    if m == bt.shape[2]:
-        cnt[r, s] = m
-        return -1
-    bt[r, s, m] = t
-    b_cost[r, s, m] = cost
-    bg[r, s, m] = g
-    bx[r, s, m] = x
-    bn[r, s, m] = n
-    bst[r, s, m] = stamp
-    b_paid[r, s, m] = paid
-    cnt[r, s] = m + 1
-    return 1
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _round_up(budgets, cost):  # type: ignore[no-untyped-def]
-    """Return the smallest budget at least ``cost`` (the last budget if none)."""
-    for b in range(len(budgets)):
-        if budgets[b] >= cost:
-            return budgets[b]
-    return budgets[len(budgets) - 1]
-
-
-@nb.njit(cache=True, nogil=True)
-def _insert_up(bag, r0, r_end, s, t, cost, g, x, n, paid, stamp, horizon, last_row, uncounted,  # type: ignore[no-untyped-def]
-               budgets):
-    """Insert into rows ``r0 .. r_end - 1``, stopping where dominated.
-
-    In the last row (``last_row``: only egress follows) the fare is rounded
-    up to the smallest budget at least it: only which budgets a label meets
-    matters there, so labels within one budget step compare by time alone.
-
-    Returns -1 on overflow, else bit 0: inserted in row ``r0``, bit 1:
-    inserted in row ``r_end - 1``.
-    """
-    flags = 0
-    for r in range(r0, r_end):
-        if r == last_row:
-            cost = _round_up(budgets, cost)
-        res = _insert(bag, r, s, t, cost, g, x, n, paid, stamp, horizon, r == last_row, uncounted)
-        if res < 0:
-            return -1
-        if res == 0:
-            break
-        if r == r0:
-            flags |= 1
-        if r == r_end - 1:
-            flags |= 2
-    return flags
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _route_insert(rb, n_rb, trip, cost, g, x, n, paid, horizon, last, uncounted):  # type: ignore[no-untyped-def]
-    """Insert into the route bag (labels riding a trip); returns the new size, -1 if full."""
-    rtrip, r_cost, rg, rx, rn, r_paid = rb
-    for j in range(n_rb):
-        if rtrip[j] <= trip and (
-                (last and r_cost[j] <= cost) or
-                (not last and _state_dominates(r_cost[j], rg[j], rx[j], rn[j], r_paid[j], cost,
-                                               g, x, n, paid, horizon, -1, uncounted))):
-            return n_rb
-    j = 0
-    while j < n_rb:
-        if trip <= rtrip[j] and (
-                (last and cost <= r_cost[j]) or
-                (not last and _state_dominates(cost, g, x, n, paid, r_cost[j], rg[j], rx[j], rn[j],
-                                               r_paid[j], horizon, -1, uncounted))):
-            n_rb -= 1
-            rtrip[j] = rtrip[n_rb]
-            r_cost[j] = r_cost[n_rb]
-            rg[j] = rg[n_rb]
-            rx[j] = rx[n_rb]
-            rn[j] = rn[n_rb]
-            r_paid[j] = r_paid[n_rb]
-        else:
-            j += 1
-    if n_rb == len(rtrip):
-        return -1
-    rtrip[n_rb] = trip
-    r_cost[n_rb] = cost
-    rg[n_rb] = g
-    rx[n_rb] = x
-    rn[n_rb] = n
-    r_paid[n_rb] = paid
-    return n_rb + 1
-
-
 @nb.njit(cache=True, nogil=True, inline="always")
 def _regime(bounds, dep):  # type: ignore[no-untyped-def]
     r = 0
@@ -228,62 +124,91 @@ def _regime(bounds, dep):  # type: ignore[no-untyped-def]
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _charge(price, h, paid, cap_slot, cap):  # type: ignore[no-untyped-def]
-    """Charge ``price`` on group ``h`` under its day cap, ``paid`` being charged so far."""
+def _charge(price, h, src, cap_slot, cap):  # type: ignore[no-untyped-def]
+    """Charge ``price`` on group ``h`` under its day cap, ``src`` the label paying."""
     e = cap_slot[h]
     if e < 0:
         return price
-    return min(price, cap[h] - paid[e])
+    return min(price, cap[h] - src[F_P + e])
 
 
-@nb.njit(cache=True, nogil=True)
-def _board_options(p, dep, trip, cost, g, x, n, paid, fares, horizon, c_max, last, rb, n_rb,  # type: ignore[no-untyped-def]
-                   new_paid):
-    """Add the route labels of boarding ``trip`` (leaving at ``dep``) from a fare state."""
+@nb.njit(cache=True, nogil=True, inline="always")
+def _board_options(p, dep, trip, src, cur, fares, horizon, c_max, last, rb, n_rb, n_slots):  # type: ignore[no-untyped-def]
+    """Add the route labels of boarding ``trip`` (leaving at ``dep``) from label ``src``."""
     (pattern_group, pattern_price, bounds, xfer_price, xfer_counts, window, max_xfer,
      cap_slot, cap, uncounted) = fares
     h = pattern_group[p]
     price = pattern_price[p, _regime(bounds, dep)]
+    cost, g, x, n = src[F_C], src[F_G], src[F_X], src[F_N]
+    cur[:] = src
+    cur[F_T] = trip
     if price == 0:  # a free ride: the ticket passes through
-        return _route_insert(rb, n_rb, trip, cost, g, x, n, paid, horizon, last, uncounted)
+        return _route_insert(rb, n_rb, cur, horizon, last, uncounted, n_slots)
+    e = cap_slot[h]
     # Buy a single of group h.
-    c = _charge(price, h, paid, cap_slot, cap)
+    c = _charge(price, h, src, cap_slot, cap)
     if cost + c <= c_max:
-        new_paid[:] = paid
-        if cap_slot[h] >= 0:
-            new_paid[cap_slot[h]] += c
-        n_rb = _route_insert(rb, n_rb, trip, cost + c, h, dep + window[h], max_xfer[h], new_paid,
-                             horizon,
-                             last, uncounted)
+        cur[F_C] = cost + c
+        cur[F_G] = h
+        cur[F_X] = dep + window[h]
+        cur[F_N] = max_xfer[h]
+        if e >= 0:
+            cur[F_P + e] = src[F_P + e] + c
+        n_rb = _route_insert(rb, n_rb, cur, horizon, last, uncounted, n_slots)
         if n_rb < 0:
             return n_rb
     # Use the ticket held.
     if g >= 0 and xfer_price[g, h] >= 0 and dep <= x and (n > 0 or not xfer_counts[g, h]):
-        c = _charge(xfer_price[g, h], h, paid, cap_slot, cap)
+        c = _charge(xfer_price[g, h], h, src, cap_slot, cap)
         if cost + c <= c_max:
-            new_paid[:] = paid
-            if cap_slot[h] >= 0:
-                new_paid[cap_slot[h]] += c
-            n_rb = _route_insert(rb, n_rb, trip, cost + c, g, x, n - xfer_counts[g, h], new_paid,
-                                 horizon,
-                                 last, uncounted)
+            cur[F_C] = cost + c
+            cur[F_G] = g
+            cur[F_X] = x
+            cur[F_N] = n - xfer_counts[g, h]
+            if e >= 0:
+                cur[F_P + e] = src[F_P + e] + c
+            n_rb = _route_insert(rb, n_rb, cur, horizon, last, uncounted, n_slots)
     return n_rb
 
 
-@nb.njit(cache=True, nogil=True)
-def _board(p, i, t_first, t_last, trip_time_ptr, dep_s, earliest, cost, g, x, n, paid, fares,  # type: ignore[no-untyped-def]
-           horizon, c_max, last, rb, n_rb, new_paid):
+@nb.njit(cache=True, nogil=True, inline="always")
+def _find_trip_near(dep_s, trip_time_ptr, t_first, t_last, i, earliest, hint):  # type: ignore[no-untyped-def]
+    """:func:`_find_trip`, looking first next to ``hint`` (a trip found before, -1 none).
+
+    Labels boarding one pattern mostly catch the same trip or one next to
+    it: a few steps from the hint replace most binary searches.
+    """
+    if hint < 0:
+        return _find_trip(dep_s, trip_time_ptr, t_first, t_last, i, earliest)
+    if dep_s[trip_time_ptr[hint] + i] >= earliest:
+        for _ in range(3):
+            if hint == t_first or dep_s[trip_time_ptr[hint - 1] + i] < earliest:
+                return hint
+            hint -= 1
+        return _find_trip(dep_s, trip_time_ptr, t_first, hint + 1, i, earliest)
+    for _ in range(3):
+        hint += 1
+        if hint == t_last:
+            return -1
+        if dep_s[trip_time_ptr[hint] + i] >= earliest:
+            return hint
+    return _find_trip(dep_s, trip_time_ptr, hint + 1, t_last, i, earliest)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _board(p, i, t_first, t_last, trip_time_ptr, dep_s, earliest, src, cur, fares, horizon,  # type: ignore[no-untyped-def]
+           c_max, last, rb, n_rb, n_slots, hint):
     """Board the candidate trips of pattern ``p`` at position ``i`` (module docstring)."""
     bounds = fares[2]
     window = fares[5]
     h = fares[0][p]
-    trip = _find_trip(dep_s, trip_time_ptr, t_first, t_last, i, earliest)
+    trip = _find_trip_near(dep_s, trip_time_ptr, t_first, t_last, i, earliest, hint)
     if trip < 0:
         return n_rb
     dep = dep_s[trip_time_ptr[trip] + i]
     while dep <= horizon:
-        n_rb = _board_options(p, dep, trip, cost, g, x, n, paid, fares, horizon, c_max, last, rb,
-                              n_rb, new_paid)
+        n_rb = _board_options(p, dep, trip, src, cur, fares, horizon, c_max, last, rb, n_rb,
+                              n_slots)
         if n_rb < 0:
             return n_rb
         reg = _regime(bounds, dep)
@@ -303,8 +228,8 @@ def _board(p, i, t_first, t_last, trip_time_ptr, dep_s, earliest, cost, g, x, n,
 
 @nb.njit(cache=True, nogil=True)
 def _scan(tt, fares, queue, n_queue, first_pos, k, t0, max_trip_s, max_rides, c_max, stamp,  # type: ignore[no-untyped-def]
-          ride, board, rb, new_paid, dirty, dirty_list, n_dirty, ridden, ridden_list, n_ridden,
-          budgets):
+          ride, ride_cnt, board, board_cnt, rb, src, cur, dirty, dirty_list, n_dirty, ridden,
+          ridden_list, n_ridden, budgets, n_slots):
     """Round ``k``: ride each queued pattern from the labels made in round ``k - 1``.
 
     Returns ``(n_dirty, n_ridden, ok)``; ``ok`` is False on a bag overflow.
@@ -314,8 +239,7 @@ def _scan(tt, fares, queue, n_queue, first_pos, k, t0, max_trip_s, max_rides, c_
     uncounted = fares[9]
     horizon = t0 + max_trip_s
     last = k == max_rides
-    bt, b_cost, bg, bx, bn, bst, b_paid, bcnt = board
-    rtrip, r_cost, rg, rx, rn, r_paid = rb
+    nf = src.shape[0]
     for qi in range(n_queue):
         p = queue[qi]
         start = first_pos[p]
@@ -329,11 +253,12 @@ def _scan(tt, fares, queue, n_queue, first_pos, k, t0, max_trip_s, max_rides, c_
             s = pattern_stops[ps + i]
             if n_rb > 0 and can_alight[ps + i]:
                 for j in range(n_rb):
-                    a = arr_s[trip_time_ptr[rtrip[j]] + i]
+                    a = arr_s[trip_time_ptr[rb[j, F_T]] + i]
                     if a > horizon:
                         continue
-                    flags = _insert_up(ride, k, max_rides + 1, s, a, r_cost[j], rg[j], rx[j], rn[j],
-                                       r_paid[j], stamp, horizon, max_rides, uncounted, budgets)
+                    flags = _insert_up(ride, ride_cnt, k, max_rides + 1, s, a, rb[j, F_C],
+                                       rb[j], stamp, horizon, max_rides, uncounted, budgets,
+                                       n_slots)
                     if flags < 0:
                         return n_dirty, n_ridden, False
                     if flags & 1 and not ridden[s]:
@@ -348,46 +273,50 @@ def _scan(tt, fares, queue, n_queue, first_pos, k, t0, max_trip_s, max_rides, c_
                 break
             if not can_board[ps + i]:
                 continue
-            for j in range(bcnt[k - 1, s]):
-                if bst[k - 1, s, j] != stamp - 1:
+            for j in range(board_cnt[k - 1, s]):
+                if board[k - 1, s, j, F_ST] != stamp - 1:
                     continue
-                n_rb = _board(p, i, t_first, t_last, trip_time_ptr, dep_s,
-                              bt[k - 1, s, j] + board_wait_s, b_cost[k - 1, s, j], bg[k - 1, s, j],
-                              bx[k - 1, s, j], bn[k - 1, s, j], b_paid[k - 1, s, j], fares, horizon,
-                              c_max, last, rb, n_rb, new_paid)
+                for f in range(nf):
+                    src[f] = board[k - 1, s, j, f]
+                hint = rb[0, F_T] if n_rb > 0 else -1
+                n_rb = _board(p, i, t_first, t_last, trip_time_ptr, dep_s, src[F_T] + board_wait_s,
+                              src, cur, fares, horizon, c_max, last, rb, n_rb, n_slots, hint)
                 if n_rb < 0:
                     return n_dirty, n_ridden, False
     return n_dirty, n_ridden, True
 
 
 @nb.njit(cache=True, nogil=True)
-def _transfer(walks, uncounted, k, t0, max_trip_s, max_rides, stamp, ride, board, marked,  # type: ignore[no-untyped-def]
-              marked_list, ridden, ridden_list, n_ridden, budgets):
+def _transfer(walks, uncounted, k, t0, max_trip_s, max_rides, stamp, ride, ride_cnt, board,  # type: ignore[no-untyped-def]
+              board_cnt, src, marked, marked_list, ridden, ridden_list, n_ridden, budgets,
+              n_slots):
     """Walk transfers (staying put included) from the labels ridden to in round ``k``.
 
     Returns ``(n_marked, ok)``.
     """
     transfer_ptr, transfer_stop, transfer_s = walks
     horizon = t0 + max_trip_s
-    rt, r_cost, rg, rx, rn, rst, r_paid, rcnt = ride
+    nf = src.shape[0]
     n_marked = 0
     for r in range(n_ridden):
         s = ridden_list[r]
         ridden[s] = False
         if k == max_rides:
             continue
-        for j in range(rcnt[k, s]):
-            if rst[k, s, j] != stamp:
+        for j in range(ride_cnt[k, s]):
+            if ride[k, s, j, F_ST] != stamp:
                 continue
-            v = rt[k, s, j]
+            for f in range(nf):
+                src[f] = ride[k, s, j, f]
+            v = src[F_T]
+            cost = src[F_C]
             first = transfer_ptr[s]
             end = _legs_end(transfer_s, first, transfer_ptr[s + 1], horizon - v)
             for e in range(first - 1, end):
                 s2 = s if e < first else transfer_stop[e]
                 v2 = v if e < first else v + transfer_s[e]
-                flags = _insert_up(board, k, max_rides, s2, v2, r_cost[k, s, j], rg[k, s, j],
-                                   rx[k, s, j], rn[k, s, j], r_paid[k, s, j], stamp, horizon, -1,
-                                   uncounted, budgets)
+                flags = _insert_up(board, board_cnt, k, max_rides, s2, v2, cost, src, stamp,
+                                   horizon, -1, uncounted, budgets, n_slots)
                 if flags < 0:
                     return n_marked, False
                 if flags & 1 and not marked[s2]:
@@ -398,22 +327,21 @@ def _transfer(walks, uncounted, k, t0, max_trip_s, max_rides, stamp, ride, board
 
 
 @nb.njit(cache=True, nogil=True)
-def _egress(egress, t0, max_trip_s, max_rides, base, ride, dirty, dirty_list, n_dirty,  # type: ignore[no-untyped-def]
-            budgets, best, stop_best):
+def _egress(egress, t0, max_trip_s, max_rides, base, ride, ride_cnt, dirty, dirty_list,  # type: ignore[no-untyped-def]
+            n_dirty, budgets, best, stop_best):
     """Egress walks from the labels of this minute in the last ride row; clears the flags."""
     egress_ptr, egress_dest, egress_s = egress
-    rt, r_cost, rst, rcnt = ride[0], ride[1], ride[5], ride[7]
     n_budgets = len(budgets)
     for r in range(n_dirty):
         s = dirty_list[r]
         dirty[s] = False
         # The earliest new arrival within each budget, then one pass over the legs.
         stop_best[:] = UNREACHED
-        for j in range(rcnt[max_rides, s]):
-            if rst[max_rides, s, j] < base:
+        for j in range(ride_cnt[max_rides, s]):
+            if ride[max_rides, s, j, F_ST] < base:
                 continue
-            v = rt[max_rides, s, j]
-            c = r_cost[max_rides, s, j]
+            v = ride[max_rides, s, j, F_T]
+            c = ride[max_rides, s, j, F_C]
             for b in range(n_budgets):
                 if budgets[b] >= c and v < stop_best[b]:
                     stop_best[b] = v
@@ -436,18 +364,19 @@ def _egress(egress, t0, max_trip_s, max_rides, base, ride, dirty, dirty_list, n_
 
 @nb.njit(cache=True, nogil=True)
 def _fare_one_origin(tt, fares, walks, egress, acc_stop, acc_s, direct_dest, direct_s,  # type: ignore[no-untyped-def]
-                     departures_s, max_rides, max_trip_s, budgets, c_max, times_out, ride,
-                     board, rb, best, work):
+                     departures_s, max_rides, max_trip_s, budgets, c_max, times_out, bags,
+                     rb, best, work, n_slots):
     """Fare-aware range-RAPTOR for one origin; fills ``times_out[b, minute, dest]``.
 
     Returns False on a bag overflow (the results are then incomplete).
     """
     (marked, marked_list, ridden, ridden_list, dirty, dirty_list, first_pos, queue,
-     new_paid, no_paid, stop_best) = work
+     src, cur, stop_best) = work
+    ride, ride_cnt, board, board_cnt = bags
     stop_occ_ptr, stop_occ_pattern, stop_occ_pos = tt[9], tt[10], tt[11]
     uncounted = fares[9]
-    ride[7][:] = 0
-    board[7][:] = 0
+    ride_cnt[:] = 0
+    board_cnt[:] = 0
     best[:] = UNREACHED
     n_w = len(departures_s)
     for m in range(n_w):
@@ -456,10 +385,12 @@ def _fare_one_origin(tt, fares, walks, egress, acc_stop, acc_s, direct_dest, dir
         horizon = t0 + max_trip_s
         base = m * (max_rides + 1)
         n_marked = 0
+        cur[:] = 0
+        cur[F_G] = -1
         for a in range(len(acc_stop)):
             s = acc_stop[a]
-            flags = _insert_up(board, 0, max_rides, s, t0 + acc_s[a], 0, -1, 0, 0, no_paid, base,
-                               horizon, -1, uncounted, budgets)
+            flags = _insert_up(board, board_cnt, 0, max_rides, s, t0 + acc_s[a], 0, cur, base,
+                               horizon, -1, uncounted, budgets, n_slots)
             if flags < 0:
                 return False
             if flags & 1 and not marked[s]:
@@ -481,13 +412,13 @@ def _fare_one_origin(tt, fares, walks, egress, acc_stop, acc_s, direct_dest, dir
                                       marked_list, n_marked, first_pos, queue)
             n_dirty, n_ridden, ok = _scan(
                 tt, fares, queue, n_queue, first_pos, k, t0, max_trip_s, max_rides, c_max,
-                base + k, ride, board, rb, new_paid, dirty, dirty_list, n_dirty, ridden,
-                ridden_list, 0, budgets)
+                base + k, ride, ride_cnt, board, board_cnt, rb, src, cur, dirty, dirty_list,
+                n_dirty, ridden, ridden_list, 0, budgets, n_slots)
             if not ok:
                 break
             n_marked, ok = _transfer(walks, uncounted, k, t0, max_trip_s, max_rides, base + k,
-                                     ride, board, marked, marked_list, ridden, ridden_list,
-                                     n_ridden, budgets)
+                                     ride, ride_cnt, board, board_cnt, src, marked, marked_list,
+                                     ridden, ridden_list, n_ridden, budgets, n_slots)
             if not ok:
                 break
         if not ok:
@@ -499,24 +430,13 @@ def _fare_one_origin(tt, fares, walks, egress, acc_stop, acc_s, direct_dest, dir
             return False
         for mm in range(n_marked):
             marked[marked_list[mm]] = False
-        _egress(egress, t0, max_trip_s, max_rides, base, ride, dirty, dirty_list, n_dirty,
-                budgets, best, stop_best)
+        _egress(egress, t0, max_trip_s, max_rides, base, ride, ride_cnt, dirty, dirty_list,
+                n_dirty, budgets, best, stop_best)
         for b in range(len(budgets)):
             for d in range(best.shape[1]):
                 travel_s = best[b, d] - t0
                 times_out[b, w, d] = travel_s if travel_s <= max_trip_s else UNREACHED
     return True
-
-
-def _bag(n_rows, n_stops, cap, n_slots):  # type: ignore[no-untyped-def]
-    """Allocate a bag: ``(t, cost, g, x, n, stamp, paid, count)``, ``n_rows`` rows of every stop."""
-    shape = (n_rows, n_stops, cap)
-    return (np.empty(shape, np.int32), np.empty(shape, np.int32), np.empty(shape, np.int32),
-            np.empty(shape, np.int32), np.empty(shape, np.int32), np.empty(shape, np.int32),
-            np.empty(shape + (n_slots,), np.int32), np.zeros((n_rows, n_stops), np.int32))
-
-
-_bag_jit = nb.njit(cache=True, nogil=True)(_bag)
 
 
 @nb.njit(cache=True, nogil=True)
@@ -531,8 +451,9 @@ def fare_range_raptor(  # type: ignore[no-untyped-def]
     regime_bounds_s, transfer_price, transfer_counts (uint8), window_s,
     max_transfers (``UNLIMITED`` for none), cap_slot (-1: no day cap), cap,
     uncounted (uint8: the group accepts a change that does not count))``,
-    all ``int32`` unless said; ``budgets`` (``int32``, ascending, minor units)
-    and the capacities of the stop and route bags.
+    all ``int32`` unless said; ``budgets`` (``int32``, ascending, minor units;
+    labels dearer than the last are dropped) and the capacities of the stop
+    and route bags.
 
     Returns
     -------
@@ -550,22 +471,23 @@ def fare_range_raptor(  # type: ignore[no-untyped-def]
     n_stops = len(stop_occ_ptr) - 1
     n_patterns = len(tt[0]) - 1
     n_budgets = len(budgets)
-    n_slots = max(1, int(fares[7].max()) + 1) if len(fares[7]) > 0 else 1
+    n_slots = int(fares[7].max()) + 1 if len(fares[7]) > 0 else 0
+    nf = max(8, F_P + n_slots)
     c_max = budgets[n_budgets - 1]
     out = np.empty((n_orig, n_budgets, len(percentile_ranks), n_dests), dtype=np.int32)
     times = np.empty((n_budgets, n_minutes, n_dests), dtype=np.int32)
-    ride = _bag_jit(max_rides + 1, n_stops, stop_cap, n_slots)
-    board = _bag_jit(max(max_rides, 1), n_stops, stop_cap, n_slots)
-    rb = (np.empty(route_cap, np.int32), np.empty(route_cap, np.int32),
-          np.empty(route_cap, np.int32), np.empty(route_cap, np.int32),
-          np.empty(route_cap, np.int32), np.empty((route_cap, n_slots), np.int32))
+    n_board_rows = max(max_rides, 1)
+    bags = (np.empty((max_rides + 1, n_stops, stop_cap, nf), np.int32),
+            np.zeros((max_rides + 1, n_stops), np.int32),
+            np.empty((n_board_rows, n_stops, stop_cap, nf), np.int32),
+            np.zeros((n_board_rows, n_stops), np.int32))
+    rb = np.empty((route_cap, nf), np.int32)
     best = np.empty((n_budgets, n_dests), dtype=np.int32)
     work = (np.zeros(n_stops, dtype=np.bool_), np.empty(n_stops, dtype=np.int32),
             np.zeros(n_stops, dtype=np.bool_), np.empty(n_stops, dtype=np.int32),
             np.zeros(n_stops, dtype=np.bool_), np.empty(n_stops, dtype=np.int32),
             np.full(n_patterns, -1, dtype=np.int32), np.empty(n_patterns, dtype=np.int32),
-            np.zeros(n_slots, np.int32), np.zeros(n_slots, np.int32),
-            np.empty(n_budgets, np.int32))
+            np.zeros(nf, np.int32), np.zeros(nf, np.int32), np.empty(n_budgets, np.int32))
     shift = _bucket_shift(max_trip_s)
     counts = np.empty((max_trip_s >> shift) + 2, dtype=np.int32)
     column = np.empty(n_minutes, dtype=np.int32)
@@ -575,7 +497,7 @@ def fare_range_raptor(  # type: ignore[no-untyped-def]
         d0, d1 = direct_ptr[o], direct_ptr[o + 1]
         ok = _fare_one_origin(tt, fares, walks, egress, access_stop[a0:a1], access_s[a0:a1],
                               direct_dest[d0:d1], direct_s[d0:d1], departures_s, max_rides,
-                              max_trip_s, budgets, c_max, times, ride, board, rb, best, work)
+                              max_trip_s, budgets, c_max, times, bags, rb, best, work, n_slots)
         if not ok:
             return False, out
         for b in range(n_budgets):

@@ -10,6 +10,11 @@ at most the budget" over the departure window, with the plain engine's
 conventions (board slack, pickup/drop-off, transfers, ``max_rides``,
 ``max_trip_min``).
 
+**Unlimited budget.** :data:`UNLIMITED_BUDGET` asks for the fastest journey
+whatever it costs, which is the plain engine's answer at the same
+``max_trip_min``: it is computed by :mod:`routes.engine.raptor`, and the fare
+search prunes labels dearer than the largest finite budget.
+
 **Horizon.** Journeys longer than ``request.routing.max_trip_min`` are not
 searched, as in the plain engine; it is also the fare search's horizon, so
 pass the largest cutoff the results will be compared with (for example 45
@@ -38,6 +43,7 @@ from routes.engine._raptor_kernels import UNREACHED
 from routes.engine.raptor import (
     _prepared_network,
     _prepared_walks,
+    compute_snapped_travel_times,
     link_points,
     percentile_ranks,
     same_places_on_streets,
@@ -146,6 +152,8 @@ def compute_snapped_fare_travel_times(
     access, direct, egress = walks.access, walks.direct, walks.egress
     kfares = kernel_fares(fares, len(prep.ktt.pattern_stop_ptr) - 1)
     budgets, inverse = _budgets(budgets_minor)
+    n_unlimited = int((budgets == UNLIMITED_BUDGET).sum())
+    budgets = budgets[:len(budgets) - n_unlimited]  # the plain engine answers those
     ranks = percentile_ranks(request.percentiles, request.window_min)
     departures = request.departures_s
     n_orig, n_dest = origins.n_points, destinations.n_points
@@ -184,15 +192,21 @@ def compute_snapped_fare_travel_times(
 
     n_workers = n_threads or os.cpu_count() or 1
     done = 0
-    with ThreadPoolExecutor(max_workers=n_workers) as pool:
-        for finished in pool.map(run_batch, range(0, n_orig, batch)):
-            done += finished
-            progress(done, n_orig)
+    if len(budgets):
+        with ThreadPoolExecutor(max_workers=n_workers) as pool:
+            for finished in pool.map(run_batch, range(0, n_orig, batch)):
+                done += finished
+                progress(done, n_orig)
+    minutes = np.where(out == UNREACHED, np.nan, out / 60.0)
+    if n_unlimited:
+        plain = compute_snapped_travel_times(network, origins, destinations, request,
+                                             n_threads=n_threads)
+        minutes = np.concatenate([minutes] + [plain[:, None]] * n_unlimited, axis=1)
+        progress(n_orig, n_orig)
     logger.info("fare-aware travel times: %s origins x %s destinations, %d departures, "
                 "%d budgets; %.1f s", f"{n_orig:,}", f"{n_dest:,}", request.window_min,
-                len(budgets), time.perf_counter() - started)
-    out = out[:, inverse]
-    return np.where(out == UNREACHED, np.nan, out / 60.0)
+                len(inverse), time.perf_counter() - started)
+    return minutes[:, inverse]
 
 
 def compute_fare_travel_time_array(

@@ -142,3 +142,15 @@ def test_frequencies_run_as_their_fixed_expansion_only() -> None:
     fixed = {**query, "frequency_phase": "fixed"}
     _same(run_fare_engine(net, fixed, H7, 5, PCTS, fares, BUDGETS),
           run_fare_oracle(net, fixed, H7, 5, PCTS, fares, BUDGETS))
+
+
+@pytest.mark.parametrize("seed", [3, 8])
+def test_a_budget_no_journey_reaches_gives_the_plain_times(seed: int) -> None:
+    """The fare search itself (not the plain engine answering ``UNLIMITED_BUDGET``) at a
+    finite budget above every fare the network allows matches the plain engine."""
+    net, query, dep, fares = _random_case(seed, max_walk_s=600)
+    plain = run_plain_engine(net, query, dep, 8, PCTS)
+    ours = run_fare_engine(net, query, dep, 8, PCTS, fares, [0, 300, 10**6])
+    _same(ours[:, -1], plain)
+    _same(run_fare_engine(net, query, dep, 8, PCTS, fares, [UNLIMITED_BUDGET, 0, 300]),
+          ours[:, [2, 0, 1]])
