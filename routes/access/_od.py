@@ -6,7 +6,7 @@ import logging
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -110,29 +110,12 @@ def _od_pairs(
     destination = destination_ids.get_indexer(matrix["to_id"])
 
     if origins_strict and (origin < 0).any():
-        unknown = pd.unique(matrix["from_id"][origin < 0])
-        msg = (
-            f"travel-time matrix: {len(unknown)} from_id value(s) are not zone ids "
-            f"(first: {unknown[0]!r}); compute the matrix from these zones"
-        )
-        raise InputError(msg)
+        _refuse_other_origins(pd.unique(matrix["from_id"][origin < 0]))
     keep = (origin >= 0) & (destination >= 0)
     if len(matrix) and len(origin_ids) and len(destination_ids) and not keep.any():
-        msg = (
-            f"travel-time matrix: no row links the origins to the {destinations_what} "
-            f"(e.g. from_id {matrix['from_id'].iloc[0]!r}, to_id {matrix['to_id'].iloc[0]!r}); "
-            "check that the ids match the zone and destination id columns, as strings"
-        )
-        raise InputError(msg)
+        _refuse_unlinked(destinations_what, matrix["from_id"].iloc[0], matrix["to_id"].iloc[0])
     n_missing = len(destination_ids) - len(np.unique(destination[destination >= 0]))
-    if n_missing:
-        warnings.warn(
-            f"{n_missing} of {len(destination_ids)} {destinations_what} never appear as "
-            "to_id in the travel-time matrix and count as unreachable; check that they "
-            "were snapped and that the ids match",
-            RoutesWarning,
-            stacklevel=stacklevel,
-        )
+    _warn_missing(n_missing, len(destination_ids), destinations_what, stacklevel)
     time = matrix[time_column].to_numpy(dtype=np.float64, na_value=np.nan)
     logger.debug(
         "travel-time matrix: %d of %d rows link %d origins to %d %s",
@@ -165,6 +148,37 @@ def _origin_index(origins: Iterable[str] | None, from_ids: Iterable[object]) -> 
     _check_ids(origin_ids, "origins")
     return origin_ids
 
+
+
+def _refuse_other_origins(unknown: Any) -> None:
+    """Raise: the matrix has from_ids that are not zones (``origins_strict``)."""
+    msg = (f"travel-time matrix: {len(unknown)} from_id value(s) are not zone ids "
+           f"(first: {unknown[0]!r}); compute the matrix from these zones")
+    raise InputError(msg)
+
+
+def _refuse_unlinked(destinations_what: str, from_id: object, to_id: object) -> None:
+    """Raise: no row of the matrix joins an origin to a destination."""
+    msg = (f"travel-time matrix: no row links the origins to the {destinations_what} "
+           f"(e.g. from_id {from_id!r}, to_id {to_id!r}); check that the ids match the zone "
+           "and destination id columns, as strings")
+    raise InputError(msg)
+
+
+def _warn_missing(n_missing: int, n_destinations: int, destinations_what: str,
+                  stacklevel: int) -> None:
+    """Warn that destinations never appear as to_id (they count as unreachable).
+
+    ``stacklevel`` as the caller's own (this function adds its frame).
+    """
+    if n_missing:
+        warnings.warn(
+            f"{n_missing} of {n_destinations} {destinations_what} never appear as "
+            "to_id in the travel-time matrix and count as unreachable; check that they "
+            "were snapped and that the ids match",
+            RoutesWarning,
+            stacklevel=stacklevel + 1,
+        )
 
 def _dense_pairs(
     matrix: DenseMatrix,
@@ -210,29 +224,12 @@ def _dense_pairs(
     row = origin_ids.get_indexer(pd.Index(matrix.from_ids))
     col = destination_ids.get_indexer(pd.Index(matrix.to_ids))
     if origins_strict and (row < 0).any():
-        unknown = matrix.from_ids[row < 0]
-        msg = (
-            f"travel-time matrix: {len(unknown)} from_id value(s) are not zone ids "
-            f"(first: {unknown[0]!r}); compute the matrix from these zones"
-        )
-        raise InputError(msg)
+        _refuse_other_origins(matrix.from_ids[row < 0])
     rows, cols = np.flatnonzero(row >= 0), np.flatnonzero(col >= 0)
     if len(matrix) and len(origin_ids) and len(destination_ids) and not (len(rows) and len(cols)):
-        msg = (
-            f"travel-time matrix: no row links the origins to the {destinations_what} "
-            f"(e.g. from_id {matrix.from_ids[0]!r}, to_id {matrix.to_ids[0]!r}); "
-            "check that the ids match the zone and destination id columns, as strings"
-        )
-        raise InputError(msg)
+        _refuse_unlinked(destinations_what, matrix.from_ids[0], matrix.to_ids[0])
     n_missing = len(destination_ids) - (len(np.unique(col[cols])) if len(matrix.from_ids) else 0)
-    if n_missing:
-        warnings.warn(
-            f"{n_missing} of {len(destination_ids)} {destinations_what} never appear as "
-            "to_id in the travel-time matrix and count as unreachable; check that they "
-            "were snapped and that the ids match",
-            RoutesWarning,
-            stacklevel=stacklevel,
-        )
+    _warn_missing(n_missing, len(destination_ids), destinations_what, stacklevel)
     time = minutes[np.ix_(rows, cols)] if len(rows) < len(row) or len(cols) < len(col) \
         else minutes
     logger.debug("travel-time matrix: %d of %d pairs link %d origins to %d %s",

@@ -65,6 +65,18 @@ def _legs_end(leg_s, first, end, budget_s):  # type: ignore[no-untyped-def]
     return end
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _enqueue(p, pos, first_pos, queue, n_queue):  # type: ignore[no-untyped-def]
+    """Queue pattern ``p`` from position ``pos`` (or lower its start); return the queue length."""
+    if first_pos[p] < 0:
+        first_pos[p] = pos
+        queue[n_queue] = p
+        return n_queue + 1
+    if pos < first_pos[p]:
+        first_pos[p] = pos
+    return n_queue
+
+
 @nb.njit(cache=True, nogil=True)
 def _queue_patterns(  # type: ignore[no-untyped-def]
     stop_occ_ptr, stop_occ_pattern, stop_occ_pos, marked, marked_list, n_marked, first_pos, queue
@@ -81,12 +93,7 @@ def _queue_patterns(  # type: ignore[no-untyped-def]
         for q in range(stop_occ_ptr[s], stop_occ_ptr[s + 1]):
             p = stop_occ_pattern[q]
             pos = stop_occ_pos[q]
-            if first_pos[p] < 0:
-                first_pos[p] = pos
-                queue[n_queue] = p
-                n_queue += 1
-            elif pos < first_pos[p]:
-                first_pos[p] = pos
+            n_queue = _enqueue(p, pos, first_pos, queue, n_queue)
     return n_queue
 
 
@@ -124,12 +131,7 @@ def _queue_new_departures(tt, marked, marked_list, n_marked, before, board, firs
                                   pattern_trip_ptr[p + 1], pos, now)
                 if trip < 0 or dep_s[trip_time_ptr[trip] + pos] >= old + board_wait_s:
                     continue
-            if first_pos[p] < 0:
-                first_pos[p] = pos
-                queue[n_queue] = p
-                n_queue += 1
-            elif pos < first_pos[p]:
-                first_pos[p] = pos
+            n_queue = _enqueue(p, pos, first_pos, queue, n_queue)
     return n_queue
 
 
