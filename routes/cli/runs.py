@@ -51,12 +51,15 @@ def _print_scorecard(run: Any) -> None:
 @click.option("--persona", type=click.Choice(["adult", "encts"]), default=None,
               help="Whose fares (with [fares] in routes.toml): adult, or encts (older and "
                    "disabled person's bus pass). Default: [fares].persona.")
+@click.option("--no-isochrones", is_flag=True, default=False,
+              help="Draw no reachable areas on map.html and in the report: they are most of "
+                   "the time of an evaluation on a large study area.")
 @click.pass_obj
 def evaluate(state: State, proposals: tuple[Path, ...], out: Path | None, force: bool,
              allow_feed_errors: bool, allow_data_loss: bool, keep_duplicate_trips: bool,
              engine: str, r5_classpath: Path | None, scheduler: str | None,
              workers: int | None, pdf: bool, map_zones: tuple[str, ...],
-             persona: str | None) -> None:
+             persona: str | None, no_isochrones: bool) -> None:
     """Evaluate proposal GeoJSON files; write outputs/<proposal>/ for each.
 
     Each run folder holds zones.gpkg, zones.csv, matrix.parquet,
@@ -69,6 +72,9 @@ def evaluate(state: State, proposals: tuple[Path, ...], out: Path | None, force:
     from routes.runs.write import check_run_folders
 
     check_engine_options(engine, r5_classpath, scheduler, workers)
+    if no_isochrones and map_zones:
+        raise click.UsageError("--map-zone chooses where reachable areas are drawn from; "
+                               "drop it or --no-isochrones")
     area = state.study_area()
     if persona is not None:
         if area.fares is None:
@@ -84,7 +90,8 @@ def evaluate(state: State, proposals: tuple[Path, ...], out: Path | None, force:
                      scheduler=scheduler, workers=workers) as chosen:
         results = evaluate_to_folders(study, list(proposals), out_root=out_root, force=force,
                                       progress_factory=step_progress(state), engine=chosen,
-                                      pdf=pdf, map_zones=map_zones or None)
+                                      pdf=pdf, map_zones=map_zones or None,
+                                      isochrones=not no_isochrones)
     for run in results:
         _print_scorecard(run)
 

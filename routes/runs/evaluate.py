@@ -61,6 +61,7 @@ def evaluate_to_folders(
     engine: TravelTimeEngine | None = None,
     pdf: bool = False,
     map_zones: Sequence[str] | None = None,
+    isochrones: bool = True,
 ) -> list[EvaluationRun]:
     """Evaluate proposals against the baseline and write one run folder each.
 
@@ -88,6 +89,10 @@ def evaluate_to_folders(
     map_zones
         Zones to draw isochrones from on the map (default: the most deprived
         zones that gain).
+    isochrones
+        Draw the areas reachable from those zones on the map and in the
+        report; ``False`` skips them (on a large study area they take most of
+        an evaluation's time).
 
     Returns
     -------
@@ -120,7 +125,7 @@ def evaluate_to_folders(
     with record_warnings() as shared:
         pages = run_page_names(pdf=pdf)  # checks the map and PDF packages before any work
     baseline = compute_baseline(study, engine=engine, progress=step("baseline"))
-    n_map_zones = 3 if "map.html" in pages else 0  # isochrones only for a map
+    n_map_zones = 3 if "map.html" in pages and isochrones else 0  # only for a map
     runs = []
     for proposal, (_, load_warnings), folder in zip(proposals, loaded, folders, strict=True):
         evaluation = evaluate_proposal(study, proposal, baseline=baseline, engine=engine,

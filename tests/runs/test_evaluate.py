@@ -283,6 +283,28 @@ def test_cli_evaluate_prints_the_scorecard(line_study: Path) -> None:
     assert {p.name for p in folder.iterdir() if p.is_file()} >= RUN_FILES
 
 
+def test_cli_evaluate_without_isochrones_draws_no_reachable_areas(line_study: Path) -> None:
+    pytest.importorskip("folium")
+    from _map_reader import overlays
+
+    proposal = write_link_proposal(line_study.parent)
+    drawn = {}
+    for flag in ((), ("--no-isochrones",)):
+        out = line_study.parent / f"runs{len(flag)}"
+        result = run("--config", line_study, "evaluate", proposal, "--out", out, *flag)
+        assert result.exit_code == 0, result.output
+        page = (out / "link" / "map.html").read_text(encoding="utf-8")
+        drawn[flag] = [name for name in overlays(page) if name.startswith("Reachable")]
+        assert (out / "link" / "report.html").is_file()
+    assert drawn[()], "the line study draws reachable areas by default"
+    assert drawn[("--no-isochrones",)] == []
+    refused = run("--config", line_study, "evaluate", proposal, "--no-isochrones",
+                  "--map-zone", "Z1", "--out", line_study.parent / "runs2")
+    assert refused.exit_code == 2
+    assert "drop it or --no-isochrones" in refused.output
+    assert not (line_study.parent / "runs2").exists()
+
+
 def test_cli_evaluate_refuses_to_overwrite_without_force(line_study: Path) -> None:
     proposal = write_link_proposal(line_study.parent)
     out = line_study.parent / "runs"
