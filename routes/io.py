@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # geopandas (~20 MB) only where layers are written, not on th
 __all__ = [
     "ZIP_DATE_TIME",
     "atomic_path",
+    "refuse_existing",
     "write_bytes",
     "write_gpkg",
     "write_json",
@@ -38,6 +39,28 @@ __all__ = [
     "write_zip",
     "zip_bytes",
 ]
+
+
+def refuse_existing(path: Path, *, overwrite: bool, option: str | None = None) -> None:
+    """Refuse to write the file ``path`` over a folder, or over a file unless ``overwrite``.
+
+    ``option`` names the command-line option that gave the path (``"--out"``),
+    so the message can say which one to change.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``path`` is a folder, or exists and ``overwrite`` is false.
+    """
+    give = f"give {option} a file name" if option else "give a file name"
+    if path.is_dir():
+        msg = f"{path} is a folder; {give}, e.g. {path / ('out' + path.suffix)}"
+        raise OutputExistsError(msg)
+    if path.exists() and not overwrite:
+        msg = (f"{path} exists; pass --force to replace it or choose another {option}"
+               if option else
+               f"{path} exists; pass --force to overwrite it or choose another name")
+        raise OutputExistsError(msg)
 
 
 @contextmanager
@@ -59,12 +82,7 @@ def atomic_path(path: Path, *, overwrite: bool = False) -> Iterator[Path]:
         If the disk refuses the write (full, read-only...), naming ``path``.
     """
     path = Path(path)
-    if path.is_dir():
-        msg = f"{path} is a folder; give a file name, e.g. {path / ('out' + path.suffix)}"
-        raise OutputExistsError(msg)
-    if path.exists() and not overwrite:
-        msg = f"{path} exists; pass --force to overwrite it or choose another name"
-        raise OutputExistsError(msg)
+    refuse_existing(path, overwrite=overwrite)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=path.suffix,

@@ -173,14 +173,9 @@ def progress_enabled(verbosity: int) -> bool:
 
 def refuse_overwrite(path: Path, force: bool) -> None:
     """Check an output *file* before any work: not a folder, not there unless ``--force``."""
-    from routes.errors import OutputExistsError
+    from routes.io import refuse_existing
 
-    if path.is_dir():
-        msg = f"{path} is a folder; give --out a file name, e.g. {path / ('out' + path.suffix)}"
-        raise OutputExistsError(msg)
-    if path.exists() and not force:
-        msg = f"{path} exists; pass --force to replace it or choose another --out"
-        raise OutputExistsError(msg)
+    refuse_existing(path, overwrite=force, option="--out")
 
 
 def check_run_out(folder: Path, force: bool) -> None:
