@@ -42,8 +42,8 @@ from routes.inputs.points import Points
 from routes.inputs.zones import Zones
 from routes.network.transit import TransitNetwork
 
-__all__ = ["compute_fare_access", "fare_columns", "fare_horizon_min", "fares_digest",
-           "weighted_layers"]
+__all__ = ["compute_fare_access", "distinct_places", "fare_columns", "fare_horizon_min",
+           "fare_minutes", "fares_digest", "places_key", "weighted_layers"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,29 +148,19 @@ def compute_fare_access(
         parts.append((space_layer.name, p.ids.astype(str)[keep], p.lon[keep], p.lat[keep]))
     lon = np.concatenate([p[2] for p in parts])
     lat = np.concatenate([p[3] for p in parts])
-    coords = np.round(np.column_stack([lon, lat]), 7)
-    unique, inverse = np.unique(coords, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
+    places, inverse = distinct_places(lon, lat)
     routing = replace(study.routing, max_trip_min=fare_horizon_min(study, layers))
     request = TravelTimeRequest.from_routing(routing, percentiles=routing.percentiles[:1])
     cache = cache if cache is not None else NetworkCache()
     key = hash_inputs([], {
         "value": "fare-limited minutes between coordinates",
         "network": network.digest, "routing": repr(routing), "budget": budget_minor,
-        "origins": hash_inputs([], {"lon": zones.points.lon.tolist(),
-                                    "lat": zones.points.lat.tolist()}),
-        "destinations": hash_inputs([], {"xy": unique.tolist()}),
-        "fares": fares_digest(fares),
+        **places_key(zones, places), "fares": fares_digest(fares),
     })
 
     def build() -> _FareTimes:
-        dest = Points(np.arange(len(unique)).astype(str).astype(object),
-                      unique[:, 0].astype(np.float64), unique[:, 1].astype(np.float64))
-        with warnings.catch_warnings():
-            # Points off the streets are reported by compute_access already.
-            warnings.filterwarnings("ignore", message=r".* (origins|destinations) are more than")
-            minutes = compute_fare_travel_time_array(network, zones.points, dest, request,
-                                                     fares, [budget_minor], progress=progress)
+        minutes = fare_minutes(network, zones, places, request, fares, [budget_minor],
+                               progress=progress)
         return _FareTimes(minutes[:, 0, 0, :].astype(np.float32))
 
     cached = cache.get_or_build("fare_times", key, _FareTimes, build,
@@ -199,6 +189,42 @@ def compute_fare_access(
                 name=name, origins=origin_ids)
             result[column] = counted.iloc[:, 0].to_numpy()
     return result
+
+
+def distinct_places(lon: NDArray[np.float64],
+                    lat: NDArray[np.float64]) -> tuple[Points, NDArray[np.intp]]:
+    """Return the distinct coordinates (to 1e-7 degree) as points, and each input's index there.
+
+    The fare-aware engine routes once to each place that several destinations share.
+    """
+    unique, inverse = np.unique(np.round(np.column_stack([lon, lat]), 7), axis=0,
+                                return_inverse=True)
+    places = Points(np.arange(len(unique)).astype(str).astype(object),
+                    unique[:, 0].astype(np.float64), unique[:, 1].astype(np.float64))
+    return places, inverse.ravel()
+
+
+def places_key(zones: Zones, places: Points) -> dict[str, str]:
+    """Return the cache key's parts naming the zones and the places routed to."""
+    return {"origins": hash_inputs([], {"lon": zones.points.lon.tolist(),
+                                        "lat": zones.points.lat.tolist()}),
+            "destinations": hash_inputs([], {"xy": np.column_stack(
+                [places.lon, places.lat]).tolist()})}
+
+
+def fare_minutes(network: TransitNetwork, zones: Zones, places: Points,
+                 request: TravelTimeRequest, fares: CompiledFares, budgets_minor: list[int], *,
+                 progress: ProgressCallback | None = None) -> NDArray[np.float64]:
+    """Return fare-limited minutes from the zones to the places.
+
+    As :func:`routes.engine.fare_raptor.compute_fare_travel_time_array` gives
+    them; warnings of points off the streets are left to ``compute_access``.
+    """
+    with warnings.catch_warnings():
+        # Points off the streets are reported by compute_access already.
+        warnings.filterwarnings("ignore", message=r".* (origins|destinations) are more than")
+        return compute_fare_travel_time_array(network, zones.points, places, request, fares,
+                                              budgets_minor, progress=progress)
 
 
 def fares_digest(fares: CompiledFares) -> str:

@@ -64,23 +64,27 @@ bus this cannot happen and the pass is skipped: the share is 0.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from routes.access.fare_access import fares_digest, weighted_layers
+from routes.access.fare_access import (
+    distinct_places,
+    fare_minutes,
+    fares_digest,
+    places_key,
+    weighted_layers,
+)
 from routes.cache import NetworkCache, hash_inputs
 from routes.columns import ColumnKind, column_name
 from routes.config.study_area import StudyArea
-from routes.engine.fare_raptor import UNLIMITED_BUDGET, compute_fare_travel_time_array
+from routes.engine.fare_raptor import UNLIMITED_BUDGET
 from routes.engine.request import TravelTimeRequest
 from routes.fares.compiled import CompiledFares
 from routes.fares.levels import FareLevels, one_operator_fares, operators_running
 from routes.inputs.destinations import Destinations
-from routes.inputs.points import Points
 from routes.inputs.zones import Zones
 from routes.network.transit import TransitNetwork
 
@@ -231,9 +235,7 @@ def compute_fastest_fare_access(
     cutoff = study.scoring.job_cutoff_min
     lon = np.concatenate([d.points.lon for d in weighted])
     lat = np.concatenate([d.points.lat for d in weighted])
-    unique, inverse = np.unique(np.round(np.column_stack([lon, lat]), 7), axis=0,
-                                return_inverse=True)
-    inverse = inverse.ravel()
+    places, inverse = distinct_places(lon, lat)
     routing = replace(study.routing, max_trip_min=min(study.routing.max_trip_min, cutoff))
     request = TravelTimeRequest.from_routing(routing, percentiles=routing.percentiles[:1])
     budgets = [*levels.levels_minor, UNLIMITED_BUDGET]
@@ -242,25 +244,16 @@ def compute_fastest_fare_access(
     key = hash_inputs([], {
         "value": "fastest-journey fares between coordinates",
         "network": network.digest, "routing": repr(routing), "budgets": budgets,
-        "origins": hash_inputs([], {"lon": zones.points.lon.tolist(),
-                                    "lat": zones.points.lat.tolist()}),
-        "destinations": hash_inputs([], {"xy": unique.tolist()}),
-        "fares": fares_digest(fares), "one_operator": several,
+        **places_key(zones, places), "fares": fares_digest(fares), "one_operator": several,
     })
 
     def build() -> FastestFareTimes:
-        dest = Points(np.arange(len(unique)).astype(str).astype(object),
-                      unique[:, 0].astype(np.float64), unique[:, 1].astype(np.float64))
-        with warnings.catch_warnings():
-            # Points off the streets are reported by compute_access already.
-            warnings.filterwarnings("ignore", message=r".* (origins|destinations) are more than")
-            minutes = compute_fare_travel_time_array(network, zones.points, dest, request,
-                                                     fares, budgets)[:, :, 0, :]
-            if several:
-                one = compute_fare_travel_time_array(network, zones.points, dest, request,
-                                                     one_operator_fares(fares), [1])[:, 0, 0, :]
-            else:  # every journey is run by the one operator: its time is the unlimited one
-                one = minutes[:, -1, :]
+        minutes = fare_minutes(network, zones, places, request, fares, budgets)[:, :, 0, :]
+        if several:
+            one = fare_minutes(network, zones, places, request, one_operator_fares(fares),
+                               [1])[:, 0, 0, :]
+        else:  # every journey is run by the one operator: its time is the unlimited one
+            one = minutes[:, -1, :]
         return FastestFareTimes(np.asarray(budgets, np.int64), minutes.astype(np.float32),
                                 one.astype(np.float32))
 
