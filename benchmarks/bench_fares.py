@@ -11,7 +11,10 @@ process so that a change in the machine's load touches all alike:
 * **plain**: the built-in engine's window as configured by default (<= 120 min);
 * **plain at the horizon**: the same, ``max_trip_min`` = the horizon (45 min);
 * **fares**: the fare-aware window (``routes.engine.fare_raptor``), horizon 45
-  min (every time up to 45 min exact), budgets R$4.80 (one bus) and R$9.60.
+  min (every time up to 45 min exact), budgets R$4.80 (one bus) and R$9.60;
+  the engine picks its method (ticket states here: the tickets last 60 min);
+* **fares, label bags** (``--with-bags``): the same with the label-bag kernel,
+  whose answers must be equal.
 
 Fare table (r5r's Porto Alegre vignette, as in the fares brief section 5.3),
 BRL centavos: EPTC (bus, group 0) 480, a second bus within 60 min +240 (one
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import os
 import statistics
 import sys
@@ -95,6 +99,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--horizon-min", type=float, default=45.0)
+    parser.add_argument("--with-bags", action="store_true",
+                        help="also time the label-bag kernel (about 8x the plain window)")
     args = parser.parse_args()
     warnings.simplefilter("ignore", RoutesWarning)
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -122,6 +128,9 @@ def main() -> None:
         "fares": lambda: compute_fare_travel_time_array(network, points, points,
                                                         request(horizon), fares, BUDGETS),
     }
+    if args.with_bags:
+        runs["fares, label bags"] = lambda: compute_fare_travel_time_array(
+            network, points, points, request(horizon), fares, BUDGETS, method="bags")
     # Compile and warm the memoised walks outside the timings.
     t0 = time.perf_counter()
     last = {name: fn() for name, fn in runs.items()}
@@ -139,10 +148,11 @@ def main() -> None:
     for name in runs:
         print(f"  {name:<22} {med(wall[name]):7.2f} s wall  {med(cpu[name]):7.2f} s CPU   runs "
               f"{[f'{t:.2f}' for t in wall[name]]}")
-    for base in ("plain", "plain at the horizon"):
-        ratios = [f / p for f, p in zip(wall["fares"], wall[base], strict=True)]
-        cpu_ratios = [f / p for f, p in zip(cpu["fares"], cpu[base], strict=True)]
-        print(f"  fares / {base:<22} paired ratio, median {med(ratios):.2f} "
+    fare_runs = [name for name in runs if name.startswith("fares")]
+    for fare_run, base in itertools.product(fare_runs, ("plain", "plain at the horizon")):
+        ratios = [f / p for f, p in zip(wall[fare_run], wall[base], strict=True)]
+        cpu_ratios = [f / p for f, p in zip(cpu[fare_run], cpu[base], strict=True)]
+        print(f"  {fare_run} / {base:<22} paired ratio, median {med(ratios):.2f} "
               f"(runs {[f'{r:.2f}' for r in ratios]}); CPU {med(cpu_ratios):.2f}")
     print(f"  load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     cutoff = args.horizon_min
@@ -156,6 +166,10 @@ def main() -> None:
     at_horizon = np.nan_to_num(last["plain at the horizon"][:, 0], nan=np.inf)
     slowest = np.nan_to_num(last["fares"][:, -1, 0], nan=np.inf)
     print(f"  fare-limited never faster than plain: {bool(np.all(slowest >= at_horizon))}")
+    if args.with_bags:
+        same = np.array_equal(np.isnan(last["fares"]), np.isnan(last["fares, label bags"])) and \
+            np.array_equal(np.nan_to_num(last["fares"]), np.nan_to_num(last["fares, label bags"]))
+        print(f"  ticket states and label bags give the same times: {same}")
 
 
 if __name__ == "__main__":

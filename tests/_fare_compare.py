@@ -13,7 +13,11 @@ from _fare_oracle import fare_oracle_percentiles
 from _raptor_compare import _links, _oracle_query, _query, _routing, _transit
 from _tiny_networks import Network
 
-from routes.engine.fare_raptor import UNLIMITED_BUDGET, compute_snapped_fare_travel_times
+from routes.engine.fare_raptor import (
+    UNLIMITED_BUDGET,
+    Method,
+    compute_snapped_fare_travel_times,
+)
 from routes.engine.raptor import compute_snapped_travel_times
 from routes.engine.request import TravelTimeRequest
 from routes.fares.compiled import CompiledFares
@@ -34,10 +38,11 @@ def _request(net: Network, query: dict, dep_s: int, window_min: int,
 
 def run_fare_engine(net: Network, query: dict, dep_s: int, window_min: int,
                     percentiles: Sequence[int], fares: CompiledFares,
-                    budgets: Sequence[int]) -> np.ndarray:
+                    budgets: Sequence[int], method: Method = "auto") -> np.ndarray:
     """Seconds ``(n_o, n_budgets, n_pct, n_d)``, NaN unreached."""
     network, o, d, request = _request(net, query, dep_s, window_min, percentiles)
-    minutes = compute_snapped_fare_travel_times(network, o, d, request, fares, budgets)
+    minutes = compute_snapped_fare_travel_times(network, o, d, request, fares, budgets,
+                                                method=method)
     return np.rint(minutes * 60.0)  # whole seconds, as the kernel computes them
 
 

@@ -2,7 +2,10 @@
 
 The Python side is :mod:`routes.engine.fare_raptor`; the fare rules are
 :class:`routes.fares.compiled.CompiledFares` (whose docstring defines a
-journey's fare), passed here as plain arrays.
+journey's fare), passed here as plain arrays. The engine uses these bags
+where ticket states (:mod:`routes.engine.fare_states`) do not serve: a price
+regime changes within the window, a ticket accepting changes can expire
+within the horizon, or the budgets have too many states.
 
 Method: range-McRAPTOR
 ======================

@@ -58,10 +58,68 @@ def test_fare_engine_matches_oracle_on_random_networks(seed: int) -> None:
     250 or 400, and mostly a price regime starting inside the window.
     """
     net, query, dep, fares = _random_case(seed)
-    ours = run_fare_engine(net, query, dep, 6, PCTS, fares, BUDGETS)
+    ours = run_fare_engine(net, query, dep, 6, PCTS, fares, BUDGETS, method="bags")
     ref = run_fare_oracle(net, query, dep, 6, PCTS, fares, BUDGETS)
     _same(ours, ref)
     assert (np.nan_to_num(ref[:, 0], nan=-1) != np.nan_to_num(ref[:, -1], nan=-1)).any()
+
+
+def _long_tickets(fares: CompiledFares, seed: int) -> CompiledFares:
+    """``fares`` with tickets lasting the 60-min horizon and one price regime over the window.
+
+    Odd seeds keep the second regime's prices, starting before the window
+    (``RANDOM_T_START - 600``); even seeds have one regime all day.
+    """
+    window = np.full(fares.n_groups, 3600, np.int32)
+    if seed % 2:
+        price = np.c_[fares.pattern_price[:, -1], fares.pattern_price[:, -1]]
+        return dataclasses.replace(fares, group_window_s=window, pattern_price=price,
+                                   regime_bounds_s=np.array([RANDOM_T_START - 600], np.int32))
+    return dataclasses.replace(fares, group_window_s=window, regime_bounds_s=np.zeros(0, np.int32),
+                               pattern_price=np.ascontiguousarray(fares.pattern_price[:, :1]))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5, 7, 9, 11, 16, 17, 21])
+def test_ticket_states_match_oracle_on_random_networks(seed: int) -> None:
+    """The ticket-state method (tickets outlast the horizon, one regime) is exact, and
+    ``method="auto"`` chooses it (same answers as the label bags).
+
+    The seeds are those whose every budget has few enough raw ticket states (2 to 115
+    states after reduction); with more, the engine falls back to the bags.
+    """
+    net, query, dep, fares = _random_case(seed)
+    fares = _long_tickets(fares, seed)
+    ours = run_fare_engine(net, query, dep, 6, PCTS, fares, BUDGETS, method="states")
+    _same(ours, run_fare_oracle(net, query, dep, 6, PCTS, fares, BUDGETS))
+    _same(run_fare_engine(net, query, dep, 6, PCTS, fares, BUDGETS, method="bags"), ours)
+    _same(run_fare_engine(net, query, dep, 6, PCTS, fares, BUDGETS), ours)
+
+
+def test_auto_leaves_states_that_copy_the_patterns_too_often(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    net, query, dep, fares = _random_case(0)
+    fares = _long_tickets(fares, 0)
+    with caplog.at_level("INFO", logger="routes.engine.fare_raptor"):
+        chosen = run_fare_engine(net, query, dep, 2, PCTS, fares, BUDGETS)
+        monkeypatch.setattr(fare_raptor, "_MAX_COPIES_PER_PATTERN", 0)
+        _same(run_fare_engine(net, query, dep, 2, PCTS, fares, BUDGETS), chosen)
+    methods = [r.getMessage().split("(")[1].split(")")[0] for r in caplog.records
+               if r.getMessage().startswith("fare-aware travel times")]
+    assert methods == ["ticket states", "label bags"]
+
+
+def test_ticket_states_refused_where_a_ticket_expires_or_the_regime_changes() -> None:
+    net, query, dep, fares = _random_case(0)
+    long = _long_tickets(fares, 0)
+    short = dataclasses.replace(long, group_window_s=np.full(fares.n_groups, 3599, np.int32),
+                                transfer_price=np.zeros((fares.n_groups,) * 2, np.int32))
+    regime = dataclasses.replace(_long_tickets(fares, 1),
+                                 regime_bounds_s=np.array([dep + 3600], np.int32))
+    for refused in (short, regime):
+        with pytest.raises(ValueError, match="ticket states do not serve here"):
+            run_fare_engine(net, query, dep, 1, PCTS, refused, BUDGETS, method="states")
+        _same(run_fare_engine(net, query, dep, 1, PCTS, refused, BUDGETS),
+              run_fare_engine(net, query, dep, 1, PCTS, refused, BUDGETS, method="bags"))
 
 
 @pytest.mark.parametrize("seed", [100, 101, 102])
@@ -116,7 +174,7 @@ def test_full_bags_are_grown_and_the_batch_run_again(monkeypatch: pytest.MonkeyP
     normal = run_fare_engine(net, query, dep, 4, PCTS, fares, BUDGETS)
     monkeypatch.setattr(fare_raptor, "_STOP_CAP", 1)
     monkeypatch.setattr(fare_raptor, "_ROUTE_CAP", 1)
-    _same(run_fare_engine(net, query, dep, 4, PCTS, fares, BUDGETS), normal)
+    _same(run_fare_engine(net, query, dep, 4, PCTS, fares, BUDGETS, method="bags"), normal)
 
 
 def test_kernel_fares_checks_the_pattern_count() -> None:
