@@ -153,8 +153,14 @@ def compare(state: State, proposals: tuple[Path, ...], out: Path | None, force: 
 def access(state: State, out: Path | None, force: bool, allow_feed_errors: bool,
            allow_data_loss: bool, keep_duplicate_trips: bool, engine: str,
            r5_classpath: Path | None, scheduler: str | None, workers: int | None) -> None:
-    """Compute baseline accessibility of every zone; write zones.gpkg, zones.csv, manifest.json."""
+    """Compute baseline accessibility of every zone; write zones.gpkg, zones.csv, manifest.json.
+
+    With [fares] in routes.toml, zones.csv also has the fare-limited columns
+    (built-in engine only).
+    """
+    from routes._warnings import record_warnings, unique_messages
     from routes.engine.backends import open_engine
+    from routes.evaluation.fares import add_baseline_fare_access
     from routes.evaluation.study import compute_baseline, load_study
     from routes.runs.write import write_access
 
@@ -168,6 +174,10 @@ def access(state: State, out: Path | None, force: bool, allow_feed_errors: bool,
                      scheduler=scheduler, workers=workers) as chosen:
         baseline = compute_baseline(study, engine=chosen,
                                     progress=step_progress(state)("baseline"))
+        with record_warnings() as log:
+            with_fares = add_baseline_fare_access(study, baseline.access, chosen)
+        baseline = replace(baseline, access=with_fares,
+                           warnings=unique_messages(baseline.warnings, log.messages))
     write_access(study, baseline, folder, force=force, engine=chosen.name)
     click.echo(f"{folder}  ({len(baseline.access.zones):,} zones)")
 

@@ -21,9 +21,9 @@ what a rider can still do depends only on a finite ticket state
 (:mod:`routes.fares.ticket_states`), and each budget is answered by the
 plain kernel over stops x ticket states (:mod:`routes.engine.fare_states`):
 no label bags. Otherwise the kernel of :mod:`routes.engine._fare_kernels`
-keeps bags of (time, fare, ticket) labels; it is also used when the states
-of all budgets would copy the patterns too often (many budgets, as for the
-fare of the fastest journey on a rich fare table: see
+keeps bags of (time, fare, ticket) labels; it is also used for many budgets
+at once (as the fare of the fastest journey may ask on a rich fare table) and
+for states that would copy the patterns too often (``_MAX_STATE_BUDGETS``,
 ``_MAX_COPIES_PER_PATTERN``). Both are exact; ``method`` chooses one for
 tests and benchmarks.
 
@@ -87,12 +87,15 @@ _BATCH = 8
 """Origins per kernel call (threads pull batches, which balances the load)."""
 
 Method = Literal["auto", "states", "bags"]
-_MAX_COPIES_PER_PATTERN = 32
-"""``method="auto"`` uses label bags when the ticket states of all budgets copy the
-patterns more often than this. On Porto Alegre (the fares benchmark's table, 246
-origins, 45-min horizon) the states took about 0.33 s per copy per pattern over all
-budgets (2 budgets, 4.2 copies: 1.95 s; 7 budgets, 15.6: 5.4 s; 12 budgets, 46.7:
-15.4 s) and the bags 12.5-13.4 s whatever the budgets, even at about 38."""
+_MAX_STATE_BUDGETS = 8
+_MAX_COPIES_PER_PATTERN = 64
+"""``method="auto"`` uses label bags for more than ``_MAX_STATE_BUDGETS`` finite budgets,
+or when one budget's states copy the patterns more than ``_MAX_COPIES_PER_PATTERN``
+times each: the states answer budget by budget, the bags all at once.
+``benchmarks/bench_fare_methods.py`` (Porto Alegre, 246 x 1,227, horizon 45 min):
+states 1.3-1.5 s with 2 budgets, 6.6-6.8 s with 7, 16-20 s with 12; bags 12.8-17 s
+whatever the budgets. Newport, 2 budgets: states faster (0.51 s vs 1.93 s; 2.15 s vs
+2.87 s with 42 copies per pattern for the £6 budget); see benchmarks/README.md."""
 
 
 def kernel_fares(fares: CompiledFares, n_patterns: int) -> tuple[NDArray[np.integer], ...]:
@@ -153,7 +156,9 @@ def _chosen_states(fares: CompiledFares, budgets: NDArray[np.int32],
         raise ValueError("ticket states do not serve here: a price regime changes within the "
                          "window, a ticket expires within max_trip_min, or a budget allows too "
                          "many ticket states")
-    if (method == "auto" and states is not None and sum(st.n_pattern_copies for st in states)
+    if method == "auto" and states is not None and (
+            len(states) > _MAX_STATE_BUDGETS
+            or max(st.n_pattern_copies for st in states)
             > _MAX_COPIES_PER_PATTERN * len(fares.pattern_group)):
         return None
     return states

@@ -41,11 +41,13 @@ from routes.fares.levels import (
     fare_report_max_minor,
     operators_running,
 )
+from routes.network.transit import TransitNetwork
 from routes.proposal.fares import proposal_fare_changes
 from routes.proposal.model import Proposal
 
 __all__ = [
     "FareBudget",
+    "add_baseline_fare_access",
     "add_fare_access",
     "describe_budget",
     "describe_persona",
@@ -147,43 +149,70 @@ def add_fare_access(
         With an engine other than the built-in one (one line; no fare columns).
     """
     area = study.area
-    if area.fares is None:
+    if area.fares is None or not _builtin(engine):
         return baseline, scenario_access
-    if engine.name != "builtin":
-        warnings.warn(f"fare-limited access is not computed: the {engine.name} engine does "
-                      "not model fares ([fares] in routes.toml); use --engine builtin for it",
-                      RoutesWarning, stacklevel=2)
-        return baseline, scenario_access
-    budget = fare_budget_minor(area)
     params = area.fares if persona is None else area.fares.with_persona(persona)
     feed_fares = read_study_fares(area.gtfs_paths, params)  # read once for both timetables
     before = compile_fares(study.network.timetable, params, feed_fares=feed_fares)
     feed = proposal_feed_name([Path(f.path) for f in study.network.feeds], proposal)
     after = compile_fares(scenario.network.timetable, params, feed_fares=feed_fares,
                           changes=proposal_fare_changes(proposal, feed))
-    fare_before = compute_fare_access(area, study.network, study.zones, study.layers, before,
-                                      budget, cache=study.cache)
-    fare_after = compute_fare_access(area, scenario.network, study.zones, study.layers, after,
-                                     budget, cache=study.cache)
+    one_operator = _one_operator(before, after)
+    return (_joined(baseline, _fare_columns(study, study.network, before, one_operator)),
+            _joined(scenario_access, _fare_columns(study, scenario.network, after,
+                                                   one_operator)))
+
+
+def add_baseline_fare_access(study: Study, baseline: AccessResult, engine: TravelTimeEngine,
+                             ) -> AccessResult:
+    """Add the fare-limited columns to the baseline's per-zone table (``routes access``).
+
+    As :func:`add_fare_access` for the baseline alone, with ``[fares].persona``:
+    unchanged without ``[fares]`` or with another engine (which warns).
+    """
+    area = study.area
+    if area.fares is None or not _builtin(engine):
+        return baseline
+    fares = compile_fares(study.network.timetable, area.fares,
+                          feed_fares=read_study_fares(area.gtfs_paths, area.fares))
+    return _joined(baseline, _fare_columns(study, study.network, fares, _one_operator(fares)))
+
+
+def _builtin(engine: TravelTimeEngine) -> bool:
+    """Whether ``engine`` models fares; warns (one line) when it does not."""
+    if engine.name == "builtin":
+        return True
+    warnings.warn(f"fare-limited access is not computed: the {engine.name} engine does "
+                  "not model fares ([fares] in routes.toml); use --engine builtin for it",
+                  RoutesWarning, stacklevel=3)
+    return False
+
+
+def _fare_columns(study: Study, network: TransitNetwork, fares: CompiledFares,
+                  one_operator: bool) -> pd.DataFrame:
+    """Return one network's fare-limited and fastest-fare columns, per zone.
+
+    ``one_operator``: at most one operator runs every bus in every timetable
+    compared, so the two-operator shares are not applicable (NaN).
+    """
+    area = study.area
+    budget = fare_budget_minor(area)
     limit = fare_report_max_minor(area)
-    fastest = []
-    for network, fares in ((study.network, before), (scenario.network, after)):
-        levels = fare_levels(fares, area.routing.max_rides, limit, required_minor=(budget,))
-        if levels.step_minor:
-            warnings.warn(f"fares of the fastest journey are rounded up to the next "
-                          f"{format_money(levels.step_minor, fares.currency)}: journeys can "
-                          f"cost more than {MAX_LEVELS} different amounts up to "
-                          f"{format_money(limit, fares.currency)} ([scoring] fare_report_max); "
-                          "lower it for exact fares", RoutesWarning, stacklevel=2)
-        fastest.append(compute_fastest_fare_access(area, network, study.zones, study.layers,
-                                                   fares, levels, budget, limit,
-                                                   cache=study.cache))
-    if _one_operator(before, after):  # two operators cannot be needed: not applicable
-        for table in fastest:
-            table.loc[:, [c for c in table.columns if c.endswith("_two_operators_share")]] = (
-                float("nan"))
-    return (_joined(baseline, pd.concat([fare_before, fastest[0]], axis=1)),
-            _joined(scenario_access, pd.concat([fare_after, fastest[1]], axis=1)))
+    levels = fare_levels(fares, area.routing.max_rides, limit, required_minor=(budget,))
+    if levels.step_minor:
+        warnings.warn(f"fares of the fastest journey are rounded up to the next "
+                      f"{format_money(levels.step_minor, fares.currency)}: journeys can "
+                      f"cost more than {MAX_LEVELS} different amounts up to "
+                      f"{format_money(limit, fares.currency)} ([scoring] fare_report_max); "
+                      "lower it for exact fares", RoutesWarning, stacklevel=3)
+    fare = compute_fare_access(area, network, study.zones, study.layers, fares, budget,
+                               cache=study.cache)
+    fastest = compute_fastest_fare_access(area, network, study.zones, study.layers, fares,
+                                          levels, budget, limit, cache=study.cache)
+    if one_operator:  # two operators cannot be needed: not applicable
+        fastest.loc[:, [c for c in fastest.columns if c.endswith("_two_operators_share")]] = (
+            float("nan"))
+    return pd.concat([fare, fastest], axis=1)
 
 
 def _one_operator(*fares: CompiledFares) -> bool:

@@ -95,17 +95,23 @@ def test_ticket_states_match_oracle_on_random_networks(seed: int) -> None:
     _same(run_fare_engine(net, query, dep, 6, PCTS, fares, BUDGETS), ours)
 
 
-def test_auto_leaves_states_that_copy_the_patterns_too_often(
+def test_auto_takes_bags_for_many_budgets_or_too_many_copies(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     net, query, dep, fares = _random_case(0)
     fares = _long_tickets(fares, 0)
     with caplog.at_level("INFO", logger="routes.engine.fare_raptor"):
         chosen = run_fare_engine(net, query, dep, 2, PCTS, fares, BUDGETS)
-        monkeypatch.setattr(fare_raptor, "_MAX_COPIES_PER_PATTERN", 0)
-        _same(run_fare_engine(net, query, dep, 2, PCTS, fares, BUDGETS), chosen)
+        with monkeypatch.context() as m:
+            m.setattr(fare_raptor, "_MAX_COPIES_PER_PATTERN", 0)
+            _same(run_fare_engine(net, query, dep, 2, PCTS, fares, BUDGETS), chosen)
+        with monkeypatch.context() as m:
+            m.setattr(fare_raptor, "_MAX_STATE_BUDGETS", len(BUDGETS) - 2)  # 6 finite ones
+            _same(run_fare_engine(net, query, dep, 2, PCTS, fares, BUDGETS), chosen)
+            m.setattr(fare_raptor, "_MAX_STATE_BUDGETS", len(BUDGETS) - 1)
+            _same(run_fare_engine(net, query, dep, 2, PCTS, fares, BUDGETS), chosen)
     methods = [r.getMessage().split("(")[1].split(")")[0] for r in caplog.records
                if r.getMessage().startswith("fare-aware travel times")]
-    assert methods == ["ticket states", "label bags"]
+    assert methods == ["ticket states", "label bags", "label bags", "ticket states"]
 
 
 def test_ticket_states_refused_where_a_ticket_expires_or_the_regime_changes() -> None:

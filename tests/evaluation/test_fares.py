@@ -28,9 +28,12 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from _evaluate_fixtures import ZONE_IDS, recompute_indicator, write_line_study, write_link_proposal
+from click.testing import CliRunner
 
+import cli
 import routes
 from routes.engine.base import BuiltinEngine
 from routes.errors import RoutesWarning
@@ -140,6 +143,28 @@ def test_another_engine_computes_no_fare_columns(
                                n_map_zones=0)
     assert not [c for c in ev.zones.columns if "fare" in c]
     assert not math.isnan(ev.scorecard.value("residents_gaining_jobs"))
+
+
+def test_routes_access_writes_the_fare_columns(
+        line: tuple[routes.Study, routes.Study, Path], tmp_path: Path) -> None:
+    """``routes access`` with ``[fares]``: the baseline's hand-derived fare-limited counts
+    (module docstring) and the fastest-fare columns; none without ``[fares]``."""
+    plain, fares, _ = line
+    written = {}
+    for study, name in ((plain, "plain"), (fares, "fares")):
+        out = tmp_path / name
+        result = CliRunner().invoke(cli.main, ["--config", str(study.area.config_path), "access",
+                                               "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        written[name] = pd.read_csv(out / "zones.csv", dtype={"id": str}).set_index("id")
+    assert not [c for c in written["plain"].columns if "fare" in c]
+    zones = written["fares"]
+    for metric, (baseline, _) in EXPECTED.items():
+        assert zones.loc[ZONE_IDS, metric].tolist() == baseline, metric
+    fastest = [c for c in zones.columns if _FASTEST_LINE.search(c)]
+    assert "fastest_fare_jobs_20min_p" in fastest
+    time_only = written["plain"].loc[ZONE_IDS]
+    assert (zones.loc[ZONE_IDS, "jobs_within_20min"] == time_only["jobs_within_20min"]).all()
 
 
 def test_a_budget_other_than_one_fare_is_said_in_money(tmp_path: Path) -> None:
