@@ -7,8 +7,9 @@ the proposal's fare changes, :func:`routes.proposal.fares.proposal_fare_changes`
 so that :func:`routes.evaluation.scoring.compute_zone_changes` gives them
 ``baseline_``, ``scenario_`` and ``delta_`` columns in ``zones.csv``, and
 :func:`fare_indicators` summarises them on the scorecard, for all residents
-and for residents of deprived neighbourhoods, losses beside gains. Without
-``[fares]`` nothing is added. Only the built-in engine models fares.
+and for residents of deprived neighbourhoods, losses beside gains.
+:func:`add_baseline_fare_access` adds the baseline's alone (``routes access``).
+Without ``[fares]`` nothing is added. Only the built-in engine models fares.
 """
 
 from __future__ import annotations

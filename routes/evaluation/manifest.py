@@ -96,6 +96,14 @@ def _routing_with_periods(study: StudyArea) -> dict[str, Any]:
     return routing
 
 
+def _scoring(study: StudyArea) -> dict[str, Any]:
+    """``[scoring]``, and with ``[fares]`` whose fares the fare columns count (``--persona``)."""
+    scoring = dataclasses.asdict(study.scoring)
+    if study.fares is not None:
+        scoring["fare_persona"] = study.fares.persona.name
+    return scoring
+
+
 def build_manifest(
     study: StudyArea, run: str, outputs: list[str], *, extra_inputs: tuple[InputFile, ...] = (),
     engine: str = "builtin", warnings: Sequence[str] = (),
@@ -127,7 +135,7 @@ def build_manifest(
         service_date=study.service_date.isoformat(),
         engine=engine,
         routing=_routing_with_periods(study),
-        scoring=dataclasses.asdict(study.scoring),
+        scoring=_scoring(study),
         inputs=(*inputs, *extra_inputs),
         outputs=tuple(outputs),
         warnings=unique_messages(warnings),

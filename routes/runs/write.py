@@ -136,9 +136,6 @@ def write_evaluation(
                 InputFile("proposal", str(Path(source).resolve()), sha256_file(Path(source))),)
             manifest = build_manifest(area, evaluation.proposal.name, written, extra_inputs=extra,
                                       engine=evaluation.engine, warnings=evaluation.warnings)
-            if area.fares is not None:  # who the fare results are for (--persona)
-                manifest = replace(manifest, scoring={**manifest.scoring,
-                                                      "fare_persona": area.fares.persona.name})
             write_run_pages(tmp, evaluation, manifest, pages=pages)
             manifest = replace(manifest, warnings=unique_messages(evaluation.warnings,
                                                                   log.messages))

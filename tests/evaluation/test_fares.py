@@ -23,6 +23,7 @@ changes), so a journey within budget rides one bus at most:
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import re
 from pathlib import Path
@@ -157,6 +158,8 @@ def test_routes_access_writes_the_fare_columns(
                                                "--out", str(out)])
         assert result.exit_code == 0, result.output
         written[name] = pd.read_csv(out / "zones.csv", dtype={"id": str}).set_index("id")
+        scoring = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["scoring"]
+        assert scoring.get("fare_persona") == (None if name == "plain" else "adult")
     assert not [c for c in written["plain"].columns if "fare" in c]
     zones = written["fares"]
     for metric, (baseline, _) in EXPECTED.items():
