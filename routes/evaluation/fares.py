@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -52,6 +53,7 @@ __all__ = [
     "add_fare_access",
     "describe_budget",
     "describe_persona",
+    "fares_compared",
     "fare_budget_of",
     "fare_indicators",
     "fastest_fare_indicators",
@@ -177,6 +179,40 @@ def add_baseline_fare_access(study: Study, baseline: AccessResult, engine: Trave
     fares = compile_fares(study.network.timetable, area.fares,
                           feed_fares=read_study_fares(area.gtfs_paths, area.fares))
     return _joined(baseline, _fare_columns(study, study.network, fares, _one_operator(fares)))
+
+
+def fares_compared(areas: Sequence[StudyArea]) -> bool:
+    """Tell whether ``routes monitor`` can compare fare-limited access across these areas.
+
+    Every area needs ``[fares]`` and the same fare budget and reporting limit
+    (the columns are named after them). Each area's own fares count, so a
+    fare change between timetables shows.
+
+    Warns
+    -----
+    RoutesWarning
+        When some areas have ``[fares]`` but they cannot be compared (one line,
+        saying what to give every file).
+    """
+    with_fares = [a for a in areas if a.fares is not None]
+    if not with_fares:
+        return False
+    todo = "give every file [fares] and the same [scoring] fare_budget"
+    first = areas[0]
+    differing = [a for a in areas if (fare_budget_minor(a), fare_report_max_minor(a))
+                 != (fare_budget_minor(first), fare_report_max_minor(first))]
+    if len(with_fares) < len(areas):
+        missing = next(a for a in areas if a.fares is None)
+        problem = f"{missing.config_path} has no [fares]"
+    elif differing:
+        problem = (f"the fare budgets differ ({describe_budget(first)} in {first.config_path}, "
+                   f"{describe_budget(differing[0])} in {differing[0].config_path}, or their "
+                   "fare_report_max)")
+    else:
+        return True
+    warnings.warn(f"fare-limited access is not compared: {problem}; {todo}", RoutesWarning,
+                  stacklevel=2)
+    return False
 
 
 def _builtin(engine: TravelTimeEngine) -> bool:

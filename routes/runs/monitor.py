@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +27,7 @@ from routes.cache import NetworkCache
 from routes.columns import ColumnKind, column_name
 from routes.engine.backends import open_engine
 from routes.engine.base import EngineKind
+from routes.evaluation.fares import add_baseline_fare_access, fares_compared
 from routes.evaluation.manifest import build_manifest
 from routes.evaluation.monitor import (
     Monitoring,
@@ -235,12 +236,17 @@ def monitor_to_folder(
         check_same_study(studies)
         baselines: list[Baseline] = []
         engine_name = kind.value
+        with_fares = fares_compared([s.area for s in studies])
         for s in studies:
             with open_engine(kind, s.area, s.network, cache=s.cache, r5_classpath=r5_classpath,
                              scheduler=scheduler, workers=workers) as chosen:
                 engine_name = chosen.name
-                baselines.append(compute_baseline(
-                    s, engine=chosen, progress=step(Path(s.area.config_path).parent.name)))
+                baseline = compute_baseline(
+                    s, engine=chosen, progress=step(Path(s.area.config_path).parent.name))
+                if with_fares:  # each timetable under its own [fares]
+                    baseline = replace(baseline, access=add_baseline_fare_access(
+                        s, baseline.access, chosen))
+                baselines.append(baseline)
         monitoring = compute_monitoring(studies, baselines)
         findings = describe_monitoring(monitoring)
     warnings = unique_messages(*(s.warnings for s in studies), *(b.warnings for b in baselines),

@@ -63,6 +63,48 @@ def test_monitor_writes_the_run_folder(tmp_path: Path) -> None:
                for t in tips), tips[0]
 
 
+def test_monitor_compares_fare_limited_access(tmp_path: Path) -> None:
+    """With [fares] in both files, zones.csv has before/after/delta fare columns.
+
+    Hand-derived (``tests/evaluation/test_fares.py``, the line study at 300 p a
+    boarding): before, jobs within 20 min for one fare are Z1 200, Z2 0, Z3 1000,
+    Z4 0, and Z1 reaches shared space S1 within 15 min by R1 alone (one fare), so
+    withdrawing R1 costs Z1 that space for one fare too.
+    """
+    before, after = write_withdrawn(tmp_path / "s")
+    for toml in (before, after):
+        toml.write_text(toml.read_text(encoding="utf-8") + "\n[fares]\nsingle = 3.00\n",
+                        encoding="utf-8")
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["-q", "monitor", str(before), str(after),
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    zones = pd.read_csv(out / "zones.csv", index_col="id").loc[ZONE_IDS]
+    assert list(zones["before_jobs_within_20min_fare300p"]) == [200, 0, 1000, 0]
+    assert list(zones["before_spaces_within_15min_fare300p"]) == [1, 1, 0, 1]
+    assert list(zones["delta_spaces_within_15min_fare300p"]) == [-1, 0, 0, 0]
+    assert "before_fastest_fare_jobs_20min_p" in zones.columns
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert not [w for w in manifest["warnings"] if "fare" in w]
+
+
+@pytest.mark.filterwarnings("default::routes.errors.RoutesWarning")
+def test_monitor_says_why_it_leaves_fares_out(tmp_path: Path) -> None:
+    before, after = write_withdrawn(tmp_path / "s")
+    before.write_text(before.read_text(encoding="utf-8") + "\n[fares]\nsingle = 3.00\n",
+                      encoding="utf-8")
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["-q", "monitor", str(before), str(after),
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    zones = pd.read_csv(out / "zones.csv", index_col="id")
+    assert not [c for c in zones.columns if "fare" in c]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [w for w in manifest["warnings"] if "fare" in w] == [
+        f"fare-limited access is not compared: {after} has no [fares]; give every file "
+        "[fares] and the same [scoring] fare_budget"]
+
+
 def test_monitor_refuses_other_zones_in_one_line(tmp_path: Path) -> None:
     before, _ = write_withdrawn(tmp_path / "s")
     other = before.with_name("fewer.toml")
