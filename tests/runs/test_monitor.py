@@ -63,6 +63,23 @@ def test_monitor_writes_the_run_folder(tmp_path: Path) -> None:
                for t in tips), tips[0]
 
 
+def _monitor_with_fares(tmp_path: Path, *, after_too: bool) -> tuple[pd.DataFrame, list[str],
+                                                                      Path]:
+    """Monitor the R1 withdrawal with ``[fares] single = 3.00`` in the first file (and the
+    second with ``after_too``); return zones.csv, the manifest's fare warnings, after.toml."""
+    before, after = write_withdrawn(tmp_path / "s")
+    for toml in (before, after) if after_too else (before,):
+        toml.write_text(toml.read_text(encoding="utf-8") + "\n[fares]\nsingle = 3.00\n",
+                        encoding="utf-8")
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["-q", "monitor", str(before), str(after),
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return (pd.read_csv(out / "zones.csv", index_col="id"),
+            [w for w in manifest["warnings"] if "fare" in w], after)
+
+
 def test_monitor_compares_fare_limited_access(tmp_path: Path) -> None:
     """With [fares] in both files, zones.csv has before/after/delta fare columns.
 
@@ -71,36 +88,20 @@ def test_monitor_compares_fare_limited_access(tmp_path: Path) -> None:
     Z4 0, and Z1 reaches shared space S1 within 15 min by R1 alone (one fare), so
     withdrawing R1 costs Z1 that space for one fare too.
     """
-    before, after = write_withdrawn(tmp_path / "s")
-    for toml in (before, after):
-        toml.write_text(toml.read_text(encoding="utf-8") + "\n[fares]\nsingle = 3.00\n",
-                        encoding="utf-8")
-    out = tmp_path / "run"
-    result = CliRunner().invoke(main, ["-q", "monitor", str(before), str(after),
-                                       "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    zones = pd.read_csv(out / "zones.csv", index_col="id").loc[ZONE_IDS]
+    zones, fare_warnings, _ = _monitor_with_fares(tmp_path, after_too=True)
+    zones = zones.loc[ZONE_IDS]
     assert list(zones["before_jobs_within_20min_fare300p"]) == [200, 0, 1000, 0]
     assert list(zones["before_spaces_within_15min_fare300p"]) == [1, 1, 0, 1]
     assert list(zones["delta_spaces_within_15min_fare300p"]) == [-1, 0, 0, 0]
     assert "before_fastest_fare_jobs_20min_p" in zones.columns
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert not [w for w in manifest["warnings"] if "fare" in w]
+    assert fare_warnings == []
 
 
 @pytest.mark.filterwarnings("default::routes.errors.RoutesWarning")
 def test_monitor_says_why_it_leaves_fares_out(tmp_path: Path) -> None:
-    before, after = write_withdrawn(tmp_path / "s")
-    before.write_text(before.read_text(encoding="utf-8") + "\n[fares]\nsingle = 3.00\n",
-                      encoding="utf-8")
-    out = tmp_path / "run"
-    result = CliRunner().invoke(main, ["-q", "monitor", str(before), str(after),
-                                       "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    zones = pd.read_csv(out / "zones.csv", index_col="id")
+    zones, fare_warnings, after = _monitor_with_fares(tmp_path, after_too=False)
     assert not [c for c in zones.columns if "fare" in c]
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert [w for w in manifest["warnings"] if "fare" in w] == [
+    assert fare_warnings == [
         f"fare-limited access is not compared: {after} has no [fares]; give every file "
         "[fares] and the same [scoring] fare_budget"]
 
