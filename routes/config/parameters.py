@@ -487,8 +487,7 @@ def _parse_categories(scoring: Mapping[str, Any], problems: Problems) -> tuple[s
     return tuple(sorted(set(value)))
 
 
-def _parse_budget(scoring: Mapping[str, Any], problems: Problems,
-                  key: str = "fare_budget") -> int | None:
+def _parse_scoring_money(scoring: Mapping[str, Any], key: str, problems: Problems) -> int | None:
     if key not in scoring:
         return None
     return parse_money(scoring[key], f"[scoring].{key}", problems)
@@ -536,8 +535,8 @@ def parse_scoring(data: Mapping[str, Any], problems: Problems,
         space_cutoff_min=number("space_cutoff_min"),
         decay_half_life_min=number("decay_half_life_min"),
         shared_space_categories=_parse_categories(scoring, problems),
-        fare_budget_minor=_parse_budget(scoring, problems),
-        fare_report_max_minor=_parse_budget(scoring, problems, "fare_report_max"),
+        fare_budget_minor=_parse_scoring_money(scoring, "fare_budget", problems),
+        fare_report_max_minor=_parse_scoring_money(scoring, "fare_report_max", problems),
     )
     budget, most = params.fare_budget_minor, params.fare_report_max_minor
     if budget is not None and most is not None and most < budget:

@@ -45,15 +45,15 @@ from numpy.typing import NDArray
 from routes.config.study_area import StudyArea
 from routes.fares.compile import fare_budget_minor
 from routes.fares.compiled import CompiledFares
+from routes.fares.gtfs import WHOLE_DAY_S
 
 __all__ = ["MAX_LEVELS", "FareLevels", "fare_levels", "fare_report_max_minor",
            "one_operator_fares", "operators_running"]
 
 MAX_LEVELS = 24
-"""Most budgets :func:`fare_levels` returns before it rounds (each is one more engine label set)."""
+"""Most budgets :func:`fare_levels` returns before it rounds (each is one more fare budget)."""
 
 _STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000)
-_A_DAY_S = 48 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +186,7 @@ def one_operator_fares(fares: CompiledFares) -> CompiledFares:
         regime_bounds_s=np.zeros(0, np.int32),
         transfer_price=np.where(np.eye(n_groups, dtype=np.bool_), 0, -1).astype(np.int32),
         transfer_counts=np.zeros((n_groups, n_groups), np.bool_),
-        group_window_s=np.full(n_groups, _A_DAY_S, np.int32),
+        group_window_s=np.full(n_groups, WHOLE_DAY_S, np.int32),
         group_max_transfers=np.full(n_groups, -1, np.int16),
         group_day_cap=np.full(n_groups, -1, np.int32),
         currency=fares.currency,

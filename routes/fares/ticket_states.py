@@ -100,13 +100,14 @@ def constant_regime(fares: CompiledFares, first_s: int, last_s: int) -> int | No
 
 
 def _moves(state: _State, group: int, price: int, fares: CompiledFares, budget: int,
-           max_changes: int) -> list[_State]:
-    """Return the states after a ride of ``group`` at ``price`` (as the bag kernel does)."""
+           max_changes: int, slot: int) -> list[_State]:
+    """Return the states after a ride of ``group`` at ``price`` (as the bag kernel does).
+
+    ``slot``: where ``paid`` holds what ``group`` charged (-1: no day cap).
+    """
     if price == 0:  # a free ride: the ticket passes through
         return [state]
     cost, g, n, paid = state
-    capped = np.flatnonzero(fares.group_day_cap >= 0).tolist()
-    slot = capped.index(group) if group in capped else -1
 
     def charged(amount: int) -> tuple[int, tuple[int, ...]]:
         if slot < 0:
@@ -175,8 +176,9 @@ def ticket_states(fares: CompiledFares, budget: int, regime: int,
     kinds, pattern_kind = np.unique(
         np.c_[fares.pattern_group.astype(np.int64), fares.pattern_price[:, regime]],
         axis=0, return_inverse=True)
-    n_capped = int((fares.group_day_cap >= 0).sum())
-    start: _State = (0, -1, 0, (0,) * n_capped)
+    capped = fares.group_day_cap >= 0
+    slot = np.where(capped, np.cumsum(capped) - 1, -1).tolist()  # per group
+    start: _State = (0, -1, 0, (0,) * int(capped.sum()))
     max_changes = max(max_rides - 1, 0)
     index = {start: 0}
     raw = [start]
@@ -186,7 +188,7 @@ def ticket_states(fares: CompiledFares, budget: int, regime: int,
         row = []
         for group, price in kinds.tolist():
             targets = []
-            for nxt in _moves(state, group, price, fares, budget, max_changes):
+            for nxt in _moves(state, group, price, fares, budget, max_changes, slot[group]):
                 if nxt not in index:
                     if len(raw) == _MAX_RAW_STATES:
                         return None
