@@ -149,7 +149,6 @@ def _origin_index(origins: Iterable[str] | None, from_ids: Iterable[object]) -> 
     return origin_ids
 
 
-
 def _refuse_other_origins(unknown: Any) -> None:
     """Raise: the matrix has from_ids that are not zones (``origins_strict``)."""
     msg = (f"travel-time matrix: {len(unknown)} from_id value(s) are not zone ids "
@@ -179,6 +178,7 @@ def _warn_missing(n_missing: int, n_destinations: int, destinations_what: str,
             RoutesWarning,
             stacklevel=stacklevel + 1,
         )
+
 
 def _dense_pairs(
     matrix: DenseMatrix,
