@@ -56,13 +56,13 @@ from routes.engine import _fare_kernels, _raptor_kernels
 from routes.engine._raptor_kernels import UNREACHED
 from routes.engine.fare_states import StateNetwork, state_network
 from routes.engine.raptor import (
-    _prepared_network,
-    _prepared_walks,
-    _PreparedNetwork,
-    _PreparedWalks,
+    PreparedNetwork,
+    PreparedWalks,
     compute_snapped_travel_times,
     link_points,
     percentile_ranks,
+    prepared_network,
+    prepared_walks,
     same_places_on_streets,
 )
 from routes.engine.request import TravelTimeRequest
@@ -168,8 +168,8 @@ def _chosen_states(fares: CompiledFares, budgets: NDArray[np.int32],
 class _FareRun:
     """One fare-aware query, ready for the kernels; fills ``out[origin, budget]``."""
 
-    prep: _PreparedNetwork
-    walks: _PreparedWalks
+    prep: PreparedNetwork
+    walks: PreparedWalks
     departures: NDArray[np.int32]
     max_rides: int
     max_trip_s: int
@@ -289,12 +289,12 @@ def compute_snapped_fare_travel_times(
     routing = request.routing
     progress = progress or no_progress
     started = time.perf_counter()
-    prep = _prepared_network(network, routing)
+    prep = prepared_network(network, routing)
     if prep.ktt.frequencies.n_entries > 0:
         raise InputError("fare-aware routing needs timetabled trips: the timetable has "
                           "frequencies.txt entries drawn with random phases; set "
                           "[routing] frequency_phase = \"fixed\"")
-    walks = _prepared_walks(network, prep, origins, destinations, routing)
+    walks = prepared_walks(network, prep, origins, destinations, routing)
     kfares = kernel_fares(fares, len(prep.ktt.pattern_stop_ptr) - 1)
     budgets, inverse = _budgets(budgets_minor)
     n_unlimited = int((budgets == UNLIMITED_BUDGET).sum())

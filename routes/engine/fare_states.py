@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routes._csr import concat_ranges, offsets_from_counts
-from routes.engine.raptor import _smallest_uint, _stop_occurrences
+from routes.engine.raptor import smallest_uint, stop_occurrences
 from routes.fares.ticket_states import TicketStates
 
 __all__ = ["StateNetwork", "state_network"]
@@ -103,7 +103,7 @@ def _copied_patterns(tt_arrays: tuple[Any, ...], states: TicketStates) -> tuple[
     n_nodes = states.n_states * n_stops
     stop_ptr = offsets_from_counts(2 * n_pos, dtype=pattern_stop_ptr.dtype)
     nodes32 = nodes.astype(np.int32)
-    occ = _stop_occurrences(stop_ptr, nodes32, board, n_nodes)
+    occ = stop_occurrences(stop_ptr, nodes32, board, n_nodes)
     return (stop_ptr, nodes32, offsets_from_counts(n_trips, dtype=pattern_trip_ptr.dtype),
             (2 * trip_time_ptr[trips]).astype(trip_time_ptr.dtype), times, times, board, alight,
             board_wait_s, occ.ptr, occ.pattern, occ.position)
@@ -119,7 +119,7 @@ def _tiled_legs(legs: Legs, n_states: int, target_shift: int) -> Legs:
         return tiled_ptr, np.tile(target, n_states), np.tile(walk_s, n_states)
     shift = np.repeat(np.arange(n_states, dtype=np.int64) * target_shift, n_legs)
     tiled_target = np.tile(target.astype(np.int64), n_states) + shift
-    return (tiled_ptr, _smallest_uint(tiled_target, n_states * target_shift),
+    return (tiled_ptr, smallest_uint(tiled_target, n_states * target_shift),
             np.tile(walk_s, n_states))
 
 

@@ -47,12 +47,19 @@ from routes.streets.snapping import EdgeIndex, SnappedPoints, build_edge_index, 
 from routes.streets.walking import WalkLegs, compute_walk_legs, invert_legs
 
 __all__ = [
+    "PreparedNetwork",
+    "PreparedWalks",
+    "StopOccurrences",
     "compute_snapped_travel_times",
     "compute_travel_time_array",
     "compute_travel_times",
     "link_points",
     "percentile_ranks",
+    "prepared_network",
+    "prepared_walks",
     "same_places_on_streets",
+    "smallest_uint",
+    "stop_occurrences",
 ]
 
 logger = logging.getLogger(__name__)
@@ -74,14 +81,16 @@ def percentile_ranks(percentiles: Sequence[int], n_departures: int) -> NDArray[n
 
 
 @dataclass(frozen=True, slots=True)
-class _StopOccurrences:
+class StopOccurrences:
+    """Where one may board at each stop: rows ``ptr[s]:ptr[s + 1]`` of ``pattern``, ``position``."""
+
     ptr: NDArray[np.int64]
     pattern: NDArray[np.int32]
     position: NDArray[np.int32]
 
 
-def _stop_occurrences(pattern_stop_ptr: NDArray[np.integer], pattern_stops: NDArray[np.int32],
-                      can_board: NDArray[np.uint8], n_stops: int) -> _StopOccurrences:
+def stop_occurrences(pattern_stop_ptr: NDArray[np.integer], pattern_stops: NDArray[np.int32],
+                      can_board: NDArray[np.uint8], n_stops: int) -> StopOccurrences:
     """Where each stop occurs in the patterns, at the positions one may board at."""
     lengths = np.diff(pattern_stop_ptr)
     pattern = owners(pattern_stop_ptr, dtype=np.int32)
@@ -92,7 +101,7 @@ def _stop_occurrences(pattern_stop_ptr: NDArray[np.integer], pattern_stops: NDAr
     usable = np.flatnonzero((can_board != 0) & ~last)
     order = usable[np.argsort(pattern_stops[usable], kind="stable")]
     ptr = offsets_from_keys(pattern_stops[usable], n_stops)
-    return _StopOccurrences(ptr, pattern[order], position[order])
+    return StopOccurrences(ptr, pattern[order], position[order])
 
 
 def _stop_order(pattern_stops: NDArray[np.int32], n_stops: int) -> NDArray[np.int64]:
@@ -162,7 +171,7 @@ class _KernelLegs:
     walk_s: NDArray[np.integer]
 
 
-def _smallest_uint(values: NDArray[np.integer], bound: int) -> NDArray[np.integer]:
+def smallest_uint(values: NDArray[np.integer], bound: int) -> NDArray[np.integer]:
     """``values`` (all ``< bound``) as ``uint16`` when ``bound`` allows it, else ``int32``.
 
     Narrow legs keep more of the kernel's working set in cache.
@@ -179,12 +188,12 @@ def _kernel_legs(legs: WalkLegs, walk_s: NDArray[np.int32], n_targets: int,
         order = np.lexsort((walk_s, src))
         legs = WalkLegs(legs.ptr, legs.target[order], legs.distance_m[order])
         walk_s = walk_s[order]
-    return _KernelLegs(legs.ptr, _smallest_uint(legs.target, n_targets),
-                       _smallest_uint(walk_s, int(max_walk_s) + 1))
+    return _KernelLegs(legs.ptr, smallest_uint(legs.target, n_targets),
+                       smallest_uint(walk_s, int(max_walk_s) + 1))
 
 
 @dataclass(frozen=True, slots=True)
-class _PreparedNetwork:
+class PreparedNetwork:
     """What the kernel reads of a network for given routing parameters (stops renumbered)."""
 
     network: TransitNetwork
@@ -198,7 +207,7 @@ class _PreparedNetwork:
 
 
 @dataclass(frozen=True, slots=True)
-class _PreparedWalks:
+class PreparedWalks:
     """Access, walk-only and egress legs of given origins and destinations on a network."""
 
     streets: StreetNetwork
@@ -215,8 +224,8 @@ class _PreparedWalks:
 _MEMO_SIZE = 2
 """Prepared networks and walks kept for the next call (a baseline and its scenario)."""
 _memo_lock = threading.Lock()
-_network_memo: list[_PreparedNetwork] = []
-_walks_memo: list[_PreparedWalks] = []
+_network_memo: list[PreparedNetwork] = []
+_walks_memo: list[PreparedWalks] = []
 
 
 def _remember(memo: list[Any], entry: Any) -> None:
@@ -225,7 +234,7 @@ def _remember(memo: list[Any], entry: Any) -> None:
         del memo[_MEMO_SIZE:]
 
 
-def _prepared_network(network: TransitNetwork, routing: RoutingParams) -> _PreparedNetwork:
+def prepared_network(network: TransitNetwork, routing: RoutingParams) -> PreparedNetwork:
     """Kernel timetable, stop numbering, filtered transfers and stop occurrences, memoised.
 
     Repeated calls on the same network object with the same transfer and
@@ -256,7 +265,7 @@ def _prepared_network(network: TransitNetwork, routing: RoutingParams) -> _Prepa
     transfers = _renumber_sources(transfers, old_of_new, new_of_old)
     transfer_k = _kernel_legs(transfers, transfers.walk_s(speed), tt.n_stops,
                               routing.max_transfer_s)
-    occ = _stop_occurrences(ktt.pattern_stop_ptr, pattern_stops, ktt.can_board, tt.n_stops)
+    occ = stop_occurrences(ktt.pattern_stop_ptr, pattern_stops, ktt.can_board, tt.n_stops)
     # R5 boards a timetabled trip leaving more than the slack after one is at the
     # stop, a frequency vehicle one leaving at least the slack after.
     tt_arrays = (ktt.pattern_stop_ptr, pattern_stops, ktt.pattern_trip_ptr, ktt.trip_time_ptr,
@@ -265,7 +274,7 @@ def _prepared_network(network: TransitNetwork, routing: RoutingParams) -> _Prepa
     freq_arrays = (freq.stop_ptr, new_of_old[freq.stops].astype(np.int32), freq.can_board,
                    freq.can_alight, freq.arrival_rel_s, freq.departure_rel_s, freq.start_s,
                    freq.end_s, freq.headway_s, routing.board_slack_s)
-    entry = _PreparedNetwork(network, key, ktt, old_of_new, links.stops.take(old_of_new),
+    entry = PreparedNetwork(network, key, ktt, old_of_new, links.stops.take(old_of_new),
                              transfer_k, tt_arrays, freq_arrays)
     _remember(_network_memo, entry)
     return entry
@@ -279,8 +288,8 @@ def _points_key(points: SnappedPoints) -> str:
     return digest.hexdigest()
 
 
-def _prepared_walks(network: TransitNetwork, prep: _PreparedNetwork, origins: SnappedPoints,
-                    destinations: SnappedPoints, routing: RoutingParams) -> _PreparedWalks:
+def prepared_walks(network: TransitNetwork, prep: PreparedNetwork, origins: SnappedPoints,
+                    destinations: SnappedPoints, routing: RoutingParams) -> PreparedWalks:
     """Access, walk-only and egress legs, memoised for the same streets, stops and points.
 
     The street searches are most of a single departure's set-up; a second
@@ -310,7 +319,7 @@ def _prepared_walks(network: TransitNetwork, prep: _PreparedNetwork, origins: Sn
         dest_to_stop = _legs_within(dest_to_stop, dest_to_stop.walk_s(speed), max_walk_s)
     egress = invert_legs(dest_to_stop, n_stops)
     egress_k = _kernel_legs(egress, egress.walk_s(speed), destinations.n_points, max_walk_s)
-    entry = _PreparedWalks(network.streets, key, prep.stops, access, direct, egress,
+    entry = PreparedWalks(network.streets, key, prep.stops, access, direct, egress,
                            access.walk_s(speed), direct.walk_s(speed), egress_k)
     _remember(_walks_memo, entry)
     return entry
@@ -429,9 +438,9 @@ def compute_snapped_travel_times(
             links.max_transfer_m,
         )
     started = time.perf_counter()
-    prep = _prepared_network(network, routing)
+    prep = prepared_network(network, routing)
     freq = prep.ktt.frequencies
-    walks = _prepared_walks(network, prep, origins, destinations, routing)
+    walks = prepared_walks(network, prep, origins, destinations, routing)
     access, direct, egress = walks.access, walks.direct, walks.egress
     logger.debug("walk legs: %d access, %d direct, %d egress; %.2f s", len(access.target),
                  len(direct.target), len(egress.target), time.perf_counter() - started)

@@ -331,7 +331,7 @@ def test_wide_leg_dtypes_give_the_same_results(seed, monkeypatch):
     # The wrapper passes uint16 legs when they fit; force the int32 specialisation.
     net = random_network(seed, n_nodes=60, n_patterns=8, n_trips=40, n_origins=10)
     narrow = run_engine(net, RANDOM_QUERY, 7 * 3600, 30, (5, 50, 95))
-    monkeypatch.setattr(raptor, "_smallest_uint", lambda values, bound: values.astype(np.int32))
+    monkeypatch.setattr(raptor, "smallest_uint", lambda values, bound: values.astype(np.int32))
     assert_same(run_engine(net, RANDOM_QUERY, 7 * 3600, 30, (5, 50, 95)), narrow)
 
 
